@@ -1,0 +1,3 @@
+from exportgate.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""Reading case files: YAML or JSON, from a path or from standard input (``-``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from exportgate.errors import InputError
+
+
+def read_document(source: str, field: str = "FILE") -> Any:
+    """Parse a YAML or JSON document from ``source`` (a path, or ``-`` for stdin).
+
+    JSON is a subset of YAML 1.2 in practice, but we try JSON first for exact number handling and
+    clearer errors on ``.json`` files.
+    """
+    if source == "-":
+        text = sys.stdin.read()
+        name = "<stdin>"
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError(field, f"file not found: {source}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(field, f"{source} is not UTF-8 text ({exc.reason})") from None
+        name = source
+    if not text.strip():
+        raise InputError(field, f"{name} is empty")
+    if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if name.endswith(".json"):
+                raise InputError(field, f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(field, f"{name} is not valid YAML{where}") from None

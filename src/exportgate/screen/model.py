@@ -1,0 +1,82 @@
+"""The one normalised entity model every list loader produces and the matcher consumes.
+
+Loosely follows FollowTheMoney (the model OpenSanctions uses): an entity has a schema-like ``type``,
+several names with their kind, and supporting properties (countries, identifiers, dates of birth)
+that the matcher uses as evidence for or against a match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EntityType(StrEnum):
+    ENTITY = "entity"  # a company, organisation, government body (OFAC "-0-", CSL blank type)
+    PERSON = "person"
+    VESSEL = "vessel"
+    AIRCRAFT = "aircraft"
+
+
+class NameKind(StrEnum):
+    PRIMARY = "primary"
+    AKA = "aka"  # also known as
+    FKA = "fka"  # formerly known as
+    NKA = "nka"  # now known as
+    WEAK = "weak"  # OFAC "weak a.k.a." (low quality; scored lower)
+    SPLIT = "split"  # split off an Entity List name ("Affiliated Entity"/"Subordinate Institution" clause)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    value: str
+    kind: NameKind = NameKind.PRIMARY
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None  # ISO 3166 alpha-2 when known, else the list's own text
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    kind: str  # e.g. "Passport", "Tax ID No.", "Registration ID"
+    value: str
+    country: str | None = None
+
+
+@dataclass(slots=True)
+class ListedEntity:
+    """One entry of one restricted-party list.
+
+    ``id`` is unique across all loaded lists: ``<source>:<native id>`` (for example
+    ``ofac_sdn:36216`` or ``csl_entity_list:5b3c…``).
+    """
+
+    id: str
+    source: str  # list key: ofac_sdn, ofac_cons, entity_list, meu, uvl, dpl, ... (see screen.lists)
+    type: EntityType
+    names: list[Name]
+    addresses: list[Address] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # ISO alpha-2, deduplicated
+    identifiers: list[Identifier] = field(default_factory=list)
+    dates_of_birth: list[str] = field(default_factory=list)  # ISO dates or years as the list gives them
+    programs: list[str] = field(default_factory=list)
+    entity_list_footnote: int | None = None  # Entity List footnote (e.g. 4 for the FDP rule), if any
+    license_requirement: str | None = None
+    license_policy: str | None = None
+    list_date: str | None = None  # ISO date of the list snapshot the entry came from
+    start_date: str | None = None  # date the entry was listed, where the list says
+    federal_register_notice: str | None = None
+    remarks: str | None = None
+
+    @property
+    def primary_name(self) -> str:
+        for name in self.names:
+            if name.kind is NameKind.PRIMARY:
+                return name.value
+        return self.names[0].value if self.names else ""
