@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,3 +45,24 @@ def read_document(source: str, field: str = "FILE") -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(field, f"{name} is not valid YAML{where}") from None
+
+
+def parse_date(value: object, field: str) -> date:
+    """Parse an ISO date (``YYYY-MM-DD``) given by a user; errors name the field."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise InputError(field, "must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def parse_mode_name(value: str, field: str = "--mode") -> str:
+    """Validate a rules mode name (``enforced`` or ``text``)."""
+    if value not in ("enforced", "text"):
+        raise InputError(field, f"{value!r} is not a mode (enforced, text)")
+    return value
