@@ -8,6 +8,7 @@ this mode". A :class:`RuleSet` is immutable and safe to share.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -332,7 +333,7 @@ class RuleSet:
 # ---------------------------------------------------------------------- loading
 def _check_periods(file: str, key: str, what: str, spans: list[tuple[date, date | None]], gaps: bool) -> None:
     ordered = sorted(spans, key=lambda s: s[0])
-    for (s1, e1), (s2, _e2) in zip(ordered, ordered[1:], strict=False):
+    for (s1, e1), (s2, _e2) in itertools.pairwise(ordered):
         if e1 is None or e1 >= s2:
             raise _err(file, key, f"{what}: periods overlap (one starting {s1} runs into the one starting {s2})")
         if gaps and e1 + timedelta(days=1) != s2:
