@@ -351,9 +351,7 @@ def _check_country_value(file: str, key: str, value: Any, countries: Mapping[str
             for item in part:
                 if item not in groups and item not in countries:
                     raise _err(file, key, f"unknown country or group {item!r}")
-    elif key.endswith("countries") and value is not None:
-        if not isinstance(value, list):
-            raise _err(file, key, "a '...countries' parameter must be a list of ISO codes")
+    elif key.endswith("countries") and isinstance(value, list):
         for item in value:
             if item not in countries:
                 raise _err(file, key, f"unknown country code {item!r}")
