@@ -24,6 +24,7 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
+    from exportgate.api import commands as api_commands
     from exportgate.classify import commands as classify_commands
     from exportgate.determine import commands as determine_commands
     from exportgate.packages import commands as package_commands
@@ -36,6 +37,7 @@ def _register_all() -> None:
         determine_commands.register,
         screen_commands.register,
         package_commands.register,
+        api_commands.register,
     ]
     for register in registrars:
         register(app)
