@@ -1,0 +1,59 @@
+"""Matcher settings: thresholds and feature weights, with the reasons for their defaults.
+
+The defaults were chosen from the screening benchmark (``python -m bench``; results in
+``bench/results/screening.md``): on list names perturbed the ways users report (typos, transliteration,
+reordering, dropped tokens, spacing, legal-form variants) and on ordinary names (SEC company names,
+synthetic persons). Change them per call (``Screener.screen(threshold=...)``) or per screener
+(``Screener(config=MatchConfig(...))``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    # Scores at or above ``potential_threshold`` are reported; at or above ``strong_threshold`` they are
+    # "strong" (review before any export), else "potential" (check the secondary identifiers).
+    potential_threshold: float = 0.80
+    strong_threshold: float = 0.92
+
+    # Name score = token_weight * weighted token alignment + char_weight * character similarity.
+    token_weight: float = 0.8
+    char_weight: float = 0.2
+    # Two tokens align only when their similarity is at least this (rapidfuzz Indel ratio / 100).
+    token_min_similarity: float = 0.72
+    # Tokens of at most this many characters must be equal to align (no fuzzy "li"/"lu").
+    short_token_length: int = 3
+    # A name whose matched tokens are common (low IDF) is scaled down: the matched weight must reach
+    # the IDF of a token found in ``distinctive_df_share`` of all listed names, else the score is
+    # multiplied by (matched / needed) ** distinctive_power. This is why "TRADING CO LTD" matches nothing.
+    distinctive_df_share: float = 0.002
+    distinctive_power: float = 1.5
+    # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
+    weak_alias_factor: float = 0.9
+
+    # Supporting / contradicting evidence, added to the name score (result clamped to [0, 1]).
+    country_match_bonus: float = 0.02
+    country_mismatch_penalty: float = 0.05
+    type_match_bonus: float = 0.0
+    type_mismatch_penalty: float = 0.15
+    dob_exact_bonus: float = 0.06
+    dob_year_bonus: float = 0.03
+    dob_mismatch_penalty: float = 0.25
+    dob_year_tolerance: int = 1
+    identifier_match_bonus: float = 0.15
+    legal_form_mismatch_penalty: float = 0.02
+
+    # Retrieval: candidates must cover at least this share of the query's token weight (upper bound)
+    # before they are scored in full; at most ``max_candidates`` names are scored per query.
+    min_candidate_coverage: float = 0.45
+    max_candidates: int = 40
+    # Fuzzy lookups per query token (vocabulary tokens within one edit or the same consonant skeleton).
+    max_token_expansions: int = 8
+    # Postings longer than this are not enumerated (their tokens only add weight to other candidates).
+    max_postings: int = 2500
+
+
+DEFAULT_CONFIG = MatchConfig()

@@ -1,0 +1,328 @@
+"""Name normalisation for restricted-party matching.
+
+One function, :func:`normalize_name`, turns any name into a :class:`NormName`: lower-case ASCII tokens
+with legal forms set aside, common organisation words mapped to one symbol, titles dropped, look-alike
+characters folded. The same function is applied to listed names and to queries, so whatever it does
+cannot make a name differ from itself.
+
+Steps, in order:
+
+1. Unicode NFKC; format characters (zero-width joiners, direction marks) dropped; other control
+   characters become spaces (the screener rejects them in queries before this point).
+2. Look-alikes: inside one word that mixes Latin with Cyrillic or Greek letters, the Cyrillic/Greek
+   letters that look like Latin ones are replaced by them ("Huаwei" with a Cyrillic "а").
+3. Transliteration with ``anyascii``; Han characters and Hangul syllables are transliterated one
+   syllable per token ("华为" -> "hua wei"), other scripts word by word ("Путин" -> "putin").
+4. Case folded; apostrophes and dots dropped inside words ("S.A." -> "sa"); other punctuation splits.
+5. "LAST, First" (one comma, no legal form after it) is put back in "First LAST" order.
+6. Digits used as letters inside words (compare.yml similar pairs: 0/o, 1/l, 5/s ...) are folded.
+7. Legal forms (org_types.yml, e.g. "Co., Ltd.", "OOO", "有限公司") are replaced by one canonical form
+   and kept apart from the name's core tokens; org words (symbols.yml, "company"/"компания"/"公司" ->
+   "co") are mapped to their symbol; leading titles and articles (stopwords.yml) are dropped.
+
+Reference data: ``exportgate/data/reference/rigour/*.yml`` (MIT, see PROVENANCE.md there).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from anyascii import anyascii
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference" / "rigour"
+
+# Connector words that carry no identity in a name (dropped everywhere, in any position).
+CONNECTORS = frozenset({"and", "of", "the", "for", "und", "et", "y"})
+
+# Cyrillic and Greek letters that look like Latin letters (used only inside mixed-script words).
+HOMOGLYPHS: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "с": "c", "е": "e", "ё": "e", "н": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
+    "м": "m", "о": "o", "р": "p", "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԛ": "q", "ԝ": "w", "ү": "y",
+    "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "І": "I", "Ј": "J", "К": "K", "М": "M", "О": "O",
+    "Р": "P", "Ѕ": "S", "Т": "T", "Х": "X", "У": "Y",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}  # fmt: skip
+
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_DOTS = re.compile(r"(?<=[a-z0-9])[.'`’‘´](?=[a-z0-9])")
+
+
+@dataclass(frozen=True, slots=True)
+class NormName:
+    """A normalised name: ``tokens`` identify it; ``legal`` are its legal forms (weak evidence)."""
+
+    tokens: tuple[str, ...]
+    legal: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+    @property
+    def key(self) -> str:
+        """Order-free key: equal for names that differ only in token order, spacing, legal form."""
+        return " ".join(sorted(self.tokens))
+
+
+def script_of(char: str) -> str:
+    """The script of one letter, from its Unicode name (LATIN, CYRILLIC, CJK, ARABIC, ...)."""
+    try:
+        name = unicodedata.name(char)
+    except ValueError:
+        return "UNKNOWN"
+    first = name.split(" ", 1)[0]
+    if first in {"CJK", "HIRAGANA", "KATAKANA", "HANGUL"}:
+        return first
+    return first
+
+
+def scripts_in(text: str) -> set[str]:
+    """Scripts of the letters in ``text`` (digits, spaces and punctuation ignored)."""
+    return {script_of(ch) for ch in text if ch.isalpha()}
+
+
+def _fold_lookalikes(word: str) -> str:
+    has_latin = any("a" <= ch.lower() <= "z" for ch in word)
+    if not has_latin:
+        return word
+    if not any(ch in HOMOGLYPHS for ch in word):
+        return word
+    return "".join(HOMOGLYPHS.get(ch, ch) for ch in word)
+
+
+def _is_syllabic(ch: str) -> bool:
+    """Han ideographs and Hangul syllables: one romanised syllable each."""
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x2A6DF
+        or 0xAC00 <= code <= 0xD7A3
+    )
+
+
+def transliterate(text: str) -> str:
+    """ASCII transliteration; Han/Hangul one token per syllable."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for ch in text:
+        if _is_syllabic(ch):
+            out.append(" " + anyascii(ch) + " ")
+        elif ch.isascii():
+            out.append(ch)
+        else:
+            out.append(anyascii(ch))
+    return "".join(out)
+
+
+def _clean(text: str) -> str:
+    """NFKC, strip format characters, fold look-alikes, transliterate, lower-case."""
+    text = unicodedata.normalize("NFKC", text)
+    chars: list[str] = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            continue
+        if cat in {"Cc", "Zl", "Zp"}:
+            chars.append(" ")
+        else:
+            chars.append(ch)
+    text = "".join(chars)
+    if not text.isascii():
+        text = " ".join(_fold_lookalikes(w) for w in text.split())
+        text = transliterate(text)
+    return text.lower()
+
+
+def _words(text: str) -> list[str]:
+    text = _DOTS.sub("", text)
+    return [w for w in _WORD_SPLIT.split(text) if w]
+
+
+# --------------------------------------------------------------------------------------------------
+# Reference data (rigour YAML), compiled once into phrase tables keyed by token tuples.
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    legal: dict[tuple[str, ...], str]  # alias tokens -> canonical legal form
+    symbols: dict[tuple[str, ...], str]  # phrase tokens -> symbol
+    symbol_targets: frozenset[str]  # the org-word symbols themselves ("co", "tech", "trade" ...)
+    person_prefixes: frozenset[tuple[str, ...]]
+    org_prefixes: frozenset[tuple[str, ...]]
+    max_legal: int
+    max_symbol: int
+    max_prefix: int
+    digit_letters: dict[str, str]
+
+
+def _load_yaml(name: str) -> Any:
+    with (REFERENCE_DIR / name).open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(_words(_clean(str(text))))
+
+
+@lru_cache(maxsize=1)
+def tables() -> _Tables:
+    """Compile the reference data (cached for the process)."""
+    legal: dict[tuple[str, ...], str] = {}
+    for entry in _load_yaml("org_types.yml")["types"]:
+        canonical_src = entry.get("compare") or entry.get("display") or entry.get("generic")
+        if not canonical_src:
+            continue
+        canonical = "".join(_phrase(canonical_src))
+        if not canonical:
+            continue
+        forms = [*entry.get("aliases", []), entry.get("display"), entry.get("compare")]
+        for form in forms:
+            if not form:
+                continue
+            key = _phrase(form)
+            if key and key not in legal:
+                legal[key] = canonical
+    symbols: dict[tuple[str, ...], str] = {}
+    org_targets: set[str] = set()
+    sym = _load_yaml("symbols.yml")
+    for section in ("org_symbols", "org_domains"):
+        for group, aliases in (sym.get(section) or {}).items():
+            target = "".join(_phrase(group))
+            org_targets.add(target)
+            for alias in [group, *(aliases or [])]:
+                key = _phrase(alias)
+                if key and key not in symbols and key not in legal:
+                    symbols[key] = target
+    for _group, aliases in (sym.get("person_name_parts") or {}).items():
+        aliases = [a for a in (aliases or []) if a]
+        if not aliases:
+            continue
+        target = "".join(_phrase(aliases[0]))
+        for alias in aliases:
+            key = _phrase(alias)
+            if key and key not in symbols:
+                symbols[key] = target
+    stop = _load_yaml("stopwords.yml")
+    person_prefixes = frozenset(k for k in (_phrase(p) for p in stop["PERSON_NAME_PREFIXES"]) if k)
+    org_prefixes = frozenset(k for k in (_phrase(p) for p in stop["ORG_NAME_PREFIXES"]) if k)
+    digit_letters: dict[str, str] = {}
+    for a, b in _load_yaml("compare.yml")["similar_pairs"]:
+        a, b = str(a), str(b)
+        if a.isdigit() and b.isalpha():
+            digit_letters.setdefault(a, b)
+        elif b.isdigit() and a.isalpha():
+            digit_letters.setdefault(b, a)
+    return _Tables(
+        legal=legal,
+        symbols=symbols,
+        symbol_targets=frozenset(org_targets) | frozenset(legal.values()),
+        person_prefixes=person_prefixes,
+        org_prefixes=org_prefixes,
+        max_legal=max(len(k) for k in legal),
+        max_symbol=max(len(k) for k in symbols),
+        max_prefix=max(len(k) for k in person_prefixes | org_prefixes),
+        digit_letters=digit_letters,
+    )
+
+
+def _fold_digits(word: str, digit_letters: dict[str, str]) -> str:
+    """'H0NG' -> 'hong': digits among letters, where the word is mostly letters."""
+    if word.isalpha() or word.isdigit():
+        return word
+    letters = sum(ch.isalpha() for ch in word)
+    digits = len(word) - letters
+    if letters < 2 or digits >= letters or not all(ch in digit_letters for ch in word if ch.isdigit()):
+        return word
+    return "".join(digit_letters.get(ch, ch) for ch in word)
+
+
+def _match_legal(words: list[str], i: int, t: _Tables) -> tuple[int, str] | None:
+    n = len(words)
+    for size in range(min(t.max_legal, n - i), 0, -1):
+        key = tuple(words[i : i + size])
+        form = t.legal.get(key)
+        if form is None:
+            continue
+        # Short single-word forms ("sa", "as", "ag") only count at either end of the name.
+        if size == 1 and len(key[0]) <= 3 and 0 < i and i + size < n:
+            continue
+        return size, form
+    return None
+
+
+def _split_last_first(text: str, t: _Tables) -> str:
+    """'PUTIN, Vladimir' -> 'Vladimir PUTIN' (not when the part after the comma is a legal form)."""
+    if text.count(",") != 1:
+        return text
+    head, tail = (p.strip() for p in text.split(","))
+    tail_words = _words(tail)
+    head_words = _words(head)
+    if not tail_words or not head_words or len(tail_words) > 4 or len(head_words) > 4:
+        return text
+    if _match_legal(tail_words, 0, t) is not None or tuple(tail_words) in t.symbols:
+        return text
+    return f"{tail} {head}"
+
+
+def normalize_name(name: str) -> NormName:
+    """Normalise one name (see the module docstring)."""
+    return _normalize_cached(name)
+
+
+@lru_cache(maxsize=200_000)
+def _normalize_cached(name: str) -> NormName:
+    t = tables()
+    text = _clean(name)
+    text = _split_last_first(text, t)
+    words = [_fold_digits(w, t.digit_letters) for w in _words(text)]
+    # Leading titles / articles.
+    changed = True
+    while changed and len(words) > 1:
+        changed = False
+        for size in range(min(t.max_prefix, len(words) - 1), 0, -1):
+            key = tuple(words[:size])
+            if key in t.person_prefixes or key in t.org_prefixes:
+                words = words[size:]
+                changed = True
+                break
+    core: list[str] = []
+    legal: list[str] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        hit = _match_legal(words, i, t)
+        if hit is not None:
+            size, form = hit
+            legal.append(form)
+            i += size
+            continue
+        matched = False
+        for size in range(min(t.max_symbol, n - i), 0, -1):
+            sym = t.symbols.get(tuple(words[i : i + size]))
+            if sym is not None:
+                core.append(sym)
+                i += size
+                matched = True
+                break
+        if not matched:
+            if words[i] not in CONNECTORS:
+                core.append(words[i])
+            i += 1
+    if not core:
+        # Nothing but legal forms / connectors: keep them as the name ("Trading Co Ltd").
+        core = legal or [w for w in words if w]
+        legal = []
+    return NormName(tokens=tuple(core), legal=tuple(legal))

@@ -1,0 +1,304 @@
+"""Scoring one query name against one listed name, and the evidence around it.
+
+The name score combines two features, both in [0, 1]:
+
+* ``token_score`` — the query's tokens are aligned one-to-one with the listed name's tokens (greedy, best
+  similarity first; two adjacent tokens may align with one, "hua wei" ~ "huawei"). Each token weighs its
+  IDF over the loaded lists, so a rare token ("huawei") counts far more than a common one ("tech",
+  "trade"). ``query_coverage`` is the share of the query's weight that found a partner (times the
+  similarity), ``listed_coverage`` the same for the listed name; ``token_score`` is their geometric mean.
+* ``char_similarity`` — rapidfuzz ``token_sort_ratio`` of the two normalised names.
+
+``name_score = token_weight * token_score + char_weight * char_similarity``, then multiplied by
+``distinctiveness`` (< 1 when the matched tokens are all common words) and, for weak aliases, by
+``weak_alias_factor``. Country, entity type, date of birth, identifiers and legal form then add or
+subtract a bounded amount (:func:`evidence`). Every number is returned in the explanation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from exportgate.screen.config import MatchConfig
+from exportgate.screen.model import EntityType, ListedEntity
+
+VOWELS = frozenset("aeiouy")
+_YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ID_CLEAN = re.compile(r"[^0-9A-Z]")
+
+
+def skeleton(token: str) -> str:
+    """Consonant skeleton: vowels dropped, k-like letters merged, doubles collapsed ("mohammed" -> "mhmd")."""
+    out: list[str] = []
+    for ch in token:
+        if ch in VOWELS:
+            continue
+        if ch in "cq":
+            ch = "k"
+        elif ch == "w":
+            ch = "v"
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _vowelless(token: str) -> bool:
+    return len(token) >= 3 and token.isalpha() and not any(ch in VOWELS for ch in token)
+
+
+@lru_cache(maxsize=500_000)
+def token_similarity(a: str, b: str, short_length: int = 3) -> float:
+    """Similarity of two normalised tokens in [0, 1] (Indel ratio; abjad-style vowel-less spellings folded)."""
+    if a == b:
+        return 1.0
+    if len(a) <= short_length or len(b) <= short_length:
+        if a.isdigit() or b.isdigit():
+            return 0.0
+        # Short tokens must be equal, except a vowel-less transliteration of the same consonants.
+        if (_vowelless(a) or _vowelless(b)) and skeleton(a) == skeleton(b):
+            return 0.9
+        return 0.0
+    if a.isdigit() != b.isdigit():
+        return 0.0
+    sim = Indel.normalized_similarity(a, b)
+    if sim < 0.95 and (_vowelless(a) or _vowelless(b)) and skeleton(a) == skeleton(b):
+        sim = max(sim, 0.9)
+    return float(sim)
+
+
+@dataclass(slots=True)
+class TokenAlignment:
+    query: tuple[int, ...]
+    listed: tuple[int, ...]
+    similarity: float
+
+
+def align(q: Sequence[str], n: Sequence[str], min_sim: float, short_length: int) -> list[TokenAlignment]:
+    """Greedy one-to-one alignment of query tokens with listed tokens (best similarity first)."""
+    pairs: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
+    for i, a in enumerate(q):
+        for j, b in enumerate(n):
+            s = token_similarity(a, b, short_length)
+            if s >= min_sim:
+                pairs.append((s, (i,), (j,)))
+    pairs.sort(key=lambda p: -p[0])
+    used_q: set[int] = set()
+    used_n: set[int] = set()
+    out: list[TokenAlignment] = []
+    for s, qi, nj in pairs:
+        if qi[0] in used_q or nj[0] in used_n:
+            continue
+        used_q.add(qi[0])
+        used_n.add(nj[0])
+        out.append(TokenAlignment(qi, nj, s))
+    if len(used_q) < len(q) and len(used_n) < len(n) and (len(q) > 1 or len(n) > 1):
+        # Split / joined words: two adjacent unaligned tokens on one side against one on the other.
+        extra: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
+        free_q = [i for i in range(len(q)) if i not in used_q]
+        free_n = [j for j in range(len(n)) if j not in used_n]
+        for i in free_q:
+            if i + 1 < len(q) and i + 1 not in used_q:
+                joined = q[i] + q[i + 1]
+                for j in free_n:
+                    s = token_similarity(joined, n[j], short_length)
+                    if s >= min_sim:
+                        extra.append((s, (i, i + 1), (j,)))
+        for j in free_n:
+            if j + 1 < len(n) and j + 1 not in used_n:
+                joined = n[j] + n[j + 1]
+                for i in free_q:
+                    s = token_similarity(q[i], joined, short_length)
+                    if s >= min_sim:
+                        extra.append((s, (i,), (j, j + 1)))
+        extra.sort(key=lambda p: -p[0])
+        for s, qi, nj in extra:
+            if any(x in used_q for x in qi) or any(x in used_n for x in nj):
+                continue
+            used_q.update(qi)
+            used_n.update(nj)
+            out.append(TokenAlignment(qi, nj, s))
+    return out
+
+
+@dataclass(slots=True)
+class NameScore:
+    score: float
+    features: dict[str, float]
+    explanation: dict[str, Any]
+
+
+def score_tokens(
+    q_tokens: Sequence[str],
+    q_weights: Sequence[float],
+    n_tokens: Sequence[str],
+    n_weights: Sequence[float],
+    distinctive_weight: float,
+    cfg: MatchConfig,
+) -> NameScore:
+    """Score a query token list against a listed token list (weights are IDF-like, > 0).
+
+    ``q_weights[i]`` may be ``nan`` for a query token not in the lists' vocabulary: it then takes the
+    weight of the listed token it aligns with, or ``distinctive_weight * 2`` when it aligns with nothing.
+    """
+    alignment = align(q_tokens, n_tokens, cfg.token_min_similarity, cfg.short_token_length)
+    qw = list(q_weights)
+    for a in alignment:
+        unknown = [i for i in a.query if math.isnan(qw[i])]
+        if unknown:
+            share = sum(n_weights[j] for j in a.listed) / len(a.query)
+            for i in unknown:
+                qw[i] = share
+    qw = [distinctive_weight * 2 if math.isnan(w) else w for w in qw]
+    q_total = sum(qw) or 1.0
+    n_total = sum(n_weights) or 1.0
+    q_hit = 0.0
+    n_hit = 0.0
+    aligned_rows: list[dict[str, Any]] = []
+    for a in alignment:
+        wq = sum(qw[i] for i in a.query)
+        wn = sum(n_weights[j] for j in a.listed)
+        q_hit += wq * a.similarity
+        n_hit += wn * a.similarity
+        aligned_rows.append(
+            {
+                "query": " ".join(q_tokens[i] for i in a.query),
+                "listed": " ".join(n_tokens[j] for j in a.listed),
+                "similarity": round(a.similarity, 3),
+                "query_weight": round(wq, 3),
+                "listed_weight": round(wn, 3),
+            }
+        )
+    q_cov = min(1.0, q_hit / q_total)
+    n_cov = min(1.0, n_hit / n_total)
+    token_score = math.sqrt(q_cov * n_cov)
+    char_sim = fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)) / 100.0
+    matched_weight = min(q_hit, n_hit)
+    distinct = min(1.0, matched_weight / distinctive_weight) ** cfg.distinctive_power if distinctive_weight else 1.0
+    name_score = (cfg.token_weight * token_score + cfg.char_weight * char_sim) * distinct
+    used_q = {i for a in alignment for i in a.query}
+    used_n = {j for a in alignment for j in a.listed}
+    features = {
+        "query_coverage": round(q_cov, 4),
+        "listed_coverage": round(n_cov, 4),
+        "token_score": round(token_score, 4),
+        "char_similarity": round(char_sim, 4),
+        "distinctiveness": round(distinct, 4),
+    }
+    explanation: dict[str, Any] = {
+        "query_tokens": list(q_tokens),
+        "listed_tokens": list(n_tokens),
+        "aligned": aligned_rows,
+        "unmatched_query_tokens": [
+            {"token": q_tokens[i], "weight": round(qw[i], 3)} for i in range(len(q_tokens)) if i not in used_q
+        ],
+        "unmatched_listed_tokens": [
+            {"token": n_tokens[j], "weight": round(n_weights[j], 3)} for j in range(len(n_tokens)) if j not in used_n
+        ],
+        "features": features,
+        "weights": {"token_score": cfg.token_weight, "char_similarity": cfg.char_weight},
+        "formula": "(token_weight*token_score + char_weight*char_similarity) * distinctiveness",
+        "matched_weight": round(matched_weight, 3),
+        "distinctive_weight_needed": round(distinctive_weight, 3),
+    }
+    return NameScore(max(0.0, min(1.0, name_score)), features, explanation)
+
+
+# --------------------------------------------------------------------------------------------------
+# Evidence beyond the name.
+
+
+def _years(values: Sequence[str]) -> set[int]:
+    out: set[int] = set()
+    for v in values:
+        for m in _YEAR.finditer(v):
+            out.add(int(m.group(1)))
+    return out
+
+
+def _dates(values: Sequence[str]) -> set[str]:
+    return {m.group(0) for v in values for m in _ISO_DATE.finditer(v)}
+
+
+def clean_identifier(value: str) -> str:
+    return _ID_CLEAN.sub("", value.upper())
+
+
+def evidence(
+    entity: ListedEntity,
+    cfg: MatchConfig,
+    country: str | None = None,
+    type_: EntityType | None = None,
+    dob: str | None = None,
+    identifiers: Sequence[str] = (),
+    query_legal: Sequence[str] = (),
+    listed_legal: Sequence[str] = (),
+) -> tuple[float, list[dict[str, Any]]]:
+    """Adjustment to the name score from the evidence around the name, with one row per fact used."""
+    total = 0.0
+    rows: list[dict[str, Any]] = []
+
+    def add(feature: str, value: float, detail: str) -> None:
+        nonlocal total
+        total += value
+        rows.append({"feature": feature, "adjustment": round(value, 4), "detail": detail})
+
+    if country and entity.countries:
+        listed = sorted({c.upper() for c in entity.countries})
+        if country.upper() in listed:
+            add("country", cfg.country_match_bonus, f"{country.upper()} is a listed country ({', '.join(listed)})")
+        else:
+            add(
+                "country",
+                -cfg.country_mismatch_penalty,
+                f"{country.upper()} is not among the listed countries ({', '.join(listed)})",
+            )
+    if type_ is not None:
+        q_person = type_ is EntityType.PERSON
+        l_person = entity.type is EntityType.PERSON
+        if q_person != l_person:
+            add("type", -cfg.type_mismatch_penalty, f"query is {type_.value}, listed entry is {entity.type.value}")
+        elif cfg.type_match_bonus:
+            add("type", cfg.type_match_bonus, f"both are {entity.type.value}")
+    if dob and entity.type is EntityType.PERSON and entity.dates_of_birth:
+        q_dates = _dates([dob])
+        l_dates = _dates(entity.dates_of_birth)
+        q_years = _years([dob])
+        l_years = _years(entity.dates_of_birth)
+        listed_text = "; ".join(entity.dates_of_birth)
+        if q_dates & l_dates:
+            add("date_of_birth", cfg.dob_exact_bonus, f"{dob} equals a listed date of birth ({listed_text})")
+        elif q_years & l_years:
+            add("date_of_birth", cfg.dob_year_bonus, f"year of {dob} equals a listed year ({listed_text})")
+        elif q_years and l_years:
+            gap = min(abs(a - b) for a in q_years for b in l_years)
+            if gap > cfg.dob_year_tolerance:
+                add(
+                    "date_of_birth",
+                    -cfg.dob_mismatch_penalty,
+                    f"{dob} is {gap} years from every listed date of birth ({listed_text})",
+                )
+    if identifiers and entity.identifiers:
+        listed_ids = {clean_identifier(i.value): i for i in entity.identifiers}
+        for raw in identifiers:
+            key = clean_identifier(raw)
+            if len(key) >= 4 and key in listed_ids:
+                ident = listed_ids[key]
+                add("identifier", cfg.identifier_match_bonus, f"{raw} equals listed {ident.kind} {ident.value}")
+                break
+    if query_legal and listed_legal and not set(query_legal) & set(listed_legal):
+        add(
+            "legal_form",
+            -cfg.legal_form_mismatch_penalty,
+            f"legal form {'/'.join(query_legal)} differs from listed {'/'.join(listed_legal)}",
+        )
+    return total, rows

@@ -1,0 +1,373 @@
+"""The public matching API: :class:`Screener`, :class:`ScreenResult`, :class:`Match`, :func:`compare`."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from exportgate.errors import InputError
+from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
+from exportgate.screen.index import Index, load_or_build
+from exportgate.screen.model import EntityType, ListedEntity, NameKind
+from exportgate.screen.normalize import normalize_name, scripts_in, tables
+from exportgate.screen.score import evidence, score_tokens
+
+MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_DOB = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+class SnapshotLike(Protocol):
+    entities: list[ListedEntity]
+
+    @property
+    def sources(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(slots=True)
+class Match:
+    entity_id: str
+    list: str
+    name: str
+    matched_name: str
+    score: float
+    country: str | None
+    entity_list_footnote: int | None
+    license_policy: str | None
+    explanation: dict[str, Any]
+    strength: str  # "strong" | "potential"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id,
+            "list": self.list,
+            "name": self.name,
+            "matched_name": self.matched_name,
+            "score": self.score,
+            "country": self.country,
+            "entity_list_footnote": self.entity_list_footnote,
+            "license_policy": self.license_policy,
+            "explanation": self.explanation,
+            "strength": self.strength,
+        }
+
+
+@dataclass(slots=True)
+class ScreenResult:
+    query: str
+    lists_as_of: dict[str, str]
+    matches: list[Match] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # set by screen_many for a record it could not screen
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": self.query,
+            "lists_as_of": dict(self.lists_as_of),
+            "matches": [m.to_json() for m in self.matches],
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Input validation
+
+
+def validate_name(name: object, field_name: str = "name") -> tuple[str, list[str]]:
+    """Check a query name; returns it (format characters removed) and any warnings. InputError if bad."""
+    if not isinstance(name, str):
+        raise InputError(field_name, f"must be text, got {type(name).__name__}")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(field_name, f"is {len(name)} characters long; at most {MAX_NAME_LENGTH} are screened")
+    for ch in name:
+        if ch in _ALLOWED_CONTROLS:
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Cc" or cat == "Cs" or ch == "\ufffd":
+            what = "an invalid (undecodable) character" if cat == "Cs" or ch == "\ufffd" else "a control character"
+            raise InputError(field_name, f"contains {what} (U+{ord(ch):04X}) at position {name.index(ch)}")
+    cleaned = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise InputError(field_name, "is empty")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError(field_name, "has no letters or digits")
+    warnings: list[str] = []
+    scripts = scripts_in(cleaned) - {"UNKNOWN"}
+    if len(scripts) > 1:
+        warnings.append(
+            f"{field_name} mixes scripts ({', '.join(sorted(scripts))}); look-alike letters were folded to Latin"
+        )
+    return cleaned, warnings
+
+
+def validate_country(country: object, field_name: str = "country") -> str | None:
+    if country is None or (isinstance(country, str) and not country.strip()):
+        return None
+    if not isinstance(country, str) or not _COUNTRY.match(country.strip()):
+        raise InputError(field_name, f"must be an ISO 3166 alpha-2 code such as CN, got {country!r}")
+    return country.strip().upper()
+
+
+def validate_type(type_: object, field_name: str = "type") -> EntityType | None:
+    if type_ is None or (isinstance(type_, str) and not type_.strip()):
+        return None
+    if isinstance(type_, EntityType):
+        return type_
+    if isinstance(type_, str):
+        value = type_.strip().lower()
+        if value in {"organization", "organisation", "company"}:
+            value = "entity"
+        if value == "individual":
+            value = "person"
+        try:
+            return EntityType(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(t.value for t in EntityType)
+    raise InputError(field_name, f"must be one of {allowed}, got {type_!r}")
+
+
+def validate_dob(dob: object, field_name: str = "dob") -> str | None:
+    if dob is None or (isinstance(dob, str) and not dob.strip()):
+        return None
+    if isinstance(dob, date):
+        return dob.isoformat()
+    if isinstance(dob, int) and 1800 <= dob <= 2100:
+        return str(dob)
+    if isinstance(dob, str) and _DOB.match(dob.strip()):
+        text = dob.strip()
+        if len(text) == 10:
+            try:
+                date.fromisoformat(text)
+            except ValueError as exc:
+                raise InputError(field_name, f"is not a valid date: {text}") from exc
+        return text
+    raise InputError(field_name, f"must be YYYY, YYYY-MM or YYYY-MM-DD, got {dob!r}")
+
+
+def validate_identifiers(identifiers: object, field_name: str = "identifiers") -> list[str]:
+    if identifiers is None:
+        return []
+    if isinstance(identifiers, str):
+        return [identifiers] if identifiers.strip() else []
+    if isinstance(identifiers, Mapping):
+        return [str(v) for v in identifiers.values() if v]
+    if isinstance(identifiers, Iterable):
+        return [str(v) for v in identifiers if v]
+    raise InputError(field_name, "must be a string, a list of strings or a mapping kind -> value")
+
+
+def validate_threshold(threshold: object, field_name: str = "threshold") -> float | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or math.isnan(float(threshold)):
+        raise InputError(field_name, f"must be a number between 0 and 1, got {threshold!r}")
+    if not 0.0 <= float(threshold) <= 1.0:
+        raise InputError(field_name, f"must be between 0 and 1, got {threshold}")
+    return float(threshold)
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+_INDEX_CACHE: dict[int, tuple[Any, Index]] = {}
+
+
+class Screener:
+    """Screens names against a list snapshot through an index built once per snapshot."""
+
+    def __init__(
+        self,
+        snapshot: SnapshotLike | None = None,
+        *,
+        config: MatchConfig | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        if snapshot is None:
+            from exportgate.screen.lists import load_active
+
+            snapshot = load_active()
+        self.snapshot = snapshot
+        self.config = config or DEFAULT_CONFIG
+        key = id(snapshot.entities)
+        cached = _INDEX_CACHE.get(key)
+        if cached is not None and cached[0] is snapshot.entities:
+            self.index = cached[1]
+        else:
+            self.index = load_or_build(snapshot.entities, use_cache=use_cache)
+            _INDEX_CACHE.clear()
+            _INDEX_CACHE[key] = (snapshot.entities, self.index)
+        self.lists_as_of = _as_of(snapshot)
+        self._distinctive = self.index.idf_at_share(self.config.distinctive_df_share)
+
+    # ---------------------------------------------------------------- API
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        type: str | EntityType | None = None,
+        dob: str | date | None = None,
+        identifiers: Sequence[str] | Mapping[str, str] | str | None = None,
+        threshold: float | None = None,
+    ) -> ScreenResult:
+        """Screen one party; matches at or above the threshold, best first. InputError on bad input."""
+        cleaned, warnings = validate_name(name)
+        cc = validate_country(country)
+        etype = validate_type(type)
+        dob_s = validate_dob(dob)
+        ids = validate_identifiers(identifiers)
+        thr = validate_threshold(threshold)
+        if thr is None:
+            thr = self.config.potential_threshold
+        matches = self._match(cleaned, cc, etype, dob_s, ids, thr)
+        return ScreenResult(query=name, lists_as_of=dict(self.lists_as_of), matches=matches, warnings=warnings)
+
+    def screen_many(self, records: Iterable[Any], threshold: float | None = None) -> list[ScreenResult]:
+        """Screen many parties. A record is a name or a mapping with name, country, type, dob, identifiers
+        (or id). A record that cannot be screened gives a result with ``error`` set, never an exception."""
+        out: list[ScreenResult] = []
+        for i, rec in enumerate(records):
+            try:
+                if isinstance(rec, str):
+                    out.append(self.screen(rec, threshold=threshold))
+                    continue
+                if not isinstance(rec, Mapping):
+                    raise InputError(f"records[{i}]", "must be a name or a mapping with a 'name'")
+                if "name" not in rec:
+                    raise InputError(f"records[{i}].name", "is missing")
+                out.append(
+                    self.screen(
+                        rec["name"],
+                        country=rec.get("country"),
+                        type=rec.get("type"),
+                        dob=rec.get("dob"),
+                        identifiers=rec.get("identifiers"),
+                        threshold=threshold,
+                    )
+                )
+            except InputError as exc:
+                query = rec.get("name") if isinstance(rec, Mapping) else rec
+                out.append(
+                    ScreenResult(
+                        query=query if isinstance(query, str) else repr(query),
+                        lists_as_of=dict(self.lists_as_of),
+                        error=str(exc),
+                    )
+                )
+        return out
+
+    # ---------------------------------------------------------------- internals
+
+    def _match(
+        self,
+        name: str,
+        country: str | None,
+        etype: EntityType | None,
+        dob: str | None,
+        identifiers: list[str],
+        threshold: float,
+    ) -> list[Match]:
+        cfg = self.config
+        idx = self.index
+        norm = normalize_name(name)
+        if not norm.tokens:
+            raise InputError("name", "has nothing left to match after normalisation")
+        q_tokens = norm.tokens
+        q_weights = [idx.idf(t) for t in q_tokens]
+        max_bonus = (
+            cfg.country_match_bonus
+            + cfg.type_match_bonus
+            + cfg.dob_exact_bonus
+            + cfg.identifier_match_bonus * bool(identifiers)
+        )
+        best: dict[int, tuple[float, int, Any, list[dict[str, Any]]]] = {}
+        for nid in idx.candidates(q_tokens, cfg):
+            rec = idx.names[nid]
+            ns = score_tokens(q_tokens, q_weights, rec.tokens, rec.weights, self._distinctive, cfg)
+            name_score = ns.score
+            if rec.kind is NameKind.WEAK:
+                name_score *= cfg.weak_alias_factor
+            if name_score + max_bonus < threshold:
+                continue
+            prev = best.get(rec.entity)
+            if prev is not None and prev[0] >= name_score + max_bonus:
+                continue
+            ent = idx.entities[rec.entity]
+            adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, norm.legal, rec.legal)
+            final = max(0.0, min(1.0, name_score + adj))
+            if prev is None or final > prev[0]:
+                ns.explanation["name_kind"] = rec.kind.value
+                ns.explanation["name_score"] = round(name_score, 4)
+                if rec.kind is NameKind.WEAK:
+                    ns.explanation["weak_alias_factor"] = cfg.weak_alias_factor
+                ns.explanation["legal_forms"] = {"query": list(norm.legal), "listed": list(rec.legal)}
+                best[rec.entity] = (final, nid, ns.explanation, rows)
+        matches: list[Match] = []
+        for ei, (final, nid, expl, rows) in best.items():
+            if final < threshold:
+                continue
+            ent = idx.entities[ei]
+            rec = idx.names[nid]
+            expl["evidence"] = rows
+            expl["score"] = round(final, 4)
+            matches.append(
+                Match(
+                    entity_id=ent.id,
+                    list=ent.source,
+                    name=ent.primary_name,
+                    matched_name=rec.value,
+                    score=round(final, 4),
+                    country=ent.countries[0] if ent.countries else None,
+                    entity_list_footnote=ent.entity_list_footnote,
+                    license_policy=ent.license_policy,
+                    explanation=expl,
+                    strength="strong" if final >= cfg.strong_threshold else "potential",
+                )
+            )
+        matches.sort(key=lambda m: (-m.score, m.entity_id))
+        return matches
+
+
+def _as_of(snapshot: SnapshotLike) -> dict[str, str]:
+    out: dict[str, str] = {}
+    sources = getattr(snapshot, "sources", None) or {}
+    for key, info in sources.items():
+        as_of = getattr(info, "as_of", None)
+        if as_of is None and isinstance(info, Mapping):
+            as_of = info.get("as_of")
+        out[str(key)] = as_of.isoformat() if isinstance(as_of, date) else str(as_of)
+    return out
+
+
+def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> float:
+    """Similarity of two names in [0, 1], without list statistics (every token weighs the same, org
+    words half). Symmetric up to tie-breaking. Persons and entities are normalised the same way; ``type``
+    is accepted for the documented signature and validated."""
+    validate_type(type)
+    a, _ = validate_name(name_a, "name_a")
+    b, _ = validate_name(name_b, "name_b")
+    na = normalize_name(a)
+    nb = normalize_name(b)
+    symbols = tables().symbol_targets
+    wa = [0.5 if t in symbols else 1.0 for t in na.tokens]
+    wb = [0.5 if t in symbols else 1.0 for t in nb.tokens]
+    cfg = DEFAULT_CONFIG
+    ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg)
+    score = ns.score
+    if na.legal and nb.legal and not set(na.legal) & set(nb.legal):
+        score -= cfg.legal_form_mismatch_penalty
+    return round(max(0.0, min(1.0, score)), 4)
