@@ -23,6 +23,7 @@ from exportgate.screen.model import ListedEntity
 
 # Bump when a loader's output changes, so that stale caches are not used.
 LOADER_VERSION = "1"
+CACHE_KEEP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +215,8 @@ def write_cache(cache_file: Path, snap: ListSnapshot) -> None:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        # Keep the few newest caches (embedded + recent versions); each is ~10 MB.
+        caches = sorted(cache_file.parent.glob("lists-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in caches[CACHE_KEEP:]:
+            if old != cache_file:
+                old.unlink(missing_ok=True)

@@ -216,6 +216,7 @@ def update(
     root = lists_dir(home) / "versions"
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
+    staging.chmod(0o755)
     try:
         files: list[dict[str, Any]] = []
         fetched: list[dict[str, Any]] = []
