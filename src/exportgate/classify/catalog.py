@@ -1,0 +1,141 @@
+"""The bundled chip catalog (``exportgate/data/chips/catalog.csv``; sources in its PROVENANCE.md).
+
+Each row keeps the source of every number (``src_*`` columns). Rows map to :class:`Item` as follows:
+throughput columns -> ``dense_tops`` (per package, so ``dies`` = 1); ``die_area_mm2`` ->
+``applicable_die_area_mm2`` (blank = unknown: PD unknown); ``interconnect_bandwidth_gbs`` +
+``host_interface_gbs`` -> ``aggregate_bidirectional_io_gbps`` (blank interconnect = unknown; blank
+host = interconnect only, a lower bound, said in the reasons); ``marketed_for_datacenter`` ->
+``datacenter_designed_or_marketed``. Rows without any throughput are listed but unclassifiable.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from rapidfuzz import process
+
+from exportgate.classify.model import PRECISIONS, Item, parse_item
+from exportgate.errors import InputError
+
+THROUGHPUT_COLUMNS: dict[str, str] = {
+    "fp64": "fp64_tflops",
+    "fp32": "fp32_tflops",
+    "tf32": "tf32_tflops",
+    "fp16": "fp16_tflops",
+    "bf16": "bf16_tflops",
+    "fp8": "fp8_tflops",
+    "int8": "int8_tops",
+    "fp4": "fp4_tflops",
+    "int4": "int4_tops",
+}
+assert set(THROUGHPUT_COLUMNS) == set(PRECISIONS)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One catalog row, as shipped."""
+
+    name: str
+    vendor: str
+    row: dict[str, str]
+    aliases: tuple[str, ...]
+
+    @property
+    def classifiable(self) -> bool:
+        return any(self.row[c].strip() for c in THROUGHPUT_COLUMNS.values())
+
+    def caveats(self) -> list[str]:
+        """Weak figures that the classification rests on (from the source columns)."""
+        notes: list[str] = []
+        area_src = self.row.get("src_die_area", "")
+        for tag, text in (
+            ("PARTIAL", "die area is PARTIAL (compute die only): the true applicable area is larger and PD lower"),
+            ("ESTIMATE", "die area is an ESTIMATE"),
+            ("WEAK", "die area is WEAK (unverified source)"),
+            ("ASSUMED", "die area is ASSUMED"),
+        ):
+            if tag in area_src:
+                notes.append(text)
+        if self.row.get("interconnect_bandwidth_gbs", "").strip() and not self.row.get("host_interface_gbs", "").strip():
+            notes.append("host interface unknown: aggregate I/O is the chip-to-chip link only (a lower bound)")
+        if self.row.get("confidence") == "low":
+            notes.append("catalog row confidence is low")
+        return notes
+
+
+def _num(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if text else None
+
+
+@lru_cache(maxsize=1)
+def _entries() -> tuple[CatalogEntry, ...]:
+    path = resources.files("exportgate.data").joinpath("chips/catalog.csv")
+    with path.open("r", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        aliases = tuple(a for a in row.get("aliases", "").split(";") if a)
+        out.append(CatalogEntry(name=row["name"], vendor=row["vendor"], row=row, aliases=aliases))
+    return tuple(out)
+
+
+def catalog_entries() -> list[CatalogEntry]:
+    return list(_entries())
+
+
+def catalog_names() -> list[str]:
+    return [e.name for e in _entries()]
+
+
+def find_entry(name: str, field: str = "catalog") -> CatalogEntry:
+    """Exact name or alias (case-insensitive); otherwise an InputError with the nearest names."""
+    wanted = " ".join(name.split()).casefold()
+    for entry in _entries():
+        if wanted == entry.name.casefold() or wanted in (a.casefold() for a in entry.aliases):
+            return entry
+    choices = [e.name for e in _entries()] + [a for e in _entries() for a in e.aliases]
+    near = [c for c, _score, _i in process.extract(name, choices, limit=3)]
+    raise InputError(field, f"unknown catalog name {name!r} (nearest: {'; '.join(near)}; see `exportgate catalog list`)")
+
+
+def _item_data(entry: CatalogEntry) -> dict[str, Any]:
+    row = entry.row
+    tops = {p: v for p, col in THROUGHPUT_COLUMNS.items() if (v := _num(row[col])) is not None}
+    data: dict[str, Any] = {
+        "name": entry.name,
+        "vendor": entry.vendor,
+        "kind": "integrated_circuit",
+        "datacenter_designed_or_marketed": row["marketed_for_datacenter"].strip() == "yes",
+        "dense_tops": tops,
+    }
+    area = _num(row["die_area_mm2"])
+    if area is not None:
+        data["applicable_die_area_mm2"] = area
+    link = _num(row["interconnect_bandwidth_gbs"])
+    host = _num(row["host_interface_gbs"])
+    if link is not None:
+        data["aggregate_bidirectional_io_gbps"] = link + (host or 0.0)
+    dram = _num(row["memory_bandwidth_gbs"])
+    if dram is not None:
+        data["total_dram_bandwidth_gbps"] = dram
+    if row.get("notes"):
+        data["notes"] = row["notes"]
+    return data
+
+
+def catalog_item(name: str, field: str = "catalog") -> Item:
+    """The catalog chip as an :class:`Item` (InputError if the name is unknown or it has no throughput)."""
+    entry = find_entry(name, field)
+    if not entry.classifiable:
+        raise InputError(
+            field,
+            f"{entry.name} has no published dense throughput in the catalog: unclassifiable ({entry.row.get('notes', '')})",
+        )
+    item = parse_item(_item_data(entry), field=f'catalog["{entry.name}"]')
+    item._caveats = tuple(entry.caveats())
+    return item

@@ -1,0 +1,269 @@
+"""The item schema (what `exportgate classify` reads) and the classification result.
+
+Field semantics (the contract of ``exportgate classify``):
+
+- ``dense_tops``: map of precision to **dense** (no structured sparsity) throughput in TOPS/TFLOPS,
+  **per die** when ``dies`` > 1; the package TPP is ``dies`` x the per-die TPP. Datasheet figures are
+  per package: then omit ``dies`` (it defaults to 1, meaning "these figures are for the package").
+- ``applicable_die_area_mm2``: the **total** applicable die area of the package (all logic dies on a
+  non-planar node, HBM excluded), never multiplied by ``dies``.
+- ``tpp`` / ``performance_density``: figures for the whole package, given directly instead of
+  ``dense_tops``. ``dies`` does not apply to them.
+- ``sparse_tops``: accepted and ignored (TPP uses dense figures only); the result says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from exportgate.errors import InputError
+
+PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4", "int4")
+KINDS: tuple[str, ...] = ("integrated_circuit", "computer", "server", "hbm_stack", "model_weights")
+
+Kind = Literal["integrated_circuit", "computer", "server", "hbm_stack", "model_weights"]
+Precision = Literal["fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4", "int4"]
+NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contained(_Strict):
+    """One line of a computer's bill of materials: ``count`` units of ``item``."""
+
+    item: Item
+    count: Annotated[int, Field(strict=True, ge=1)]
+
+
+class Item(_Strict):
+    """An item to classify. Build it with :func:`parse_item` (which names the bad field on error)."""
+
+    name: str | None = None
+    kind: Kind
+    datacenter_designed_or_marketed: Annotated[bool, Field(strict=True)] | None = None
+    tpp: NonNegative | None = None
+    performance_density: NonNegative | None = None
+    dense_tops: dict[Precision, NonNegative] | None = None
+    sparse_tops: dict[str, Any] | None = None
+    applicable_die_area_mm2: Positive | None = None
+    dies: Annotated[int, Field(strict=True, ge=1)] = 1
+    aggregate_bidirectional_io_gbps: NonNegative | None = None
+    total_dram_bandwidth_gbps: NonNegative | None = None
+    memory_bandwidth_density_gbps_per_mm2: NonNegative | None = None
+    contains: list[Contained] | None = None
+    base_eccn: str | None = None
+    training_operations: NonNegative | None = None
+    weights_published: Annotated[bool, Field(strict=True)] | None = None
+    derived_from_published_weights: Annotated[bool, Field(strict=True)] | None = None
+    additional_training_operations: NonNegative | None = None
+    vendor: str | None = None
+    notes: str | None = None
+
+    _field: str = PrivateAttr(default="item")
+    _caveats: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """Weak figures behind this item (set for catalog items), repeated in the reasons."""
+        return self._caveats
+
+    @property
+    def field(self) -> str:
+        """The input path of this item (``items[2]``, ``item.contains[0].item``, ``catalog[...]``)."""
+        return self._field
+
+    def at(self, sub: str) -> str:
+        """The input path of one of this item's fields."""
+        return f"{self._field}.{sub}"
+
+
+@dataclass
+class Classification:
+    """The outcome for one item on one date in one mode, with every comparison made and its citation."""
+
+    name: str | None
+    kind: str
+    as_of: date
+    mode: str
+    classification: str | None
+    level: str | None = None
+    tpp: float | None = None
+    performance_density: float | None = None
+    datacenter: bool = False
+    reasons: list[str] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+
+    @property
+    def eccn(self) -> str | None:
+        """The ECCN without its paragraph (``3A090.a.1`` -> ``3A090``)."""
+        return self.classification.split(".")[0] if self.classification else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "classification": self.classification,
+            "tpp": self.tpp,
+            "performance_density": self.performance_density,
+            "as_of": self.as_of.isoformat(),
+            "mode": self.mode,
+            "reasons": list(self.reasons),
+            "citations": list(self.citations),
+        }
+
+
+def _path(base: str, loc: tuple[int | str, ...]) -> str:
+    out = base
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _problem(err: Any) -> str:
+    kind = str(err.get("type", ""))
+    msg = str(err.get("msg", "invalid"))
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field missing"
+    if kind in ("float_type", "int_type", "float_parsing", "int_parsing") or kind.endswith("_type"):
+        return f"{msg.lower()} (got {value!r})"
+    if kind == "literal_error":
+        return f"{msg.lower()} (got {value!r})"
+    return f"{msg.lower()} (got {value!r})"
+
+
+def _check_number(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(where, f"not a number (got {value!r})")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(where, f"not a finite number (got {value!r})")
+    if value < 0:
+        raise InputError(where, f"must not be negative (got {value!r})")
+
+
+def parse_item(data: Any, field: str = "item") -> Item:
+    """Validate one item (a mapping); raises :class:`InputError` naming the first bad field."""
+    if isinstance(data, Item):
+        return data
+    if not isinstance(data, dict):
+        raise InputError(field, f"an item must be a mapping (got {type(data).__name__})")
+    data = dict(data)
+    kind = data.get("kind")
+    if kind is None:
+        raise InputError(f"{field}.kind", f"required field missing (one of: {', '.join(KINDS)})")
+    if kind not in KINDS:
+        raise InputError(f"{field}.kind", f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    tops = data.get("dense_tops")
+    if tops is not None:
+        if not isinstance(tops, dict):
+            raise InputError(f"{field}.dense_tops", "must be a map of precision to dense TOPS")
+        if not tops:
+            raise InputError(f"{field}.dense_tops", "is empty (give at least one precision)")
+        for prec, value in tops.items():
+            if prec not in PRECISIONS:
+                raise InputError(
+                    f"{field}.dense_tops.{prec}", f"unknown precision (known: {', '.join(PRECISIONS)})"
+                )
+            _check_number(value, f"{field}.dense_tops.{prec}")
+    for key in ("tpp", "performance_density", "training_operations", "additional_training_operations",
+                "aggregate_bidirectional_io_gbps", "total_dram_bandwidth_gbps",
+                "memory_bandwidth_density_gbps_per_mm2"):
+        if data.get(key) is not None:
+            _check_number(data[key], f"{field}.{key}")
+    if data.get("applicable_die_area_mm2") is not None:
+        _check_number(data["applicable_die_area_mm2"], f"{field}.applicable_die_area_mm2")
+        if data["applicable_die_area_mm2"] == 0:
+            raise InputError(f"{field}.applicable_die_area_mm2", "must be greater than 0")
+    contains = data.get("contains")
+    if contains is not None:
+        if not isinstance(contains, list):
+            raise InputError(f"{field}.contains", "must be a list of {item, count}")
+        parsed: list[Contained] = []
+        for i, entry in enumerate(contains):
+            where = f"{field}.contains[{i}]"
+            if not isinstance(entry, dict):
+                raise InputError(where, "must be a mapping {item, count}")
+            extra = set(entry) - {"item", "count"}
+            if extra:
+                raise InputError(f"{where}.{sorted(extra)[0]}", "unknown field (known: item, count)")
+            if "item" not in entry:
+                raise InputError(f"{where}.item", "required field missing (an inline item or a catalog name)")
+            if "count" not in entry:
+                raise InputError(f"{where}.count", "required field missing")
+            count = entry["count"]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise InputError(f"{where}.count", f"must be a whole number of 1 or more (got {count!r})")
+            sub = entry["item"]
+            if isinstance(sub, str):
+                from exportgate.classify.catalog import catalog_item
+
+                child = catalog_item(sub, field=f"{where}.item")
+            else:
+                child = parse_item(sub, field=f"{where}.item")
+            if child.kind == "model_weights":
+                raise InputError(f"{where}.item.kind", "a computer cannot contain model weights")
+            parsed.append(Contained(item=child, count=count))
+        data["contains"] = parsed
+    try:
+        item = Item.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(_path(field, tuple(first["loc"])), _problem(first)) from None
+    _check_shape(item, field)
+    item._field = field
+    return item
+
+
+def _check_shape(item: Item, field: str) -> None:
+    """Kind-specific structure (date-independent). Date-dependent needs are checked by classify()."""
+    at = f"{field}."
+    if item.tpp is not None and item.dense_tops is not None:
+        raise InputError(at + "tpp", "give either tpp or dense_tops, not both")
+    if item.performance_density is not None and item.applicable_die_area_mm2 is not None:
+        raise InputError(at + "performance_density", "give either performance_density or applicable_die_area_mm2, not both")
+    if item.kind == "integrated_circuit":
+        if item.tpp is None and item.dense_tops is None:
+            raise InputError(at + "dense_tops", "an integrated circuit needs dense_tops (or tpp)")
+    if item.kind in ("computer", "server"):
+        if not item.contains:
+            raise InputError(at + "contains", f"a {item.kind} is classified by what it contains: give contains [{{item, count}}]")
+        for name in ("tpp", "dense_tops", "performance_density", "applicable_die_area_mm2"):
+            if getattr(item, name) is not None:
+                raise InputError(at + name, f"not used for a {item.kind}: give the ICs it contains under contains")
+    elif item.contains is not None:
+        raise InputError(at + "contains", f"only computers and servers have contains (kind is {item.kind})")
+    if item.kind == "hbm_stack" and item.memory_bandwidth_density_gbps_per_mm2 is None:
+        raise InputError(at + "memory_bandwidth_density_gbps_per_mm2", "required for an hbm_stack")
+    if item.kind == "model_weights":
+        if item.training_operations is None:
+            raise InputError(at + "training_operations", "required for model_weights")
+        if item.derived_from_published_weights and item.additional_training_operations is None:
+            raise InputError(
+                at + "additional_training_operations",
+                "required when derived_from_published_weights is true",
+            )
+    if item.base_eccn is not None and item.kind in ("hbm_stack", "model_weights"):
+        raise InputError(at + "base_eccn", f"not used for {item.kind}")
+
+
+def parse_items(doc: Any, field: str = "items") -> list[Item]:
+    """One item (a mapping) or a list of items; list entries are named ``items[i]``."""
+    if isinstance(doc, list):
+        if not doc:
+            raise InputError(field, "the list is empty")
+        return [parse_item(entry, field=f"{field}[{i}]") for i, entry in enumerate(doc)]
+    if isinstance(doc, dict):
+        return [parse_item(doc, field="item")]
+    raise InputError(field, f"expected an item (mapping) or a list of items (got {type(doc).__name__})")
+
+
+Contained.model_rebuild()
