@@ -1,0 +1,315 @@
+"""The full-stack package file: pydantic schema, loading, and error messages that name the path.
+
+A package is what a consortium submits to the American AI Exports Program (EO 14320) and what an
+exporter ships: a header (name, date, destinations, consortium, business model, financing), five
+layers of lines, the parties, the end use and the known facts. This module only checks the *shape*
+of the file; whether the proposal is complete is :mod:`exportgate.packages.completeness`, whether it
+may ship is :mod:`exportgate.packages.vetting`.
+
+``load_package`` reports every schema error at once (``InputErrors``), each naming its path inside the
+file, for example ``layers.hardware[2].quantity: must be > 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from exportgate.errors import InputError, InputErrors
+
+SCHEMA_VERSION = 1
+
+#: the program's five layers, in the order EO 14320 lists them (titles are repeated in aaep.yaml with
+#: their citation; the keys are the file format's and never change)
+LAYER_KEYS: tuple[str, ...] = ("hardware", "data_pipelines", "models", "security", "applications")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MemberRole(StrEnum):
+    ANCHOR = "anchor"
+    MEMBER = "member"
+
+
+class PartyRole(StrEnum):
+    PURCHASER = "purchaser"
+    INTERMEDIATE_CONSIGNEE = "intermediate_consignee"
+    ULTIMATE_CONSIGNEE = "ultimate_consignee"
+    END_USER = "end_user"
+    FREIGHT_FORWARDER = "freight_forwarder"
+    DISTRIBUTOR = "distributor"
+    INTERMEDIARY = "intermediary"
+    OPERATOR = "operator"
+
+
+#: roles whose holder receives and uses the items (determined as end users)
+END_USER_ROLES = frozenset({PartyRole.END_USER, PartyRole.ULTIMATE_CONSIGNEE})
+
+
+class Member(_Strict):
+    """A consortium member (the anchor member leads and submits the proposal)."""
+
+    name: str = Field(min_length=1)
+    role: MemberRole = MemberRole.MEMBER
+    country: str = Field(min_length=2, description="where the member is located (ISO alpha-2)")
+    hq: str | None = Field(default=None, description="headquarters country (ISO alpha-2); default: country")
+    ultimate_parent_hq: str | None = Field(default=None, description="ultimate parent's HQ country")
+    controlled_from: list[str] = Field(
+        default_factory=list, description="countries the member is owned or controlled from (ISO alpha-2)"
+    )
+    provides: list[str] = Field(default_factory=list, description="layer keys this member supplies")
+    address: str | None = None
+
+
+class BusinessModel(_Strict):
+    """Who builds, owns and operates the data centres and infrastructure (EO 14320 proposal content)."""
+
+    summary: str = Field(min_length=1)
+    builds: str | None = Field(default=None, description="who builds the data centres")
+    owns: str | None = Field(default=None, description="who owns them")
+    operates: str | None = Field(default=None, description="who operates them")
+
+
+class FinancingAsk(_Strict):
+    """One requested federal incentive or support mechanism."""
+
+    instrument: str = Field(min_length=1, description="e.g. loan guarantee, direct loan, political-risk insurance")
+    agency: str | None = Field(default=None, description="e.g. EXIM, DFC, USTDA")
+    amount_usd: float | None = Field(default=None, ge=0)
+    note: str | None = None
+
+
+#: the ways a line says what it is; exactly one per line
+LINE_BASES: tuple[str, ...] = ("item", "catalog", "eccn", "model_weights")
+
+
+class Line(_Strict):
+    """One line of one layer: what it is, how many, what it is worth, and how to classify it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"oneOf": [{"required": [k]} for k in LINE_BASES]},
+    )
+
+    description: str = Field(min_length=1)
+    quantity: float = Field(gt=0)
+    value: float = Field(ge=0, description="value in US dollars")
+    item: dict[str, Any] | None = Field(default=None, description="an item spec as `exportgate classify` reads")
+    catalog: str | None = Field(default=None, description="a catalog name (`exportgate classify --catalog`)")
+    eccn: str | None = Field(default=None, description="an ECCN or paragraph, e.g. EAR99, 5D992.c, 4E091")
+    model_weights: dict[str, Any] | None = Field(
+        default=None, description="model-weight facts for 4E091 classification (training operations, published)"
+    )
+    us_content_share: float | None = Field(
+        default=None, ge=0, le=1, description="US-origin share of this line's value (0..1)"
+    )
+    destination: str | None = Field(default=None, description="only this destination (default: all)")
+    end_user: str | None = Field(default=None, description="only this end user, by party name (default: all)")
+
+
+class Layers(_Strict):
+    hardware: list[Line] = Field(default_factory=list)
+    hardware_us_content_share: float | None = Field(
+        default=None, ge=0, le=1, description="US-origin share of the hardware layer's value, if not per line"
+    )
+    data_pipelines: list[Line] = Field(default_factory=list)
+    models: list[Line] = Field(default_factory=list)
+    security: list[Line] = Field(default_factory=list)
+    applications: list[Line] = Field(default_factory=list)
+
+    def lines(self, key: str) -> list[Line]:
+        value: list[Line] = getattr(self, key)
+        return value
+
+
+class Party(_Strict):
+    """A party to the transaction (consignee, end user, intermediary ...)."""
+
+    name: str = Field(min_length=1)
+    role: PartyRole
+    country: str = Field(min_length=2, description="where the party is located (ISO alpha-2)")
+    address: str | None = None
+    hq: str | None = Field(default=None, description="headquarters country; default: country")
+    ultimate_parent_hq: str | None = None
+    ultimate_parent: str | None = Field(default=None, description="name of the ultimate parent, if any")
+    military_or_intel: bool = False
+    type: Literal["entity", "person"] = "entity"
+
+
+class EndUse(_Strict):
+    description: str = Field(min_length=1)
+    #: end-use facts the determination engine knows (e.g. supercomputer, advanced_node_ic_production,
+    #: military, wmd, train_4e091_model_for_non_supp5a); passed through as given
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class Fact(_Strict):
+    """A known fact that may be a red flag (Supp. 3 to Part 732, BIS 2025-05-13 diversion guidance)."""
+
+    id: str = Field(min_length=1, description="red-flag id from the catalogue (aaep.red_flags)")
+    party: str | None = Field(default=None, description="the party it concerns, by name")
+    note: str | None = None
+
+
+class Package(_Strict):
+    """A full-stack AI export package (one proposal, one or several destinations)."""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
+    name: str = Field(min_length=1)
+    date: dt.date
+    destinations: list[str] = Field(min_length=1, description="ISO alpha-2 codes of the target countries")
+    regional_bloc: str | None = None
+    consortium: list[Member] = Field(default_factory=list)
+    business_model: BusinessModel | None = None
+    financing: list[FinancingAsk] = Field(default_factory=list)
+    layers: Layers = Field(default_factory=Layers)
+    parties: list[Party] = Field(default_factory=list)
+    end_use: EndUse | None = None
+    facts: list[Fact] = Field(default_factory=list)
+    certifications: list[str] = Field(default_factory=list)
+    transaction: Literal["export", "reexport", "transfer"] = "export"
+    expected_verdict: Literal["clear", "license_required", "review", "blocked"] | None = Field(
+        default=None, description="for examples and tests: the verdict this package should get"
+    )
+
+
+def package_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the package file (generated from the pydantic model)."""
+    schema = Package.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://exportgate.dev/schema/package-v1.json"
+    schema["title"] = "exportgate full-stack AI export package"
+    return schema
+
+
+# --- error messages -------------------------------------------------------------------------------
+
+
+def loc_path(loc: tuple[int | str, ...]) -> str:
+    """``('layers', 'hardware', 2, 'quantity')`` -> ``layers.hardware[2].quantity``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith("function-"):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "package"
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _message(err: Any) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "required"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "greater_than":
+        return f"must be > {_num(ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"must be >= {_num(ctx.get('ge'))}"
+    if kind == "less_than_equal":
+        return f"must be <= {_num(ctx.get('le'))}"
+    if kind == "less_than":
+        return f"must be < {_num(ctx.get('lt'))}"
+    if kind in ("string_too_short", "too_short"):
+        return "must not be empty"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "invalid")))
+    if kind == "enum" or kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    msg: str = err.get("msg", "invalid")
+    return msg[0].lower() + msg[1:] if msg else "invalid"
+
+
+def validation_errors(exc: ValidationError) -> list[InputError]:
+    return [InputError(loc_path(tuple(e["loc"])), _message(e)) for e in exc.errors()]
+
+
+def parse_package(doc: Any) -> Package:
+    """Validate a parsed YAML/JSON document; every problem at once as ``InputErrors``."""
+    if not isinstance(doc, dict):
+        raise InputErrors([InputError("package", "must be a mapping (YAML/JSON object)")])
+    errors = _basis_errors(doc)
+    try:
+        pkg = Package.model_validate(doc)
+    except ValidationError as exc:
+        errors = validation_errors(exc) + errors
+        raise InputErrors(_sorted_unique(errors)) from None
+    if errors:
+        raise InputErrors(errors)
+    return pkg
+
+
+def _basis_errors(doc: dict[str, Any]) -> list[InputError]:
+    """Each line gives exactly one of item / catalog / eccn / model_weights (checked on the raw document
+    so that it is reported together with every other error of the same line)."""
+    errors: list[InputError] = []
+    layers = doc.get("layers")
+    if not isinstance(layers, dict):
+        return errors
+    for key in LAYER_KEYS:
+        lines = layers.get(key)
+        if not isinstance(lines, list):
+            continue
+        for i, line in enumerate(lines):
+            if not isinstance(line, dict):
+                continue
+            given = [k for k in LINE_BASES if line.get(k) is not None]
+            if len(given) != 1:
+                problem = "give exactly one of " + ", ".join(LINE_BASES)
+                if given:
+                    problem += f" (got {', '.join(given)})"
+                errors.append(InputError(f"layers.{key}[{i}]", problem))
+    return errors
+
+
+def _sorted_unique(errors: list[InputError]) -> list[InputError]:
+    seen: set[str] = set()
+    out: list[InputError] = []
+    for e in errors:
+        if str(e) not in seen:
+            seen.add(str(e))
+            out.append(e)
+    return out
+
+
+class LoadedPackage(BaseModel):
+    """A validated package with where it came from (for the memo's provenance block)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    package: Package
+    source_file: str
+    source_sha256: str
+
+
+def load_package(source: str) -> LoadedPackage:
+    """Read and validate a package file (YAML or JSON; ``-`` for stdin)."""
+    from exportgate.io import read_document
+
+    if source != "-" and Path(source).exists():
+        raw = Path(source).read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+    else:
+        digest = ""
+    doc = read_document(source, field="PACKAGE")
+    if not digest:
+        digest = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+    return LoadedPackage(package=parse_package(doc), source_file=source, source_sha256=digest)

@@ -1,0 +1,677 @@
+"""The package check: completeness, classification, screening, determination, red flags, compute, verdict.
+
+``check_package`` is a pure function of the package, the date, the mode, the rule data, the list
+snapshot and the ledger totals; it returns a :class:`CheckResult` whose ``to_json()`` is the memo
+document of ``docs/design/memo.md`` (the memo renderers draw only from it).
+
+Verdict, from worst to best (the exit codes follow the same order):
+
+* ``blocked`` — a confirmed (strong) restricted-party match on any party or consortium member, an
+  embargoed destination, or a determination that the transaction is prohibited (prohibited end use or
+  end user);
+* ``review`` — potential party matches, red flags, a determination on red-flag hold, or a proposal that
+  is not complete under the programme (completeness errors) — things to resolve before proceeding;
+* ``license_required`` — at least one line needs a licence for at least one destination / end user;
+* ``clear`` — may proceed, subject to the conditions listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import exportgate
+from exportgate.errors import InputError, InputErrors
+from exportgate.packages.completeness import Finding, check_completeness, layer_titles
+from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, tally
+from exportgate.packages.model import (
+    END_USER_ROLES,
+    LAYER_KEYS,
+    Line,
+    LoadedPackage,
+    Package,
+    Party,
+)
+from exportgate.rules import Mode, RuleSet, load_rules
+
+VERDICT_ORDER = ("clear", "license_required", "review", "blocked")
+EXIT_CODES = {"clear": 0, "license_required": 10, "review": 20, "blocked": 30}
+RESULT_SCHEMA_VERSION = 1
+
+#: determination statuses -> the verdict they lead to on their own
+STATUS_VERDICT = {
+    "no_license_required": "clear",
+    "license_exception_available": "clear",
+    "license_required": "license_required",
+    "red_flag_hold": "review",
+    "prohibited_without_authorization": "blocked",
+}
+
+
+@dataclass
+class CheckResult:
+    data: dict[str, Any]
+
+    @property
+    def verdict(self) -> str:
+        return str(self.data["verdict"])
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != "content_hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def rules_sha256(rules: RuleSet) -> str:
+    """Hash of the rule data the rule set was loaded from."""
+    return str(getattr(rules, "sha256", ""))
+
+
+# --- validation that needs the rule data ------------------------------------------------------------
+
+
+def _reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Package]:
+    """Country codes known (and normalised to upper case), line destinations/end users referring to the
+    package, and every destination having at least one end user located there."""
+    errors: list[InputError] = []
+
+    def cc(value: str | None, path: str) -> str | None:
+        if value is None:
+            return None
+        try:
+            return rules.country_code(value, field=path)
+        except InputError as exc:
+            errors.append(exc)
+            return value
+
+    dests = [cc(d, f"destinations[{i}]") or d for i, d in enumerate(pkg.destinations)]
+    if len(set(dests)) != len(dests):
+        errors.append(InputError("destinations", "lists a country twice"))
+    members = []
+    for i, m in enumerate(pkg.consortium):
+        members.append(
+            m.model_copy(
+                update={
+                    "country": cc(m.country, f"consortium[{i}].country"),
+                    "hq": cc(m.hq, f"consortium[{i}].hq"),
+                    "ultimate_parent_hq": cc(m.ultimate_parent_hq, f"consortium[{i}].ultimate_parent_hq"),
+                    "controlled_from": [
+                        cc(c, f"consortium[{i}].controlled_from[{j}]") or c for j, c in enumerate(m.controlled_from)
+                    ],
+                }
+            )
+        )
+        for j, key in enumerate(m.provides):
+            if key not in LAYER_KEYS:
+                errors.append(InputError(f"consortium[{i}].provides[{j}]", f"unknown layer {key!r}"))
+    parties = []
+    names: set[str] = set()
+    for i, p in enumerate(pkg.parties):
+        parties.append(
+            p.model_copy(
+                update={
+                    "country": cc(p.country, f"parties[{i}].country"),
+                    "hq": cc(p.hq, f"parties[{i}].hq"),
+                    "ultimate_parent_hq": cc(p.ultimate_parent_hq, f"parties[{i}].ultimate_parent_hq"),
+                }
+            )
+        )
+        names.add(p.name.casefold())
+    end_user_names = {p.name.casefold() for p in pkg.parties if p.role in END_USER_ROLES}
+    layers_update: dict[str, list[Line]] = {}
+    for key in LAYER_KEYS:
+        new_lines = []
+        for i, line in enumerate(pkg.layers.lines(key)):
+            path = f"layers.{key}[{i}]"
+            dest = cc(line.destination, f"{path}.destination")
+            if dest is not None and dest not in dests:
+                errors.append(InputError(f"{path}.destination", f"{dest} is not one of the package's destinations"))
+            if line.end_user is not None and line.end_user.casefold() not in end_user_names:
+                errors.append(
+                    InputError(f"{path}.end_user", f"no end user or ultimate consignee named {line.end_user!r}")
+                )
+            new_lines.append(line.model_copy(update={"destination": dest}))
+        layers_update[key] = new_lines
+    for i, f in enumerate(pkg.facts):
+        if f.party is not None and f.party.casefold() not in names | {m.name.casefold() for m in pkg.consortium}:
+            errors.append(InputError(f"facts[{i}].party", f"no party or member named {f.party!r}"))
+    for i, d in enumerate(dests):
+        if not any(p.role in END_USER_ROLES and p.country == d for p in parties):
+            errors.append(
+                InputError(f"destinations[{i}]", f"no party with role end_user or ultimate_consignee is located in {d}")
+            )
+    fixed = pkg.model_copy(
+        update={
+            "destinations": dests,
+            "consortium": members,
+            "parties": parties,
+            "layers": pkg.layers.model_copy(update=layers_update),
+        }
+    )
+    return errors, fixed
+
+
+# --- classification ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LineCheck:
+    layer: str
+    index: int
+    line: Line
+    classification: str | None = None
+    eccn: str | None = None
+    level: str | None = None
+    tpp: float | None = None
+    datacenter: bool | None = None
+    classify_json: dict[str, Any] | None = None
+    case_item: dict[str, Any] = field(default_factory=dict)
+    determinations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"layers.{self.layer}[{self.index}]"
+
+
+def _classify_line(lc: LineCheck, as_of: date, mode: Mode, rules: RuleSet) -> None:
+    """Classify one line (item spec, catalog name, model weights); an ECCN line is taken as given and
+    checked by the determination (unknown ECCNs are errors there)."""
+    from exportgate import classify as cl
+
+    line = lc.line
+    path = lc.ref
+    if line.eccn is not None:
+        lc.classification = line.eccn.strip().upper() if line.eccn.strip().upper() == "EAR99" else line.eccn.strip()
+        lc.case_item = {"eccn": lc.classification}
+        return
+    if line.item is not None:
+        item = cl.parse_item(line.item, field=f"{path}.item")
+        item_doc: dict[str, Any] = dict(line.item)
+    elif line.catalog is not None:
+        try:
+            item = cl.catalog_item(line.catalog)
+        except InputError as exc:
+            raise InputError(f"{path}.catalog", exc.problem) from None
+        item_doc = {"catalog": line.catalog}
+    else:
+        assert line.model_weights is not None
+        doc = {"kind": "model_weights", **line.model_weights}
+        item = cl.parse_item(doc, field=f"{path}.model_weights")
+        item_doc = doc
+    c = cl.classify(item, as_of, mode, rules)
+    lc.classification = c.classification
+    lc.eccn = c.eccn
+    lc.level = c.level
+    lc.tpp = c.tpp
+    lc.datacenter = c.datacenter
+    lc.classify_json = c.to_json()
+    lc.case_item = _item_for_case(item, item_doc)
+
+
+def _item_for_case(item: Any, item_doc: dict[str, Any]) -> dict[str, Any]:
+    """The item as the determination case reads it: the parsed item's own dump when it has one."""
+    dump = getattr(item, "model_dump", None)
+    if callable(dump):
+        out: dict[str, Any] = dump(mode="json", exclude_none=True)
+        return out
+    return item_doc
+
+
+# --- screening --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Screened:
+    name: str
+    role: str
+    country: str
+    kind: str  # party | member
+    status: str  # clear | potential | strong
+    matches: list[dict[str, Any]]
+
+
+def _screen_all(pkg: Package, screener: Any) -> tuple[list[Screened], dict[str, str]]:
+    out: list[Screened] = []
+    lists_as_of: dict[str, str] = {}
+    targets: list[tuple[str, str, str, str, str]] = [  # name, role, country, kind, type
+        (p.name, p.role.value, p.country, "party", str(p.type)) for p in pkg.parties
+    ] + [(m.name, f"consortium {m.role.value}", m.country, "member", "entity") for m in pkg.consortium]
+    for name, role, country, kind, etype in targets:
+        res = screener.screen(name, country=country, type=etype)
+        lists_as_of.update(res.lists_as_of)
+        matches = [m.to_json() if hasattr(m, "to_json") else _match_json(m) for m in res.matches]
+        strengths = {str(getattr(m, "strength", "potential")) for m in res.matches}
+        status = "strong" if "strong" in strengths else ("potential" if res.matches else "clear")
+        out.append(Screened(name, role, country, kind, status, matches))
+    return out, lists_as_of
+
+
+def _match_json(m: Any) -> dict[str, Any]:
+    keys = (
+        "entity_id",
+        "list",
+        "name",
+        "matched_name",
+        "score",
+        "country",
+        "entity_list_footnote",
+        "license_policy",
+        "explanation",
+        "strength",
+    )
+    return {k: getattr(m, k, None) for k in keys}
+
+
+# --- red flags --------------------------------------------------------------------------------------
+
+
+def _red_flags(pkg: Package, rules: RuleSet, as_of: date, mode: Mode) -> list[dict[str, Any]]:
+    """The package's stated facts, resolved against the red-flag catalogue in the rule data, plus red
+    flags derived from the package's structure."""
+    catalogue: dict[str, dict[str, Any]] = {}
+    if rules.has(RED_FLAG_KEY):
+        r = rules.resolve(RED_FLAG_KEY, as_of, mode)
+        for entry in r.value or []:
+            catalogue[str(entry["id"])] = {**entry, "citation": entry.get("citation") or str(r.citation)}
+    flags: list[dict[str, Any]] = []
+    errors: list[InputError] = []
+    for i, fact in enumerate(pkg.facts):
+        entry = catalogue.get(fact.id)
+        if entry is None:
+            known = ", ".join(sorted(catalogue)) or "none defined"
+            errors.append(InputError(f"facts[{i}].id", f"unknown red flag {fact.id!r} (known: {known})"))
+            continue
+        if not entry.get("red_flag", True):
+            continue
+        flags.append(
+            {
+                "id": fact.id,
+                "description": str(entry.get("description", fact.id)),
+                "party": fact.party,
+                "note": fact.note,
+                "citation": str(entry["citation"]),
+                "source": "stated",
+            }
+        )
+    if errors:
+        raise InputErrors(errors)
+    # derived: a freight forwarder as the final destination (Supp. 3 to Part 732, red flag 9)
+    for p in pkg.parties:
+        if p.role.value == "freight_forwarder" and not any(
+            q.role in END_USER_ROLES and q.name.casefold() != p.name.casefold() and q.country == p.country
+            for q in pkg.parties
+        ):
+            entry = catalogue.get(FREIGHT_FORWARDER_FLAG)
+            if entry is not None and not any(f["id"] == FREIGHT_FORWARDER_FLAG for f in flags):
+                flags.append(
+                    {
+                        "id": FREIGHT_FORWARDER_FLAG,
+                        "description": str(entry.get("description")),
+                        "party": p.name,
+                        "note": f"freight forwarder {p.name} ({p.country}) and no end user in that country",
+                        "citation": str(entry["citation"]),
+                        "source": "derived",
+                    }
+                )
+    return flags
+
+
+RED_FLAG_KEY = "aaep.check.red_flags"
+EMBARGO_KEY = "aaep.check.embargoed"
+FREIGHT_FORWARDER_FLAG = "kyc.freight_forwarder_final_destination"
+
+
+# --- determination ----------------------------------------------------------------------------------
+
+
+def _end_users_for(pkg: Package, line: Line, dest: str) -> list[Party]:
+    eus = [p for p in pkg.parties if p.role in END_USER_ROLES and p.country == dest]
+    if line.end_user is not None:
+        eus = [p for p in eus if p.name.casefold() == line.end_user.casefold()]
+    return eus
+
+
+def _end_use_doc(pkg: Package) -> Any:
+    if pkg.end_use is None:
+        return None
+    if pkg.end_use.facts:
+        return {"description": pkg.end_use.description, **pkg.end_use.facts}
+    return pkg.end_use.description
+
+
+def _determine_line(
+    lc: LineCheck,
+    pkg: Package,
+    as_of: date,
+    mode: Mode,
+    rules: RuleSet,
+    hits: dict[str, list[dict[str, Any]]],
+    flag_ids: list[str],
+) -> list[Contribution]:
+    from exportgate import determine as dt
+
+    contributions: list[Contribution] = []
+    dests = [lc.line.destination] if lc.line.destination else list(pkg.destinations)
+    pairs = [(d, eu) for d in dests for eu in _end_users_for(pkg, lc.line, d)]
+    if not pairs:
+        raise InputError(lc.ref, "no end user of this line is located in its destination(s)")
+    for j, (dest, eu) in enumerate(pairs):
+        doc: dict[str, Any] = {
+            "date": as_of.isoformat(),
+            "transaction": pkg.transaction,
+            "origin": "US",
+            "destination": dest,
+            "item": lc.case_item,
+            "quantity": lc.line.quantity,
+            "end_user": {
+                "name": eu.name,
+                "located_in": eu.country,
+                "hq": eu.hq or eu.country,
+                "ultimate_parent_hq": eu.ultimate_parent_hq or eu.hq or eu.country,
+                "military_or_intel": eu.military_or_intel,
+                "restricted_party_hits": hits.get(eu.name, []),
+            },
+            "certifications": list(pkg.certifications),
+            "red_flags": list(flag_ids),
+        }
+        end_use = _end_use_doc(pkg)
+        if end_use is not None:
+            doc["end_use"] = end_use
+        case = dt.parse_case(doc, field_prefix=f"{lc.ref}.")
+        d = dt.determine(case, mode, rules)
+        dj = d.to_json()
+        lc.determinations.append(
+            {
+                "destination": dest,
+                "end_user": eu.name,
+                "status": d.status,
+                "license_required": d.license_required,
+                "license_exception": d.license_exception,
+                "review_policy": d.review_policy,
+                "classification": d.classification,
+                "conditions": list(d.conditions),
+                "red_flags": list(d.red_flags),
+                "reasons": list(d.reasons),
+                "citations": list(d.citations),
+                "retain_records_until": dj.get("retain_records_until"),
+            }
+        )
+        tpp_total = d.tpp_total
+        if tpp_total is None and lc.tpp is not None:
+            tpp_total = lc.tpp * lc.line.quantity
+        if tpp_total:
+            contributions.append(
+                Contribution(
+                    line=lc.ref,
+                    destination=dest,
+                    end_user=eu.name,
+                    tpp=float(tpp_total),
+                    level=lc.level,
+                    shared=len(pairs) > 1,
+                )
+            )
+        del j
+    return contributions
+
+
+# --- the check ----------------------------------------------------------------------------------------
+
+
+def check_package(
+    loaded: LoadedPackage | Package,
+    as_of: date | None = None,
+    mode: Mode = Mode.ENFORCED,
+    *,
+    rules: RuleSet | None = None,
+    screener: Any | None = None,
+    ledger: LedgerView | None = None,
+    ledger_totals: dict[str, Any] | None = None,
+) -> CheckResult:
+    """Check a package as of ``as_of`` (default: the package's date) in ``mode``.
+
+    ``ledger`` answers cumulative-TPP questions (see :mod:`exportgate.packages.compute`);
+    ``ledger_totals`` is the same as a plain dict. With neither, the ledger is taken as empty.
+    Raises ``InputErrors`` listing every problem found in the file (paths name the place in it).
+    """
+    rules = rules or load_rules()
+    if isinstance(loaded, Package):
+        loaded = LoadedPackage(package=loaded, source_file="<memory>", source_sha256="")
+    pkg = loaded.package
+    day = as_of or pkg.date
+    rules.check_date(day, field="as_of" if as_of else "date")
+
+    errors, pkg = _reference_errors(pkg, rules)
+
+    # classify every line; collect every error
+    checks: list[LineCheck] = []
+    for key in LAYER_KEYS:
+        for i, line in enumerate(pkg.layers.lines(key)):
+            lc = LineCheck(layer=key, index=i, line=line)
+            try:
+                _classify_line(lc, day, mode, rules)
+            except InputErrors as exc:
+                errors.extend(exc.errors)
+            except InputError as exc:
+                errors.append(exc)
+            checks.append(lc)
+    try:
+        flags = _red_flags(pkg, rules, day, mode)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+        flags = []
+    if errors:
+        raise InputErrors(errors)
+
+    findings, content = check_completeness(pkg, day, mode, rules)
+
+    # screen every party and member
+    if screener is None:
+        from exportgate.screen import Screener, load_active
+
+        screener = Screener(load_active())
+    screened, lists_as_of = _screen_all(pkg, screener)
+    hits = {s.name: [m for m in s.matches if m.get("strength") == "strong"] for s in screened if s.kind == "party"}
+
+    # determine every line for every destination and end user
+    flag_ids = [f["id"] for f in flags]
+    contributions: list[Contribution] = []
+    for lc in checks:
+        try:
+            contributions.extend(_determine_line(lc, pkg, day, mode, rules, hits, flag_ids))
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+        except InputError as exc:
+            errors.append(exc)
+    if errors:
+        raise InputErrors(errors)
+
+    # compute tally
+    if ledger is None and ledger_totals is not None:
+        ledger = StaticLedger.from_totals(ledger_totals)
+    eu_hq = {p.name: (p.country, p.ultimate_parent_hq or p.hq or p.country) for p in pkg.parties}
+    compute = tally(contributions, eu_hq, day, mode, rules, ledger)
+
+    embargo = rules.resolve(EMBARGO_KEY, day, mode)
+    embargoed = [d for d in pkg.destinations if rules.effective_country(d, day)[0] in set(embargo.value or [])]
+    verdict, reasons = _verdict(pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation))
+    conditions: list[str] = []
+    licences: list[dict[str, Any]] = []
+    for lc in checks:
+        for d in lc.determinations:
+            for cond in d["conditions"]:
+                if cond not in conditions:
+                    conditions.append(cond)
+            if d["status"] in ("license_required", "prohibited_without_authorization"):
+                licences.append(
+                    {
+                        "line": lc.ref,
+                        "description": lc.line.description,
+                        "destination": d["destination"],
+                        "end_user": d["end_user"],
+                        "classification": d["classification"] or lc.classification,
+                        "status": d["status"],
+                        "review_policy": d["review_policy"],
+                        "citations": d["citations"],
+                    }
+                )
+    titles = layer_titles(rules, day, mode)
+    data: dict[str, Any] = {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        "package": {
+            "name": pkg.name,
+            "date": pkg.date.isoformat(),
+            "destinations": list(pkg.destinations),
+            "regional_bloc": pkg.regional_bloc,
+            "source_file": loaded.source_file,
+            "source_sha256": loaded.source_sha256,
+            "expected_verdict": pkg.expected_verdict,
+            "consortium": [m.model_dump(mode="json") for m in pkg.consortium],
+            "business_model": pkg.business_model.model_dump(mode="json") if pkg.business_model else None,
+            "financing": [f.model_dump(mode="json") for f in pkg.financing],
+            "end_use": pkg.end_use.model_dump(mode="json") if pkg.end_use else None,
+        },
+        "as_of": day.isoformat(),
+        "mode": mode.value,
+        "verdict": verdict,
+        "verdict_reasons": reasons,
+        "conditions": conditions,
+        "licenses_needed": licences,
+        "completeness": {
+            "status": "incomplete" if any(f.severity == "error" for f in findings) else "complete",
+            "findings": [f.to_json() for f in findings],
+            "us_content": content.to_json(),
+        },
+        "layers": [
+            {
+                "key": key,
+                "title": titles[key],
+                "lines": [_line_json(lc) for lc in checks if lc.layer == key],
+            }
+            for key in LAYER_KEYS
+        ],
+        "screening": {
+            "lists_as_of": lists_as_of,
+            "parties": [
+                {
+                    "name": s.name,
+                    "role": s.role,
+                    "kind": s.kind,
+                    "country": s.country,
+                    "status": s.status,
+                    "matches": s.matches,
+                }
+                for s in screened
+            ],
+        },
+        "red_flags": flags,
+        "compute": compute,
+        "versions": {
+            "exportgate": exportgate.__version__,
+            "rules_sha256": rules_sha256(rules),
+            "lists_as_of": lists_as_of,
+        },
+    }
+    data["content_hash"] = content_hash(data)
+    return CheckResult(data)
+
+
+def _line_json(lc: LineCheck) -> dict[str, Any]:
+    cj = lc.classify_json or {}
+    return {
+        "ref": lc.ref,
+        "description": lc.line.description,
+        "quantity": lc.line.quantity,
+        "value": lc.line.value,
+        "us_content_share": lc.line.us_content_share,
+        "basis": next(k for k in ("item", "catalog", "eccn", "model_weights") if getattr(lc.line, k) is not None),
+        "catalog": lc.line.catalog,
+        "classification": lc.classification,
+        "eccn": lc.eccn,
+        "level": lc.level,
+        "tpp": lc.tpp,
+        "tpp_total": lc.tpp * lc.line.quantity if lc.tpp is not None else None,
+        "datacenter": lc.datacenter,
+        "classify_reasons": list(cj.get("reasons", [])),
+        "classify_citations": list(cj.get("citations", [])),
+        "determinations": lc.determinations,
+    }
+
+
+def _verdict(
+    pkg: Package,
+    checks: list[LineCheck],
+    screened: list[Screened],
+    flags: list[dict[str, Any]],
+    findings: list[Finding],
+    compute: dict[str, Any],
+    embargoed: list[str],
+    embargo_citation: str,
+) -> tuple[str, list[str]]:
+    reasons: dict[str, list[str]] = {v: [] for v in VERDICT_ORDER}
+    for cc in embargoed:
+        reasons["blocked"].append(f"destination {cc} is under a comprehensive US embargo ({embargo_citation})")
+    for s in screened:
+        if s.status == "strong":
+            top = s.matches[0] if s.matches else {}
+            reasons["blocked"].append(
+                f"{s.kind} '{s.name}' ({s.role}, {s.country}) is a confirmed match for "
+                f"'{top.get('matched_name') or top.get('name')}' on {top.get('list')}"
+            )
+        elif s.status == "potential":
+            top = s.matches[0] if s.matches else {}
+            reasons["review"].append(
+                f"{s.kind} '{s.name}' ({s.role}) potentially matches '{top.get('matched_name') or top.get('name')}' "
+                f"on {top.get('list')} (score {top.get('score')}); resolve before proceeding"
+            )
+    for lc in checks:
+        for d in lc.determinations:
+            v = STATUS_VERDICT.get(d["status"])
+            if v is None:
+                raise InputError(lc.ref, f"unknown determination status {d['status']!r}")
+            if v == "clear":
+                continue
+            why = d["reasons"][0] if d["reasons"] else d["status"]
+            reasons[v].append(
+                f"{lc.ref} ({d['classification'] or lc.classification}) to {d['destination']} / {d['end_user']}: "
+                f"{d['status'].replace('_', ' ')} — {why}"
+            )
+    for f in flags:
+        reasons["review"].append(
+            f"red flag {f['id']}: {f['description']}" + (f" ({f['party']})" if f.get("party") else "")
+        )
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        reasons["review"].append(
+            f"the proposal is incomplete under the American AI Exports Program ({len(errors)} finding"
+            f"{'s' if len(errors) != 1 else ''}: {', '.join(f.id for f in errors)})"
+        )
+    for note in compute.get("notes", []):
+        if "over the" in note:
+            reasons["license_required"].append(note)
+    verdict = "clear"
+    for v in VERDICT_ORDER:
+        if reasons[v]:
+            verdict = v
+    out = list(reasons[verdict])
+    for v in reversed(VERDICT_ORDER):
+        if v != verdict and v != "clear" and reasons[v]:
+            out.append(
+                f"also ({v.replace('_', ' ')}): " + "; ".join(reasons[v][:3]) + (" …" if len(reasons[v]) > 3 else "")
+            )
+    if verdict == "clear":
+        out = [
+            "every line may be exported to every destination and end user without a licence; no party "
+            "matches; no red flags; the proposal is complete"
+        ]
+    return verdict, out
