@@ -1,0 +1,20 @@
+"""Helpers for the list tests (small real files cut from the embedded snapshot)."""
+
+from __future__ import annotations
+
+import gzip
+
+from exportgate.screen.lists._data import data_dir
+
+
+def embedded_text(name: str) -> str:
+    return gzip.decompress((data_dir() / name).read_bytes()).decode("utf-8")
+
+
+def head_lines(name: str, n: int, header: bool = False) -> str:
+    """The first ``n`` data rows of an embedded file, in the official format (CRLF + Ctrl-Z for OFAC)."""
+    lines = embedded_text(name).rstrip("\x1a").splitlines()
+    keep = lines[: n + (1 if header else 0)]
+    if header:
+        return "\n".join(keep) + "\n"
+    return "\r\n".join(keep) + "\r\n\x1a"
