@@ -29,7 +29,7 @@ class MatchConfig:
     # A name whose matched tokens are common (low IDF) is scaled down: the matched weight must reach
     # the IDF of a token found in ``distinctive_df_share`` of all listed names, else the score is
     # multiplied by (matched / needed) ** distinctive_power. This is why "TRADING CO LTD" matches nothing.
-    distinctive_df_share: float = 0.002
+    distinctive_df_share: float = 0.01
     distinctive_power: float = 1.5
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9

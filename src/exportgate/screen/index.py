@@ -116,12 +116,14 @@ class Index:
         acc: dict[int, float] = defaultdict(float)
         deferred: list[tuple[str, float]] = []
         total = 0.0
+        q_weights: list[float] = []
         for tok in tokens:
             exp = self.expand(tok, cfg)
             w_tok = self.idf(tok)
             if math.isnan(w_tok):
                 w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
             total += w_tok
+            q_weights.append(w_tok)
             for cand, sim in exp:
                 w = self.idf(cand) * sim
                 plist = self.postings[cand]
@@ -132,10 +134,11 @@ class Index:
                     acc[nid] += w
             for nid in self.joined.get(tok, ()):
                 acc[nid] += w_tok
-        for a, b in itertools.pairwise(tokens):
+        for i, (a, b) in enumerate(itertools.pairwise(tokens)):
+            # "hua wei" queried, "huawei" listed: the pair covers both query tokens' weight.
             joined = a + b
             if joined in self.postings and len(self.postings[joined]) <= cfg.max_postings:
-                w = self.idf(joined)
+                w = q_weights[i] + q_weights[i + 1]
                 for nid in self.postings[joined]:
                     acc[nid] += w
         if not acc and deferred:

@@ -7,7 +7,8 @@ The name score combines two features, both in [0, 1]:
   IDF over the loaded lists, so a rare token ("huawei") counts far more than a common one ("tech",
   "trade"). ``query_coverage`` is the share of the query's weight that found a partner (times the
   similarity), ``listed_coverage`` the same for the listed name; ``token_score`` is their geometric mean.
-* ``char_similarity`` — rapidfuzz ``token_sort_ratio`` of the two normalised names.
+* ``char_similarity`` — the better of rapidfuzz ``token_sort_ratio`` of the two normalised names and
+  ``ratio`` of the names with spaces removed (split/joined words).
 
 ``name_score = token_weight * token_score + char_weight * char_similarity``, then multiplied by
 ``distinctiveness`` (< 1 when the matched tokens are all common words) and, for weak aliases, by
@@ -181,7 +182,10 @@ def score_tokens(
     q_cov = min(1.0, q_hit / q_total)
     n_cov = min(1.0, n_hit / n_total)
     token_score = math.sqrt(q_cov * n_cov)
-    char_sim = fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)) / 100.0
+    char_sim = max(
+        fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)),
+        fuzz.ratio("".join(q_tokens), "".join(n_tokens)),
+    ) / 100.0
     matched_weight = min(q_hit, n_hit)
     distinct = min(1.0, matched_weight / distinctive_weight) ** cfg.distinctive_power if distinctive_weight else 1.0
     name_score = (cfg.token_weight * token_score + cfg.char_weight * char_sim) * distinct
