@@ -1,0 +1,26 @@
+"""Licence determination: no licence required, a licence exception (with its conditions), a licence
+(under which review policy), prohibited without authorization, or a hold for red flags — on a date, in
+a mode, with the chain of rules applied. See ``docs/usage/determine.md``."""
+
+from exportgate.determine.compare import Comparison, compare
+from exportgate.determine.engine import determine
+from exportgate.determine.model import (
+    STATUSES,
+    Case,
+    Determination,
+    TppLedger,
+    parse_case,
+    red_flag_catalogue,
+)
+
+__all__ = [
+    "STATUSES",
+    "Case",
+    "Comparison",
+    "Determination",
+    "TppLedger",
+    "compare",
+    "determine",
+    "parse_case",
+    "red_flag_catalogue",
+]

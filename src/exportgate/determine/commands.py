@@ -1,9 +1,120 @@
-"""CLI commands of this package (registered by ``exportgate.cli``)."""
+"""``exportgate determine FILE|- [--mode enforced|text] [--json] [--compare DATE1,DATE2]``."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Annotated, Any
+
 import typer
+
+from exportgate.errors import InputError, InputErrors
+
+
+def _parse_compare(value: str) -> tuple[date, date]:
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise InputError("--compare", f"expected DATE1,DATE2 (got {value!r})")
+    out = []
+    for p in parts:
+        try:
+            out.append(date.fromisoformat(p))
+        except ValueError:
+            raise InputError("--compare", f"not an ISO date: {p!r}") from None
+    return out[0], out[1]
+
+
+def _render(d: Any) -> list[str]:
+    lines = [f"status: {d.status}"]
+    lines.append(f"classification: {d.classification or '-'}")
+    lines.append(f"licence required: {'yes' if d.license_required else 'no'}")
+    if d.license_exception:
+        lines.append(f"licence exception: {d.license_exception}")
+    if d.review_policy:
+        lines.append(f"review policy: {d.review_policy}")
+    if d.red_flags:
+        lines.append("red flags: " + ", ".join(d.red_flags))
+    if d.conditions:
+        lines.append("conditions:")
+        lines += [f"  - {c}" for c in d.conditions]
+    lines.append(f"keep records until: {d.retain_records_until.isoformat()}")
+    lines.append("reasons:")
+    lines += [f"  {i}. {r}" for i, r in enumerate(d.reasons, 1)]
+    lines.append("citations:")
+    lines += [f"  - {c}" for c in d.citations]
+    return lines
+
+
+def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None:
+    from exportgate.determine import compare, determine, parse_case
+    from exportgate.io import read_document
+    from exportgate.rules import Mode, load_rules
+
+    if mode not in ("enforced", "text"):
+        raise InputError("--mode", f"must be enforced or text (got {mode!r})")
+    rules = load_rules()
+    case = parse_case(read_document(file), rules=rules)
+    if compare_dates is None:
+        d = determine(case, Mode(mode), rules)
+        if as_json:
+            typer.echo(json.dumps(d.to_json(), indent=2))
+        else:
+            typer.echo("\n".join(_render(d)))
+        return
+    first, second = _parse_compare(compare_dates)
+    for day in (first, second):
+        rules.check_date(day, field="--compare")
+    cmp = compare(case, first, second, Mode(mode), rules)
+    if as_json:
+        typer.echo(json.dumps(cmp.to_json(), indent=2))
+        return
+    out: list[str] = []
+    for day, d in ((first, cmp.first), (second, cmp.second)):
+        out.append(f"=== {day.isoformat()} ({mode}) ===")
+        out += _render(d)
+        out.append("")
+    out.append(f"=== what changed between {first.isoformat()} and {second.isoformat()} ===")
+    out.append("same outcome" if cmp.same else
+               f"outcome changed: {cmp.first.status} -> {cmp.second.status}; exception "
+               f"{cmp.first.license_exception or '-'} -> {cmp.second.license_exception or '-'}; policy "
+               f"{cmp.first.review_policy or '-'} -> {cmp.second.review_policy or '-'}")
+    if not cmp.changes and not cmp.group_changes:
+        out.append("no change in the rules this determination consulted")
+    for c in cmp.changes:
+        out.append(f"- {c.key}:")
+        for label, r in (("before", c.before), ("after", c.after)):
+            if r is None:
+                out.append(f"    {label}: not in force")
+            else:
+                value = sorted(r.value) if isinstance(r.value, frozenset) else r.value
+                since = f"{r.start.isoformat()}..{r.end.isoformat() if r.end else ''}"
+                out.append(f"    {label} ({since}): {value!r} [{r.cite()}]")
+                if r.citation.note:
+                    out.append(f"      note: {r.citation.note}")
+    for cc, g in cmp.group_changes.items():
+        out.append(f"- country groups of {cc}: {', '.join(g['before']) or '-'} -> {', '.join(g['after']) or '-'}")
+    typer.echo("\n".join(out))
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the top-level app."""
+
+    @app.command("determine")
+    def determine_cmd(
+        file: Annotated[str, typer.Argument(help="case file (YAML or JSON), or - for standard input")],
+        mode: Annotated[str, typer.Option("--mode", help="enforced (what BIS enforces) or text (what the CFR says)")] = "enforced",
+        as_json: Annotated[bool, typer.Option("--json", help="print the determination as JSON")] = False,
+        compare_dates: Annotated[
+            str | None, typer.Option("--compare", help="DATE1,DATE2: the answer on each date and the rule changes between")
+        ] = None,
+    ) -> None:
+        """May this item go to this party, for this use, on this day? (licence determination)"""
+        try:
+            _run(file, mode, as_json, compare_dates)
+        except InputErrors as exc:
+            for err in exc.errors:
+                typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from None
+        except InputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None

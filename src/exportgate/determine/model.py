@@ -1,0 +1,345 @@
+"""The case schema (what ``exportgate determine`` reads) and the determination result.
+
+A case is one transaction: an item (as ``classify`` reads it, or ``{eccn: ...}`` when already
+classified), a quantity, a destination, an end user and the exporter's knowledge (end use, red flags,
+certifications). :func:`parse_case` validates it and names the bad field; country codes, red-flag ids,
+certification ids, Supp. 8 entity ids and restricted-party list names are checked against the rule
+data (deny by default: an unknown value is an error, never a silent "no licence required").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from exportgate.errors import InputError
+from exportgate.rules import Mode, RuleSet, load_rules
+
+STATUSES: tuple[str, ...] = (
+    "no_license_required",
+    "license_exception_available",
+    "license_required",
+    "prohibited_without_authorization",
+    "red_flag_hold",
+)
+TRANSACTIONS: tuple[str, ...] = ("export", "reexport", "transfer")
+UMBRELLA_DD = "supp2_748_dd"
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartyHit(_Strict):
+    """A confirmed restricted-party list entry for the end user (``{list: entity_list, footnote: 4}``)."""
+
+    list: str
+    footnote: int | None = None
+    license_policy: str | None = None
+    name: str | None = None
+    entry: str | None = None
+
+
+class EndUser(_Strict):
+    name: str | None = None
+    located_in: str | None = None
+    hq: str | None = None
+    ultimate_parent_hq: str | None = None
+    military_or_intel: StrictBool | None = None
+    restricted_party_hits: list[PartyHit] = Field(default_factory=list)
+    supp8_entity: str | None = None
+    private_sector: StrictBool | None = None
+
+
+class EndUse(_Strict):
+    """The exporter's knowledge of the end use (booleans: true = known to be so)."""
+
+    description: str | None = None
+    supercomputer: StrictBool | None = None
+    advanced_node_ic_production: StrictBool | None = None
+    military: StrictBool | None = None
+    wmd: StrictBool | None = None
+    acm_activity: Literal["development", "production", "storage"] | None = None
+    trains_4e091_model_for_non_supp5a: StrictBool | None = None
+
+
+class Exporter(_Strict):
+    name: str | None = None
+    hq: str | None = None
+    ultimate_parent_hq: str | None = None
+
+
+class ExceptionFacts(_Strict):
+    """Facts that decide licence-exception conditions (None = not known; listed as a condition)."""
+
+    written_purchase_order: StrictBool | None = None
+    commercial_samples: StrictBool | None = None
+    approved_ic_designer: StrictBool | None = None
+    hbm_purchased_by_designer: StrictBool | None = None
+    hbm_shipped_to_packaging_site: StrictBool | None = None
+    consignee_is_distributor: StrictBool | None = None
+    packaging_at_advanced_node_facility: StrictBool | None = None
+
+
+class ForeignProduced(_Strict):
+    """The item is produced outside the US: subject to the EAR only through a foreign direct product rule."""
+
+    direct_product_of: list[str] = Field(default_factory=list)
+
+
+class RedFlag(_Strict):
+    id: str
+    resolved: StrictBool = False
+    resolution: str | None = None
+
+
+class ClassifiedItem(_Strict):
+    """An item already classified: ``{eccn: 3A090.a.1, tpp: ..., datacenter_designed_or_marketed: ...}``."""
+
+    eccn: str
+    name: str | None = None
+    tpp: NonNegative | None = None
+    datacenter_designed_or_marketed: StrictBool | None = None
+    total_dram_bandwidth_gbps: NonNegative | None = None
+    memory_bandwidth_density_gbps_per_mm2: NonNegative | None = None
+
+
+class Case(_Strict):
+    """One transaction to determine. Build it with :func:`parse_case`."""
+
+    date: _dt.date
+    transaction: Literal["export", "reexport", "transfer"]
+    origin: str = "US"
+    destination: str
+    item: Any
+    quantity: Annotated[int, Field(strict=True, ge=1)] = 1
+    end_user: EndUser = Field(default_factory=EndUser)
+    end_use: EndUse = Field(default_factory=EndUse)
+    certifications: list[str] = Field(default_factory=list)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    exporter: Exporter = Field(default_factory=Exporter)
+    facts: ExceptionFacts = Field(default_factory=ExceptionFacts)
+    foreign_produced: ForeignProduced | None = None
+    ultimate_consignee: str | None = None
+    allocation_used_tpp: NonNegative | None = None
+    lpp_used_tpp: NonNegative | None = None
+    field_prefix: str = ""
+
+    def at(self, sub: str) -> str:
+        """The input path of one of the case's fields."""
+        return f"{self.field_prefix}{sub}"
+
+    def on(self, day: _dt.date) -> Case:
+        """The same case on another date (for ``--compare``)."""
+        return self.model_copy(update={"date": day})
+
+
+class TppLedger(Protocol):
+    """What the engine asks a ledger (e.g. the packages engineer's) in ``text`` mode.
+
+    Both figures exclude the case being determined; the engine adds the case's own ``tpp_total``.
+    A case's ``allocation_used_tpp`` / ``lpp_used_tpp`` take precedence over the ledger.
+    """
+
+    def allocation_used_tpp(self, country: str, count_from: _dt.date, as_of: _dt.date) -> float:
+        """Cumulative TPP already exported to ``country`` from ``count_from`` up to ``as_of`` (742.6(b)(10)(iii)(B))."""
+        ...
+
+    def lpp_used_tpp(self, ultimate_consignee: str, year: int) -> float:
+        """Cumulative TPP already shipped under LPP to this ultimate consignee in calendar ``year`` (740.29)."""
+        ...
+
+
+@dataclass
+class Determination:
+    """The answer for one case on its date in one mode, with the chain of rules applied."""
+
+    as_of: _dt.date
+    mode: str
+    classification: str | None
+    status: str
+    license_required: bool
+    license_exception: str | None
+    review_policy: str | None
+    retain_records_until: _dt.date
+    tpp_total: float | None = None
+    conditions: list[str] = field(default_factory=list)
+    red_flags: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    #: other licence exceptions that would also authorize the transaction
+    alternative_exceptions: list[str] = field(default_factory=list)
+    #: the rule parameters the determination consulted (for ``--compare``)
+    consulted: list[str] = field(default_factory=list)
+    #: countries whose group membership the determination consulted (for ``--compare``)
+    countries: list[str] = field(default_factory=list)
+    #: the text-mode allocation arithmetic, when it applied: country, limit, used, this, remaining
+    allocation: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "classification": self.classification,
+            "license_required": self.license_required,
+            "status": self.status,
+            "license_exception": self.license_exception,
+            "review_policy": self.review_policy,
+            "conditions": list(self.conditions),
+            "red_flags": list(self.red_flags),
+            "retain_records_until": self.retain_records_until.isoformat(),
+            "reasons": list(self.reasons),
+            "citations": list(self.citations),
+        }
+
+
+# ----------------------------------------------------------------------------------------- parsing
+
+
+def _path(base: str, loc: tuple[int | str, ...]) -> str:
+    out = base
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _problem(err: Any) -> str:
+    kind = str(err.get("type", ""))
+    msg = str(err.get("msg", "invalid")).lower()
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field missing"
+    return f"{msg} (got {err.get('input')!r})"
+
+
+def _catalogue(rules: RuleSet, key: str, day: _dt.date) -> dict[str, Any]:
+    value = rules.value(key, day, Mode.ENFORCED)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def red_flag_catalogue(rules: RuleSet, day: _dt.date) -> dict[str, dict[str, Any]]:
+    """Every red-flag id the rule data knows (Supp. 3 to Part 732 and the 2025 diversion guidance)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key in ("kyc.red_flags.supp3_732", "kyc.red_flags.ai_diversion_2025"):
+        for fid, entry in _catalogue(rules, key, day).items():
+            out[str(fid)] = {**dict(entry), "parameter": key}
+    return out
+
+
+def parse_case(
+    doc: Any, field_prefix: str = "", rules: RuleSet | None = None
+) -> Case:
+    """Validate a case document; raises :class:`InputError` naming the first bad field."""
+    rules = rules or load_rules()
+    p = field_prefix
+    if not isinstance(doc, dict):
+        raise InputError(p.rstrip(".") or "case", f"a case must be a mapping (got {type(doc).__name__})")
+    data = dict(doc)
+    if "item" not in data:
+        raise InputError(f"{p}item", "required field missing")
+    # red flags: a list of ids or {id, resolved, resolution}
+    flags = data.get("red_flags")
+    if flags is not None:
+        if not isinstance(flags, list):
+            raise InputError(f"{p}red_flags", "must be a list of red-flag ids")
+        data["red_flags"] = [{"id": f} if isinstance(f, str) else f for f in flags]
+    end_use = data.get("end_use")
+    if isinstance(end_use, str):
+        data["end_use"] = {"description": end_use}
+    elif end_use is None:
+        data.pop("end_use", None)
+    for key in ("end_user", "exporter", "facts"):
+        if data.get(key) is None:
+            data.pop(key, None)
+    for key in ("allocation_used_tpp", "lpp_used_tpp"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+            raise InputError(f"{p}{key}", f"must be a number of TPP (got {value!r})")
+    try:
+        case = Case.model_validate({**data, "field_prefix": p})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(_path(p.rstrip("."), tuple(first["loc"])) if p else _path("", tuple(first["loc"])),
+                         _problem(first)) from None
+    if "field_prefix" in doc:
+        raise InputError(f"{p}field_prefix", "unknown field")
+    rules.check_date(case.date, field=f"{p}date")
+    updates: dict[str, Any] = {
+        "origin": rules.country_code(case.origin, field=f"{p}origin"),
+        "destination": rules.country_code(case.destination, field=f"{p}destination"),
+    }
+    eu = case.end_user
+    eu_updates: dict[str, Any] = {}
+    for name in ("located_in", "hq", "ultimate_parent_hq"):
+        value = getattr(eu, name)
+        if value is not None:
+            eu_updates[name] = rules.country_code(value, field=f"{p}end_user.{name}")
+    lists = _catalogue(rules, "enduse.party_lists", case.date)
+    footnotes = rules.value("enduse.entity_list.footnotes", case.date, Mode.ENFORCED) or []
+    for i, hit in enumerate(eu.restricted_party_hits):
+        where = f"{p}end_user.restricted_party_hits[{i}]"
+        if hit.list not in lists:
+            raise InputError(f"{where}.list", f"unknown list {hit.list!r} (known: {', '.join(sorted(lists))})")
+        if hit.footnote is not None:
+            if hit.list != "entity_list":
+                raise InputError(f"{where}.footnote", "footnotes apply to Entity List entries only")
+            if hit.footnote not in footnotes:
+                raise InputError(f"{where}.footnote", f"unknown Entity List footnote {hit.footnote} (known: {footnotes})")
+    if eu.supp8_entity is not None:
+        known = _catalogue(rules, "uae.supp8.catalogue", case.date)
+        if eu.supp8_entity not in known:
+            raise InputError(
+                f"{p}end_user.supp8_entity",
+                f"unknown Supp. 8 entity {eu.supp8_entity!r} (known: {', '.join(sorted(known))})",
+            )
+    if eu_updates:
+        updates["end_user"] = eu.model_copy(update=eu_updates)
+    ex = case.exporter
+    ex_updates = {
+        name: rules.country_code(getattr(ex, name), field=f"{p}exporter.{name}")
+        for name in ("hq", "ultimate_parent_hq")
+        if getattr(ex, name) is not None
+    }
+    if ex_updates:
+        updates["exporter"] = ex.model_copy(update=ex_updates)
+    catalogue = red_flag_catalogue(rules, case.date)
+    for i, flag in enumerate(case.red_flags):
+        if flag.id not in catalogue:
+            raise InputError(f"{p}red_flags[{i}]", f"unknown red flag id {flag.id!r} (see `kyc.red_flags.*` in the rule data)")
+    certs = _catalogue(rules, "policy.china_cbc.certifications", case.date)
+    for i, cert in enumerate(case.certifications):
+        if cert != UMBRELLA_DD and cert not in certs:
+            raise InputError(
+                f"{p}certifications[{i}]",
+                f"unknown certification {cert!r} (known: {UMBRELLA_DD}, {', '.join(sorted(certs))})",
+            )
+    if case.transaction == "transfer" and updates["origin"] != updates["destination"]:
+        raise InputError(f"{p}destination", "an in-country transfer stays in one country: origin and destination must match")
+    if case.foreign_produced is not None:
+        for i, eccn in enumerate(case.foreign_produced.direct_product_of):
+            if not isinstance(eccn, str) or len(eccn) < 5:
+                raise InputError(f"{p}foreign_produced.direct_product_of[{i}]", f"not an ECCN: {eccn!r}")
+    _check_item_shape(case.item, f"{p}item")
+    return case.model_copy(update=updates)
+
+
+def _check_item_shape(item: Any, where: str) -> None:
+    if isinstance(item, str):
+        return  # a catalogue name, checked when classified
+    if not isinstance(item, dict):
+        raise InputError(where, f"an item must be a mapping (got {type(item).__name__})")
+    if "eccn" in item:
+        try:
+            ClassifiedItem.model_validate(item)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InputError(_path(where, tuple(first["loc"])), _problem(first)) from None
