@@ -86,7 +86,7 @@ def base_home(tmp_path_factory: pytest.TempPathFactory, small_files: Path) -> Pa
 
     h = tmp_path_factory.mktemp("basehome")
     update([str(small_files / n) for n in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "consolidated.csv")],
-           h, min_ratio=0.0)
+           h, min_ratio=0.0, as_of="2022-04-21")
     return h
 
 

@@ -73,13 +73,16 @@ def update_cmd(
     max_ratio: Annotated[
         float | None, typer.Option(help="Refuse a list whose count grows above this share of the previous one.")
     ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Content date (YYYY-MM-DD) of the given files, if known.")
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
     """Download, validate and atomically activate new list files (the active version is untouched on failure)."""
     from exportgate.screen.lists.store import update
 
     try:
-        result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio)
+        result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of)
     except ExportgateError as exc:
         _fail(exc)
         return

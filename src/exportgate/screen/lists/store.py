@@ -184,9 +184,15 @@ def update(
     min_ratio: float | None = None,
     max_ratio: float | None = None,
     timeout: float | None = None,
+    as_of: str | None = None,
 ) -> UpdateResult:
     """Fetch list files (URLs or paths; default: the official URLs in sources.yaml), validate them and
-    make them the active version. Files not given are carried over from the previous version."""
+    make them the active version. Files not given are carried over from the previous version.
+
+    ``as_of`` (ISO date) overrides the content date of the given files; otherwise it is the HTTP
+    Last-Modified date, a date in the file name, or the download/file modification date."""
+    if as_of is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+        raise UpdateError(f"--as-of {as_of!r} is not an ISO date (YYYY-MM-DD)")
     cfg = config()
     min_ratio = float(cfg["validation"]["min_ratio"] if min_ratio is None else min_ratio)
     max_ratio = float(cfg["validation"]["max_ratio"] if max_ratio is None else max_ratio)
@@ -224,8 +230,8 @@ def update(
             name = f"{kind}{_suffix(src) or '.csv'}"
             dest = staging / name
             is_url = src.startswith(("http://", "https://"))
-            as_of = _fetch_url(src, dest, timeout) if is_url else _copy_path(Path(src), dest)
-            entry = {"kind": kind, "file": name, "as_of": as_of, "sha256": sha256_file(dest), "source": src}
+            date = _fetch_url(src, dest, timeout) if is_url else _copy_path(Path(src), dest)
+            entry = {"kind": kind, "file": name, "as_of": as_of or date, "sha256": sha256_file(dest), "source": src}
             files.append(entry)
             fetched.append(entry)
         new_kinds = {f["kind"] for f in files}

@@ -1,0 +1,145 @@
+"""`lists update` against a local HTTP server: success, 404, truncated, malformed, row-count drop.
+
+Every failure must leave the active version untouched and no staging directory behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lists_helpers import head_lines
+
+from exportgate.errors import InputError
+from exportgate.screen.lists import load_active
+from exportgate.screen.lists.store import UpdateError, active_version, update, versions
+
+Server = tuple[str, Path, dict[str, Any]]
+EXE = Path(sys.executable).parent / "exportgate"
+
+
+def _state(home: Path) -> tuple[str, list[str]]:
+    pointer = (home / "lists" / "active").read_text(encoding="utf-8")
+    staging = [p.name for p in (home / "lists" / "versions").iterdir() if p.name.startswith(".")]
+    return pointer, staging
+
+
+def _serve_sdn(root: Path, rows: int) -> None:
+    (root / "sdn.csv").write_text(head_lines("sdn_2024-05-03.csv.gz", rows), encoding="utf-8", newline="")
+
+
+def test_base_home_is_small_and_active(small_home: Path) -> None:
+    snap = load_active()
+    assert snap.origin == "updated"
+    assert snap.sources["ofac_sdn"].count >= 400
+    assert snap.sources["entity_list"].count > 100
+    assert active_version() is not None and len(versions()) == 1
+
+
+def test_update_success_swaps_active(small_home: Path, http_server: Server) -> None:
+    base, root, _ = http_server
+    _serve_sdn(root, 420)
+    before = active_version()
+    result = update([f"{base}/sdn.csv"])
+    assert result.snapshot.sources["ofac_sdn"].count == load_active().sources["ofac_sdn"].count
+    assert active_version() != before and active_version() == result.path
+    assert len(versions()) == 2
+    snap = load_active()
+    assert snap.sources["ofac_sdn"].files[0] == "sdn.csv"
+    assert snap.sources["ofac_sdn"].sha256["sdn.csv"] == result.fetched[0]["sha256"]
+    # the CSL and the other OFAC files are carried over unchanged
+    assert snap.sources["entity_list"].count == result.previous["entity_list"]
+    assert _state(small_home)[1] == []
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("404", r"HTTP 404"),
+        ("truncated_http", r"truncated download|download failed"),
+        ("truncated_mid_row", r"validation failed: sdn.csv: row \d+: "),
+        ("malformed_html", r"validation failed: sdn.csv: row 1: expected 12 columns, got 1"),
+        ("bad_encoding", r"validation failed: sdn.csv: line 3: not UTF-8 text"),
+        ("row_count_drop", r"row counts out of bounds: ofac_sdn has \d+ entries, below 80% of the previous \d+"),
+        ("row_count_jump", r"above 150% of the previous"),
+        ("empty", r"empty download"),
+    ],
+)
+def test_update_failures_leave_active_untouched(small_home: Path, http_server: Server, case: str,
+                                                message: str) -> None:
+    base, root, overrides = http_server
+    url = f"{base}/sdn.csv"
+    full = head_lines("sdn_2024-05-03.csv.gz", 400)
+    if case == "truncated_http":
+        overrides["/sdn.csv"] = ("lie_length", full.encode()[: len(full) // 2])
+    elif case == "truncated_mid_row":
+        cut = full[: len(full) // 2]
+        cut = cut[: cut.rfind('"') - 3]  # inside a quoted field of a row
+        (root / "sdn.csv").write_text(cut, encoding="utf-8", newline="")
+    elif case == "malformed_html":
+        (root / "sdn.csv").write_text("<html><body>Service unavailable</body></html>\n", encoding="utf-8")
+    elif case == "bad_encoding":
+        lines = full.split("\r\n")
+        lines[2] = lines[2].replace("CUBA", "CUB\u00c1")
+        (root / "sdn.csv").write_bytes("\r\n".join(lines).encode("latin-1"))
+    elif case == "row_count_drop":
+        _serve_sdn(root, 150)
+    elif case == "row_count_jump":
+        _serve_sdn(root, 2000)
+    elif case == "empty":
+        (root / "sdn.csv").write_bytes(b"")
+    before = _state(small_home)
+    counts = load_active().counts()
+    with pytest.raises(UpdateError, match=message) as err:
+        update([url])
+    assert "\n" not in str(err.value)
+    assert _state(small_home) == before
+    assert load_active().counts() == counts
+    assert len(versions()) == 1
+
+
+def test_bounds_are_configurable(small_home: Path, http_server: Server) -> None:
+    base, root, _ = http_server
+    _serve_sdn(root, 150)
+    result = update([f"{base}/sdn.csv"], min_ratio=0.2)
+    assert result.snapshot.sources["ofac_sdn"].count < 300
+
+
+def test_unknown_file_name_is_refused(small_home: Path) -> None:
+    with pytest.raises(InputError, match="cannot tell which list file"):
+        update(["https://example.invalid/whatever.txt"])
+
+
+def test_cli_update_failure_is_one_line_exit_2(small_home: Path, http_server: Server) -> None:
+    base, _, _ = http_server
+    before = _state(small_home)
+    proc = subprocess.run([str(EXE), "lists", "update", "--from", f"{base}/sdn.csv"], capture_output=True,
+                          text=True, env={**os.environ, "EXPORTGATE_HOME": str(small_home)}, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert proc.stderr.startswith("error: lists update: ") and "HTTP 404" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _state(small_home) == before
+
+
+def test_cli_update_success_and_status(small_home: Path, http_server: Server) -> None:
+    base, root, _ = http_server
+    _serve_sdn(root, 410)
+    env = {**os.environ, "EXPORTGATE_HOME": str(small_home)}
+    proc = subprocess.run([str(EXE), "lists", "update", "--from", f"{base}/sdn.csv"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("activated lists version ")
+    status = subprocess.run([str(EXE), "lists", "status", "--json"], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert status.returncode == 0, status.stderr
+    doc = json.loads(status.stdout)
+    assert doc["origin"] == "updated"
+    assert doc["sources"]["ofac_sdn"]["files"][0] == "sdn.csv"
+    assert doc["sources"]["entity_list"]["as_of"] == "2022-04-21"  # carried over from the base version
+    assert doc["sources"]["ofac_sdn"]["as_of"] == "2026-11-25" or len(doc["sources"]["ofac_sdn"]["as_of"]) == 10
