@@ -28,7 +28,7 @@ PRIMARY_KINDS = ("sdn", "cons_prim", "csl", "csl_json", "enhanced_xml", "ftm")
 
 _NAME = re.compile(
     r"^(?P<base>sdn_comments|cons_comments|cons_prim|cons_alt|cons_add|sdn|alt|add|consolidated)"
-    r"(?:[_-][0-9][0-9-]*[A-Za-z_]*)?\.(?P<ext>csv|json)(?:\.gz)?$"
+    r"(?:[_-][A-Za-z0-9_-]*)?\.(?P<ext>csv|json)(?:\.gz)?$"
 )
 
 
