@@ -58,7 +58,7 @@ class CatalogEntry:
             ("WEAK", "die area is WEAK (unverified source)"),
             ("ASSUMED", "die area is ASSUMED"),
         ):
-            if tag in area_src:
+            if tag in area_src.upper():
                 notes.append(text)
         if self.row.get("interconnect_bandwidth_gbs", "").strip() and not self.row.get("host_interface_gbs", "").strip():
             notes.append("host interface unknown: aggregate I/O is the chip-to-chip link only (a lower bound)")

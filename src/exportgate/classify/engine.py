@@ -18,7 +18,9 @@ from exportgate.classify.model import Classification, Item
 from exportgate.errors import InputError
 from exportgate.rules import Mode, Resolved, RuleSet, load_rules
 
-# Strictness order (used by tests and by computers to pick the strictest content).
+# Strictness order of Classification.tier: none < 3A991.p/4A994.l (AT only) < .b-level < .a-level.
+# Computers take the strictest tier among their contents; classification never gets less strict as TPP
+# grows at fixed PD (property-tested).
 STRICTNESS: dict[str | None, int] = {None: 0, "p": 1, "b": 2, "a": 3}
 
 
@@ -345,8 +347,8 @@ def _classify_computer(item: Item, ctx: _Ctx) -> tuple[_Outcome, Fraction | None
             total += exact(sub.tpp) * line.count
         elif child.kind in ("computer", "server") and sub.tpp is None:
             total = None
-        if STRICTNESS[sub.level] > STRICTNESS[best]:
-            best = sub.level
+        if STRICTNESS[sub.tier] > STRICTNESS[best]:
+            best = sub.tier
     if total is not None:
         ctx.say(f"aggregate TPP of the contained ICs = {fmt(total)}")
     if best in ("a", "b"):
@@ -457,6 +459,7 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
         mode=ctx.mode.value,
         classification=outcome.paragraph,
         level=level,
+        tier=outcome.level,
         tpp=float(tpp) if tpp is not None else None,
         performance_density=float(pd) if pd is not None else None,
         datacenter=bool(item.datacenter_designed_or_marketed),

@@ -95,6 +95,7 @@ class Classification:
     mode: str
     classification: str | None
     level: str | None = None
+    tier: str | None = None  # "a" | "b" | "p" (3A991.p / 4A994.l, AT only) | None: see engine.STRICTNESS
     tpp: float | None = None
     performance_density: float | None = None
     datacenter: bool = False
