@@ -81,7 +81,8 @@ def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None
     if not cmp.changes and not cmp.group_changes:
         out.append("no change in the rules this determination consulted")
     for c in cmp.changes:
-        out.append(f"- {c.key}:")
+        same_value = c.before is not None and c.after is not None and c.before.value == c.after.value
+        out.append(f"- {c.key}:" + (" (same value, legal basis changed)" if same_value else ""))
         for label, r in (("before", c.before), ("after", c.after)):
             if r is None:
                 out.append(f"    {label}: not in force")

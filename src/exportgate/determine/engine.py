@@ -218,6 +218,8 @@ class _Engine:
         self.licensed_set: frozenset[str] = frozenset()
         self.hq_hit: str | None = None
         self.ab_policy: str | None = None
+        #: conditions of the review policy (apply only when a licence is applied for)
+        self.policy_conditions: list[str] = []
 
     # -------------------------------------------------------------- helpers
     def _eff_opt(self, code: str | None, label: str) -> str | None:
@@ -273,6 +275,9 @@ class _Engine:
         if self.reqs and not self.prohibited:
             exception, alternatives = self._exceptions()
 
+        if exception is None and not self.prohibited:
+            for c in self.policy_conditions:
+                self._cond(c)
         flags = self._red_flags()
 
         license_required = bool(self.reqs) or self.prohibited
@@ -615,7 +620,9 @@ class _Engine:
                     cbc,
                     r,
                 )
-                self._cond("supply the Supp. 2 to Part 748 (dd) certifications with the application, incl. third-party testing of every shipment in the US")
+                self.policy_conditions.append(
+                    "supply the Supp. 2 to Part 748 (dd) certifications with the application, incl. third-party testing of every shipment in the US"
+                )
                 return str(r.value)
             ctx.say(
                 f"742.6(b)(10)(iii)(A)(1): case-by-case path not met ({'; '.join(problems)}): review policy {denial.value}",
@@ -660,7 +667,10 @@ class _Engine:
                 alloc,
                 within,
             )
-            self._cond(f"within {self.dest}'s allocation of {_num(limit)} TPP (2025-2027, counted from {count_from}): confirm the cumulative TPP exported")
+            self.policy_conditions.append(
+                f"presumption of approval only within {self.dest}'s allocation of {_num(limit)} TPP (2025-2027, counted from "
+                f"{count_from}): confirm the cumulative TPP exported"
+            )
             return str(within.value)
         total = used + this
         self.allocation["remaining_tpp"] = max(limit - total, 0.0)
