@@ -1,0 +1,239 @@
+"""``exportgate ledger record|show|entries|audit``: the compute ledger from the command line.
+
+Registered by ``exportgate.cli`` through :func:`register`. Bad input is printed as
+``error: field: problem`` with exit code 2 here as well (so the commands behave the same under
+``typer.testing.CliRunner``, which bypasses ``exportgate.cli.main``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from exportgate.errors import ExportgateError, InputError, InputErrors
+from exportgate.io import parse_date, read_document
+from exportgate.rules import Mode, load_rules
+
+LEDGER_HELP = "The compute ledger: record approved packages, report cumulative TPP per country and end user."
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (or a SQLite file path); default EXPORTGATE_DB_URL, else "
+                 "EXPORTGATE_HOME/exportgate.db (~/.exportgate)."),
+]
+ModeOption = Annotated[str, typer.Option("--mode", help="Rules mode: enforced (default) or text.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Print expected errors as ``error: field: problem`` and exit 2."""
+    try:
+        yield
+    except InputErrors as exc:
+        for err in exc.errors:
+            typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    except ExportgateError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _mode(value: str) -> Mode:
+    try:
+        return Mode(value)
+    except ValueError:
+        raise InputError("--mode", f"{value!r} is not a mode ({', '.join(m.value for m in Mode)})") from None
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def record(
+    package: Annotated[str | None, typer.Argument(help="Package file (YAML or JSON) to check and record.")] = None,
+    result_file: Annotated[
+        Path | None,
+        typer.Option("--result", help="Record this check result (the JSON of `exportgate check --json`) "
+                     "instead of checking PACKAGE."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Check date (default: the package's date).")] = None,
+    mode: ModeOption = "enforced",
+    db: DbOption = None,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approved the export.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Record even a 'review' or 'blocked' result, or a package file "
+                           "already recorded (the audit log notes it).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an approved package's compute (TPP per destination, end user and year) in the ledger."""
+    with _errors():
+        if (package is None) == (result_file is None):
+            raise InputError("PACKAGE", "give a package file, or a check result with --result (not both)")
+        from exportgate.store.ledger import Ledger
+
+        ledger = Ledger.open(db)
+        try:
+            if result_file is not None:
+                if as_of is not None:
+                    raise InputError("--as-of", "not with --result: the result carries its own date")
+                result = read_document(str(result_file), field="--result")
+            else:
+                assert package is not None
+                result = _check(package, as_of, _mode(mode), ledger)
+            record_id = ledger.record(result, approved_by=approved_by, force=force)
+            entries = [e for e in ledger.entries() if e.record_id == record_id]
+        finally:
+            ledger.close()
+        if as_json:
+            typer.echo(json.dumps({"record_id": record_id, "content_hash": result["content_hash"],
+                                   "entries": [e.to_json() for e in entries]}, indent=2))
+            return
+        name = result.get("package", {}).get("name")
+        typer.echo(f"recorded #{record_id}: {name} as of {result['as_of']} ({result['verdict']}, "
+                   f"{result['mode']} mode)")
+        for e in entries:
+            typer.echo(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP")
+        if not entries:
+            typer.echo("  no controlled compute (nothing added to the totals)")
+
+
+def _check(package: str, as_of: str | None, mode: Mode, ledger: Any) -> dict[str, Any]:
+    """Run the package check (exportgate.packages) against the ledger; the result dict."""
+    try:
+        from exportgate.packages import check_package, load_package
+    except ImportError:
+        raise InputError("PACKAGE", "the package check (exportgate.packages) is not available; use --result") from None
+    day = parse_date(as_of, "--as-of") if as_of is not None else None
+    loaded = load_package(package)
+    result: dict[str, Any] = check_package(loaded, day, mode, ledger=ledger).to_json()
+    return result
+
+
+def show(
+    country: Annotated[str | None, typer.Option("--country", help="Only this destination (ISO code).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only this calendar year.")] = None,
+    end_user: Annotated[str | None, typer.Option("--end-user", help="Only this end user.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Entries dated on or before this day, and "
+                                              "the allocations in force on it (default: today).")] = None,
+    mode: ModeOption = "enforced",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cumulative TPP exported per country and end user, against any allocation in force."""
+    with _errors():
+        from exportgate.store.ledger import Ledger
+        from exportgate.store.summary import ledger_summary
+
+        rules = load_rules()
+        day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
+        cc = rules.country_code(country, field="--country") if country is not None else None
+        m = _mode(mode)
+        ledger = Ledger.open(db)
+        try:
+            summary = ledger_summary(ledger, day, m, country=cc, year=year, end_user=end_user, rules=rules)
+        finally:
+            ledger.close()
+        if as_json:
+            typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+            return
+        _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    filters = ", ".join(f"{k} {v}" for k, v in summary["filters"].items() if v is not None)
+    console.print(f"[bold]Compute ledger[/bold] as of {summary['as_of']} ({summary['mode']} mode)"
+                  f"{' — ' + filters if filters else ''}: {summary['records']} package(s) recorded, "
+                  f"{_fmt(summary['total_tpp'])} TPP")
+    alloc = summary["allocation_in_force"]
+    if alloc is None:
+        console.print("No country allocation in force on this date in this mode.")
+    else:
+        console.print(f"Country allocation in force: {_fmt(alloc['tpp'])} TPP per country, "
+                      f"{alloc['years'][0]}-{alloc['years'][1]} ({alloc['citation']})")
+    if not summary["countries"]:
+        console.print("No entries.")
+        return
+    table = Table(title="Per country")
+    for col in ("Country", "TPP", "By year", "Allocation", "Used", "Remaining"):
+        table.add_column(col, justify="right" if col in ("TPP", "Allocation", "Used", "Remaining") else "left")
+    for row in summary["countries"]:
+        a = row["allocation"]
+        by_year = ", ".join(f"{y}: {_fmt(v)}" for y, v in row["by_year"].items())
+        table.add_row(
+            row["country"], _fmt(row["tpp"]), by_year,
+            _fmt(a["tpp"]) if a else "none in force",
+            _fmt(a["used"]) if a else "",
+            (("[red]" if a["exceeded"] else "") + _fmt(a["remaining"])) if a else "",
+        )
+    console.print(table)
+    eu_table = Table(title="Per end user and year")
+    for col in ("End user", "Country", "Year", "TPP", "Cap", "Remaining"):
+        eu_table.add_column(col, justify="right" if col in ("Year", "TPP", "Cap", "Remaining") else "left")
+    for row in summary["end_users"]:
+        cap = row["cap"]
+        eu_table.add_row(
+            row["end_user"] or "(no end user)", row["country"], str(row["year"]), _fmt(row["tpp"]),
+            _fmt(cap["tpp"]) if cap else "none in force",
+            (("[red]" if cap["exceeded"] else "") + _fmt(cap["remaining"])) if cap else "",
+        )
+    console.print(eu_table)
+
+
+def entries(
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    end_user: Annotated[str | None, typer.Option("--end-user")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    db: DbOption = None,
+) -> None:
+    """Every ledger entry matching the filters, as JSON lines (oldest first)."""
+    with _errors():
+        from exportgate.store.ledger import Ledger
+
+        day = parse_date(as_of, "--as-of") if as_of is not None else None
+        cc = load_rules().country_code(country, field="--country") if country is not None else None
+        ledger = Ledger.open(db)
+        try:
+            for e in ledger.entries(country=cc, year=year, end_user=end_user, as_of=day):
+                typer.echo(json.dumps(e.to_json(), ensure_ascii=False))
+        finally:
+            ledger.close()
+
+
+def audit(
+    event: Annotated[str | None, typer.Option("--event", help="Only this event type, e.g. ledger.record.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The audit log, as JSON lines (oldest first)."""
+    with _errors():
+        from exportgate.store.ledger import Ledger
+
+        ledger = Ledger.open(db)
+        try:
+            for line in ledger.audit_log.events(event=event):
+                typer.echo(json.dumps(line.to_json(), ensure_ascii=False))
+        finally:
+            ledger.close()
+
+
+COMMANDS: dict[str, Callable[..., None]] = {"record": record, "show": show, "entries": entries, "audit": audit}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ledger`` command group to the top-level app."""
+    ledger_app = typer.Typer(help=LEDGER_HELP, no_args_is_help=True)
+    for name, fn in COMMANDS.items():
+        ledger_app.command(name)(fn)
+    app.add_typer(ledger_app, name="ledger")

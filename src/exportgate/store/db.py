@@ -1,0 +1,120 @@
+"""Where the store lives and how it is opened and migrated.
+
+Database URL, first found wins: the ``url`` argument (``--db``), ``EXPORTGATE_DB_URL``, else a SQLite
+file ``exportgate.db`` in ``EXPORTGATE_HOME`` (default ``~/.exportgate``). A value without ``://`` is
+taken as a path to a SQLite file. PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname`` (psycopg 3).
+
+The schema is made and kept current by the Alembic migrations shipped in ``store/migrations``, run
+from code (:func:`migrate`); no ``alembic.ini`` is read.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from exportgate.errors import InputError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DB_FILE = "exportgate.db"
+
+
+def home() -> Path:
+    """``EXPORTGATE_HOME`` or ``~/.exportgate``."""
+    env = os.environ.get("EXPORTGATE_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".exportgate"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL to use (see the module docstring for the order)."""
+    chosen = url or os.environ.get("EXPORTGATE_DB_URL") or ""
+    if not chosen.strip():
+        return f"sqlite:///{home() / DB_FILE}"
+    chosen = chosen.strip()
+    if "://" not in chosen:
+        return f"sqlite:///{Path(chosen).expanduser().absolute()}"
+    return chosen
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden (for messages and the audit log)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; an unusable URL is an :class:`InputError` on field ``db``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError("db", f"not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise InputError("db", f"unsupported database {backend!r}: use sqlite:///PATH or postgresql+psycopg://...")
+    if backend == "postgresql" and parsed.get_driver_name() not in ("psycopg", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError("db", f"cannot create directory {path.parent}: {exc.strerror}") from None
+    try:
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise InputError("db", f"cannot use {redact(url)}: {exc}") from None
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An Alembic Config built in code (no ini file), pointing at the shipped migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest), in one transaction per migration run."""
+    cfg = alembic_config(engine)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except SQLAlchemyError as exc:
+        raise InputError("db", f"cannot open or migrate {redact(str(engine.url))}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

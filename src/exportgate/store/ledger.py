@@ -1,0 +1,553 @@
+"""The compute ledger: TPP of approved packages, per destination, end user and calendar year.
+
+```python
+from exportgate.store import Ledger
+ledger = Ledger.open()                      # or Ledger.open("postgresql+psycopg://...")
+record_id = ledger.record(result, approved_by="J. Doe")   # result: the check result (memo.md)
+totals = ledger.totals(country="AE", year=2026, as_of=date(2026, 6, 30))
+totals.per_country, totals.per_end_user, totals.per_year, totals.to_json()
+ledger.entries(country="AE"); ledger.audit("note", {...}); ledger.audit_log.events()
+```
+
+A recorded result becomes one :class:`Record` row (the whole result kept as JSON) and one
+:class:`Entry` row per destination x end user x calendar year, dated by the result's ``as_of``. The
+TPP of each pair is taken from the result's lines (quantity x TPP for every destination and end user
+a line is determined for, as the check tallies it) and must agree with the result's
+``compute.per_destination`` totals, or the result is refused. Everything a record writes, its audit
+line included, is one transaction.
+
+``Ledger`` also answers the two questions of ``exportgate.packages.compute.LedgerView``
+(:meth:`country_tpp`, :meth:`end_user_tpp`), so the check can count what the ledger already holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from exportgate.errors import InputError
+from exportgate.rules import Mode, RuleSet, load_rules
+from exportgate.store.audit import AuditLog
+from exportgate.store.db import make_engine, migrate, redact, resolve_url
+from exportgate.store.models import Entry, Record
+
+VERDICTS = ("clear", "license_required", "review", "blocked")
+#: verdicts that may be recorded without ``force``
+APPROVABLE = ("clear", "license_required")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+#: relative tolerance when the lines' TPP is checked against the result's per-destination totals
+TOLERANCE = 1e-9
+
+
+def end_user_key(name: str) -> str:
+    """How end users are matched: case-folded, whitespace collapsed."""
+    return " ".join(name.split()).casefold()
+
+
+def result_hash(result: dict[str, Any]) -> str:
+    """The content hash of a check result, computed as the check does (memo.md)."""
+    body = {k: v for k, v in result.items() if k != "content_hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """TPP to one destination and end user in one year, as recorded."""
+
+    country: str
+    end_user: str
+    year: int
+    tpp: float
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger entry as read back (with what its record says)."""
+
+    id: int
+    record_id: int
+    country: str
+    end_user: str
+    year: int
+    as_of: date
+    tpp: float
+    package_name: str
+    content_hash: str
+    mode: str
+    verdict: str
+    approved_by: str | None
+    forced: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "record_id": self.record_id,
+            "country": self.country,
+            "end_user": self.end_user,
+            "year": self.year,
+            "as_of": self.as_of.isoformat(),
+            "tpp": self.tpp,
+            "package": self.package_name,
+            "content_hash": self.content_hash,
+            "mode": self.mode,
+            "verdict": self.verdict,
+            "approved_by": self.approved_by,
+            "forced": self.forced,
+        }
+
+
+@dataclass(frozen=True)
+class CountryYearTotal:
+    country: str
+    year: int
+    tpp: float
+
+
+@dataclass(frozen=True)
+class EndUserYearTotal:
+    end_user: str
+    country: str
+    year: int
+    tpp: float
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """Cumulative TPP of the entries matching the filters, by country/year and end user/country/year."""
+
+    countries: list[CountryYearTotal]
+    end_users: list[EndUserYearTotal]
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_tpp(self) -> float:
+        return math.fsum(row.tpp for row in self.countries)
+
+    @property
+    def per_country(self) -> dict[str, float]:
+        """``{country: tpp}`` over all years matched."""
+        out: dict[str, float] = {}
+        for row in self.countries:
+            out[row.country] = out.get(row.country, 0.0) + row.tpp
+        return out
+
+    @property
+    def per_year(self) -> dict[int, float]:
+        """``{year: tpp}`` over all countries matched."""
+        out: dict[int, float] = {}
+        for row in self.countries:
+            out[row.year] = out.get(row.year, 0.0) + row.tpp
+        return out
+
+    @property
+    def per_end_user(self) -> dict[tuple[str, str], float]:
+        """``{(country, end user): tpp}`` over all years matched."""
+        out: dict[tuple[str, str], float] = {}
+        for row in self.end_users:
+            key = (row.country, row.end_user)
+            out[key] = out.get(key, 0.0) + row.tpp
+        return out
+
+    def country(self, country: str, years: Iterable[int] | None = None) -> float:
+        wanted = set(years) if years is not None else None
+        return math.fsum(
+            r.tpp for r in self.countries if r.country == country and (wanted is None or r.year in wanted)
+        )
+
+    def end_user(self, name: str, year: int | None = None) -> float:
+        key = end_user_key(name)
+        return math.fsum(
+            r.tpp for r in self.end_users if end_user_key(r.end_user) == key and (year is None or r.year == year)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"filters", "total_tpp", "countries": [{country, year, tpp}], "end_users": [{end_user,
+        country, year, tpp}]}`` — the shape ``exportgate.packages.StaticLedger.from_totals`` reads."""
+        return {
+            "filters": self.filters,
+            "total_tpp": self.total_tpp,
+            "countries": [{"country": r.country, "year": r.year, "tpp": r.tpp} for r in self.countries],
+            "end_users": [
+                {"end_user": r.end_user, "country": r.country, "year": r.year, "tpp": r.tpp} for r in self.end_users
+            ],
+        }
+
+
+# --- reading a check result ---------------------------------------------------------------------------
+
+
+def _parse_date(value: Any, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(where, f"must be a date (YYYY-MM-DD), not {value!r}") from None
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(where, f"must be a finite number, not {value!r}")
+    if value < 0:
+        raise InputError(where, f"must not be negative, not {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ParsedResult:
+    content_hash: str
+    verdict: str
+    as_of: date
+    mode: str
+    package_name: str
+    source_file: str | None
+    source_sha256: str | None
+    rows: list[EntryRow]
+
+
+def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
+    """Check a result and work out its ledger rows (see the module docstring); InputError if unfit."""
+    if not isinstance(result, dict):
+        raise InputError("result", "must be a package check result (a mapping)")
+    content_hash = result.get("content_hash")
+    if not isinstance(content_hash, str) or not HEX64.match(content_hash):
+        raise InputError("result.content_hash", "missing or not a SHA-256 hex digest")
+    if result_hash(result) != content_hash:
+        raise InputError(
+            "result.content_hash",
+            "does not match the result's content: the result was changed after the check; check the package again",
+        )
+    verdict = result.get("verdict")
+    if verdict not in VERDICTS:
+        raise InputError("result.verdict", f"must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+    as_of = _parse_date(result.get("as_of"), "result.as_of")
+    mode = result.get("mode")
+    if mode not in {m.value for m in Mode}:
+        raise InputError("result.mode", f"must be one of {', '.join(m.value for m in Mode)}, not {mode!r}")
+    package = result.get("package")
+    if not isinstance(package, dict) or not str(package.get("name") or "").strip():
+        raise InputError("result.package.name", "missing: the package needs a name")
+    rules = rules or load_rules()
+
+    pairs: dict[tuple[str, str], tuple[str, float]] = {}
+    layers = result.get("layers") or []
+    if not isinstance(layers, list):
+        raise InputError("result.layers", "must be a list")
+    for i, layer in enumerate(layers):
+        lines = layer.get("lines") if isinstance(layer, dict) else None
+        for j, line in enumerate(lines or []):
+            where = f"result.layers[{i}].lines[{j}]"
+            if not isinstance(line, dict) or line.get("tpp") is None:
+                continue
+            per_unit = _number(line.get("tpp"), f"{where}.tpp")
+            quantity = _number(line.get("quantity"), f"{where}.quantity")
+            tpp = per_unit * quantity
+            if tpp == 0:
+                continue
+            for k, det in enumerate(line.get("determinations") or []):
+                dwhere = f"{where}.determinations[{k}]"
+                if not isinstance(det, dict):
+                    raise InputError(dwhere, "must be a mapping")
+                country = rules.country_code(str(det.get("destination") or ""), field=f"{dwhere}.destination")
+                name = " ".join(str(det.get("end_user") or "").split())
+                key = (country, end_user_key(name))
+                shown, before = pairs.get(key, (name, 0.0))
+                pairs[key] = (shown, before + tpp)
+
+    per_country: dict[str, float] = {}
+    for (country, _), (_, tpp) in pairs.items():
+        per_country[country] = per_country.get(country, 0.0) + tpp
+    compute = result.get("compute") or {}
+    stated: dict[str, float] = {}
+    for i, row in enumerate((compute.get("per_destination") or []) if isinstance(compute, dict) else []):
+        where = f"result.compute.per_destination[{i}]"
+        if not isinstance(row, dict):
+            raise InputError(where, "must be a mapping")
+        country = rules.country_code(str(row.get("country") or ""), field=f"{where}.country")
+        stated[country] = stated.get(country, 0.0) + _number(row.get("tpp") or 0, f"{where}.tpp")
+    for country in sorted(set(stated) | set(per_country)):
+        a, b = stated.get(country, 0.0), per_country.get(country, 0.0)
+        if not math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=1e-6):
+            raise InputError(
+                "result.compute.per_destination",
+                f"{country}: the result states {a:,.0f} TPP but its lines add up to {b:,.0f}; "
+                "the result is inconsistent and cannot be recorded",
+            )
+
+    rows = [
+        EntryRow(country=country, end_user=name, year=as_of.year, tpp=tpp)
+        for (country, _), (name, tpp) in sorted(pairs.items())
+    ]
+    return ParsedResult(
+        content_hash=content_hash,
+        verdict=verdict,
+        as_of=as_of,
+        mode=mode,
+        package_name=str(package["name"]).strip(),
+        source_file=str(package.get("source_file")) if package.get("source_file") else None,
+        source_sha256=str(package.get("source_sha256")) if package.get("source_sha256") else None,
+        rows=rows,
+    )
+
+
+# --- the ledger ---------------------------------------------------------------------------------------
+
+
+class Ledger:
+    """The compute ledger in one database (see the module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.audit_log = AuditLog(engine)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Ledger:
+        """Open (creating and migrating as needed) the ledger at ``url`` (see ``exportgate.store.db``)."""
+        engine = make_engine(resolve_url(url))
+        migrate(engine)
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return redact(self.engine.url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def record(
+        self,
+        result: dict[str, Any],
+        approved_by: str | None = None,
+        *,
+        force: bool = False,
+        rules: RuleSet | None = None,
+    ) -> int:
+        """Record an approved package check result; the new record's id.
+
+        Refused (``InputError``) if the result is not a consistent check result, if its verdict is
+        ``blocked`` or ``review`` (unless ``force``), if the same content hash is already recorded
+        (always), or if the same package file (``package.source_sha256``) is already recorded (unless
+        ``force``: a re-check of an unchanged package after recording it has a different hash, because
+        the ledger totals in it moved). The refusal itself is written to the audit log.
+        """
+        parsed = parse_result(result, rules)
+        try:
+            if parsed.verdict not in APPROVABLE and not force:
+                raise InputError(
+                    "result.verdict",
+                    f"{parsed.package_name!r} is {parsed.verdict!r}: only approved packages (clear or "
+                    "license_required) are recorded; resolve it and check again, or force the record",
+                )
+            with Session(self.engine) as session, session.begin():
+                self._refuse_duplicates(session, parsed, force)
+                now = datetime.now(UTC)
+                record = Record(
+                    content_hash=parsed.content_hash,
+                    package_name=parsed.package_name,
+                    source_file=parsed.source_file,
+                    source_sha256=parsed.source_sha256,
+                    as_of=parsed.as_of,
+                    mode=parsed.mode,
+                    verdict=parsed.verdict,
+                    forced=bool(force and parsed.verdict not in APPROVABLE),
+                    approved_by=approved_by,
+                    recorded_at=now,
+                    total_tpp=math.fsum(r.tpp for r in parsed.rows),
+                    result=json.loads(json.dumps(result, default=str)),
+                )
+                session.add(record)
+                session.flush()
+                for row in parsed.rows:
+                    session.add(
+                        Entry(
+                            record_id=record.id,
+                            country=row.country,
+                            end_user=row.end_user,
+                            end_user_key=end_user_key(row.end_user),
+                            year=row.year,
+                            as_of=parsed.as_of,
+                            tpp=row.tpp,
+                            package_name=parsed.package_name,
+                            content_hash=parsed.content_hash,
+                            mode=parsed.mode,
+                        )
+                    )
+                    session.flush()
+                AuditLog.append(
+                    session,
+                    "ledger.record",
+                    {
+                        "record_id": record.id,
+                        "package": parsed.package_name,
+                        "source_file": parsed.source_file,
+                        "as_of": parsed.as_of,
+                        "mode": parsed.mode,
+                        "verdict": parsed.verdict,
+                        "forced": record.forced,
+                        "total_tpp": record.total_tpp,
+                        "entries": [row.__dict__ for row in parsed.rows],
+                    },
+                    actor=approved_by,
+                    content_hash=parsed.content_hash,
+                )
+                return record.id
+        except InputError as exc:
+            self._audit_refusal(parsed, exc, approved_by)
+            raise
+        except IntegrityError:
+            # A concurrent writer recorded the same content hash between our check and our insert.
+            refusal = InputError("result.content_hash", f"{parsed.content_hash} is already recorded")
+            self._audit_refusal(parsed, refusal, approved_by)
+            raise refusal from None
+
+    def _refuse_duplicates(self, session: Session, parsed: ParsedResult, force: bool) -> None:
+        same = session.scalars(select(Record).where(Record.content_hash == parsed.content_hash)).first()
+        if same is not None:
+            raise InputError(
+                "result.content_hash",
+                f"this result is already recorded (record #{same.id}, {same.package_name!r} as of "
+                f"{same.as_of.isoformat()}); a result is recorded once",
+            )
+        if parsed.source_sha256 and not force:
+            earlier = session.scalars(
+                select(Record).where(Record.source_sha256 == parsed.source_sha256).order_by(Record.id)
+            ).first()
+            if earlier is not None:
+                raise InputError(
+                    "package",
+                    f"the same package file is already recorded (record #{earlier.id}, {earlier.package_name!r} "
+                    f"as of {earlier.as_of.isoformat()}); force the record if this is a second shipment",
+                )
+
+    def _audit_refusal(self, parsed: ParsedResult, exc: InputError, actor: str | None) -> None:
+        try:
+            self.audit_log.write(
+                "ledger.record_refused",
+                {"package": parsed.package_name, "as_of": parsed.as_of, "verdict": parsed.verdict,
+                 "field": exc.field, "problem": exc.problem},
+                actor=actor,
+                content_hash=parsed.content_hash,
+            )
+        except SQLAlchemyError:
+            pass  # the refusal stands even if it cannot be logged
+
+    def audit(self, event: str, payload: Any, actor: str | None = None, content_hash: str | None = None) -> int:
+        """Append a free audit line (its own transaction); its id."""
+        return self.audit_log.write(event, payload, actor, content_hash)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _filters(
+        query: Any, country: str | None, year: int | None, end_user: str | None, as_of: date | None
+    ) -> Any:
+        if country is not None:
+            query = query.where(Entry.country == country.upper())
+        if year is not None:
+            query = query.where(Entry.year == year)
+        if end_user is not None:
+            query = query.where(Entry.end_user_key == end_user_key(end_user))
+        if as_of is not None:
+            query = query.where(Entry.as_of <= as_of)
+        return query
+
+    def totals(
+        self,
+        country: str | None = None,
+        year: int | None = None,
+        end_user: str | None = None,
+        as_of: date | None = None,
+    ) -> LedgerTotals:
+        """Cumulative TPP of the entries dated on or before ``as_of`` (all, if ``None``) matching the filters."""
+        by_country = self._filters(
+            select(Entry.country, Entry.year, func.sum(Entry.tpp)), country, year, end_user, as_of
+        ).group_by(Entry.country, Entry.year).order_by(Entry.country, Entry.year)
+        by_end_user = self._filters(
+            select(Entry.end_user_key, Entry.country, Entry.year, func.sum(Entry.tpp)),
+            country, year, end_user, as_of,
+        ).group_by(Entry.end_user_key, Entry.country, Entry.year).order_by(
+            Entry.country, Entry.end_user_key, Entry.year
+        )
+        with Session(self.engine) as session:
+            countries = [CountryYearTotal(c, int(y), float(t)) for c, y, t in session.execute(by_country)]
+            rows = session.execute(by_end_user).all()
+            names = self._display_names(session, {key for key, *_ in rows})
+            end_users = [EndUserYearTotal(names[k], c, int(y), float(t)) for k, c, y, t in rows]
+        filters = {"country": country, "year": year, "end_user": end_user,
+                   "as_of": as_of.isoformat() if as_of else None}
+        return LedgerTotals(countries=countries, end_users=end_users, filters=filters)
+
+    @staticmethod
+    def _display_names(session: Session, keys: set[str]) -> dict[str, str]:
+        """How each end user is shown: the name as first recorded."""
+        names: dict[str, str] = {}
+        if keys:
+            query = select(Entry.end_user_key, Entry.end_user).where(Entry.end_user_key.in_(keys)).order_by(Entry.id)
+            for key, name in session.execute(query):
+                names.setdefault(key, name)
+        return names
+
+    def entries(
+        self,
+        country: str | None = None,
+        year: int | None = None,
+        end_user: str | None = None,
+        as_of: date | None = None,
+    ) -> list[LedgerEntry]:
+        """The entries matching the filters, oldest first."""
+        query = self._filters(select(Entry, Record).join(Record), country, year, end_user, as_of).order_by(
+            Entry.as_of, Entry.id
+        )
+        with Session(self.engine) as session:
+            return [
+                LedgerEntry(
+                    id=e.id, record_id=e.record_id, country=e.country, end_user=e.end_user, year=e.year,
+                    as_of=e.as_of, tpp=e.tpp, package_name=e.package_name, content_hash=e.content_hash,
+                    mode=e.mode, verdict=r.verdict, approved_by=r.approved_by, forced=r.forced,
+                )
+                for e, r in session.execute(query)
+            ]
+
+    def record_count(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.scalar(select(func.count()).select_from(Record)) or 0)
+
+    # -- the LedgerView questions of exportgate.packages.compute -------------------------------------
+
+    def country_tpp(self, country: str, years: Iterable[int] | None, as_of: date) -> float:
+        """Cumulative TPP to ``country`` in ``years`` (all if ``None``), entries dated on or before ``as_of``."""
+        query = select(func.sum(Entry.tpp)).where(Entry.country == country.upper(), Entry.as_of <= as_of)
+        if years is not None:
+            query = query.where(Entry.year.in_(list(years)))
+        with Session(self.engine) as session:
+            return float(session.scalar(query) or 0.0)
+
+    def end_user_tpp(self, end_user: str, year: int, as_of: date) -> float:
+        """Cumulative TPP to ``end_user`` in calendar ``year``, entries dated on or before ``as_of``."""
+        query = select(func.sum(Entry.tpp)).where(
+            Entry.end_user_key == end_user_key(end_user), Entry.year == year, Entry.as_of <= as_of
+        )
+        with Session(self.engine) as session:
+            return float(session.scalar(query) or 0.0)

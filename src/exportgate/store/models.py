@@ -1,0 +1,105 @@
+"""SQLAlchemy 2.0 models of the compute ledger and the audit log.
+
+Portable SQL only (SQLite by default, PostgreSQL through ``postgresql+psycopg://``): no dialect types,
+timestamps stored as UTC, JSON through :class:`sqlalchemy.JSON`. The schema is created and changed by
+the Alembic migrations in ``store/migrations`` only, never by ``metadata.create_all``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Record(Base):
+    """One approved package check result, recorded once (its content hash is unique)."""
+
+    __tablename__ = "ledger_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    package_name: Mapped[str] = mapped_column(String(500), nullable=False)
+    source_file: Mapped[str | None] = mapped_column(String(1000))
+    source_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    mode: Mapped[str] = mapped_column(String(20), nullable=False)
+    verdict: Mapped[str] = mapped_column(String(30), nullable=False)
+    forced: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    total_tpp: Mapped[float] = mapped_column(Double, nullable=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+    entries: Mapped[list[Entry]] = relationship(back_populates="record", order_by="Entry.id")
+
+    __table_args__ = (UniqueConstraint("content_hash"),)
+
+
+class Entry(Base):
+    """TPP one recorded package sends to one destination and end user in one calendar year."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("ledger_records.id", ondelete="RESTRICT"), nullable=False)
+    country: Mapped[str] = mapped_column(String(2), nullable=False)
+    end_user: Mapped[str] = mapped_column(String(500), nullable=False)
+    #: the end user's name case-folded with whitespace collapsed: what totals group and filter by
+    end_user_key: Mapped[str] = mapped_column(String(500), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    tpp: Mapped[float] = mapped_column(Double, nullable=False)
+    package_name: Mapped[str] = mapped_column(String(500), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    mode: Mapped[str] = mapped_column(String(20), nullable=False)
+
+    record: Mapped[Record] = relationship(back_populates="entries")
+
+    __table_args__ = (
+        UniqueConstraint("record_id", "country", "end_user_key", "year"),
+        Index("ix_ledger_entries_country_year", "country", "year"),
+        Index("ix_ledger_entries_end_user_key_year", "end_user_key", "year"),
+        Index("ix_ledger_entries_as_of", "as_of"),
+    )
+
+
+class AuditEvent(Base):
+    """One line of the append-only audit log (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    event: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
