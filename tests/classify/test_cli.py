@@ -123,3 +123,12 @@ def test_catalog_list_and_show() -> None:
     doc = json.loads(r.stdout)
     assert doc["fields"]["interconnect_bandwidth_gbs"] == "400"
     assert doc["classification"]["classification"] == "3A991.p"
+
+
+def test_catalog_diff_2023_to_2024() -> None:
+    r = sh("catalog", "diff", "2023-01-01", "2024-01-01", "--json")
+    assert r.returncode == 0, r.stderr
+    by_name = {row["name"]: row for row in json.loads(r.stdout)}
+    assert by_name["NVIDIA H800 SXM5"]["before"] == "3A991.p" and by_name["NVIDIA H800 SXM5"]["after"] == "3A090.a.1"
+    assert by_name["NVIDIA H100 SXM5 80GB"]["same_control"] is True
+    assert "NVIDIA H20" not in by_name

@@ -109,6 +109,7 @@ def register(app: typer.Typer) -> None:
     catalog_app = typer.Typer(help="The bundled catalog of real accelerators (sources in its PROVENANCE).",
                               no_args_is_help=True)
     app.add_typer(catalog_app, name="catalog")
+    register_diff(catalog_app)
 
     @catalog_app.command("list")
     def catalog_list(as_of: AsOf = None, mode: ModeOpt = Mode.ENFORCED, as_json: JsonOpt = False) -> None:
@@ -186,3 +187,62 @@ def register(app: typer.Typer) -> None:
             console.print(f"  - {reason}")
         for cite in c.citations:
             console.print(f"  cite: {cite}")
+
+
+def catalog_changes(first: date, second: date, mode: Mode) -> list[dict[str, Any]]:
+    """Catalog chips whose classification differs between two dates (undetermined counts as a value)."""
+    out: list[dict[str, Any]] = []
+    for entry in catalog_entries():
+        if not entry.classifiable:
+            continue
+        before, err_before = _classify_catalog(entry, first, mode)
+        after, err_after = _classify_catalog(entry, second, mode)
+        a = _short(before, err_before)
+        b = _short(after, err_after)
+        if a == b:
+            continue
+        both = [c for c in (before, after) if c is not None]
+        out.append({
+            "name": entry.name,
+            "before": before.classification if before else None,
+            "after": after.classification if after else None,
+            "before_label": a,
+            "after_label": b,
+            "undetermined_before": err_before,
+            "undetermined_after": err_after,
+            "tpp": both[0].tpp if both else None,
+            "performance_density": both[-1].performance_density if both else None,
+            "same_control": bool(before and after and before.tier == after.tier and before.tier is not None),
+        })
+    return out
+
+
+def register_diff(catalog_app: typer.Typer) -> None:
+    @catalog_app.command("diff")
+    def catalog_diff(
+        first: Annotated[str, typer.Argument(help="First date (YYYY-MM-DD).")],
+        second: Annotated[str, typer.Argument(help="Second date (YYYY-MM-DD).")],
+        mode: ModeOpt = Mode.ENFORCED,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Catalog chips whose classification changed between two dates."""
+        try:
+            d1 = parse_as_of(first, field="DATE1")
+            d2 = parse_as_of(second, field="DATE2")
+            rules = load_rules()
+            rules.check_date(d1, field="DATE1")
+            rules.check_date(d2, field="DATE2")
+            changes = catalog_changes(d1, d2, mode)
+        except (InputError, InputErrors) as exc:
+            raise _fail(exc) from None
+        if as_json:
+            typer.echo(json.dumps(changes, indent=2, ensure_ascii=False))
+            return
+        table = Table(title=f"Catalog classification changes {d1.isoformat()} -> {d2.isoformat()} ({mode.value})")
+        for col in ("name", d1.isoformat(), d2.isoformat(), "TPP", "PD", "note"):
+            table.add_column(col)
+        for ch in changes:
+            note = "renamed only" if ch["same_control"] else ""
+            table.add_row(ch["name"], ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
+                          fmt(ch["performance_density"]) if ch["performance_density"] else "unknown", note)
+        Console().print(table)

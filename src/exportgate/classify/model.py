@@ -15,6 +15,7 @@ Field semantics (the contract of ``exportgate classify``):
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -142,6 +143,16 @@ def _problem(err: Any) -> str:
     return f"{msg.lower()} (got {value!r})"
 
 
+# YAML 1.2 floats such as ``1e26`` that PyYAML (YAML 1.1) reads as strings; nothing else is coerced.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+def _yaml12_number(value: Any) -> Any:
+    if isinstance(value, str) and _EXPONENT_FLOAT.match(value.strip()):
+        return float(value)
+    return value
+
+
 def _check_number(value: Any, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(where, f"not a number (got {value!r})")
@@ -169,6 +180,8 @@ def parse_item(data: Any, field: str = "item") -> Item:
             raise InputError(f"{field}.dense_tops", "must be a map of precision to dense TOPS")
         if not tops:
             raise InputError(f"{field}.dense_tops", "is empty (give at least one precision)")
+        tops = {prec: _yaml12_number(value) for prec, value in tops.items()}
+        data["dense_tops"] = tops
         for prec, value in tops.items():
             if prec not in PRECISIONS:
                 raise InputError(
@@ -179,8 +192,10 @@ def parse_item(data: Any, field: str = "item") -> Item:
                 "aggregate_bidirectional_io_gbps", "total_dram_bandwidth_gbps",
                 "memory_bandwidth_density_gbps_per_mm2"):
         if data.get(key) is not None:
+            data[key] = _yaml12_number(data[key])
             _check_number(data[key], f"{field}.{key}")
     if data.get("applicable_die_area_mm2") is not None:
+        data["applicable_die_area_mm2"] = _yaml12_number(data["applicable_die_area_mm2"])
         _check_number(data["applicable_die_area_mm2"], f"{field}.applicable_die_area_mm2")
         if data["applicable_die_area_mm2"] == 0:
             raise InputError(f"{field}.applicable_die_area_mm2", "must be greater than 0")
