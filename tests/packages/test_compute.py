@@ -38,9 +38,12 @@ def test_text_mode_allocation_uses_the_ledger_over_2025_2027() -> None:
     assert alloc is not None
     assert alloc.tpp == 790_000_000
     assert alloc.years == [2025, 2026, 2027]
-    assert "SA" not in alloc.excluded and "JP" in alloc.excluded and "CN" in alloc.excluded
+    assert alloc.count_from == date(2025, 1, 1)
+    assert allocation_in_force(RULES, date(2026, 10, 1), Mode.ENFORCED) is None
     ledger = StaticLedger(countries={("SA", 2025): 300_000_000, ("SA", 2026): 400_000_000, ("SA", 2024): 1e9})
-    out = tally([_c("SA", "A", 126_656.0 * 250)], {"A": ("SA", "SA")}, date(2026, 10, 1), Mode.TEXT, RULES, ledger)
+    out = tally(
+        [_c("SA", "A", 126_656.0 * 250)], {"A": ("SA", "SA")}, date(2026, 10, 1), Mode.TEXT, RULES, ledger, {"SA"}
+    )
     row = out["per_destination"][0]
     assert row["ledger_before"] == 700_000_000  # 2024 does not count
     assert row["after_package"] == 700_000_000 + 31_664_000
@@ -53,7 +56,7 @@ def test_text_mode_allocation_uses_the_ledger_over_2025_2027() -> None:
 
 def test_allocation_exceeded_is_noted() -> None:
     ledger = StaticLedger(countries={("SA", 2026): 780_000_000})
-    out = tally([_c("SA", "A", 20_000_000)], {"A": ("SA", "SA")}, date(2026, 10, 1), Mode.TEXT, RULES, ledger)
+    out = tally([_c("SA", "A", 20_000_000)], {"A": ("SA", "SA")}, date(2026, 10, 1), Mode.TEXT, RULES, ledger, {"SA"})
     assert out["per_destination"][0]["remaining"] == -10_000_000
     assert any("over the 790,000,000 country allocation" in n for n in out["notes"])
 

@@ -29,12 +29,10 @@ def _ledger() -> Any | None:
     """The compute ledger (``exportgate.store.Ledger``), if that package is installed and opens; else None
     (the tally then shows an empty ledger)."""
     try:
-        from exportgate.store import Ledger  # type: ignore[attr-defined]
+        from exportgate.store import Ledger
     except ImportError:
         return None
-    from exportgate.packages.compute import StoreLedger
-
-    return StoreLedger(Ledger.open())
+    return Ledger.open()
 
 
 def _write_memo(result: dict[str, Any], path: Path) -> Path:
@@ -66,14 +64,13 @@ def _print_summary(result: dict[str, Any]) -> None:
         for f in findings:
             console.print(f"  [{f['severity']}] {f['id']}: {f['message']} ({f['citation']})", markup=False)
     table = Table(title="Lines")
-    for col in ("line", "description", "qty", "classification", "destination", "end user", "status"):
+    for col in ("line", "qty", "classification", "to", "end user", "status"):
         table.add_column(col, overflow="fold")
     for layer in result["layers"]:
         for line in layer["lines"]:
             for d in line["determinations"]:
                 table.add_row(
-                    line["ref"],
-                    line["description"],
+                    line["ref"].removeprefix("layers."),
                     f"{line['quantity']:g}",
                     str(line["classification"]),
                     d["destination"],
@@ -201,7 +198,9 @@ def run(
             failures += 1
         mark = "ok" if ok else f"MISMATCH (expected {expected})"
         reason = data["verdict_reasons"][0] if data["verdict_reasons"] else ""
-        typer.echo(f"{result.verdict:<17} {label} — {loaded.package.name} [{mark}] {reason}")
+        if len(reason) > 110:
+            reason = reason[:109] + "…"
+        typer.echo(f"{result.verdict:<17} {label} [{mark}] {reason}")
     typer.echo(f"{len(files)} packages, {failures} failed; memos in {out}/")
     if failures:
         raise typer.Exit(1)

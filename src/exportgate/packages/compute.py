@@ -67,45 +67,50 @@ class Contribution:
     shared: bool  # the line names several destinations/end users and is counted in full against each
 
 
-def _param(rules: RuleSet, key: str, as_of: date, mode: Mode) -> tuple[Any, str | None]:
-    if not rules.has(key):
-        return None, None
-    r = rules.resolve(key, as_of, mode)
-    return r.value, str(r.citation) if r.value is not None else None
-
-
-#: rule-data keys for the country allocation (742.6(b)(10)(iii)(B)) and the LPP yearly cap (740.29);
+#: rule-data keys for the country allocation (742.6(b)(10)(iii)(B)) and License Exception LPP (740.29);
 #: their values come from the rule data, never from code
 ALLOCATION_KEY = "policy.allocation.tpp"
 ALLOCATION_FROM_KEY = "policy.allocation.count_from"
-ALLOCATION_SUPP5A_KEY = "policy.supp5a.countries"
-ALLOCATION_EXCLUDED_KEY = "aaep.compute.allocation.excluded"
-LPP_CAP_KEY = "aaep.compute.lpp.tpp_per_consignee_year"
-LPP_EXCLUDED_KEY = "aaep.compute.lpp.excluded"
+LPP_AVAILABLE_KEY = "exception.lpp.available"
+LPP_CAP_KEY = "exception.lpp.cap_tpp_per_year"
+LPP_EXCLUDED_KEY = "exception.diffusion.excluded_destinations"
 
 
 @dataclass(frozen=True)
 class Allocation:
     tpp: float
+    count_from: date
     years: list[int]
-    excluded: frozenset[str]
     citation: str
 
 
 def allocation_in_force(rules: RuleSet, as_of: date, mode: Mode) -> Allocation | None:
     """The per-country allocation in force on ``as_of`` in ``mode``, with the calendar years it covers
-    (from the count-from date to the end of the allocation's period), or None."""
-    if not rules.has(ALLOCATION_KEY):
-        return None
+    (from the count-from date to the end of the allocation's period), or None. Which destinations it
+    applies to is the determination's call (it reports ``allocation`` on the cases it applied to)."""
     r = rules.resolve(ALLOCATION_KEY, as_of, mode)
     if r.value is None:
         return None
-    first = date.fromisoformat(str(rules.value(ALLOCATION_FROM_KEY, as_of, mode))).year
+    count_from = date.fromisoformat(str(rules.value(ALLOCATION_FROM_KEY, as_of, mode)))
     last = r.end.year if r.end is not None else as_of.year
-    excluded = set(rules.value(ALLOCATION_SUPP5A_KEY, as_of, mode) or []) | set(
-        rules.value(ALLOCATION_EXCLUDED_KEY, as_of, mode) or []
-    )
-    return Allocation(float(r.value), list(range(first, last + 1)), frozenset(excluded), str(r.citation))
+    return Allocation(float(r.value), count_from, list(range(count_from.year, last + 1)), str(r.citation))
+
+
+@dataclass(frozen=True)
+class LppCap:
+    tpp: float
+    excluded: frozenset[str]
+    citation: str
+
+
+def lpp_cap_in_force(rules: RuleSet, as_of: date, mode: Mode) -> LppCap | None:
+    if not rules.value(LPP_AVAILABLE_KEY, as_of, mode):
+        return None
+    r = rules.resolve(LPP_CAP_KEY, as_of, mode)
+    if r.value is None:
+        return None
+    excluded = frozenset(rules.value(LPP_EXCLUDED_KEY, as_of, mode) or [])
+    return LppCap(float(r.value), excluded, str(r.citation))
 
 
 def tally(
@@ -115,8 +120,10 @@ def tally(
     mode: Mode,
     rules: RuleSet,
     ledger: LedgerView | None,
+    allocation_countries: set[str] | None = None,
 ) -> dict[str, Any]:
-    """The ``compute`` block of the memo. ``end_user_hq`` maps an end user to (located in, HQ country)."""
+    """The ``compute`` block of the memo. ``end_user_hq`` maps an end user to (located in, HQ country);
+    ``allocation_countries`` are the destinations the country allocation applies to (as determined)."""
     per_dest: dict[str, float] = {}
     per_eu: dict[str, float] = {}
     a_level_eu: dict[str, float] = {}
@@ -129,11 +136,12 @@ def tally(
         shared = shared or c.shared
 
     alloc = allocation_in_force(rules, as_of, mode)
+    in_scope = allocation_countries or set()
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
     for country in sorted(per_dest):
         tpp = per_dest[country]
-        applies = alloc is not None and country not in alloc.excluded
+        applies = alloc is not None and country in in_scope
         years = alloc.years if alloc is not None and applies else [as_of.year]
         before = ledger.country_tpp(country, years, as_of) if ledger else 0.0
         row: dict[str, Any] = {
@@ -153,29 +161,28 @@ def tally(
             )
         rows.append(row)
 
-    cap, cap_cit = _param(rules, LPP_CAP_KEY, as_of, mode)
-    lpp_excluded, _ = _param(rules, LPP_EXCLUDED_KEY, as_of, mode)
+    lpp = lpp_cap_in_force(rules, as_of, mode)
     eu_rows: list[dict[str, Any]] = []
     for eu in sorted(per_eu):
         country, hq = end_user_hq.get(eu, ("", ""))
-        has_cap = cap is not None and eu in a_level_eu and not {country, hq} & set(lpp_excluded or [])
+        has_cap = lpp is not None and eu in a_level_eu and not {country, hq} & lpp.excluded
         before = ledger.end_user_tpp(eu, as_of.year, as_of) if ledger else 0.0
         row = {
             "end_user": eu,
             "country": country,
             "tpp": per_eu[eu],
-            "cap": float(cap) if has_cap else None,
+            "cap": lpp.tpp if lpp is not None and has_cap else None,
             "cap_applies_to_tpp": a_level_eu.get(eu, 0.0) if has_cap else None,
             "year": as_of.year,
             "ledger_before": before,
             "after_package": before + per_eu[eu],
-            "remaining": (float(cap) - before - a_level_eu[eu]) if has_cap else None,
-            "citation": cap_cit if has_cap else None,
+            "remaining": (lpp.tpp - before - a_level_eu[eu]) if lpp is not None and has_cap else None,
+            "citation": lpp.citation if lpp is not None and has_cap else None,
         }
-        if has_cap and row["remaining"] is not None and row["remaining"] < 0:
+        if lpp is not None and has_cap and row["remaining"] < 0:
             notes.append(
                 f"{eu}: .a-level TPP this year would reach {before + a_level_eu[eu]:,.0f}, over the "
-                f"{float(cap):,.0f} per-consignee yearly cap of License Exception LPP ({cap_cit})"
+                f"{lpp.tpp:,.0f} per-consignee yearly cap of License Exception LPP ({lpp.citation})"
             )
         eu_rows.append(row)
     if shared:

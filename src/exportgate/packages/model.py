@@ -101,7 +101,7 @@ class Line(_Strict):
     )
 
     description: str = Field(min_length=1)
-    quantity: float = Field(gt=0)
+    quantity: int = Field(gt=0, description="number of units (whole)")
     value: float = Field(ge=0, description="value in US dollars")
     item: dict[str, Any] | None = Field(default=None, description="an item spec as `exportgate classify` reads")
     catalog: str | None = Field(default=None, description="a catalog name (`exportgate classify --catalog`)")
@@ -153,11 +153,21 @@ class EndUse(_Strict):
 
 
 class Fact(_Strict):
-    """A known fact that may be a red flag (Supp. 3 to Part 732, BIS 2025-05-13 diversion guidance)."""
+    """A known fact that is a red flag (Supp. 3 to Part 732, BIS 2025-05-13 diversion guidance)."""
 
-    id: str = Field(min_length=1, description="red-flag id from the catalogue (aaep.red_flags)")
+    id: str = Field(min_length=1, description="red-flag id from the rule data (kyc.red_flags.*), e.g. supp3.9")
     party: str | None = Field(default=None, description="the party it concerns, by name")
     note: str | None = None
+    resolved: bool = Field(default=False, description="the inquiry resolved it (Supp. 3 to Part 732)")
+    resolution: str | None = Field(default=None, description="how it was resolved (required when resolved)")
+
+
+class Exporter(_Strict):
+    """The exporter of record (default: the anchor member)."""
+
+    name: str = Field(min_length=1)
+    hq: str | None = None
+    ultimate_parent_hq: str | None = None
 
 
 class Package(_Strict):
@@ -175,7 +185,12 @@ class Package(_Strict):
     parties: list[Party] = Field(default_factory=list)
     end_use: EndUse | None = None
     facts: list[Fact] = Field(default_factory=list)
-    certifications: list[str] = Field(default_factory=list)
+    certifications: list[str] = Field(default_factory=list, description="certification ids (determine)")
+    exporter: Exporter | None = None
+    exception_facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="licence-exception facts passed to every determination (e.g. written_purchase_order: true)",
+    )
     transaction: Literal["export", "reexport", "transfer"] = "export"
     expected_verdict: Literal["clear", "license_required", "review", "blocked"] | None = Field(
         default=None, description="for examples and tests: the verdict this package should get"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,14 +27,16 @@ from typing import Any
 import exportgate
 from exportgate.errors import InputError, InputErrors
 from exportgate.packages.completeness import Finding, check_completeness, layer_titles
-from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, tally
+from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, allocation_in_force, tally
 from exportgate.packages.model import (
     END_USER_ROLES,
     LAYER_KEYS,
     Line,
     LoadedPackage,
+    MemberRole,
     Package,
     Party,
+    PartyRole,
 )
 from exportgate.rules import Mode, RuleSet, load_rules
 
@@ -228,7 +231,24 @@ def _item_for_case(item: Any, item_doc: dict[str, Any]) -> dict[str, Any]:
     return item_doc
 
 
-# --- screening --------------------------------------------------------------------------------------
+# --- screening ---
+
+_SCREENER: Any | None = None
+
+
+def default_screener() -> Any:
+    """The screener over the active list snapshot (built once per process)."""
+    global _SCREENER
+    if _SCREENER is None:
+        try:
+            from exportgate.screen import Screener  # type: ignore[attr-defined]
+        except ImportError:
+            from exportgate.screen.screener import Screener
+        _SCREENER = Screener()
+    return _SCREENER
+
+
+# --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -276,60 +296,74 @@ def _match_json(m: Any) -> dict[str, Any]:
 # --- red flags --------------------------------------------------------------------------------------
 
 
-def _red_flags(pkg: Package, rules: RuleSet, as_of: date, mode: Mode) -> list[dict[str, Any]]:
-    """The package's stated facts, resolved against the red-flag catalogue in the rule data, plus red
-    flags derived from the package's structure."""
-    catalogue: dict[str, dict[str, Any]] = {}
-    if rules.has(RED_FLAG_KEY):
-        r = rules.resolve(RED_FLAG_KEY, as_of, mode)
-        for entry in r.value or []:
-            catalogue[str(entry["id"])] = {**entry, "citation": entry.get("citation") or str(r.citation)}
+def red_flag_catalogue(rules: RuleSet, as_of: date) -> dict[str, dict[str, Any]]:
+    """Every red-flag id the rule data knows (``kyc.red_flags.*``, owned by determine)."""
+    try:
+        from exportgate.determine import red_flag_catalogue as catalogue
+    except ImportError:
+        from exportgate.determine.model import red_flag_catalogue as catalogue
+    out: dict[str, dict[str, Any]] = catalogue(rules, as_of)
+    return out
+
+
+def _flag_json(rules: RuleSet, as_of: date, fid: str, entry: dict[str, Any]) -> dict[str, Any]:
+    param = str(entry.get("parameter", ""))
+    citation = str(rules.resolve(param, as_of).citation) if param and rules.has(param) else None
+    if entry.get("source"):
+        citation = f"{citation}; {entry['source']}" if citation else str(entry["source"])
+    return {"id": fid, "description": str(entry.get("text", fid)), "citation": citation}
+
+
+def _red_flags(pkg: Package, rules: RuleSet, as_of: date) -> list[dict[str, Any]]:
+    """The package's stated facts, checked against the red-flag catalogue, plus red flags derived from
+    the package's structure (a freight forwarder as the final destination, Supp. 3 to Part 732 no. 9)."""
+    catalogue = red_flag_catalogue(rules, as_of)
     flags: list[dict[str, Any]] = []
     errors: list[InputError] = []
     for i, fact in enumerate(pkg.facts):
         entry = catalogue.get(fact.id)
         if entry is None:
-            known = ", ".join(sorted(catalogue)) or "none defined"
-            errors.append(InputError(f"facts[{i}].id", f"unknown red flag {fact.id!r} (known: {known})"))
+            errors.append(InputError(f"facts[{i}].id", f"unknown red flag {fact.id!r} (see `kyc.red_flags.*`)"))
             continue
-        if not entry.get("red_flag", True):
-            continue
+        if fact.resolved and not fact.resolution:
+            errors.append(InputError(f"facts[{i}].resolution", "a resolved red flag says how it was resolved"))
         flags.append(
             {
-                "id": fact.id,
-                "description": str(entry.get("description", fact.id)),
+                **_flag_json(rules, as_of, fact.id, entry),
                 "party": fact.party,
                 "note": fact.note,
-                "citation": str(entry["citation"]),
+                "resolved": fact.resolved,
+                "resolution": fact.resolution,
                 "source": "stated",
             }
         )
     if errors:
         raise InputErrors(errors)
-    # derived: a freight forwarder as the final destination (Supp. 3 to Part 732, red flag 9)
+    entry = catalogue.get(FREIGHT_FORWARDER_FLAG)
     for p in pkg.parties:
-        if p.role.value == "freight_forwarder" and not any(
-            q.role in END_USER_ROLES and q.name.casefold() != p.name.casefold() and q.country == p.country
-            for q in pkg.parties
+        if p.role is not PartyRole.FREIGHT_FORWARDER or entry is None:
+            continue
+        if any(f["id"] == FREIGHT_FORWARDER_FLAG for f in flags):
+            continue
+        if not any(q.role in END_USER_ROLES and q.name.casefold() != p.name.casefold() for q in pkg.parties) or any(
+            q.role in END_USER_ROLES and q.name.casefold() == p.name.casefold() for q in pkg.parties
         ):
-            entry = catalogue.get(FREIGHT_FORWARDER_FLAG)
-            if entry is not None and not any(f["id"] == FREIGHT_FORWARDER_FLAG for f in flags):
-                flags.append(
-                    {
-                        "id": FREIGHT_FORWARDER_FLAG,
-                        "description": str(entry.get("description")),
-                        "party": p.name,
-                        "note": f"freight forwarder {p.name} ({p.country}) and no end user in that country",
-                        "citation": str(entry["citation"]),
-                        "source": "derived",
-                    }
-                )
+            flags.append(
+                {
+                    **_flag_json(rules, as_of, FREIGHT_FORWARDER_FLAG, entry),
+                    "party": p.name,
+                    "note": f"freight forwarder {p.name} ({p.country}) is the final destination",
+                    "resolved": False,
+                    "resolution": None,
+                    "source": "derived",
+                }
+            )
     return flags
 
 
-RED_FLAG_KEY = "aaep.check.red_flags"
-EMBARGO_KEY = "aaep.check.embargoed"
-FREIGHT_FORWARDER_FLAG = "kyc.freight_forwarder_final_destination"
+EMBARGO_KEY = "enduse.embargo.destinations"
+FREIGHT_FORWARDER_FLAG = "supp3.9"
+PARTY_LISTS_KEY = "enduse.party_lists"
 
 
 # --- determination ----------------------------------------------------------------------------------
@@ -350,6 +384,28 @@ def _end_use_doc(pkg: Package) -> Any:
     return pkg.end_use.description
 
 
+@dataclass
+class Running:
+    """TPP already counted, per destination and per end user, as the package's lines are determined in
+    order: the ledger's totals plus the lines before (so the allocation and LPP arithmetic see them)."""
+
+    country: dict[str, float] = field(default_factory=dict)
+    end_user: dict[str, float] = field(default_factory=dict)
+
+
+def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
+    if pkg.exporter is not None:
+        return pkg.exporter.model_dump(exclude_none=True)
+    anchors = [m for m in pkg.consortium if m.role is MemberRole.ANCHOR]
+    if len(anchors) != 1:
+        return None
+    a = anchors[0]
+    out = {"name": a.name, "hq": a.hq or a.country}
+    if a.ultimate_parent_hq:
+        out["ultimate_parent_hq"] = a.ultimate_parent_hq
+    return out
+
+
 def _determine_line(
     lc: LineCheck,
     pkg: Package,
@@ -357,7 +413,8 @@ def _determine_line(
     mode: Mode,
     rules: RuleSet,
     hits: dict[str, list[dict[str, Any]]],
-    flag_ids: list[str],
+    flags: list[dict[str, Any]],
+    running: Running,
 ) -> list[Contribution]:
     from exportgate import determine as dt
 
@@ -366,7 +423,9 @@ def _determine_line(
     pairs = [(d, eu) for d in dests for eu in _end_users_for(pkg, lc.line, d)]
     if not pairs:
         raise InputError(lc.ref, "no end user of this line is located in its destination(s)")
-    for j, (dest, eu) in enumerate(pairs):
+    exporter = _exporter_doc(pkg)
+    for dest, eu in pairs:
+        parent = eu.ultimate_parent or eu.name
         doc: dict[str, Any] = {
             "date": as_of.isoformat(),
             "transaction": pkg.transaction,
@@ -382,13 +441,27 @@ def _determine_line(
                 "military_or_intel": eu.military_or_intel,
                 "restricted_party_hits": hits.get(eu.name, []),
             },
+            "ultimate_consignee": parent,
             "certifications": list(pkg.certifications),
-            "red_flags": list(flag_ids),
+            "red_flags": [
+                {
+                    "id": f["id"],
+                    "resolved": f["resolved"],
+                    **({"resolution": f["resolution"]} if f["resolution"] else {}),
+                }
+                for f in flags
+            ],
+            "allocation_used_tpp": running.country.get(dest, 0.0),
+            "lpp_used_tpp": running.end_user.get(parent, 0.0),
         }
         end_use = _end_use_doc(pkg)
         if end_use is not None:
             doc["end_use"] = end_use
-        case = dt.parse_case(doc, field_prefix=f"{lc.ref}.")
+        if exporter is not None:
+            doc["exporter"] = exporter
+        if pkg.exception_facts:
+            doc["facts"] = dict(pkg.exception_facts)
+        case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules)
         d = dt.determine(case, mode, rules)
         dj = d.to_json()
         lc.determinations.append(
@@ -404,6 +477,7 @@ def _determine_line(
                 "red_flags": list(d.red_flags),
                 "reasons": list(d.reasons),
                 "citations": list(d.citations),
+                "allocation": getattr(d, "allocation", None),
                 "retain_records_until": dj.get("retain_records_until"),
             }
         )
@@ -411,6 +485,8 @@ def _determine_line(
         if tpp_total is None and lc.tpp is not None:
             tpp_total = lc.tpp * lc.line.quantity
         if tpp_total:
+            running.country[dest] = running.country.get(dest, 0.0) + float(tpp_total)
+            running.end_user[parent] = running.end_user.get(parent, 0.0) + float(tpp_total)
             contributions.append(
                 Contribution(
                     line=lc.ref,
@@ -421,7 +497,6 @@ def _determine_line(
                     shared=len(pairs) > 1,
                 )
             )
-        del j
     return contributions
 
 
@@ -466,7 +541,7 @@ def check_package(
                 errors.append(exc)
             checks.append(lc)
     try:
-        flags = _red_flags(pkg, rules, day, mode)
+        flags = _red_flags(pkg, rules, day)
     except InputErrors as exc:
         errors.extend(exc.errors)
         flags = []
@@ -477,18 +552,44 @@ def check_package(
 
     # screen every party and member
     if screener is None:
-        from exportgate.screen import Screener, load_active
-
-        screener = Screener(load_active())
+        screener = default_screener()
     screened, lists_as_of = _screen_all(pkg, screener)
-    hits = {s.name: [m for m in s.matches if m.get("strength") == "strong"] for s in screened if s.kind == "party"}
+    party_lists = set(rules.value(PARTY_LISTS_KEY, day, mode) or {})
+    hits = {
+        s.name: [
+            {
+                "list": m["list"],
+                "footnote": m.get("entity_list_footnote"),
+                "license_policy": m.get("license_policy"),
+                "name": m.get("matched_name") or m.get("name"),
+                "entry": m.get("entity_id"),
+            }
+            for m in s.matches
+            if m.get("strength") == "strong" and m.get("list") in party_lists
+        ]
+        for s in screened
+        if s.kind == "party"
+    }
+
+    # the ledger, and the running totals the determinations see (ledger + earlier lines of this package)
+    if ledger is None and ledger_totals is not None:
+        ledger = StaticLedger.from_totals(ledger_totals)
+    running = Running()
+    if ledger is not None:
+        alloc = allocation_in_force(rules, day, mode)
+        years = alloc.years if alloc is not None else [day.year]
+        for dest in pkg.destinations:
+            running.country[dest] = ledger.country_tpp(dest, years, day)
+        for p in pkg.parties:
+            if p.role in END_USER_ROLES:
+                parent = p.ultimate_parent or p.name
+                running.end_user[parent] = ledger.end_user_tpp(parent, day.year, day)
 
     # determine every line for every destination and end user
-    flag_ids = [f["id"] for f in flags]
     contributions: list[Contribution] = []
     for lc in checks:
         try:
-            contributions.extend(_determine_line(lc, pkg, day, mode, rules, hits, flag_ids))
+            contributions.extend(_determine_line(lc, pkg, day, mode, rules, hits, flags, running))
         except InputErrors as exc:
             errors.extend(exc.errors)
         except InputError as exc:
@@ -497,13 +598,12 @@ def check_package(
         raise InputErrors(errors)
 
     # compute tally
-    if ledger is None and ledger_totals is not None:
-        ledger = StaticLedger.from_totals(ledger_totals)
     eu_hq = {p.name: (p.country, p.ultimate_parent_hq or p.hq or p.country) for p in pkg.parties}
-    compute = tally(contributions, eu_hq, day, mode, rules, ledger)
+    allocation_countries = {d["destination"] for lc in checks for d in lc.determinations if d.get("allocation")}
+    compute = tally(contributions, eu_hq, day, mode, rules, ledger, allocation_countries)
 
     embargo = rules.resolve(EMBARGO_KEY, day, mode)
-    embargoed = [d for d in pkg.destinations if rules.effective_country(d, day)[0] in set(embargo.value or [])]
+    embargoed = [c for c in pkg.destinations if rules.effective_country(c, day)[0] in set(embargo.value or [])]
     verdict, reasons = _verdict(pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation))
     conditions: list[str] = []
     licences: list[dict[str, Any]] = []
@@ -608,6 +708,21 @@ def _line_json(lc: LineCheck) -> dict[str, Any]:
     }
 
 
+_KEY_REASON = re.compile(
+    r"licen[cs]e set|licen[cs]e requirement|requires? a licen|prohibit|entity list"
+    r"|744\.|red flag|hold",
+    re.IGNORECASE,
+)
+
+
+def _key_reason(d: dict[str, Any]) -> str:
+    """The reason of a determination that says why it is not clear (first matching), else its status."""
+    for r in d["reasons"]:
+        if _KEY_REASON.search(r) and not r.startswith(("License Exception", "no licence exception")):
+            return str(r)
+    return str(d["reasons"][-1]) if d["reasons"] else str(d["status"])
+
+
 def _verdict(
     pkg: Package,
     checks: list[LineCheck],
@@ -641,12 +756,15 @@ def _verdict(
                 raise InputError(lc.ref, f"unknown determination status {d['status']!r}")
             if v == "clear":
                 continue
-            why = d["reasons"][0] if d["reasons"] else d["status"]
+            why = _key_reason(d)
+            policy = f", review policy {d['review_policy']}" if d.get("review_policy") else ""
             reasons[v].append(
                 f"{lc.ref} ({d['classification'] or lc.classification}) to {d['destination']} / {d['end_user']}: "
-                f"{d['status'].replace('_', ' ')} — {why}"
+                f"{d['status'].replace('_', ' ')}{policy} — {why}"
             )
     for f in flags:
+        if f.get("resolved"):
+            continue
         reasons["review"].append(
             f"red flag {f['id']}: {f['description']}" + (f" ({f['party']})" if f.get("party") else "")
         )
