@@ -17,6 +17,7 @@ from lists_helpers import head_lines
 
 from exportgate.errors import InputError
 from exportgate.screen.lists import load_active
+from exportgate.screen.lists.diff import diff
 from exportgate.screen.lists.store import UpdateError, active_version, update, versions
 
 Server = tuple[str, Path, dict[str, Any]]
@@ -55,6 +56,15 @@ def test_update_success_swaps_active(small_home: Path, http_server: Server) -> N
     # the CSL and the other OFAC files are carried over unchanged
     assert snap.sources["entity_list"].count == result.previous["entity_list"]
     assert _state(small_home)[1] == []
+    # the two versions can be compared by name
+    d = diff(before.name if before else "embedded", result.version)
+    assert (len(d.added), len(d.removed)) == (20, 0)
+
+
+def test_update_repairs_a_broken_pointer(small_home: Path, small_files: Path) -> None:
+    (small_home / "lists" / "active").write_text("gone\n", encoding="utf-8")
+    result = update([str(small_files / "sdn.csv")], min_ratio=0.0)
+    assert active_version() == result.path
 
 
 @pytest.mark.parametrize(

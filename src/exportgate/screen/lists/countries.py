@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from exportgate.screen.lists._data import countries
 
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)
 def to_iso2(text: str | None) -> str | None:
     """ISO alpha-2 code for a country name or code as the lists write it; None when unknown/empty."""
     if not text:

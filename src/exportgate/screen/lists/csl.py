@@ -204,20 +204,24 @@ def load_csv(path: Path, *, list_date: str | None = None, exclude_keys: Iterable
     """Entities of a CSL CSV file (gzip allowed); rows of ``exclude_keys`` lists are skipped."""
     label = path.name
     text = read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise InputError(label, f"row 1 (header): missing column(s) {', '.join(missing)}")
-    exclude = frozenset(exclude_keys)
-    out: list[ListedEntity] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        for row in reader:
-            if None in row or any(v is None for v in row.values()):
-                raise InputError(label, f"row {reader.line_num}: expected {len(header)} columns")
-            if exclude and config()["csl_sources"].get((row.get("source") or "").strip()) in exclude:
+        header = next(reader, [])
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise InputError(label, f"row 1 (header): missing column(s) {', '.join(missing)}")
+        width = len(header)
+        source_at = header.index("source")
+        skip = {s for s, k in config()["csl_sources"].items() if k in frozenset(exclude_keys)}
+        out: list[ListedEntity] = []
+        for values in reader:
+            if not values:
                 continue
-            out.append(entity_from_row(row, label, reader.line_num, list_date))
+            if len(values) != width:
+                raise InputError(label, f"row {reader.line_num}: expected {width} columns, got {len(values)}")
+            if values[source_at].strip() in skip:
+                continue
+            out.append(entity_from_row(dict(zip(header, values, strict=True)), label, reader.line_num, list_date))
     except csv.Error as exc:
         raise InputError(label, f"row {reader.line_num}: malformed CSV ({exc})") from None
     return out

@@ -25,8 +25,6 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from exportgate.errors import ExportgateError, InputError
 from exportgate.screen.lists._data import config, data_dir
 from exportgate.screen.lists.files import kind_of
@@ -126,6 +124,8 @@ def _suffix(name: str) -> str:
 
 def _fetch_url(url: str, dest: Path, timeout: float) -> str:
     """Download ``url`` to ``dest``; returns the content date (Last-Modified, else today, UTC)."""
+    import httpx  # not on the screening hot path
+
     try:
         with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as resp:
             if resp.status_code != 200:
@@ -214,8 +214,11 @@ def update(
     if len(set(kinds)) != len(kinds):
         raise UpdateError("the same list file is given twice: " + ", ".join(sorted({k for k in kinds if kinds.count(k) > 1})))
 
-    prev_dir = active_version(home)
-    prev_snapshot = load_active(home)
+    try:
+        prev_dir = active_version(home)
+    except ExportgateError:
+        prev_dir = None  # a broken pointer: updating is the way out, so start from the embedded snapshot
+    prev_snapshot = load_directory(prev_dir, "updated", cache_dir(home)) if prev_dir else load_embedded(home)
     base_dir = prev_dir if prev_dir is not None else data_dir()
     base_manifest = read_manifest(base_dir)
 
