@@ -97,7 +97,7 @@ class MemoPDF(FPDF):
         self.font(size, bold)
         self.set_text_color(*colour)
         self.set_x(self.l_margin + indent)
-        self.multi_cell(self.epw - indent, h, self.safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(self.epw - indent, h, self.safe(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(17, 24, 39)
 
     def bullets(self, items: Iterable[object], indent: float = 3.0, size: float = 9.5) -> None:
@@ -109,7 +109,7 @@ class MemoPDF(FPDF):
             self.add_page()
         self.ln(3)
         self.font(size, bold=True)
-        self.multi_cell(self.epw, 7, self.safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(self.epw, 7, self.safe(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(209, 213, 219)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(1.5)
@@ -151,7 +151,7 @@ def render_pdf(view: MemoView) -> bytes:
 
     # Title and verdict banner.
     pdf.font(16, bold=True)
-    pdf.multi_cell(pdf.epw, 8, pdf.safe(f"Export decision memo — {view.title}"),
+    pdf.multi_cell(pdf.epw, 8, pdf.safe(f"Export decision memo — {view.title}"), align="L",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pkg = view.package
     dests = ", ".join(str(d) for d in (pkg.get("destinations") or [])) or "—"
@@ -164,10 +164,10 @@ def render_pdf(view: MemoView) -> bytes:
     pdf.font(26, bold=True)
     pdf.cell(pdf.epw, 14, pdf.safe(view.verdict_label), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font(10.5)
-    pdf.multi_cell(pdf.epw, 6, pdf.safe(view.verdict_meaning), fill=True, new_x=XPos.LMARGIN,
+    pdf.multi_cell(pdf.epw, 6, pdf.safe(view.verdict_meaning), fill=True, align="L", new_x=XPos.LMARGIN,
                    new_y=YPos.NEXT)
     for reason in view.verdict_reasons:
-        pdf.multi_cell(pdf.epw, 5.5, pdf.safe(f"  • {reason}"), fill=True, new_x=XPos.LMARGIN,
+        pdf.multi_cell(pdf.epw, 5.5, pdf.safe(f"  • {reason}"), fill=True, align="L", new_x=XPos.LMARGIN,
                        new_y=YPos.NEXT)
     pdf.set_text_color(17, 24, 39)
     if pdf.get_y() - top < 20:
@@ -182,13 +182,15 @@ def render_pdf(view: MemoView) -> bytes:
 
     pdf.heading("Licences needed")
     if view.licenses_needed:
-        pdf.table_rows(
-            ["Line", "Destination", "End user", "Classification", "Review policy", "Citations"],
-            [[str(x.get("line") or "—"), str(x.get("destination") or "—"), str(x.get("end_user") or "—"),
-              str(x.get("classification") or "—"), str(x.get("review_policy") or "—"),
-              "; ".join(str(c) for c in x.get("citations") or [])] for x in view.licenses_needed],
-            [34, 22, 30, 26, 34, 34],
-        )
+        for lic in view.licenses_needed:
+            who = f"{lic.get('destination') or '—'}"
+            if lic.get("end_user"):
+                who += f" · {lic.get('end_user')}"
+            pdf.para(f"{lic.get('line') or '—'} → {who}: {lic.get('classification') or '—'}, review policy "
+                     f"{lic.get('review_policy') or '—'}", size=9.5, bold=True)
+            if lic.get("citations"):
+                pdf.para("Citations: " + "; ".join(str(c) for c in lic["citations"]), size=8, indent=3,
+                         colour=(55, 65, 81))
     else:
         pdf.none("No licences needed.")
 
