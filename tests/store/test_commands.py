@@ -1,0 +1,126 @@
+"""``exportgate ledger ...`` through typer's CliRunner on a fresh app (commands registered by register())."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from ledger_samples import make_result
+from typer.testing import CliRunner
+
+from exportgate.store.commands import register
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def _main() -> None:
+        """test root"""
+
+    register(root)
+    return root
+
+
+def run(app: typer.Typer, *args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def write(tmp_path: Path, result: dict[str, Any], name: str) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(result), encoding="utf-8")
+    return str(path)
+
+
+def test_record_and_show(app: typer.Typer, tmp_path: Path, db_url: str) -> None:
+    a = make_result("alpha", "2025-06-01", [("H100", [("AE", "G42 Cloud"), ("AE", "Khazna")], 15832.0, 100)])
+    b = make_result("beta", "2026-03-01", [("H100", [("AE", "G42 Cloud")], 15832.0, 2000),
+                                           ("H20", [("FR", "Mistral")], 2960.0, 10)])
+    out = run(app, "ledger", "record", "--result", write(tmp_path, a, "a"), "--db", db_url, "--approved-by", "me")
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("recorded #1: alpha as of 2025-06-01 (clear, enforced mode)")
+    assert "AE 2025 G42 Cloud: 1,583,200 TPP" in out.output and "AE 2025 Khazna: 1,583,200 TPP" in out.output
+    out = run(app, "ledger", "record", "--result", write(tmp_path, b, "b"), "--db", db_url, "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["record_id"] == 2 and data["content_hash"] == b["content_hash"]
+    assert [(e["country"], e["end_user"], e["tpp"]) for e in data["entries"]] == [
+        ("AE", "G42 Cloud", 31_664_000.0), ("FR", "Mistral", 29_600.0)]
+
+    out = run(app, "ledger", "show", "--db", db_url, "--json", "--as-of", "2026-12-31", "--mode", "text")
+    assert out.exit_code == 0, out.output
+    s = json.loads(out.output)
+    assert s["records"] == 2 and s["total_tpp"] == 3_166_400.0 + 31_664_000.0 + 29_600.0
+    by_cc = {r["country"]: r for r in s["countries"]}
+    assert by_cc["AE"]["tpp"] == 34_830_400.0
+    assert by_cc["AE"]["allocation"]["tpp"] == 790_000_000 and by_cc["AE"]["allocation"]["used"] == 34_830_400.0
+    assert by_cc["FR"]["allocation"] is None  # a Supp. 5(a) country has no allocation
+    eus = {(r["end_user"], r["year"]): r for r in s["end_users"]}
+    assert eus[("G42 Cloud", 2026)]["tpp"] == 31_664_000.0 and eus[("G42 Cloud", 2026)]["cap"]["exceeded"] is True
+
+    out = run(app, "ledger", "show", "--db", db_url, "--json", "--country", "ae", "--year", "2025",
+              "--as-of", "2026-12-31")
+    s = json.loads(out.output)
+    assert [(r["country"], r["tpp"]) for r in s["countries"]] == [("AE", 3_166_400.0)]
+    assert s["allocation_in_force"] is None  # enforced mode: the allocation is not applied
+
+    out = run(app, "ledger", "show", "--db", db_url, "--as-of", "2026-12-31", "--mode", "text")
+    assert out.exit_code == 0
+    assert "Country allocation in force: 790,000,000 TPP per country, 2025-2027" in out.output
+    assert "34,830,400" in out.output and "Mistral" in out.output
+
+    out = run(app, "ledger", "entries", "--db", db_url, "--country", "FR")
+    assert [json.loads(line)["package"] for line in out.output.splitlines()] == ["beta"]
+    out = run(app, "ledger", "audit", "--db", db_url, "--event", "ledger.record")
+    lines = [json.loads(line) for line in out.output.splitlines()]
+    assert [(x["actor"], x["payload"]["package"]) for x in lines] == [("me", "alpha"), (None, "beta")]
+
+
+def test_errors_exit_2_with_one_line(app: typer.Typer, tmp_path: Path, sqlite_url: str) -> None:
+    blocked = make_result("listed", "2026-01-01", [("H100", [("AE", "X")], 15832.0, 1)], verdict="blocked")
+    path = write(tmp_path, blocked, "blocked")
+    out = run(app, "ledger", "record", "--result", path, "--db", sqlite_url)
+    assert out.exit_code == 2
+    assert out.output.startswith("error: result.verdict: 'listed' is 'blocked'")
+    assert run(app, "ledger", "record", "--result", path, "--db", sqlite_url, "--force").exit_code == 0
+    again = run(app, "ledger", "record", "--result", path, "--db", sqlite_url, "--force")
+    assert again.exit_code == 2 and "error: result.content_hash: this result is already recorded" in again.output
+    out = run(app, "ledger", "record", "--db", sqlite_url)
+    assert out.exit_code == 2 and "error: PACKAGE:" in out.output
+    out = run(app, "ledger", "show", "--db", sqlite_url, "--country", "XX")
+    assert out.exit_code == 2 and out.output.startswith("error: --country")
+    out = run(app, "ledger", "show", "--db", sqlite_url, "--as-of", "yesterday")
+    assert out.exit_code == 2 and out.output.startswith("error: --as-of")
+    out = run(app, "ledger", "show", "--db", sqlite_url, "--mode", "lenient")
+    assert out.exit_code == 2 and out.output.startswith("error: --mode")
+    out = run(app, "ledger", "show", "--db", "oracle://x@y/z")
+    assert out.exit_code == 2 and out.output.startswith("error: db: unsupported database")
+    out = run(app, "ledger", "record", "--result", str(tmp_path / "missing.json"), "--db", sqlite_url)
+    assert out.exit_code == 2 and out.output.startswith("error: --result: file not found")
+
+
+def test_record_package_runs_the_check(app: typer.Typer, sqlite_url: str) -> None:
+    """`ledger record PACKAGE` checks the package (exportgate.packages) and records its compute."""
+    example = ROOT / "examples" / "01-japan-sovereign-cloud.yaml"
+    packages = pytest.importorskip("exportgate.packages")
+    if not example.is_file() or not hasattr(packages, "check_package"):
+        pytest.skip("the package check or its example is not present")
+    result = packages.check_package(packages.load_package(str(example))).to_json()
+    assert result["verdict"] == "clear"
+    out = run(app, "ledger", "record", str(example), "--db", sqlite_url, "--json")
+    assert out.exit_code == 0, out.output
+    recorded = json.loads(out.output)
+    expected = {r["country"]: r["tpp"] for r in result["compute"]["per_destination"]}
+    got: dict[str, float] = {}
+    for e in recorded["entries"]:
+        got[e["country"]] = got.get(e["country"], 0.0) + e["tpp"]
+    assert got == expected and sum(expected.values()) > 0
+    # The same unchanged file again: refused (its re-check has a new hash, the file is the same).
+    out = run(app, "ledger", "record", str(example), "--db", sqlite_url)
+    assert out.exit_code == 2 and "same package file is already recorded" in out.output
