@@ -1,5 +1,17 @@
-"""REST API: ``exportgate serve`` runs it; ``create_app()`` builds it for tests and ASGI servers."""
+"""REST API: ``exportgate serve`` runs it; ``create_app()`` builds it for tests and ASGI servers.
 
-from exportgate.api.app import create_app
+FastAPI is imported only when the app is built, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def create_app() -> Any:
+    from exportgate.api.app import create_app as _create
+
+    return _create()
+
 
 __all__ = ["create_app"]
