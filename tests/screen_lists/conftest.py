@@ -80,19 +80,34 @@ def small_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_home(tmp_path_factory: pytest.TempPathFactory, small_files: Path) -> Path:
+def embedded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data home whose cache holds the parsed embedded snapshot (parsed once per session)."""
+    from exportgate.screen.lists import load_embedded
+
+    h = tmp_path_factory.mktemp("embeddedhome")
+    load_embedded(h)
+    return h
+
+
+@pytest.fixture(scope="session")
+def base_home(tmp_path_factory: pytest.TempPathFactory, small_files: Path, embedded_home: Path) -> Path:
     """A data home whose active version holds the small files (built once; tests copy it)."""
     from exportgate.screen.lists.store import update
 
     h = tmp_path_factory.mktemp("basehome")
+    (h / "cache").mkdir()
+    for cached in (embedded_home / "cache").glob("lists-*.pickle"):
+        shutil.copy2(cached, h / "cache" / cached.name)
     update([str(small_files / n) for n in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "consolidated.csv")],
            h, min_ratio=0.0, as_of="2022-04-21")
     return h
 
 
 @pytest.fixture()
-def small_home(base_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def small_home(base_home: Path, embedded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     h = tmp_path / "home"
     shutil.copytree(base_home, h)
+    for cached in (embedded_home / "cache").glob("lists-*.pickle"):
+        shutil.copy2(cached, h / "cache" / cached.name)
     monkeypatch.setenv("EXPORTGATE_HOME", str(h))
     return h

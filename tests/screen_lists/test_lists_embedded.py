@@ -26,8 +26,8 @@ EXPECTED_AS_OF = {
 
 
 @pytest.fixture(scope="module")
-def snap(tmp_path_factory: pytest.TempPathFactory) -> ListSnapshot:
-    return load_embedded(tmp_path_factory.mktemp("home"))
+def snap(embedded_home: Path) -> ListSnapshot:
+    return load_embedded(embedded_home)
 
 
 def test_counts_and_dates_per_list(snap: ListSnapshot) -> None:
@@ -125,10 +125,11 @@ def test_manifest_files_match_provenance() -> None:
     assert not any("ftm" in n or "negatives" in n or "sec_" in n for n in names)
 
 
-def test_load_active_without_update_is_embedded_and_cached(tmp_path: Path) -> None:
-    first = load_active(tmp_path)
-    assert first.origin == "embedded"
-    assert list((tmp_path / "cache").glob("lists-*.pickle"))
-    second = load_active(tmp_path)  # from the pickle cache
+def test_load_active_without_update_is_embedded_and_cached(embedded_home: Path, snap: ListSnapshot) -> None:
+    # embedded_home's cache was written when the snapshot was first parsed
+    assert len(list((embedded_home / "cache").glob("lists-*.pickle"))) == 1
+    first = snap
+    second = load_active(embedded_home)  # no active version: the embedded snapshot, from the pickle cache
+    assert second.origin == "embedded"
     assert second.counts() == first.counts()
     assert [e.id for e in second.entities[:50]] == [e.id for e in first.entities[:50]]

@@ -129,15 +129,15 @@ def test_cli_diff_files(tmp_path: Path) -> None:
     assert "... 3 more" in text.output
 
 
-def test_cli_status_embedded(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["lists", "status", "--json", "--home", str(tmp_path)])
+def test_cli_status_embedded(embedded_home: Path) -> None:
+    result = CliRunner().invoke(app, ["lists", "status", "--json", "--home", str(embedded_home)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["origin"] == "embedded"
     assert doc["sources"]["entity_list"]["count"] == 2001
     assert doc["sources"]["entity_list"]["as_of"] == "2022-04-21"
     assert doc["sources"]["ofac_sdn"]["as_of"] == "2024-05-03"
-    table = CliRunner().invoke(app, ["lists", "status", "--home", str(tmp_path)])
+    table = CliRunner().invoke(app, ["lists", "status", "--home", str(embedded_home)])
     assert table.exit_code == 0 and "entity_list" in table.output and "not current" in table.output
 
 
