@@ -23,11 +23,11 @@ BASE: dict[str, Any] = {
     "financing": [{"instrument": "loan guarantee", "agency": "EXIM", "amount_usd": 1000000}],
     "layers": {
         "hardware": [
-            {"description": "switches", "quantity": 10, "value": 1000, "us_content_share": 0.9, "eccn": "5A992.c"}
+            {"description": "switches", "quantity": 10, "value": 1000, "us_content_share": 0.9, "eccn": "EAR99"}
         ],
-        "data_pipelines": [{"description": "labelling", "quantity": 1, "value": 100, "eccn": "5D992.c"}],
+        "data_pipelines": [{"description": "labelling", "quantity": 1, "value": 100, "eccn": "EAR99"}],
         "models": [{"description": "model app", "quantity": 1, "value": 100, "eccn": "EAR99"}],
-        "security": [{"description": "security", "quantity": 1, "value": 100, "eccn": "5D992.c"}],
+        "security": [{"description": "security", "quantity": 1, "value": 100, "eccn": "EAR99"}],
         "applications": [{"description": "app", "quantity": 1, "value": 100, "eccn": "EAR99"}],
     },
     "parties": [{"name": "Operator KK", "role": "ultimate_consignee", "country": "JP"}],

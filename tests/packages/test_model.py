@@ -22,7 +22,7 @@ def _errors(doc: Any) -> list[str]:
 def test_valid_package_parses(doc: dict[str, Any]) -> None:
     pkg = parse_package(doc)
     assert pkg.destinations == ["JP"]
-    assert pkg.layers.hardware[0].eccn == "5A992.c"
+    assert pkg.layers.hardware[0].eccn == "EAR99"
     assert pkg.consortium[0].role.value == "anchor"
 
 

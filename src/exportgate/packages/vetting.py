@@ -384,6 +384,56 @@ def _end_use_doc(pkg: Package) -> Any:
     return pkg.end_use.description
 
 
+def _file_path(lc: LineCheck, field: str) -> str:
+    """Map a determination case path back to the package file (``….item.eccn`` -> ``….eccn``)."""
+    item = f"{lc.ref}.item"
+    if field == item or field.startswith(item + "."):
+        rest = field[len(item) :]
+        if lc.line.eccn is not None:
+            return f"{lc.ref}.eccn" if rest in ("", ".eccn") else f"{lc.ref}.eccn ({rest.lstrip('.')})"
+        if lc.line.catalog is not None:
+            return f"{lc.ref}.catalog"
+        if lc.line.model_weights is not None:
+            return f"{lc.ref}.model_weights{rest}"
+    return field
+
+
+def _item_errors(
+    checks: list[LineCheck], pkg: Package, day: date, mode: Mode, rules: RuleSet, reported: set[str]
+) -> list[InputError]:
+    """Determine each line's item alone (to a valid destination of the package, no parties) to find the
+    item errors the determination raises, when other errors already stop the check."""
+    from exportgate import determine as dt
+
+    dest: str | None = None
+    for d in pkg.destinations:
+        try:
+            dest = rules.country_code(d)
+            break
+        except InputError:
+            continue
+    out: list[InputError] = []
+    if dest is None:
+        return out
+    for lc in checks:
+        if not lc.case_item or any(f == lc.ref or f.startswith(lc.ref + ".") for f in reported):
+            continue
+        doc = {
+            "date": day.isoformat(),
+            "transaction": "export",
+            "origin": "US",
+            "destination": dest,
+            "item": lc.case_item,
+            "quantity": lc.line.quantity,
+        }
+        try:
+            dt.determine(dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules), mode, rules)
+        except InputError as exc:
+            if exc.field.startswith(f"{lc.ref}.item"):
+                out.append(InputError(_file_path(lc, exc.field), exc.problem))
+    return out
+
+
 @dataclass
 class Running:
     """TPP already counted, per destination and per end user, as the package's lines are determined in
@@ -461,8 +511,11 @@ def _determine_line(
             doc["exporter"] = exporter
         if pkg.exception_facts:
             doc["facts"] = dict(pkg.exception_facts)
-        case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules)
-        d = dt.determine(case, mode, rules)
+        try:
+            case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules)
+            d = dt.determine(case, mode, rules)
+        except InputError as exc:
+            raise InputError(_file_path(lc, exc.field), exc.problem) from None
         dj = d.to_json()
         lc.determinations.append(
             {
@@ -546,6 +599,8 @@ def check_package(
         errors.extend(exc.errors)
         flags = []
     if errors:
+        # still report the items the determination would reject (unknown ECCNs ...), all at once
+        errors.extend(_item_errors(checks, pkg, day, mode, rules, {e.field for e in errors}))
         raise InputErrors(errors)
 
     findings, content = check_completeness(pkg, day, mode, rules)
@@ -709,8 +764,8 @@ def _line_json(lc: LineCheck) -> dict[str, Any]:
 
 
 _KEY_REASON = re.compile(
-    r"licen[cs]e set|licen[cs]e requirement|requires? a licen|prohibit|entity list"
-    r"|744\.|red flag|hold",
+    r"licen[cs]e required|need a licen|requires? a licen|is in the (destination )?licen[cs]e set|embargoed"
+    r"|without authori[sz]ation|prohibit|red flag|hold",
     re.IGNORECASE,
 )
 
@@ -718,7 +773,7 @@ _KEY_REASON = re.compile(
 def _key_reason(d: dict[str, Any]) -> str:
     """The reason of a determination that says why it is not clear (first matching), else its status."""
     for r in d["reasons"]:
-        if _KEY_REASON.search(r) and not r.startswith(("License Exception", "no licence exception")):
+        if _KEY_REASON.search(r) and not r.startswith(("License Exception", "no licence", "status:")):
             return str(r)
     return str(d["reasons"][-1]) if d["reasons"] else str(d["status"])
 

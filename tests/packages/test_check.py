@@ -1,0 +1,339 @@
+"""The package check end to end (in process): each verdict, red flags, screening, compute, errors, memo."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exportgate.errors import InputError, InputErrors
+from exportgate.packages import check_package, load_package, parse_package
+from exportgate.packages.vetting import EXIT_CODES, content_hash, default_screener
+from exportgate.rules import Mode
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+B200_SERVERS: dict[str, Any] = {
+    "description": "HGX B200 servers",
+    "quantity": 10,
+    "value": 5_000_000,
+    "us_content_share": 0.8,
+    "item": {
+        "kind": "server",
+        "datacenter_designed_or_marketed": True,
+        "contains": [{"item": "NVIDIA B200", "count": 8}],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def screener() -> Any:
+    return default_screener()
+
+
+def _check(doc: dict[str, Any], screener: Any, **kw: Any) -> dict[str, Any]:
+    result = check_package(parse_package(doc), screener=screener, **kw)
+    data = result.to_json()
+    assert EXIT_CODES[data["verdict"]] == result.exit_code
+    return data
+
+
+def _with_servers(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["layers"]["hardware"].append(copy.deepcopy(B200_SERVERS))
+    return doc
+
+
+def _errors(doc: dict[str, Any], screener: Any, **kw: Any) -> list[str]:
+    with pytest.raises(InputErrors) as info:
+        check_package(parse_package(doc), screener=screener, **kw)
+    return [str(e) for e in info.value.errors]
+
+
+# --- the examples -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_gets_its_expected_verdict(path: Path, screener: Any) -> None:
+    loaded = load_package(str(path))
+    assert loaded.package.expected_verdict is not None
+    data = check_package(loaded, screener=screener).to_json()
+    assert data["verdict"] == loaded.package.expected_verdict, data["verdict_reasons"]
+    assert data["content_hash"] == content_hash(data)
+    assert data["package"]["source_sha256"] and data["package"]["source_file"] == str(path)
+
+
+def test_examples_cover_every_verdict() -> None:
+    verdicts = {load_package(str(p)).package.expected_verdict for p in EXAMPLES.glob("*.yaml")}
+    assert verdicts == {"clear", "license_required", "review", "blocked"}
+
+
+def test_saudi_example_licence_details(screener: Any) -> None:
+    data = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=screener).to_json()
+    assert [(x["line"], x["destination"], x["classification"]) for x in data["licenses_needed"]] == [
+        ("layers.hardware[0]", "SA", "4A090.a")
+    ]
+    lic = data["licenses_needed"][0]
+    assert lic["review_policy"] == "case_by_case"
+    assert any("742.6" in c for c in lic["citations"])
+    hw = data["layers"][0]
+    assert hw["key"] == "hardware"
+    line = hw["lines"][0]
+    assert line["tpp"] == 126_656 and line["tpp_total"] == 250 * 126_656
+    # every line of every layer is determined for the one destination / end user
+    assert all(len(ln["determinations"]) == 1 for layer in data["layers"] for ln in layer["lines"])
+    assert data["compute"]["per_destination"][0]["tpp"] == 250 * 126_656
+    assert data["completeness"]["status"] == "complete"
+
+
+def test_blocked_example_names_the_listed_intermediary(screener: Any) -> None:
+    data = check_package(load_package(str(EXAMPLES / "03-india-listed-forwarder.yaml")), screener=screener).to_json()
+    party = next(p for p in data["screening"]["parties"] if p["name"] == "Complete Freight Solutions")
+    assert party["status"] == "strong"
+    assert party["matches"][0]["list"] == "entity_list"
+    assert "Complete Freight Solutions" in data["verdict_reasons"][0]
+    assert data["screening"]["lists_as_of"]["entity_list"]
+    # the other parties and members are clean
+    assert {p["status"] for p in data["screening"]["parties"] if p["name"] != "Complete Freight Solutions"} == {"clear"}
+
+
+def test_incomplete_example_findings(screener: Any) -> None:
+    data = check_package(load_package(str(EXAMPLES / "04-incomplete-malaysia.yaml")), screener=screener).to_json()
+    ids = {f["id"] for f in data["completeness"]["findings"]}
+    assert ids >= {
+        "layer_missing.security",
+        "layer_missing.applications",
+        "anchor.missing",
+        "member.country_of_concern.1",
+        "member.excluded_provider.2",
+        "financing.missing",
+        "us_content.below_presumption",
+        "business_model.incomplete",
+    }
+    assert data["completeness"]["status"] == "incomplete"
+    assert data["licenses_needed"] == []  # Malaysia needs no licence for these items in enforced mode
+
+
+# --- verdicts on variations of a small package ---------------------------------------------------------
+
+
+def test_clear_with_datacenter_gpus_to_japan(doc: dict[str, Any], screener: Any) -> None:
+    data = _check(_with_servers(doc), screener)
+    assert data["verdict"] == "clear"
+    line = data["layers"][0]["lines"][1]
+    assert line["classification"] == "4A090.a"
+    assert line["determinations"][0]["status"] == "no_license_required"
+
+
+def test_text_mode_uses_a_licence_exception_with_conditions(doc: dict[str, Any], screener: Any) -> None:
+    data = _check(_with_servers(doc), screener, mode=Mode.TEXT)
+    d = data["layers"][0]["lines"][1]["determinations"][0]
+    assert d["status"] == "license_exception_available" and d["license_exception"] == "AIA"
+    assert data["verdict"] == "clear"
+    assert any("AIA" in c for c in data["conditions"])
+    assert data["mode"] == "text"
+
+
+def test_license_required_for_a_gulf_destination(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["QA"]
+    doc["parties"][0]["country"] = "QA"
+    data = _check(_with_servers(doc), screener)
+    assert data["verdict"] == "license_required"
+    assert [x["line"] for x in data["licenses_needed"]] == ["layers.hardware[1]"]
+
+
+def test_d5_headquartered_end_user_needs_a_licence_anywhere(doc: dict[str, Any], screener: Any) -> None:
+    doc["parties"][0]["ultimate_parent_hq"] = "CN"
+    data = _check(_with_servers(doc), screener)
+    assert data["verdict"] == "license_required"
+    assert data["licenses_needed"][0]["review_policy"] == "presumption_of_denial"
+    assert "HQ" in data["verdict_reasons"][0]
+
+
+def test_embargoed_destination_is_blocked(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["CU"]
+    doc["parties"][0]["country"] = "CU"
+    data = _check(doc, screener)
+    assert data["verdict"] == "blocked"
+    assert data["verdict_reasons"][0].startswith("destination CU is under a comprehensive US embargo")
+
+
+def test_confirmed_listed_end_user_is_blocked(doc: dict[str, Any], screener: Any) -> None:
+    doc["parties"].append({"name": "Atlinx Electronics", "role": "distributor", "country": "AE"})
+    data = _check(doc, screener)
+    assert data["verdict"] == "blocked"
+    assert any("Atlinx Electronics" in r for r in data["verdict_reasons"])
+
+
+def test_listed_consortium_member_is_blocked(doc: dict[str, Any], screener: Any) -> None:
+    doc["consortium"].append({"name": "Cloudminds (Hong Kong) Limited", "country": "HK"})
+    data = _check(doc, screener)
+    assert data["verdict"] == "blocked"
+    member = next(p for p in data["screening"]["parties"] if p["kind"] == "member" and p["status"] == "strong")
+    assert member["name"] == "Cloudminds (Hong Kong) Limited"
+
+
+def test_potential_match_needs_review(doc: dict[str, Any], screener: Any) -> None:
+    doc["parties"].append({"name": "Complete Freight Services", "role": "freight_forwarder", "country": "AE"})
+    data = _check(doc, screener)
+    party = next(p for p in data["screening"]["parties"] if p["name"] == "Complete Freight Services")
+    assert party["status"] == "potential"
+    assert data["verdict"] == "review"
+    assert any("potentially matches" in r for r in data["verdict_reasons"])
+
+
+def test_stated_red_flag_needs_review_until_resolved(doc: dict[str, Any], screener: Any) -> None:
+    doc["facts"] = [{"id": "supp3.21", "party": "Operator KK", "note": "distributor will not name the owner"}]
+    data = _check(doc, screener)
+    assert data["verdict"] == "review"
+    assert data["red_flags"][0]["id"] == "supp3.21" and data["red_flags"][0]["citation"]
+    doc["facts"][0].update(resolved=True, resolution="owner confirmed by notarised certificate")
+    assert _check(doc, screener)["verdict"] == "clear"
+
+
+def test_freight_forwarder_as_final_destination_is_a_derived_red_flag(doc: dict[str, Any], screener: Any) -> None:
+    doc["parties"][0]["name"] = "Osaka Forwarding KK"
+    doc["parties"].append({"name": "Osaka Forwarding KK", "role": "freight_forwarder", "country": "JP"})
+    data = _check(doc, screener)
+    assert [f["id"] for f in data["red_flags"]] == ["supp3.9"]
+    assert data["red_flags"][0]["source"] == "derived"
+    assert data["verdict"] == "review"
+
+
+def test_incomplete_proposal_is_review_even_when_the_exports_are_clear(doc: dict[str, Any], screener: Any) -> None:
+    doc["layers"]["security"] = []
+    data = _check(doc, screener)
+    assert data["verdict"] == "review"
+    assert "layer_missing.security" in data["verdict_reasons"][0]
+
+
+def test_blocked_outranks_everything_and_the_rest_is_still_listed(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["SA", "SY"]
+    doc["parties"].append({"name": "Damascus Cloud", "role": "end_user", "country": "SY"})
+    doc["parties"][0]["country"] = "SA"
+    doc["layers"]["security"] = []
+    data = _check(_with_servers(doc), screener)
+    assert data["verdict"] == "blocked"
+    assert any(r.startswith("also (review)") for r in data["verdict_reasons"])
+    assert any(r.startswith("also (license required)") for r in data["verdict_reasons"])
+
+
+# --- several destinations, compute and the ledger ------------------------------------------------------
+
+
+def test_regional_package_determines_each_destination_and_tallies_compute(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["SA", "QA"]
+    doc["parties"] = [
+        {"name": "Riyadh DC", "role": "ultimate_consignee", "country": "SA"},
+        {"name": "Doha DC", "role": "end_user", "country": "QA"},
+    ]
+    servers = copy.deepcopy(B200_SERVERS)
+    doc["layers"]["hardware"] = [
+        {**servers, "destination": "SA", "quantity": 10},
+        {**servers, "destination": "QA", "quantity": 5},
+    ]
+    data = _check(doc, screener)
+    rows = {r["country"]: r["tpp"] for r in data["compute"]["per_destination"]}
+    assert rows == {"SA": 10 * 288_000, "QA": 5 * 288_000}
+    eus = {r["end_user"]: r["tpp"] for r in data["compute"]["per_end_user"]}
+    assert eus == {"Riyadh DC": 10 * 288_000, "Doha DC": 5 * 288_000}
+    assert data["compute"]["total_tpp"] == 15 * 288_000
+    # lines without a destination go to both, each determined per destination
+    assert [d["destination"] for d in data["layers"][1]["lines"][0]["determinations"]] == ["SA", "QA"]
+    assert {x["destination"] for x in data["licenses_needed"]} == {"SA", "QA"}
+
+
+def test_text_mode_allocation_and_lpp_cap_against_the_ledger(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["SA"]
+    doc["parties"][0]["country"] = "SA"
+    totals = {
+        "countries": [{"country": "SA", "year": 2025, "tpp": 500_000_000}, {"country": "SA", "year": 2026, "tpp": 1e8}],
+        "end_users": [{"end_user": "Operator KK", "year": 2026, "tpp": 20_000_000}],
+    }
+    data = _check(_with_servers(doc), screener, mode=Mode.TEXT, ledger_totals=totals)
+    row = data["compute"]["per_destination"][0]
+    assert row["ledger_before"] == 600_000_000
+    assert row["allocation"] == 790_000_000
+    assert row["remaining"] == 790_000_000 - 600_000_000 - 2_880_000
+    eu = data["compute"]["per_end_user"][0]
+    assert eu["cap"] == 26_900_000 and eu["ledger_before"] == 20_000_000
+    assert eu["remaining"] == 26_900_000 - 20_000_000 - 2_880_000
+    # the determination saw the ledger too
+    d = data["layers"][0]["lines"][1]["determinations"][0]
+    assert d["allocation"] is not None
+
+
+def test_allocation_exhausted_in_text_mode(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["SA"]
+    doc["parties"][0]["country"] = "SA"
+    totals = {"countries": [{"country": "SA", "year": 2026, "tpp": 789_000_000}]}
+    data = _check(_with_servers(doc), screener, mode=Mode.TEXT, ledger_totals=totals)
+    assert data["compute"]["per_destination"][0]["remaining"] < 0
+    assert data["verdict"] == "license_required"
+    assert any("country allocation" in r for r in data["verdict_reasons"])
+
+
+# --- errors: every one at once, with its path in the file -----------------------------------------------
+
+
+def test_all_errors_at_once_with_file_paths(doc: dict[str, Any], screener: Any) -> None:
+    doc["layers"]["hardware"][0]["eccn"] = "9Z999.x"
+    doc["layers"]["models"][0] = {"description": "m", "quantity": 1, "value": 1, "catalog": "No Such Chip 9000"}
+    doc["layers"]["applications"][0]["end_user"] = "Nobody Ltd"
+    doc["layers"]["security"][0]["destination"] = "SA"
+    doc["consortium"][0]["country"] = "XX"
+    doc["facts"] = [{"id": "kyc.made_up"}]
+    errors = _errors(doc, screener)
+    paths = [e.split(":")[0] for e in errors]
+    assert "layers.hardware[0].eccn" in paths
+    assert "layers.models[0].catalog" in paths
+    assert "layers.applications[0].end_user" in paths
+    assert "layers.security[0].destination" in paths
+    assert "consortium[0].country" in paths
+    assert "facts[0].id" in paths
+
+
+def test_destination_without_end_user_is_an_error(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["JP", "KR"]
+    assert any(e.startswith("destinations[1]: no party with role end_user") for e in _errors(doc, screener))
+
+
+def test_item_spec_errors_name_the_line(doc: dict[str, Any], screener: Any) -> None:
+    doc["layers"]["hardware"][0] = {"description": "x", "quantity": 1, "value": 1, "item": {"kind": "gizmo"}}
+    assert any(e.startswith("layers.hardware[0].item.kind:") for e in _errors(doc, screener))
+
+
+def test_date_before_the_regime_is_an_error(doc: dict[str, Any], screener: Any) -> None:
+    with pytest.raises(InputError, match="as_of"):
+        check_package(parse_package(doc), as_of=date(2021, 1, 1), screener=screener)
+
+
+# --- the memo: same content in every format -------------------------------------------------------------
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def test_memo_html_and_markdown_carry_the_result(screener: Any, tmp_path: Path) -> None:
+    reports = pytest.importorskip("exportgate.reports")
+    data = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=screener).to_json()
+    path = reports.write_report(data, tmp_path / "memo.html")
+    parser = _Text()
+    parser.feed(Path(path).read_text(encoding="utf-8"))
+    text = " ".join(parser.parts)
+    assert "LICENSE REQUIRED" in text
+    assert "4A090.a" in text and "Riyadh AI Campus Company" in text
+    assert data["content_hash"] in text
+    md = reports.render(data, "md")
+    assert "LICENSE REQUIRED" in md and "layers.hardware[0]" in md
+    assert json.loads(json.dumps(data)) == data  # the result is plain JSON
