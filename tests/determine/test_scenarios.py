@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from determine_cases import B_ITEM, EAR99, GAMING_A, H100, H200, HBM, P_IC, WEIGHTS, case_doc, run
 
 LR, LEA, NLR = "license_required", "license_exception_available", "no_license_required"

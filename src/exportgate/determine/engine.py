@@ -40,7 +40,9 @@ EXCEPTION_PREFERENCE = ("NAC", "ACA", "HBM", "AIA", "LPP", "ACM")
 
 
 def _num(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
 @dataclass
@@ -541,7 +543,8 @@ class _Engine:
             found = True
         else:
             ctx.say(f"{self.dest} is not in the destination licence set on {ctx.as_of}", licensed)
-        if not found and self.dest in (named.value or []):
+        ww_applies = worldwide is not None and bool(worldwide.value)
+        if not found and not ww_applies and self.dest in (named.value or []):
             ctx.say(f"742.6(a)(6)(iii)(B): {self.dest} is named: licence required unless the consignee and end users are Supp. 8 approved", named)
             if self._supp8_approved():
                 ctx.say("no licence required under the UAE approved-entity regime (Supp. 8 to Part 740)", named)

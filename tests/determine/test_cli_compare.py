@@ -1,0 +1,157 @@
+"""`exportgate determine` command line and `--compare`.
+
+Most run in-process with Typer's CliRunner (the command itself turns InputError into exit 2); two run
+the installed script to check ``main()``'s exit code end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from determine_cases import H100, H200, case_doc
+
+from exportgate.determine import compare, parse_case
+
+EXE = str(Path(sys.executable).parent / "exportgate")
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str, stdin: str | None = None) -> Result:
+    from typer.testing import CliRunner
+
+    from exportgate.cli import app
+
+    res = CliRunner().invoke(app, ["determine", *args], input=stdin)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return Result(res.exit_code, res.stdout, res.stderr)
+
+
+def script(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([EXE, "determine", *args], input=stdin, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def china_case(tmp_path: Path) -> Path:
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(case_doc("2026-02-01", "CN", H200, quantity=10, certifications=["supp2_748_dd"])))
+    return path
+
+
+def test_json_output(china_case: Path) -> None:
+    """91 FR 1684: H200-class export to China with (dd) certifications -> case-by-case."""
+    res = cli(str(china_case), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert list(out) == ["classification", "license_required", "status", "license_exception", "review_policy",
+                         "conditions", "red_flags", "retain_records_until", "reasons", "citations"]
+    assert (out["status"], out["license_exception"], out["review_policy"]) == ("license_required", None, "case_by_case")
+    assert out["retain_records_until"] == "2031-02-01"
+
+
+def test_text_output_and_mode(tmp_path: Path) -> None:
+    """90 FR 4544: worldwide .a licence in text mode only."""
+    path = tmp_path / "de.json"
+    path.write_text(json.dumps(case_doc("2025-06-01", "DE", H100, end_user={"hq": "DE"})))
+    enforced = cli(str(path))
+    text = cli(str(path), "--mode", "text")
+    assert enforced.returncode == text.returncode == 0
+    assert "status: no_license_required" in enforced.stdout
+    assert "status: license_exception_available" in text.stdout and "licence exception: AIA" in text.stdout
+
+
+def test_stdin_script() -> None:
+    res = script("-", "--json", stdin=yaml.safe_dump(case_doc("2024-06-01", "IR", {"eccn": "EAR99"})))
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["status"] == "prohibited_without_authorization"
+
+
+@pytest.mark.parametrize(
+    ("doc", "args", "message"),
+    [
+        pytest.param(case_doc("2024-06-01", "XX", H100), [], "error: destination: unknown country code", id="unknown-country"),
+        pytest.param(case_doc("2024-06-01", "DE", {"eccn": "9Z999"}), [], "error: item.eccn:", id="unknown-eccn"),
+        pytest.param(case_doc("2020-06-01", "DE", H100), [], "error: date:", id="date-before-regime"),
+        pytest.param(case_doc("2024-06-01", "DE", H100, red_flags=["nope"]), [], "error: red_flags[0]:", id="unknown-red-flag"),
+        pytest.param(case_doc("2024-06-01", "DE", H100), ["--mode", "lenient"], "error: --mode:", id="bad-mode"),
+        pytest.param(case_doc("2024-06-01", "DE", H100), ["--compare", "2024-06-01"], "error: --compare:", id="compare-one-date"),
+        pytest.param(case_doc("2024-06-01", "DE", H100), ["--compare", "2024-06-01,soon"], "error: --compare:", id="compare-bad-date"),
+        pytest.param(case_doc("2024-06-01", "DE", H100), ["--compare", "2021-01-01,2024-06-01"], "error: --compare:",
+                     id="compare-before-regime"),
+    ],
+)
+def test_exit_2_naming_the_field(tmp_path: Path, doc: dict[str, Any], args: list[str], message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    res = cli(str(path), *args)
+    assert res.returncode == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_missing_file_exit_2_script(tmp_path: Path) -> None:
+    res = script(str(tmp_path / "nope.yaml"))
+    assert res.returncode == 2 and "error: FILE:" in res.stderr
+
+
+def test_compare_cli_shows_both_answers_and_the_rule_change(china_case: Path) -> None:
+    """--compare 2024-06-01,2026-02-01: presumption of denial -> case-by-case, explained by 91 FR 1684."""
+    res = cli(str(china_case), "--compare", "2024-06-01,2026-02-01")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "=== 2024-06-01 (enforced) ===" in out and "=== 2026-02-01 (enforced) ===" in out
+    assert "review policy: presumption_of_denial" in out and "review policy: case_by_case" in out
+    assert "policy.china_cbc.enabled" in out and "91 FR 1684" in out
+    assert "ccl." not in out  # only parameters this determination consulted
+
+
+def test_compare_cli_json(china_case: Path) -> None:
+    res = cli(str(china_case), "--compare", "2024-06-01,2026-02-01", "--json")
+    data = json.loads(res.stdout)
+    assert data["dates"] == ["2024-06-01", "2026-02-01"]
+    assert data["answers"]["2024-06-01"]["review_policy"] == "presumption_of_denial"
+    assert data["answers"]["2026-02-01"]["review_policy"] == "case_by_case"
+    assert data["same_outcome"] is False
+    keys = {c["key"] for c in data["rule_changes"]}
+    assert "policy.china_cbc.enabled" in keys
+    assert all(not k.startswith("ccl.") for k in keys)
+
+
+def test_compare_api_uae_group_change(rules: Any) -> None:
+    """91 FR 43038: the UAE left D:3/D:4 for A:5; the named-UAE scope and Supp. 8 explain G42's NLR."""
+    case = parse_case(case_doc("2026-01-01", "AE", H100, end_user={"supp8_entity": "g42"}), rules=rules)
+    cmp = compare(case, date(2026, 1, 1), date(2026, 8, 1), "enforced", rules)
+    assert (cmp.first.status, cmp.first.review_policy) == ("license_required", "case_by_case")
+    assert cmp.second.status == "no_license_required"
+    assert cmp.group_changes["AE"] == {"before": ["B", "D:3", "D:4"], "after": ["A:5", "B"]}
+    keys = {c.key for c in cmp.changes}
+    assert {"scope.named.countries", "uae.supp8.approved", "scope.destinations"} <= keys
+
+
+def test_compare_same_outcome_text_vs_dates(rules: Any) -> None:
+    """88 FR 73458 -> BIS 2025-05-13: the licence to China is the same; only the legal basis changed."""
+    case = parse_case(case_doc("2024-06-01", "CN", H100), rules=rules)
+    cmp = compare(case, date(2024, 6, 1), date(2025, 6, 1), "enforced", rules)
+    assert cmp.same
+    assert cmp.first.status == cmp.second.status == "license_required"
+
+
+def test_compare_diffusion_in_text_mode(rules: Any) -> None:
+    """90 FR 4544: Germany becomes licensed (AIA) in text mode on 2025-01-13."""
+    case = parse_case(case_doc("2025-01-12", "DE", H100, end_user={"hq": "DE"}), rules=rules)
+    cmp = compare(case, date(2025, 1, 12), date(2025, 1, 13), "text", rules)
+    assert (cmp.first.status, cmp.second.status) == ("no_license_required", "license_exception_available")
+    assert "scope.a_level.worldwide" in {c.key for c in cmp.changes}
