@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exportgate.screen.config import DEFAULT_CONFIG
 from exportgate.screen.index import build_index, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import normalize_name
@@ -88,6 +87,14 @@ CYRILLIC = [
     ("x", "кс"), ("q", "к"), ("j", "дж"),
 ]  # fmt: skip
 
+RU_LEGAL = [
+    ("limited liability company", "ООО"), ("obshchestvo s ogranichennoi otvetstvennostyu", "ООО"),
+    ("ooo", "ООО"), ("joint stock company", "АО"), ("jsc", "АО"), ("ao", "АО"),
+    ("open joint stock company", "ОАО"), ("oao", "ОАО"), ("closed joint stock company", "ЗАО"), ("zao", "ЗАО"),
+    ("public joint stock company", "ПАО"), ("pjsc", "ПАО"), ("llc", "ООО"),
+]  # fmt: skip
+RU_LEGAL.sort(key=lambda p: -len(p[0]))
+
 LEGAL_SWAPS: list[tuple[str, str]] = [
     ("LIMITED LIABILITY COMPANY", "LLC"), ("LLC", "Limited Liability Company"), ("CO., LTD.", "Company Limited"),
     ("CO. LTD", "Co Ltd"), ("COMPANY LIMITED", "Co., Ltd."), ("LTD.", "Limited"), ("LIMITED", "Ltd"),
@@ -136,9 +143,19 @@ def perturb(name: str, kind: str, etype: EntityType, rng: random.Random) -> str 
         p = rng.choice(positions)
         return low[:p] + dst + low[p + len(src) :]
     if kind == "cyrillic":
+        # Russian-style Cyrillic spelling: persons, and entities with their legal form in Russian.
         low = " ".join(_words(name)).lower()
         if not low.isascii():
             return None
+        prefix = ""
+        if etype is not EntityType.PERSON:
+            for en, ru in RU_LEGAL:
+                if low.startswith(en + " ") or low.endswith(" " + en):
+                    low = low.removeprefix(en + " ").removesuffix(" " + en)
+                    prefix = ru + " "
+                    break
+            else:
+                return None
         out = []
         i = 0
         while i < len(low):
@@ -150,7 +167,7 @@ def perturb(name: str, kind: str, etype: EntityType, rng: random.Random) -> str 
             else:
                 out.append(low[i])
                 i += 1
-        return "".join(out)
+        return prefix + "".join(out)
     if kind == "reorder":
         if "," in name and etype is EntityType.PERSON:
             head, tail = name.split(",", 1)
@@ -164,11 +181,20 @@ def perturb(name: str, kind: str, etype: EntityType, rng: random.Random) -> str 
                 return " ".join(shuffled)
         return None
     if kind == "drop_token":
+        # An inner word (a middle name, a descriptor): never the first or the last.
         if len(words) < 3:
             return None
-        i = rng.randrange(1, len(words))
+        i = rng.randrange(1, len(words) - 1)
         return " ".join(words[:i] + words[i + 1 :])
     if kind == "spacing":
+        # Within a part of the name: "LAST, First" keeps its comma (nobody writes "LASTFirst").
+        if "," in name:
+            head, tail = name.split(",", 1)
+            part = rng.choice([head, tail])
+            changed = perturb(part, "spacing", EntityType.ENTITY, rng) if len(part.split()) > 0 else None
+            if changed is None:
+                return None
+            return f"{changed}, {tail.strip()}" if part is head else f"{head}, {changed}"
         if len(words) >= 2 and rng.random() < 0.5:
             i = rng.randrange(len(words) - 1)
             return " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
@@ -312,7 +338,8 @@ def run_nomenklatura(
         from nomenklatura.matching import LogicV1, NameMatcher
         from rapidfuzz import fuzz, process, utils
     except ImportError as exc:
-        return None if not str(exc) else None
+        print(f"nomenklatura peer skipped: {exc}")
+        return None
     import importlib.metadata as md
 
     version = md.version("nomenklatura")
@@ -490,11 +517,21 @@ def main(quick: bool = False) -> int:
     a_nc = rate([s >= thr_p for s in non_colliding])
     p50 = pct(all_times, 50) * 1000
     p99 = pct(all_times, 99) * 1000
-    say(f"| Recall, perturbed listed names (name only, >= {thr_p}) | >= 98% | {fmt_pct(r_all)} | {'yes' if r_all >= 0.98 else 'NO'} |")
-    say(f"| Alert rate, ordinary names (name only, >= {thr_p}) | <= 0.5% | {fmt_pct(a_all)} (excluding exact listed-name collisions: {fmt_pct(a_nc)}) | {'yes' if a_all <= 0.005 else 'NO'} |")
-    say(f"| One query p50 / p99 (in process, all lists) | <= 1 ms / <= 5 ms | {p50:.2f} ms / {p99:.2f} ms | {'yes' if p50 <= 1 and p99 <= 5 else 'NO'} |")
-    say(f"| Batch (`screen_many`, one core) | >= 2,000 names/s | {names_per_s:,.0f} names/s | {'yes' if names_per_s >= 2000 else 'NO'} |")
-    say(f"| Index build from the snapshot | <= 3 s | {build_s:.2f} s fresh, {cached_s:.2f} s from the on-disk cache | {'yes' if min(build_s, cached_s) <= 3 else 'NO'} |")
+    say(
+        f"| Recall, perturbed listed names (name only, >= {thr_p}) | >= 98% | {fmt_pct(r_all)} | {'yes' if r_all >= 0.98 else 'NO'} |"
+    )
+    say(
+        f"| Alert rate, ordinary names (name only, >= {thr_p}) | <= 0.5% | {fmt_pct(a_all)} (excluding exact listed-name collisions: {fmt_pct(a_nc)}) | {'yes' if a_all <= 0.005 else 'NO'} |"
+    )
+    say(
+        f"| One query p50 / p99 (in process, all lists) | <= 1 ms / <= 5 ms | {p50:.2f} ms / {p99:.2f} ms | {'yes' if p50 <= 1 and p99 <= 5 else 'NO'} |"
+    )
+    say(
+        f"| Batch (`screen_many`, one core) | >= 2,000 names/s | {names_per_s:,.0f} names/s | {'yes' if names_per_s >= 2000 else 'NO'} |"
+    )
+    say(
+        f"| Index build from the snapshot | <= 3 s | {build_s:.2f} s fresh, {cached_s:.2f} s from the on-disk cache | {'yes' if min(build_s, cached_s) <= 3 else 'NO'} |"
+    )
     say("")
 
     say("## Recall on perturbed listed names")
@@ -503,7 +540,9 @@ def main(quick: bool = False) -> int:
     say("aliases), each perturbed one way. A query counts as found when the *source entity* is among the")
     say("matches at the threshold (a duplicate of it on another list does not count).")
     say("")
-    say(f"| Perturbation | n | recall >= {thr_p} (name only) | recall >= {thr_p} (with type/DOB) | strong (>= {thr_s}) |")
+    say(
+        f"| Perturbation | n | recall >= {thr_p} (name only) | recall >= {thr_p} (with type/DOB) | strong (>= {thr_s}) |"
+    )
     say("|---|---|---|---|---|")
     by_kind: dict[str, list[int]] = {}
     for i, p in enumerate(positives):
@@ -512,8 +551,12 @@ def main(quick: bool = False) -> int:
         idx = by_kind.get(kind, [])
         sc = [pos_scores[i] for i in idx]
         sce = [pos_scores_ev[i] for i in idx]
-        say(f"| {kind} | {len(idx)} | {fmt_pct(recall(sc, thr_p))} | {fmt_pct(recall(sce, thr_p))} | {fmt_pct(recall(sc, thr_s))} |")
-    say(f"| **all** | {len(positives)} | **{fmt_pct(r_all)}** | {fmt_pct(recall(pos_scores_ev, thr_p))} | {fmt_pct(recall(pos_scores, thr_s))} |")
+        say(
+            f"| {kind} | {len(idx)} | {fmt_pct(recall(sc, thr_p))} | {fmt_pct(recall(sce, thr_p))} | {fmt_pct(recall(sc, thr_s))} |"
+        )
+    say(
+        f"| **all** | {len(positives)} | **{fmt_pct(r_all)}** | {fmt_pct(recall(pos_scores_ev, thr_p))} | {fmt_pct(recall(pos_scores, thr_s))} |"
+    )
     say("")
     misses = [(p, s) for p, s in zip(positives, pos_scores, strict=True) if s < thr_p]
     if misses:
@@ -529,7 +572,9 @@ def main(quick: bool = False) -> int:
     say("any match at or above the threshold. A few synthetic persons really share a listed person's name")
     say("(after normalisation); they are counted apart as *collisions* — DOB/nationality must decide those.")
     say("")
-    say(f"| Set | n | exact listed-name collisions | alerts >= {thr_p} (name only) | alerts with type+DOB | strong alerts |")
+    say(
+        f"| Set | n | exact listed-name collisions | alerts >= {thr_p} (name only) | alerts with type+DOB | strong alerts |"
+    )
     say("|---|---|---|---|---|---|")
     by_src: dict[str, list[int]] = {}
     for i, n in enumerate(negatives):
@@ -538,8 +583,12 @@ def main(quick: bool = False) -> int:
         sc = [neg_scores[i] for i in idx]
         sce = [neg_scores_ev[i] for i in idx]
         coll = sum(negatives[i].collides for i in idx)
-        say(f"| {src} | {len(idx):,} | {coll} | {fmt_pct(rate([s >= thr_p for s in sc]))} | {fmt_pct(rate([s >= thr_p for s in sce]))} | {fmt_pct(rate([s >= thr_s for s in sc]))} |")
-    say(f"| **all** | {len(negatives):,} | {sum(n.collides for n in negatives)} | **{fmt_pct(a_all)}** | {fmt_pct(rate([s >= thr_p for s in neg_scores_ev]))} | {fmt_pct(rate([s >= thr_s for s in neg_scores]))} |")
+        say(
+            f"| {src} | {len(idx):,} | {coll} | {fmt_pct(rate([s >= thr_p for s in sc]))} | {fmt_pct(rate([s >= thr_p for s in sce]))} | {fmt_pct(rate([s >= thr_s for s in sc]))} |"
+        )
+    say(
+        f"| **all** | {len(negatives):,} | {sum(n.collides for n in negatives)} | **{fmt_pct(a_all)}** | {fmt_pct(rate([s >= thr_p for s in neg_scores_ev]))} | {fmt_pct(rate([s >= thr_s for s in neg_scores]))} |"
+    )
     say("")
     alerts = [(n, s, top) for n, s, top in zip(negatives, neg_scores, neg_tops, strict=True) if s >= thr_p]
     if alerts:
@@ -555,7 +604,9 @@ def main(quick: bool = False) -> int:
     say("|---|---|---|---|")
     for k in range(70, 100, 2):
         thr = k / 100
-        say(f"| {thr:.2f} | {fmt_pct(recall(pos_scores, thr))} | {fmt_pct(rate([s >= thr for s in neg_scores]))} | {fmt_pct(rate([s >= thr for s in non_colliding]))} |")
+        say(
+            f"| {thr:.2f} | {fmt_pct(recall(pos_scores, thr))} | {fmt_pct(rate([s >= thr for s in neg_scores]))} | {fmt_pct(rate([s >= thr for s in non_colliding]))} |"
+        )
     say("")
 
     # ---------------------------------------------------------------- cross-script
@@ -611,13 +662,17 @@ def main(quick: bool = False) -> int:
     ours_pos = [pos_scores[i] for i in pi]
     ours_neg = [neg_scores[i] for i in ni]
     ours_t = [pos_times[i] for i in pi] + [neg_times[i] for i in ni]
-    say(f"| exportgate (this) | {thr_p} | {fmt_pct(recall(ours_pos, thr_p))} | {fmt_pct(rate([s >= thr_p for s in ours_neg]))} | {pct(ours_t, 50) * 1000:.2f} | {pct(ours_t, 99) * 1000:.2f} |")
+    say(
+        f"| exportgate (this) | {thr_p} | {fmt_pct(recall(ours_pos, thr_p))} | {fmt_pct(rate([s >= thr_p for s in ours_neg]))} | {pct(ours_t, 50) * 1000:.2f} | {pct(ours_t, 99) * 1000:.2f} |"
+    )
     print("peers: naive rapidfuzz scan", flush=True)
     nres, ntimes = run_naive([p.query for p in peer_pos] + [n.query for n in peer_neg], names, owner, entities)
     npos = [r.get(p.entity_id, 0.0) for r, p in zip(nres[: len(peer_pos)], peer_pos, strict=True)]
     nneg = [max(r.values(), default=0.0) for r in nres[len(peer_pos) :]]
     for thr in (0.85, 0.90, 0.95):
-        say(f"| naive: rapidfuzz WRatio over all {len(names):,} names | {thr} | {fmt_pct(recall(npos, thr))} | {fmt_pct(rate([s >= thr for s in nneg]))} | {pct(ntimes, 50) * 1000:.2f} | {pct(ntimes, 99) * 1000:.2f} |")
+        say(
+            f"| naive: rapidfuzz WRatio over all {len(names):,} names | {thr} | {fmt_pct(recall(npos, thr))} | {fmt_pct(rate([s >= thr for s in nneg]))} | {pct(ntimes, 50) * 1000:.2f} | {pct(ntimes, 99) * 1000:.2f} |"
+        )
     print("peers: nomenklatura", flush=True)
     nk = run_nomenklatura(
         [(p.query, None) for p in peer_pos] + [(n.query, None) for n in peer_neg], names, owner, entities
@@ -630,7 +685,9 @@ def main(quick: bool = False) -> int:
             kpos = [r.get(p.entity_id, 0.0) for r, p in zip(kres[key][: len(peer_pos)], peer_pos, strict=True)]
             kneg = [max(r.values(), default=0.0) for r in kres[key][len(peer_pos) :]]
             for thr in (0.7, 0.8, 0.9):
-                say(f"| nomenklatura {version} {key} (rapidfuzz top-10 blocking) | {thr} | {fmt_pct(recall(kpos, thr))} | {fmt_pct(rate([s >= thr for s in kneg]))} | {pct(ktimes[key], 50) * 1000:.2f} | {pct(ktimes[key], 99) * 1000:.2f} |")
+                say(
+                    f"| nomenklatura {version} {key} (rapidfuzz top-10 blocking) | {thr} | {fmt_pct(recall(kpos, thr))} | {fmt_pct(rate([s >= thr for s in kneg]))} | {pct(ktimes[key], 50) * 1000:.2f} | {pct(ktimes[key], 99) * 1000:.2f} |"
+                )
     say("")
     say("nomenklatura's matchers score one pair of FollowTheMoney entities; they have no index (yente blocks")
     say("candidates with Elasticsearch). Here they score the entities owning the 10 best rapidfuzz WRatio names,")
@@ -639,8 +696,12 @@ def main(quick: bool = False) -> int:
     say("## Speed detail")
     say("")
     say(f"* Single queries ({len(all_times):,}, positives and negatives, after a warm-up of 200): p50 {p50:.3f} ms,")
-    say(f"  p90 {pct(all_times, 90) * 1000:.3f} ms, p99 {p99:.3f} ms, max {max(all_times) * 1000:.1f} ms, mean {statistics.mean(all_times) * 1000:.3f} ms.")
-    say(f"* Batch: {len(batch_names):,} names through `screen_many` in {batch_s:.2f} s = {names_per_s:,.0f} names/s (one core).")
+    say(
+        f"  p90 {pct(all_times, 90) * 1000:.3f} ms, p99 {p99:.3f} ms, max {max(all_times) * 1000:.1f} ms, mean {statistics.mean(all_times) * 1000:.3f} ms."
+    )
+    say(
+        f"* Batch: {len(batch_names):,} names through `screen_many` in {batch_s:.2f} s = {names_per_s:,.0f} names/s (one core)."
+    )
     say(f"* Index: fresh build {build_s:.2f} s; load from the on-disk cache {cached_s:.2f} s.")
     kinds = Counter(p.kind for p in positives)
     say(f"* Perturbation mix: {dict(kinds)}.")
@@ -648,7 +709,7 @@ def main(quick: bool = False) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
-    print("\n".join(lines[: 20]))
+    print("\n".join(lines[:20]))
     return 0
 
 

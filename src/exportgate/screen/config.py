@@ -22,10 +22,12 @@ class MatchConfig:
     # Name score = token_weight * weighted token alignment + char_weight * character similarity.
     token_weight: float = 0.8
     char_weight: float = 0.2
-    # Two tokens align only when their similarity is at least this (rapidfuzz Indel ratio / 100).
+    # Two tokens align only when their similarity is at least this (1 - edits / length, see score.token_similarity).
     token_min_similarity: float = 0.72
     # Tokens of at most this many characters must be equal to align (no fuzzy "li"/"lu").
     short_token_length: int = 3
+    # Token similarity is 1 - edit_cost * edits / length: above 1, one typo costs short tokens more.
+    edit_cost: float = 1.0
     # A name whose matched tokens are common (low IDF) is scaled down: the matched weight must reach
     # the IDF of a token found in ``distinctive_df_share`` of all listed names, else the score is
     # multiplied by (matched / needed) ** distinctive_power. This is why "TRADING CO LTD" matches nothing.
@@ -53,7 +55,7 @@ class MatchConfig:
     # Fuzzy lookups per query token (vocabulary tokens within one edit or the same consonant skeleton).
     max_token_expansions: int = 8
     # Postings longer than this are not enumerated (their tokens only add weight to other candidates).
-    max_postings: int = 2500
+    max_postings: int = 1000
 
 
 DEFAULT_CONFIG = MatchConfig()

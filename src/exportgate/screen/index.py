@@ -5,7 +5,8 @@ Built once per snapshot (and cached on disk, keyed by the snapshot's content):
 * ``postings``: normalised token -> ids of the names that contain it (token blocking);
 * ``deletes``: every vocabulary token of 4+ characters and each of its one-character deletions -> the
   token (a SymSpell-style neighbourhood: finds tokens within one edit, typos and transpositions);
-* ``skeletons``: consonant skeleton -> tokens (transliteration variants, vowel-less abjad spellings);
+* ``folded``: transliteration-folded spelling -> tokens ("dzhabarin"/"jabarin", "khaled"/"haled");
+* ``skeletons``: consonant skeleton -> tokens (vowel-less abjad spellings: "mhmd" -> "mohamed");
 * ``joined``: two adjacent tokens written together -> name ids ("hua wei" listed, "huawei" queried);
 * ``df``: in how many entities each token occurs -> IDF weights (rare tokens decide, common ones don't).
 
@@ -16,6 +17,7 @@ and only names that cover enough of the query's weight go on to full scoring.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
 import math
 import os
@@ -23,15 +25,19 @@ import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+
+from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import ListedEntity, NameKind
-from exportgate.screen.normalize import normalize_name, tables
-from exportgate.screen.score import skeleton, token_similarity
+from exportgate.screen.normalize import canon, normalize_name, tables
+from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 3  # bump when the index layout or the normalisation changes (invalidates caches)
-SYMBOL_WEIGHT_FACTOR = 0.5  # org words mapped to a symbol ("tech", "co", "trade") are descriptive
+INDEX_FORMAT = 5  # bump when the index layout or the normalisation changes (invalidates caches)
+GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
+GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
 
 @dataclass(slots=True)
@@ -51,57 +57,92 @@ class Index:
     postings: dict[str, list[int]]
     deletes: dict[str, list[str]]
     skeletons: dict[str, list[str]]
+    folded: dict[str, list[str]]
     joined: dict[str, list[int]]
     df: dict[str, int]
     n_entities: int
     fingerprint: str = ""
+    name_totals: list[float] = field(default_factory=list)  # sum of each name's token weights
     _sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _expand_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- weights
 
     def idf(self, token: str) -> float:
+        """IDF of a listed token (nan when no listed name has it). Org words, their symbols and legal-form
+        words weigh ``generic_weight_factor`` of that: they describe a name, they don't identify it."""
         df = self.df.get(token)
         if df is None:
             return math.nan
         w = math.log((self.n_entities + 1) / (df + 0.5))
-        if token in tables().symbol_targets:
-            w *= SYMBOL_WEIGHT_FACTOR
+        if token in tables().generic_words:
+            w *= GENERIC_WEIGHT_FACTOR
         return max(w, 0.05)
 
     def idf_at_share(self, share: float) -> float:
         """IDF of a token found in ``share`` of all entities (the 'distinctive enough' bar)."""
         return math.log((self.n_entities + 1) / (share * self.n_entities + 0.5))
 
+    def corrections(self, tokens: Sequence[str]) -> dict[str, str]:
+        """Query tokens no listed name has that are one edit from an org/legal word ("compani" ->
+        "company", "stokc" -> "stock", "energiia" -> "energiya"): the word to use instead."""
+        out: dict[str, str] = {}
+        for tok in tokens:
+            if tok not in self.df and len(tok) >= 5:
+                near = _near_generic(tok)
+                if near is not None:
+                    out[tok] = near
+        return out
+
+    def query_weights(self, tokens: Sequence[str]) -> list[float]:
+        """Weights of query tokens: their IDF; an org/legal word no listed name has gets the generic
+        weight; any other unknown token nan (it takes its partner's weight when aligned)."""
+        out: list[float] = []
+        generic = tables().generic_words
+        for tok in tokens:
+            w = self.idf(tok)
+            if math.isnan(w) and tok in generic:
+                w = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
+            out.append(w)
+        return out
+
     # ---------------------------------------------------------------- lookups
 
-    def expand(self, token: str, cfg: MatchConfig) -> list[tuple[str, float]]:
+    def expand(self, token: str, cfg: MatchConfig, abjad: bool = False) -> list[tuple[str, float]]:
         """Vocabulary tokens similar to ``token`` (itself first when known), with their similarity."""
-        cached = self._expand_cache.get(token)
+        key = ("\x00" if abjad else "") + token
+        cached = self._expand_cache.get(key)
         if cached is not None:
             return cached
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0
+
+        def consider(cand: str) -> None:
+            if cand in found:
+                return
+            sim = token_similarity(token, cand, cfg.short_token_length, cfg.edit_cost)
+            if abjad and sim < 0.9:
+                sim = max(sim, abjad_similarity(token, cand))
+            if sim >= cfg.token_min_similarity:
+                found[cand] = sim
+
         if len(token) >= 4:
-            probes = {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
-            for p in probes:
+            for p in {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}:
                 for cand in self.deletes.get(p, ()):
-                    if cand not in found:
-                        s = token_similarity(token, cand, cfg.short_token_length)
-                        if s >= cfg.token_min_similarity:
-                            found[cand] = s
-        sk = skeleton(token)
-        if len(sk) >= 3:
-            for cand in self.skeletons.get(sk, ()):
-                if cand not in found:
-                    s = token_similarity(token, cand, cfg.short_token_length)
-                    if s >= cfg.token_min_similarity:
-                        found[cand] = s
+                    consider(cand)
+        folded = phonetic_fold(token)
+        for cand in self.folded.get(folded, ()):
+            consider(cand)
+        if abjad:
+            sk = skeleton(folded)
+            if len(sk) >= 2:
+                for cand in self.skeletons.get(sk, ())[:200]:
+                    consider(cand)
         best = sorted(found.items(), key=lambda kv: -kv[1])[: cfg.max_token_expansions]
         if len(self._expand_cache) > 200_000:
             self._expand_cache.clear()
-        self._expand_cache[token] = best
+        self._expand_cache[key] = best
         return best
 
     def posting_set(self, token: str) -> frozenset[int]:
@@ -111,15 +152,21 @@ class Index:
             self._sets[token] = s
         return s
 
-    def candidates(self, tokens: Sequence[str], cfg: MatchConfig) -> list[int]:
+    def candidates(
+        self,
+        tokens: Sequence[str],
+        cfg: MatchConfig,
+        weights: Sequence[float] | None = None,
+        abjad: Sequence[str] = (),
+    ) -> list[int]:
         """Ids of the names worth scoring for this query, most promising first."""
         acc: dict[int, float] = defaultdict(float)
         deferred: list[tuple[str, float]] = []
         total = 0.0
         q_weights: list[float] = []
-        for tok in tokens:
-            exp = self.expand(tok, cfg)
-            w_tok = self.idf(tok)
+        base_weights = list(weights) if weights is not None else self.query_weights(tokens)
+        for tok, w_tok in zip(tokens, base_weights, strict=True):
+            exp = self.expand(tok, cfg, tok in abjad)
             if math.isnan(w_tok):
                 w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
             total += w_tok
@@ -132,15 +179,15 @@ class Index:
                     continue
                 for nid in plist:
                     acc[nid] += w
-            for nid in self.joined.get(tok, ()):
+            for nid in self.joined.get(canon(tok), ()):
                 acc[nid] += w_tok
         for i, (a, b) in enumerate(itertools.pairwise(tokens)):
             # "hua wei" queried, "huawei" listed: the pair covers both query tokens' weight.
-            joined = a + b
-            if joined in self.postings and len(self.postings[joined]) <= cfg.max_postings:
-                w = q_weights[i] + q_weights[i + 1]
-                for nid in self.postings[joined]:
-                    acc[nid] += w
+            for joined in {canon(a + b), canon(b + a)}:
+                if joined in self.postings and len(self.postings[joined]) <= cfg.max_postings:
+                    w = q_weights[i] + q_weights[i + 1]
+                    for nid in self.postings[joined]:
+                        acc[nid] += w
         if not acc and deferred:
             # Only common tokens: their intersection is the candidate set (still no full scan).
             sets = sorted((self.posting_set(c) for c, _ in deferred), key=len)
@@ -159,9 +206,36 @@ class Index:
             return []
         total = total or 1.0
         floor = cfg.min_candidate_coverage * total
-        ranked = [(w, nid) for nid, w in acc.items() if w >= floor]
-        ranked.sort(reverse=True)
-        return [nid for _, nid in ranked[: cfg.max_candidates]]
+        totals = self.name_totals
+        # Rank by (approximate) query coverage x listed coverage: prefer names without extra tokens.
+        ranked = [(w * min(1.0, w / totals[nid]), nid) for nid, w in acc.items() if w >= floor]
+        if len(ranked) > cfg.max_candidates:
+            ranked = heapq.nlargest(cfg.max_candidates, ranked)
+        else:
+            ranked.sort(reverse=True)
+        return [nid for _, nid in ranked]
+
+
+@lru_cache(maxsize=1)
+def _generic_deletes() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for w in tables().generic_words:
+        if len(w) >= 4:
+            out[w].add(w)
+            for i in range(len(w)):
+                out[w[:i] + w[i + 1 :]].add(w)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _near_generic(token: str) -> str | None:
+    """The org/legal word within one edit of ``token`` ("compani" ~ "company"), if exactly one is."""
+    table = _generic_deletes()
+    found: set[str] = set()
+    for p in {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}:
+        for w in table.get(p, ()):
+            if OSA.distance(token, w) <= 1:
+                found.add(w)
+    return found.pop() if len(found) == 1 else None
 
 
 def _fingerprint(entities: Sequence[ListedEntity]) -> str:
@@ -207,18 +281,22 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
                 postings[tok].append(nid)
             for a, b in itertools.pairwise(norm.tokens):
                 joined[a + b].append(nid)
+                joined[b + a].append(nid)
             seen_tokens.update(norm.tokens)
         for tok in seen_tokens:
             df[tok] += 1
     deletes: dict[str, list[str]] = defaultdict(list)
     skeletons: dict[str, list[str]] = defaultdict(list)
+    folded: dict[str, list[str]] = defaultdict(list)
     for tok in postings:
         if len(tok) >= 4:
             deletes[tok].append(tok)
             for i in range(len(tok)):
                 deletes[tok[:i] + tok[i + 1 :]].append(tok)
-        sk = skeleton(tok)
-        if len(sk) >= 3:
+        f = phonetic_fold(tok)
+        folded[f].append(tok)
+        sk = skeleton(f)
+        if len(sk) >= 2:
             skeletons[sk].append(tok)
     idx = Index(
         entities=ents,
@@ -226,6 +304,7 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
         postings=dict(postings),
         deletes=dict(deletes),
         skeletons=dict(skeletons),
+        folded=dict(folded),
         joined=dict(joined),
         df=dict(df),
         n_entities=max(1, len(ents)),
@@ -233,6 +312,7 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
     )
     for rec in names:
         rec.weights = tuple(idx.idf(t) for t in rec.tokens)
+        idx.name_totals.append(sum(rec.weights) or 1.0)
     return idx
 
 

@@ -26,12 +26,14 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity
+from exportgate.screen.normalize import canon
 
 VOWELS = frozenset("aeiouy")
+FOLD_MIN_LENGTH = 4  # "coty"/"koti", "ith"/"itt": too short for transliteration folding to be evidence
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")
@@ -53,28 +55,54 @@ def skeleton(token: str) -> str:
     return "".join(out)
 
 
-def _vowelless(token: str) -> bool:
-    return len(token) >= 3 and token.isalpha() and not any(ch in VOWELS for ch in token)
+_FOLD_PAIRS = [
+    ("shch", "sh"), ("sch", "sh"), ("tch", "ch"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"),
+    ("gh", "g"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("iy", "i"),
+    ("yi", "i"), ("ie", "i"), ("ch", "\x01"), ("w", "v"), ("y", "i"), ("q", "k"), ("c", "k"), ("x", "ks"),
+    ("\x01", "ch"),
+]  # fmt: skip
+
+
+@lru_cache(maxsize=300_000)
+def phonetic_fold(token: str) -> str:
+    """Fold common transliteration variants ("dzhabarin" -> "jabarin", "khaled" -> "haled", "yasser" ->
+    "iaser") and collapse doubled letters."""
+    for a, b in _FOLD_PAIRS:
+        if a in token:
+            token = token.replace(a, b)
+    out: list[str] = []
+    for ch in token:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=500_000)
-def token_similarity(a: str, b: str, short_length: int = 3) -> float:
-    """Similarity of two normalised tokens in [0, 1] (Indel ratio; abjad-style vowel-less spellings folded)."""
+def token_similarity(a: str, b: str, short_length: int = 3, edit_cost: float = 1.0) -> float:
+    """Similarity of two normalised tokens in [0, 1]: ``1 - edit_cost * edits / length`` (optimal string
+    alignment: a transposition is one edit), on the tokens as written or, less 0.05, after folding
+    transliteration variants (:func:`phonetic_fold`, tokens of FOLD_MIN_LENGTH+ characters only). Tokens
+    of ``short_length`` characters or fewer must be equal; digits only match digits."""
     if a == b:
         return 1.0
-    if len(a) <= short_length or len(b) <= short_length:
-        if a.isdigit() or b.isdigit():
-            return 0.0
-        # Short tokens must be equal, except a vowel-less transliteration of the same consonants.
-        if (_vowelless(a) or _vowelless(b)) and skeleton(a) == skeleton(b):
-            return 0.9
+    if a.isdigit() or b.isdigit() or len(a) <= short_length or len(b) <= short_length:
         return 0.0
-    if a.isdigit() != b.isdigit():
-        return 0.0
-    sim = Indel.normalized_similarity(a, b)
-    if sim < 0.95 and (_vowelless(a) or _vowelless(b)) and skeleton(a) == skeleton(b):
-        sim = max(sim, 0.9)
-    return float(sim)
+    raw = 1.0 - edit_cost * OSA.distance(a, b) / max(len(a), len(b))
+    if len(a) < FOLD_MIN_LENGTH or len(b) < FOLD_MIN_LENGTH:
+        return max(0.0, raw)
+    fa, fb = phonetic_fold(a), phonetic_fold(b)
+    if fa == fb:
+        return max(raw, 0.95)
+    folded = 1.0 - edit_cost * OSA.distance(fa, fb) / max(len(fa), len(fb)) - 0.05
+    return max(0.0, raw, folded)
+
+
+@lru_cache(maxsize=100_000)
+def abjad_similarity(a: str, b: str) -> float:
+    """For a token transliterated from an abjad script (vowels unwritten: "mhmd"): 0.9 when its consonant
+    skeleton equals the other token's ("mohamed"), else 0."""
+    sa, sb = skeleton(phonetic_fold(a)), skeleton(phonetic_fold(b))
+    return 0.9 if len(sa) >= 2 and sa == sb else 0.0
 
 
 @dataclass(slots=True)
@@ -84,58 +112,92 @@ class TokenAlignment:
     similarity: float
 
 
-def align(q: Sequence[str], n: Sequence[str], min_sim: float, short_length: int) -> list[TokenAlignment]:
-    """Greedy one-to-one alignment of query tokens with listed tokens (best similarity first)."""
-    pairs: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
+def align(
+    q: Sequence[str],
+    n: Sequence[str],
+    min_sim: float,
+    short_length: int,
+    edit_cost: float = 1.0,
+    abjad: frozenset[str] | tuple[str, ...] = (),
+) -> list[TokenAlignment]:
+    """Greedy one-to-one alignment of query tokens with listed tokens, best similarity first.
+
+    Two adjacent tokens written together on the other side ("hua wei" ~ "huawei", "garant sv" ~
+    "garantsv"; either order, since "LAST, First" names get reordered) compete in the same pass, and a
+    pair wins a tie against a single token. Pairs whose lengths differ too much to reach ``min_sim`` are
+    never compared.
+    """
+    slack = 1.0 - min_sim
+    sim_fn = token_similarity
+    pairs: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
+    n_len = [len(b) for b in n]
     for i, a in enumerate(q):
+        la = len(a)
+        vowelless = a in abjad
         for j, b in enumerate(n):
-            s = token_similarity(a, b, short_length)
+            if a == b:
+                pairs.append((1.0, 1, (i,), (j,)))
+                continue
+            lb = n_len[j]
+            if not vowelless and abs(la - lb) > slack * max(la, lb) + 2:
+                continue
+            s = sim_fn(a, b, short_length, edit_cost)
+            if vowelless and s < 0.9:
+                s = max(s, abjad_similarity(a, b))
             if s >= min_sim:
-                pairs.append((s, (i,), (j,)))
-    pairs.sort(key=lambda p: -p[0])
+                pairs.append((s, 1, (i,), (j,)))
+    if len(q) > 1 or len(n) > 1:
+        # Joined words: only where the tokens involved have no exact partner already.
+        exact_q = {p[2][0] for p in pairs if p[0] == 1.0}
+        exact_n = {p[3][0] for p in pairs if p[0] == 1.0}
+        free_n = [j for j in range(len(n)) if j not in exact_n]
+        free_q = [i for i in range(len(q)) if i not in exact_q]
+        if free_n:
+            for i in range(len(q) - 1):
+                if i in exact_q and i + 1 in exact_q:
+                    continue
+                for joined in {q[i] + q[i + 1], q[i + 1] + q[i]}:
+                    lj = len(joined)
+                    for j in free_n:
+                        if abs(lj - n_len[j]) <= 3:
+                            s = sim_fn(canon(joined), n[j], short_length, edit_cost)
+                            if s >= min_sim:
+                                pairs.append((s, 2, (i, i + 1), (j,)))
+        if free_q:
+            for j in range(len(n) - 1):
+                if j in exact_n and j + 1 in exact_n:
+                    continue
+                for joined in {n[j] + n[j + 1], n[j + 1] + n[j]}:
+                    lj = len(joined)
+                    for i in free_q:
+                        if abs(lj - len(q[i])) <= 3:
+                            s = sim_fn(q[i], canon(joined), short_length, edit_cost)
+                            if s >= min_sim:
+                                pairs.append((s, 2, (i,), (j, j + 1)))
+    pairs.sort(key=lambda p: (-p[0], -p[1]))
     used_q: set[int] = set()
     used_n: set[int] = set()
     out: list[TokenAlignment] = []
-    for s, qi, nj in pairs:
-        if qi[0] in used_q or nj[0] in used_n:
+    for s, _, qi, nj in pairs:
+        if any(x in used_q for x in qi) or any(x in used_n for x in nj):
             continue
-        used_q.add(qi[0])
-        used_n.add(nj[0])
+        used_q.update(qi)
+        used_n.update(nj)
         out.append(TokenAlignment(qi, nj, s))
-    if len(used_q) < len(q) and len(used_n) < len(n) and (len(q) > 1 or len(n) > 1):
-        # Split / joined words: two adjacent unaligned tokens on one side against one on the other.
-        extra: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
-        free_q = [i for i in range(len(q)) if i not in used_q]
-        free_n = [j for j in range(len(n)) if j not in used_n]
-        for i in free_q:
-            if i + 1 < len(q) and i + 1 not in used_q:
-                joined = q[i] + q[i + 1]
-                for j in free_n:
-                    s = token_similarity(joined, n[j], short_length)
-                    if s >= min_sim:
-                        extra.append((s, (i, i + 1), (j,)))
-        for j in free_n:
-            if j + 1 < len(n) and j + 1 not in used_n:
-                joined = n[j] + n[j + 1]
-                for i in free_q:
-                    s = token_similarity(q[i], joined, short_length)
-                    if s >= min_sim:
-                        extra.append((s, (i,), (j, j + 1)))
-        extra.sort(key=lambda p: -p[0])
-        for s, qi, nj in extra:
-            if any(x in used_q for x in qi) or any(x in used_n for x in nj):
-                continue
-            used_q.update(qi)
-            used_n.update(nj)
-            out.append(TokenAlignment(qi, nj, s))
     return out
 
 
 @dataclass(slots=True)
 class NameScore:
     score: float
-    features: dict[str, float]
-    explanation: dict[str, Any]
+    q_cov: float
+    n_cov: float
+    token_score: float
+    char_sim: float
+    distinct: float
+    matched_weight: float
+    alignment: list[TokenAlignment]
+    q_weights: list[float]
 
 
 def score_tokens(
@@ -145,13 +207,14 @@ def score_tokens(
     n_weights: Sequence[float],
     distinctive_weight: float,
     cfg: MatchConfig,
+    abjad: tuple[str, ...] = (),
 ) -> NameScore:
     """Score a query token list against a listed token list (weights are IDF-like, > 0).
 
     ``q_weights[i]`` may be ``nan`` for a query token not in the lists' vocabulary: it then takes the
     weight of the listed token it aligns with, or ``distinctive_weight * 2`` when it aligns with nothing.
     """
-    alignment = align(q_tokens, n_tokens, cfg.token_min_similarity, cfg.short_token_length)
+    alignment = align(q_tokens, n_tokens, cfg.token_min_similarity, cfg.short_token_length, cfg.edit_cost, abjad)
     qw = list(q_weights)
     for a in alignment:
         unknown = [i for i in a.query if math.isnan(qw[i])]
@@ -164,57 +227,81 @@ def score_tokens(
     n_total = sum(n_weights) or 1.0
     q_hit = 0.0
     n_hit = 0.0
-    aligned_rows: list[dict[str, Any]] = []
     for a in alignment:
-        wq = sum(qw[i] for i in a.query)
-        wn = sum(n_weights[j] for j in a.listed)
-        q_hit += wq * a.similarity
-        n_hit += wn * a.similarity
-        aligned_rows.append(
+        q_hit += sum(qw[i] for i in a.query) * a.similarity
+        n_hit += sum(n_weights[j] for j in a.listed) * a.similarity
+    q_cov = min(1.0, q_hit / q_total)
+    n_cov = min(1.0, n_hit / n_total)
+    token_score = math.sqrt(q_cov * n_cov)
+    if token_score == 0.0:
+        return NameScore(0.0, q_cov, n_cov, 0.0, 0.0, 0.0, 0.0, alignment, qw)
+    char_sim = (
+        max(
+            fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)),
+            fuzz.ratio("".join(q_tokens), "".join(n_tokens)),
+        )
+        / 100.0
+    )
+    matched_weight = min(q_hit, n_hit)
+    distinct = min(1.0, matched_weight / distinctive_weight) ** cfg.distinctive_power if distinctive_weight else 1.0
+    name_score = (cfg.token_weight * token_score + cfg.char_weight * char_sim) * distinct
+    return NameScore(
+        max(0.0, min(1.0, name_score)),
+        q_cov,
+        n_cov,
+        token_score,
+        char_sim,
+        distinct,
+        matched_weight,
+        alignment,
+        qw,
+    )
+
+
+def explain(
+    ns: NameScore,
+    q_tokens: Sequence[str],
+    n_tokens: Sequence[str],
+    n_weights: Sequence[float],
+    distinctive_weight: float,
+    cfg: MatchConfig,
+) -> dict[str, Any]:
+    """The explanation of a name score: aligned tokens with similarity and weights, unmatched tokens,
+    feature values and the weights that combine them."""
+    qw = ns.q_weights
+    used_q = {i for a in ns.alignment for i in a.query}
+    used_n = {j for a in ns.alignment for j in a.listed}
+    return {
+        "query_tokens": list(q_tokens),
+        "listed_tokens": list(n_tokens),
+        "aligned": [
             {
                 "query": " ".join(q_tokens[i] for i in a.query),
                 "listed": " ".join(n_tokens[j] for j in a.listed),
                 "similarity": round(a.similarity, 3),
-                "query_weight": round(wq, 3),
-                "listed_weight": round(wn, 3),
+                "query_weight": round(sum(qw[i] for i in a.query), 3),
+                "listed_weight": round(sum(n_weights[j] for j in a.listed), 3),
             }
-        )
-    q_cov = min(1.0, q_hit / q_total)
-    n_cov = min(1.0, n_hit / n_total)
-    token_score = math.sqrt(q_cov * n_cov)
-    char_sim = max(
-        fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)),
-        fuzz.ratio("".join(q_tokens), "".join(n_tokens)),
-    ) / 100.0
-    matched_weight = min(q_hit, n_hit)
-    distinct = min(1.0, matched_weight / distinctive_weight) ** cfg.distinctive_power if distinctive_weight else 1.0
-    name_score = (cfg.token_weight * token_score + cfg.char_weight * char_sim) * distinct
-    used_q = {i for a in alignment for i in a.query}
-    used_n = {j for a in alignment for j in a.listed}
-    features = {
-        "query_coverage": round(q_cov, 4),
-        "listed_coverage": round(n_cov, 4),
-        "token_score": round(token_score, 4),
-        "char_similarity": round(char_sim, 4),
-        "distinctiveness": round(distinct, 4),
-    }
-    explanation: dict[str, Any] = {
-        "query_tokens": list(q_tokens),
-        "listed_tokens": list(n_tokens),
-        "aligned": aligned_rows,
+            for a in ns.alignment
+        ],
         "unmatched_query_tokens": [
             {"token": q_tokens[i], "weight": round(qw[i], 3)} for i in range(len(q_tokens)) if i not in used_q
         ],
         "unmatched_listed_tokens": [
             {"token": n_tokens[j], "weight": round(n_weights[j], 3)} for j in range(len(n_tokens)) if j not in used_n
         ],
-        "features": features,
+        "features": {
+            "query_coverage": round(ns.q_cov, 4),
+            "listed_coverage": round(ns.n_cov, 4),
+            "token_score": round(ns.token_score, 4),
+            "char_similarity": round(ns.char_sim, 4),
+            "distinctiveness": round(ns.distinct, 4),
+        },
         "weights": {"token_score": cfg.token_weight, "char_similarity": cfg.char_weight},
         "formula": "(token_weight*token_score + char_weight*char_similarity) * distinctiveness",
-        "matched_weight": round(matched_weight, 3),
+        "matched_weight": round(ns.matched_weight, 3),
         "distinctive_weight_needed": round(distinctive_weight, 3),
     }
-    return NameScore(max(0.0, min(1.0, name_score)), features, explanation)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import unicodedata
@@ -15,7 +16,7 @@ from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.index import Index, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import normalize_name, scripts_in, tables
-from exportgate.screen.score import evidence, score_tokens
+from exportgate.screen.score import NameScore, evidence, explain, score_tokens
 
 MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -210,6 +211,10 @@ class Screener:
             self.index = load_or_build(snapshot.entities, use_cache=use_cache)
             _INDEX_CACHE.clear()
             _INDEX_CACHE[key] = (snapshot.entities, self.index)
+            # The index is millions of long-lived objects: keep the cyclic garbage collector from
+            # walking them on every collection (a query would otherwise pause for tens of ms).
+            gc.collect()
+            gc.freeze()
         self.lists_as_of = _as_of(snapshot)
         self._distinctive = self.index.idf_at_share(self.config.distinctive_df_share)
 
@@ -284,20 +289,24 @@ class Screener:
         cfg = self.config
         idx = self.index
         norm = normalize_name(name)
+        fixes = idx.corrections(norm.tokens)
+        if fixes:
+            norm = normalize_name(name, fixes)
         if not norm.tokens:
             raise InputError("name", "has nothing left to match after normalisation")
         q_tokens = norm.tokens
-        q_weights = [idx.idf(t) for t in q_tokens]
+        q_weights = idx.query_weights(q_tokens)
         max_bonus = (
             cfg.country_match_bonus
             + cfg.type_match_bonus
             + cfg.dob_exact_bonus
             + cfg.identifier_match_bonus * bool(identifiers)
         )
-        best: dict[int, tuple[float, int, Any, list[dict[str, Any]]]] = {}
-        for nid in idx.candidates(q_tokens, cfg):
+        best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]]]] = {}
+        distinctive = self._distinctive
+        for nid in idx.candidates(q_tokens, cfg, q_weights, norm.abjad):
             rec = idx.names[nid]
-            ns = score_tokens(q_tokens, q_weights, rec.tokens, rec.weights, self._distinctive, cfg)
+            ns = score_tokens(q_tokens, q_weights, rec.tokens, rec.weights, distinctive, cfg, norm.abjad)
             name_score = ns.score
             if rec.kind is NameKind.WEAK:
                 name_score *= cfg.weak_alias_factor
@@ -310,18 +319,21 @@ class Screener:
             adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, norm.legal, rec.legal)
             final = max(0.0, min(1.0, name_score + adj))
             if prev is None or final > prev[0]:
-                ns.explanation["name_kind"] = rec.kind.value
-                ns.explanation["name_score"] = round(name_score, 4)
-                if rec.kind is NameKind.WEAK:
-                    ns.explanation["weak_alias_factor"] = cfg.weak_alias_factor
-                ns.explanation["legal_forms"] = {"query": list(norm.legal), "listed": list(rec.legal)}
-                best[rec.entity] = (final, nid, ns.explanation, rows)
+                best[rec.entity] = (final, nid, ns, name_score, rows)
         matches: list[Match] = []
-        for ei, (final, nid, expl, rows) in best.items():
+        for ei, (final, nid, ns, name_score, rows) in best.items():
             if final < threshold:
                 continue
             ent = idx.entities[ei]
             rec = idx.names[nid]
+            expl = explain(ns, q_tokens, rec.tokens, rec.weights, distinctive, cfg)
+            expl["name_kind"] = rec.kind.value
+            expl["name_score"] = round(name_score, 4)
+            if rec.kind is NameKind.WEAK:
+                expl["weak_alias_factor"] = cfg.weak_alias_factor
+            expl["legal_forms"] = {"query": list(norm.legal), "listed": list(rec.legal)}
+            if fixes:
+                expl["query_corrections"] = dict(fixes)
             expl["evidence"] = rows
             expl["score"] = round(final, 4)
             matches.append(
@@ -362,11 +374,13 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
     b, _ = validate_name(name_b, "name_b")
     na = normalize_name(a)
     nb = normalize_name(b)
-    symbols = tables().symbol_targets
-    wa = [0.5 if t in symbols else 1.0 for t in na.tokens]
-    wb = [0.5 if t in symbols else 1.0 for t in nb.tokens]
+    generic = tables().generic_words
+    wa = [0.5 if t in generic else 1.0 for t in na.tokens]
+    wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
     cfg = DEFAULT_CONFIG
-    ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg)
+    if nb.abjad and not na.abjad:
+        na, nb, wa, wb = nb, na, wb, wa
+    ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg, na.abjad)
     score = ns.score
     if na.legal and nb.legal and not set(na.legal) & set(nb.legal):
         score -= cfg.legal_form_mismatch_penalty
