@@ -358,3 +358,37 @@ def test_unusable_urls_are_input_errors() -> None:
     with pytest.raises(InputError) as err:
         Ledger.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert err.value.field == "db" and "cannot open or migrate" in err.value.problem
+
+
+# -- concurrency -----------------------------------------------------------------------------------
+
+def test_concurrent_open_and_double_record(db_url: str) -> None:
+    """Two processes' worth of writers: both open (migrate) a new database at once, then race to record
+    the same result; exactly one record lands and the other is refused."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    ledgers: list[Ledger] = []
+
+    def worker() -> None:
+        barrier.wait()
+        led = Ledger.open(db_url)
+        ledgers.append(led)
+        barrier.wait()
+        try:
+            led.record(fresh(P1))
+            outcomes.append("recorded")
+        except InputError as exc:
+            outcomes.append(exc.field)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["recorded", "result.content_hash"]
+    assert ledgers[0].totals().per_country == {"AE": 15_832_000.0, "SA": 1_480_000.0}
+    assert ledgers[0].audit_log.events()[0].at.tzinfo is not None
+    for led in ledgers:
+        led.close()

@@ -103,7 +103,7 @@ class AuditLog:
             return [
                 AuditRecord(
                     id=row.id,
-                    at=row.at,
+                    at=row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC),
                     event=row.event,
                     actor=row.actor,
                     content_hash=row.content_hash,
