@@ -234,3 +234,15 @@ def test_field_prefix_names_nested_fields(rules: Any) -> None:
     with pytest.raises(InputError) as exc:
         parse_case(case_doc("2024-06-01", "ZZ", H100), field_prefix="layers.hardware[0].", rules=rules)
     assert exc.value.field == "layers.hardware[0].destination"
+
+
+def test_training_for_non_supp5a_raises_flag_28_and_bars_aia(rules: Any) -> None:
+    """Supp. 3 to Part 732 red flag 28; 740.27: AIA not for training 4E091-level models for non-Supp. 5(a) entities."""
+    doc = case_doc("2025-06-01", "DE", H100, end_user={"hq": "DE"}, end_use={"trains_4e091_model_for_non_supp5a": True})
+    d = run(doc, "text", rules)
+    assert (d.status, d.license_exception, d.review_policy) == ("red_flag_hold", "LPP", "presumption_of_approval")
+    assert d.red_flags == ["supp3.28"]
+    assert any("AIA: not for training 4E091-level models" in r for r in d.reasons)
+    resolved = {**doc, "red_flags": [{"id": "supp3.28", "resolved": True, "resolution": "licence applied for"}]}
+    d2 = run(resolved, "text", rules)
+    assert (d2.status, d2.license_exception) == ("license_exception_available", "LPP")

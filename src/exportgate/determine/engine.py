@@ -28,6 +28,7 @@ from exportgate.determine.model import (
     Case,
     ClassifiedItem,
     Determination,
+    RedFlag,
     TppLedger,
     red_flag_catalogue,
 )
@@ -37,6 +38,8 @@ from exportgate.rules import Mode, Resolved, RuleSet, load_rules
 POLICY_RANK = {"presumption_of_approval": 1, "case_by_case": 2, "presumption_of_denial": 3}
 #: when several licence exceptions authorize the transaction, the one reported first
 EXCEPTION_PREFERENCE = ("NAC", "ACA", "HBM", "AIA", "LPP", "ACM")
+#: Supp. 3 to Part 732 red flag 28: IaaS/training of a 4E091-level model for a non-Supp. 5(a) entity
+DERIVED_TRAINING_FLAG = "supp3.28"
 
 
 def _num(value: float) -> str:
@@ -949,6 +952,9 @@ class _Engine:
             cert = ctx.resolve("exception.aia.certification_tpp")
             conds.append(f"send the consignee certification to BIS once the consignee's cumulative TPP reaches {_num(cert.value)}")
             ctx.cite(cert)
+        if case.end_use.trains_4e091_model_for_non_supp5a:
+            ctx.say("License Exception AIA: not for training 4E091-level models for entities HQ'd outside Supp. 5(a) (740.27)")
+            return None
         conds += [
             "one-time consignee certification and a written notice with each shipment that it is made under AIA (740.27)",
             "not for training 4E091-level models for entities HQ'd outside Supp. 5(a)",
@@ -1102,13 +1108,17 @@ class _Engine:
     # -------------------------------------------------------------- red flags
     def _red_flags(self) -> list[str]:
         ctx, case = self.ctx, self.case
-        if not case.red_flags:
+        flags = list(case.red_flags)
+        if case.end_use.trains_4e091_model_for_non_supp5a and DERIVED_TRAINING_FLAG not in {f.id for f in flags}:
+            ctx.say(f"the end use (training a 4E091-level model for an entity HQ'd outside Supp. 5(a)) raises red flag {DERIVED_TRAINING_FLAG}")
+            flags.append(RedFlag(id=DERIVED_TRAINING_FLAG))
+        if not flags:
             return []
         catalogue = red_flag_catalogue(ctx.rules, ctx.as_of)
         for key in ("kyc.red_flags.supp3_732", "kyc.red_flags.ai_diversion_2025"):
             ctx.resolve(key)
         held: list[str] = []
-        for flag in case.red_flags:
+        for flag in flags:
             entry = catalogue[flag.id]
             param = ctx.resolve(str(entry["parameter"]))
             text = str(entry.get("text", ""))
