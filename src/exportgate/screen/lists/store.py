@@ -218,7 +218,6 @@ def update(
         prev_dir = active_version(home)
     except ExportgateError:
         prev_dir = None  # a broken pointer: updating is the way out, so start from the embedded snapshot
-    prev_snapshot = load_directory(prev_dir, "updated", cache_dir(home)) if prev_dir else load_embedded(home)
     base_dir = prev_dir if prev_dir is not None else data_dir()
     base_manifest = read_manifest(base_dir)
 
@@ -249,11 +248,12 @@ def update(
                           "source": f.get("source", f"carried over from {base_manifest.get('version', base_dir.name)}")})
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
         manifest = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "previous": prev_snapshot.version, "files": files}
+                    "previous": base_manifest.get("version", base_dir.name), "files": files}
         try:
             snap = build_snapshot(staging, manifest, "updated")
         except InputError as exc:
             raise UpdateError(f"validation failed: {exc}") from None
+        prev_snapshot = load_directory(prev_dir, "updated", cache_dir(home)) if prev_dir else load_embedded(home)
         _check_counts(snap, prev_snapshot, min_ratio, max_ratio)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         final = root / version
