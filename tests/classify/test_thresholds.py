@@ -188,3 +188,9 @@ def test_parse_rejects_both_tpp_and_dense_tops() -> None:
     with pytest.raises(InputError) as err:
         parse_item(ic(5000, dense_tops={"fp16": 300}))
     assert err.value.field == "item.tpp"
+
+
+def test_dies_only_with_dense_tops() -> None:
+    with pytest.raises(InputError) as err:
+        parse_item(ic(3000, 4.0, dies=2))
+    assert err.value.field == "item.dies"

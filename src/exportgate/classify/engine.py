@@ -168,6 +168,13 @@ def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | No
                 f"{fmt(note2_limit)}"
             )
         return _Outcome("3A090.a.1", "a")
+    note2 = ctx.num("ccl.3a090.note2.tpp_limit")
+    if dc is False and note2 is not None and tpp < note2:
+        ctx.say(
+            f"Note 2 to 3A090.a and .b: not designed or marketed for datacenters and TPP {fmt(tpp)} < "
+            f"{fmt(note2)} (exclusive): excluded from 3A090.a and .b"
+        )
+        return _Outcome(None, None)
     a2_tpp = ctx.num("ccl.3a090.a.2.tpp_min")
     b1_tpp = ctx.num("ccl.3a090.b.1.tpp_min")
     b2_tpp = ctx.num("ccl.3a090.b.2.tpp_min")
@@ -179,19 +186,14 @@ def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | No
             f"(lowest {fmt(lowest)}, inclusive): no"
         )
         return _Outcome(None, None)
-    note2 = ctx.num("ccl.3a090.note2.tpp_limit")
     if dc is None:
         raise InputError(
             item.at("datacenter_designed_or_marketed"),
             f"needed to decide 3A090 on {ctx.as_of} (TPP {fmt(tpp)} is below {fmt(note2)}: Note 2 excludes "
             "items not designed or marketed for datacenters)",
         )
-    if not dc and note2 is not None and tpp < note2:
-        ctx.say(
-            f"Note 2 to 3A090.a and .b: not designed or marketed for datacenters and TPP {fmt(tpp)} < "
-            f"{fmt(note2)} (exclusive): excluded from 3A090.a and .b"
-        )
-        return _Outcome(None, None)
+    if dc:
+        ctx.say("designed or marketed for datacenters: Note 2 does not apply")
     if pd is None:
         raise InputError(
             item.at("applicable_die_area_mm2"),

@@ -244,6 +244,8 @@ def _check_shape(item: Item, field: str) -> None:
     at = f"{field}."
     if item.tpp is not None and item.dense_tops is not None:
         raise InputError(at + "tpp", "give either tpp or dense_tops, not both")
+    if item.dies > 1 and item.dense_tops is None:
+        raise InputError(at + "dies", "dies multiplies per-die dense_tops; with tpp give the package TPP and omit dies")
     if item.performance_density is not None and item.applicable_die_area_mm2 is not None:
         raise InputError(at + "performance_density", "give either performance_density or applicable_die_area_mm2, not both")
     if item.kind == "integrated_circuit":
