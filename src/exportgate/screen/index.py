@@ -250,9 +250,16 @@ def _fingerprint(entities: Sequence[ListedEntity]) -> str:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("EXPORTGATE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    return (root / "exportgate") if not os.environ.get("EXPORTGATE_CACHE_DIR") else root
+    """Where built indexes are cached: $EXPORTGATE_CACHE_DIR, else $EXPORTGATE_HOME/cache, else
+    $XDG_CACHE_HOME/exportgate (~/.cache/exportgate)."""
+    explicit = os.environ.get("EXPORTGATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get("EXPORTGATE_HOME")
+    if home:
+        return Path(home) / "cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "exportgate"
 
 
 def build_index(entities: Iterable[ListedEntity]) -> Index:

@@ -355,13 +355,16 @@ class Screener:
 
 
 def _as_of(snapshot: SnapshotLike) -> dict[str, str]:
+    method = getattr(snapshot, "lists_as_of", None)
+    if callable(method):
+        return {str(k): str(v) for k, v in method().items()}
     out: dict[str, str] = {}
     sources = getattr(snapshot, "sources", None) or {}
     for key, info in sources.items():
         as_of = getattr(info, "as_of", None)
         if as_of is None and isinstance(info, Mapping):
             as_of = info.get("as_of")
-        out[str(key)] = as_of.isoformat() if isinstance(as_of, date) else str(as_of)
+        out[str(key)] = as_of.isoformat() if isinstance(as_of, date) else str(as_of or "unknown")
     return out
 
 
