@@ -246,3 +246,15 @@ def test_training_for_non_supp5a_raises_flag_28_and_bars_aia(rules: Any) -> None
     resolved = {**doc, "red_flags": [{"id": "supp3.28", "resolved": True, "resolution": "licence applied for"}]}
     d2 = run(resolved, "text", rules)
     assert (d2.status, d2.license_exception) == ("license_exception_available", "LPP")
+
+
+@pytest.mark.parametrize(
+    ("text", "policy"),
+    [("Presumption of denial.", "presumption_of_denial"), ("Case-by-case review", "case_by_case"),
+     ("Policy of denial for all items subject to the EAR", "Policy of denial for all items subject to the EAR")],
+)
+def test_entity_list_policy_text_normalised(text: str, policy: str, rules: Any) -> None:
+    """744.11: the review policy is the entry's own (screening passes the entry's text)."""
+    doc = case_doc("2024-06-01", "DE", EAR99, end_user={"restricted_party_hits": [{"list": "entity_list", "license_policy": text}]})
+    d = run(doc, rules=rules)
+    assert (d.status, d.license_exception, d.review_policy) == ("license_required", None, policy)

@@ -109,6 +109,17 @@ class _Req:
     exceptions_allowed: bool
 
 
+def _policy_id(text: str | None) -> str | None:
+    """An Entity List entry's policy text as a ranked identifier when it is one of the three; else as is."""
+    if text is None:
+        return None
+    low = text.strip().lower().replace("-", " ").replace("_", " ")
+    for ident in POLICY_RANK:
+        if ident.replace("_", " ") in low:
+            return ident
+    return text.strip()
+
+
 def _matches(classification: str, paragraphs: list[str]) -> bool:
     c = classification.upper()
     return any(c == p.upper() or c.startswith(p.upper() + ".") for p in paragraphs)
@@ -398,7 +409,7 @@ class _Engine:
                 self.no_exceptions_reason = f"{hit.list} party ({spec['cite']})"
             elif hit.list == "entity_list":
                 default = ctx.resolve("enduse.entity_list.default_policy")
-                policy = hit.license_policy or str(default.value)
+                policy = _policy_id(hit.license_policy) or str(default.value)
                 fn = f", footnote {hit.footnote}" if hit.footnote is not None else ""
                 ctx.say(
                     f"{who} is on the Entity List{fn}: licence required for all items subject to the EAR, "
@@ -408,7 +419,7 @@ class _Engine:
                 )
                 self.reqs.append(_Req("entity_list", "744", "Entity List (744.11)", policy, False))
             else:  # meu
-                policy = hit.license_policy or str(ctx.get("enduse.military.policy"))
+                policy = _policy_id(hit.license_policy) or str(ctx.get("enduse.military.policy"))
                 ctx.say(
                     f"{who} is on the {hit.list} (military end user list): licence required, no licence exceptions; "
                     f"review policy {policy} ({spec['cite']})",
