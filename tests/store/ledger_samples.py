@@ -16,18 +16,20 @@ def content_hash(result: dict[str, Any]) -> str:
 def make_result(
     name: str,
     as_of: str,
-    lines: list[tuple[str, list[tuple[str, str]], float, int]],
+    lines: list[tuple[str, list[tuple[str, ...]], float, int]],
     verdict: str = "clear",
     mode: str = "enforced",
     source_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """``lines``: (description, [(destination, end user), ...], TPP per unit, quantity)."""
+    """``lines``: (description, [(destination, end user[, licence exception]), ...], TPP per unit, quantity)."""
     per_dest: dict[str, float] = {}
     out_lines = []
     for i, (description, pairs, tpp, qty) in enumerate(lines):
         dets = []
-        for dest, eu in pairs:
-            dets.append({"destination": dest, "end_user": eu, "status": "no_license_required",
+        for dest, eu, *exception in pairs:
+            dets.append({"destination": dest, "end_user": eu,
+                         "status": "license_exception_available" if exception else "no_license_required",
+                         "license_exception": exception[0] if exception else None,
                          "reasons": ["test"], "citations": ["15 CFR 740.7"]})
             per_dest[dest] = per_dest.get(dest, 0.0) + tpp * qty
         out_lines.append({"ref": f"layers.hardware[{i}]", "description": description, "quantity": qty,

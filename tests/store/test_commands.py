@@ -40,7 +40,7 @@ def write(tmp_path: Path, result: dict[str, Any], name: str) -> str:
 
 def test_record_and_show(app: typer.Typer, tmp_path: Path, db_url: str) -> None:
     a = make_result("alpha", "2025-06-01", [("H100", [("AE", "G42 Cloud"), ("AE", "Khazna")], 15832.0, 100)])
-    b = make_result("beta", "2026-03-01", [("H100", [("AE", "G42 Cloud")], 15832.0, 2000),
+    b = make_result("beta", "2026-03-01", [("H100", [("AE", "G42 Cloud", "LPP")], 15832.0, 2000),
                                            ("H20", [("FR", "Mistral")], 2960.0, 10)])
     out = run(app, "ledger", "record", "--result", write(tmp_path, a, "a"), "--db", db_url, "--approved-by", "me")
     assert out.exit_code == 0, out.output

@@ -22,13 +22,16 @@ H100 = 15832.0
 
 P1 = make_result("gulf-phase-1", "2025-03-01", [
     ("H100 SXM", [("AE", "G42 Cloud")], H100, 1000),          # 15,832,000
-    ("H20", [("SA", "Humain")], 2960.0, 500),                  # 1,480,000
+    ("H20", [("SA", "Humain", "LPP")], 2960.0, 500),           # 1,480,000 under LPP
 ])
 P2 = make_result("gulf-phase-2", "2025-11-15", [
     ("B200 shared", [("AE", "G42 Cloud"), ("AE", "Khazna DC")], 4000.0, 200),  # 800,000 to each
 ])
 P3 = make_result("g42-expansion", "2026-02-01", [("H100 SXM", [("AE", "  g42   CLOUD ")], H100, 100)])  # 1,583,200
-P4 = make_result("riyadh", "2027-06-30", [("GB200", [("SA", "Humain")], 10000.0, 3000)])  # 30,000,000
+P4 = make_result("riyadh", "2027-06-30", [
+    ("GB200", [("SA", "Humain", "LPP")], 10000.0, 2000),       # 20,000,000 under LPP
+    ("GB200 (licensed)", [("SA", "Humain")], 10000.0, 1000),    # 10,000,000 under a licence
+])
 ALL = (P1, P2, P3, P4)
 
 
@@ -65,7 +68,7 @@ def test_migration_from_empty(db_url: str) -> None:
     ledger = Ledger.open(db_url)
     tables = set(inspect(ledger.engine).get_table_names())
     assert {"ledger_records", "ledger_entries", "audit_log", "alembic_version"} <= tables
-    assert current_revision(ledger.engine) == head_revision() == "0001_initial"
+    assert current_revision(ledger.engine) == head_revision() == "0002_entry_lpp_tpp"
     # Opening again is a no-op and keeps the data.
     ledger.record(fresh(P1))
     ledger.close()
@@ -73,6 +76,33 @@ def test_migration_from_empty(db_url: str) -> None:
     assert again.totals().total_tpp == 15_832_000 + 1_480_000
     again.close()
     engine.dispose()
+
+
+def test_upgrade_from_the_first_revision_keeps_entries(db_url: str) -> None:
+    """A ledger made by 0001 (before lpp_tpp) is upgraded in place on open; its entries count 0 under LPP."""
+    from exportgate.store.db import migrate
+
+    engine = make_engine(db_url)
+    migrate(engine, "0001_initial")
+    assert current_revision(engine) == "0001_initial"
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO ledger_records (content_hash, package_name, as_of, mode, verdict, forced, "
+            "recorded_at, total_tpp, result) VALUES (:h, 'old', '2025-05-01', 'text', 'clear', false, "
+            "'2025-05-01 10:00:00', 5000000, '{}')"), {"h": "a" * 64})
+        rid = conn.execute(text("SELECT id FROM ledger_records")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO ledger_entries (record_id, country, end_user, end_user_key, year, as_of, tpp, "
+            "package_name, content_hash, mode) VALUES (:rid, 'AE', 'Old Co', 'old co', 2025, '2025-05-01', "
+            "5000000, 'old', :h, 'text')"), {"h": "a" * 64, "rid": rid})
+    engine.dispose()
+    ledger = Ledger.open(db_url)
+    assert current_revision(ledger.engine) == "0002_entry_lpp_tpp"
+    [entry] = ledger.entries()
+    assert (entry.end_user, entry.tpp, entry.lpp_tpp) == ("Old Co", 5_000_000.0, 0.0)
+    ledger.record(fresh(P1))
+    assert ledger.totals(country="AE").total_tpp == 20_832_000.0
+    ledger.close()
 
 
 def test_migrations_match_the_models(ledger: Ledger) -> None:
@@ -126,7 +156,9 @@ def test_totals_per_country_end_user_year(ledger: Ledger) -> None:
     js = ledger.totals(country="SA").to_json()
     assert js["countries"] == [{"country": "SA", "year": 2025, "tpp": 1_480_000.0},
                                {"country": "SA", "year": 2027, "tpp": 30_000_000.0}]
-    assert js["end_users"][0] == {"end_user": "Humain", "country": "SA", "year": 2025, "tpp": 1_480_000.0}
+    assert js["end_users"][0] == {"end_user": "Humain", "country": "SA", "year": 2025, "tpp": 1_480_000.0,
+                                  "lpp_tpp": 1_480_000.0}
+    assert [(e.year, e.lpp_tpp) for e in ledger.entries(country="SA")] == [(2025, 1_480_000.0), (2027, 20_000_000.0)]
 
 
 def test_as_of_cutoffs(ledger: Ledger) -> None:
@@ -150,6 +182,9 @@ def test_ledger_view_questions(ledger: Ledger) -> None:
     assert ledger.end_user_tpp("G42 Cloud", 2025, date(2025, 11, 14)) == 15_832_000.0
     assert ledger.end_user_tpp("g42 cloud", 2025, date(2025, 12, 31)) == 16_632_000.0
     assert ledger.end_user_tpp("Humain", 2027, date(2027, 6, 29)) == 0.0
+    assert ledger.end_user_tpp("Humain", 2027, date(2027, 6, 30)) == 30_000_000.0
+    assert ledger.end_user_tpp("humain", 2027, date(2027, 6, 30), lpp_only=True) == 20_000_000.0
+    assert ledger.end_user_tpp("G42 Cloud", 2025, date(2025, 12, 31), lpp_only=True) == 0.0
 
 
 def test_package_without_controlled_compute_is_recorded_with_no_entries(ledger: Ledger) -> None:
@@ -276,8 +311,8 @@ def test_audit_line_written_with_the_record(ledger: Ledger) -> None:
     assert line.event == "ledger.record" and line.actor == "j.doe" and line.content_hash == P1["content_hash"]
     assert line.payload["record_id"] == rid and line.payload["as_of"] == "2025-03-01"
     assert line.payload["entries"] == [
-        {"country": "AE", "end_user": "G42 Cloud", "year": 2025, "tpp": 15_832_000.0},
-        {"country": "SA", "end_user": "Humain", "year": 2025, "tpp": 1_480_000.0},
+        {"country": "AE", "end_user": "G42 Cloud", "year": 2025, "tpp": 15_832_000.0, "lpp_tpp": 0.0},
+        {"country": "SA", "end_user": "Humain", "year": 2025, "tpp": 1_480_000.0, "lpp_tpp": 1_480_000.0},
     ]
     note_id = ledger.audit("licence.granted", {"licence": "D123456", "date": date(2026, 1, 5)}, actor="bis")
     assert ledger.audit_log.events("licence.granted")[0].id == note_id
@@ -319,9 +354,11 @@ def test_summary_against_allocation_and_cap_text_mode(ledger: Ledger) -> None:
     assert ae["used"] == 19_015_200.0 and ae["remaining"] == allocation - 19_015_200.0 and not ae["exceeded"]
     assert "742.6(b)(10)(iii)(B)" in ae["citation"]
     caps = {(r["end_user"], r["year"]): r["cap"] for r in s["end_users"]}
-    assert caps[("Humain", 2027)]["exceeded"] is True
-    assert caps[("Humain", 2027)]["remaining"] == cap - 30_000_000.0
-    assert caps[("Humain", 2025)]["exceeded"] is False
+    # The cap counts only what went under LPP: 20M of Humain's 30M in 2027.
+    assert caps[("Humain", 2027)]["lpp_tpp"] == 20_000_000.0 and caps[("Humain", 2027)]["exceeded"] is False
+    assert caps[("Humain", 2027)]["remaining"] == cap - 20_000_000.0
+    assert caps[("Humain", 2025)]["lpp_tpp"] == 1_480_000.0
+    assert caps[("G42 Cloud", 2025)]["lpp_tpp"] == 0.0
     # --year narrows the totals, not the allocation's use (it sums every year it covers).
     s2026 = ledger_summary(ledger, day, Mode.TEXT, year=2026)
     [ae2026] = s2026["countries"]

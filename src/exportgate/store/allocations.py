@@ -30,6 +30,8 @@ ALLOCATION_NOT_FOR_KEYS = ("policy.supp5a.countries", "policy.d5_macau.destinati
 LPP_AVAILABLE_KEY = "exception.lpp.available"
 LPP_CAP_KEY = "exception.lpp.cap_tpp_per_year"
 LPP_EXCLUDED_KEY = "exception.diffusion.excluded_destinations"
+#: how a determination names License Exception LPP (``license_exception``), as exportgate.determine does
+LPP_EXCEPTION = "LPP"
 
 
 @dataclass(frozen=True)

@@ -179,12 +179,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
     console.print(table)
     eu_table = Table(title="Per end user and year")
-    for col in ("End user", "Country", "Year", "TPP", "Cap", "Remaining"):
-        eu_table.add_column(col, justify="right" if col in ("Year", "TPP", "Cap", "Remaining") else "left")
+    for col in ("End user", "Country", "Year", "TPP", "Under LPP", "LPP cap", "Remaining"):
+        eu_table.add_column(col, justify="left" if col in ("End user", "Country") else "right")
     for row in summary["end_users"]:
         cap = row["cap"]
         eu_table.add_row(
             row["end_user"] or "(no end user)", row["country"], str(row["year"]), _fmt(row["tpp"]),
+            _fmt(cap["lpp_tpp"]) if cap else "",
             _fmt(cap["tpp"]) if cap else "none in force",
             (("[red]" if cap["exceeded"] else "") + _fmt(cap["remaining"])) if cap else "",
         )

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError
 from exportgate.rules import Mode, RuleSet, load_rules
+from exportgate.store.allocations import LPP_EXCEPTION
 from exportgate.store.audit import AuditLog
 from exportgate.store.db import make_engine, migrate, redact, resolve_url
 from exportgate.store.models import Entry, Record
@@ -69,6 +70,7 @@ class EntryRow:
     end_user: str
     year: int
     tpp: float
+    lpp_tpp: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class LedgerEntry:
     year: int
     as_of: date
     tpp: float
+    lpp_tpp: float
     package_name: str
     content_hash: str
     mode: str
@@ -98,6 +101,7 @@ class LedgerEntry:
             "year": self.year,
             "as_of": self.as_of.isoformat(),
             "tpp": self.tpp,
+            "lpp_tpp": self.lpp_tpp,
             "package": self.package_name,
             "content_hash": self.content_hash,
             "mode": self.mode,
@@ -120,6 +124,8 @@ class EndUserYearTotal:
     country: str
     year: int
     tpp: float
+    #: the part shipped under License Exception LPP (what its yearly cap per consignee counts)
+    lpp_tpp: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -179,7 +185,8 @@ class LedgerTotals:
             "total_tpp": self.total_tpp,
             "countries": [{"country": r.country, "year": r.year, "tpp": r.tpp} for r in self.countries],
             "end_users": [
-                {"end_user": r.end_user, "country": r.country, "year": r.year, "tpp": r.tpp} for r in self.end_users
+                {"end_user": r.end_user, "country": r.country, "year": r.year, "tpp": r.tpp, "lpp_tpp": r.lpp_tpp}
+                for r in self.end_users
             ],
         }
 
@@ -242,7 +249,7 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
         raise InputError("result.package.name", "missing: the package needs a name")
     rules = rules or load_rules()
 
-    pairs: dict[tuple[str, str], tuple[str, float]] = {}
+    pairs: dict[tuple[str, str], tuple[str, float, float]] = {}
     layers = result.get("layers") or []
     if not isinstance(layers, list):
         raise InputError("result.layers", "must be a list")
@@ -264,11 +271,12 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
                 country = rules.country_code(str(det.get("destination") or ""), field=f"{dwhere}.destination")
                 name = " ".join(str(det.get("end_user") or "").split())
                 key = (country, end_user_key(name))
-                shown, before = pairs.get(key, (name, 0.0))
-                pairs[key] = (shown, before + tpp)
+                shown, before, lpp_before = pairs.get(key, (name, 0.0, 0.0))
+                lpp = tpp if det.get("license_exception") == LPP_EXCEPTION else 0.0
+                pairs[key] = (shown, before + tpp, lpp_before + lpp)
 
     per_country: dict[str, float] = {}
-    for (country, _), (_, tpp) in pairs.items():
+    for (country, _), (_, tpp, _lpp) in pairs.items():
         per_country[country] = per_country.get(country, 0.0) + tpp
     compute = result.get("compute") or {}
     stated: dict[str, float] = {}
@@ -288,8 +296,8 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
             )
 
     rows = [
-        EntryRow(country=country, end_user=name, year=as_of.year, tpp=tpp)
-        for (country, _), (name, tpp) in sorted(pairs.items())
+        EntryRow(country=country, end_user=name, year=as_of.year, tpp=tpp, lpp_tpp=lpp)
+        for (country, _), (name, tpp, lpp) in sorted(pairs.items())
     ]
     return ParsedResult(
         content_hash=content_hash,
@@ -389,6 +397,7 @@ class Ledger:
                             year=row.year,
                             as_of=parsed.as_of,
                             tpp=row.tpp,
+                            lpp_tpp=row.lpp_tpp,
                             package_name=parsed.package_name,
                             content_hash=parsed.content_hash,
                             mode=parsed.mode,
@@ -417,8 +426,12 @@ class Ledger:
             self._audit_refusal(parsed, exc, approved_by)
             raise
         except IntegrityError:
-            # A concurrent writer recorded the same content hash between our check and our insert.
-            refusal = InputError("result.content_hash", f"{parsed.content_hash} is already recorded")
+            # A concurrent writer may have recorded the same content hash between our check and our insert.
+            with Session(self.engine) as session:
+                taken = session.scalar(select(Record.id).where(Record.content_hash == parsed.content_hash))
+            if taken is None:
+                raise
+            refusal = InputError("result.content_hash", f"this result is already recorded (record #{taken})")
             self._audit_refusal(parsed, refusal, approved_by)
             raise refusal from None
 
@@ -485,7 +498,7 @@ class Ledger:
             select(Entry.country, Entry.year, func.sum(Entry.tpp)), country, year, end_user, as_of
         ).group_by(Entry.country, Entry.year).order_by(Entry.country, Entry.year)
         by_end_user = self._filters(
-            select(Entry.end_user_key, Entry.country, Entry.year, func.sum(Entry.tpp)),
+            select(Entry.end_user_key, Entry.country, Entry.year, func.sum(Entry.tpp), func.sum(Entry.lpp_tpp)),
             country, year, end_user, as_of,
         ).group_by(Entry.end_user_key, Entry.country, Entry.year).order_by(
             Entry.country, Entry.end_user_key, Entry.year
@@ -494,7 +507,9 @@ class Ledger:
             countries = [CountryYearTotal(c, int(y), float(t)) for c, y, t in session.execute(by_country)]
             rows = session.execute(by_end_user).all()
             names = self._display_names(session, {key for key, *_ in rows})
-            end_users = [EndUserYearTotal(names[k], c, int(y), float(t)) for k, c, y, t in rows]
+            end_users = [
+                EndUserYearTotal(names[k], c, int(y), float(t), float(lpp or 0.0)) for k, c, y, t, lpp in rows
+            ]
         filters = {"country": country, "year": year, "end_user": end_user,
                    "as_of": as_of.isoformat() if as_of else None}
         return LedgerTotals(countries=countries, end_users=end_users, filters=filters)
@@ -524,7 +539,7 @@ class Ledger:
             return [
                 LedgerEntry(
                     id=e.id, record_id=e.record_id, country=e.country, end_user=e.end_user, year=e.year,
-                    as_of=e.as_of, tpp=e.tpp, package_name=e.package_name, content_hash=e.content_hash,
+                    as_of=e.as_of, tpp=e.tpp, lpp_tpp=e.lpp_tpp, package_name=e.package_name, content_hash=e.content_hash,
                     mode=e.mode, verdict=r.verdict, approved_by=r.approved_by, forced=r.forced,
                 )
                 for e, r in session.execute(query)
@@ -544,9 +559,11 @@ class Ledger:
         with Session(self.engine) as session:
             return float(session.scalar(query) or 0.0)
 
-    def end_user_tpp(self, end_user: str, year: int, as_of: date) -> float:
-        """Cumulative TPP to ``end_user`` in calendar ``year``, entries dated on or before ``as_of``."""
-        query = select(func.sum(Entry.tpp)).where(
+    def end_user_tpp(self, end_user: str, year: int, as_of: date, *, lpp_only: bool = False) -> float:
+        """Cumulative TPP to ``end_user`` in calendar ``year``, entries dated on or before ``as_of``;
+        with ``lpp_only``, only what was shipped under License Exception LPP (what its yearly cap counts)."""
+        column = Entry.lpp_tpp if lpp_only else Entry.tpp
+        query = select(func.sum(column)).where(
             Entry.end_user_key == end_user_key(end_user), Entry.year == year, Entry.as_of <= as_of
         )
         with Session(self.engine) as session:

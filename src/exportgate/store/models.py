@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,6 +81,8 @@ class Entry(Base):
     package_name: Mapped[str] = mapped_column(String(500), nullable=False)
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     mode: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: the part of ``tpp`` shipped under License Exception LPP (what LPP's yearly cap counts); migration 0002
+    lpp_tpp: Mapped[float] = mapped_column(Double, nullable=False, server_default=text("0"), default=0.0)
 
     record: Mapped[Record] = relationship(back_populates="entries")
 

@@ -55,10 +55,11 @@ def ledger_summary(
             row["cap"] = {
                 "key": cap.key,
                 "tpp": cap.tpp,
-                "remaining": cap.tpp - r.tpp,
-                "exceeded": r.tpp > cap.tpp,
+                "lpp_tpp": r.lpp_tpp,
+                "remaining": cap.tpp - r.lpp_tpp,
+                "exceeded": r.lpp_tpp > cap.tpp,
                 "citation": cap.citation,
-                "note": "the cap counts .a-level items under License Exception LPP; all recorded TPP is compared",
+                "note": "the cap counts what was shipped under License Exception LPP (lpp_tpp)",
             }
         end_users.append(row)
 
