@@ -92,3 +92,9 @@ def test_empty_end_user_sections_allowed(rules: Any) -> None:
     doc["end_use"] = "training language models"
     d = run(doc, rules=rules)
     assert d.status == "no_license_required"
+
+
+def test_export_to_the_origin_country_is_an_error(rules: Any) -> None:
+    with pytest.raises(InputError) as exc:
+        run(case_doc("2025-06-01", "US", H100), "text", rules)
+    assert exc.value.field == "destination"

@@ -74,16 +74,30 @@ def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None
         out += _render(d)
         out.append("")
     out.append(f"=== what changed between {first.isoformat()} and {second.isoformat()} ===")
-    out.append("same outcome" if cmp.same else
-               f"outcome changed: {cmp.first.status} -> {cmp.second.status}; exception "
-               f"{cmp.first.license_exception or '-'} -> {cmp.second.license_exception or '-'}; policy "
-               f"{cmp.first.review_policy or '-'} -> {cmp.second.review_policy or '-'}")
+    a, b = cmp.first, cmp.second
+    if cmp.same:
+        out.append(f"same outcome: {a.status}; exception {a.license_exception or '-'}; policy {a.review_policy or '-'}")
+    else:
+        for label, x, y in (("status", a.status, b.status), ("licence exception", a.license_exception, b.license_exception),
+                            ("review policy", a.review_policy, b.review_policy)):
+            out.append(f"{label}: {x or '-'} -> {y or '-'}" + ("" if x != y else " (unchanged)"))
     if not cmp.changes and not cmp.group_changes:
         out.append("no change in the rules this determination consulted")
+    else:
+        out.append("rule changes among the parameters consulted:")
     for c in cmp.changes:
-        same_value = c.before is not None and c.after is not None and c.before.value == c.after.value
+        before, after = c.before, c.after
+        if before is not None and after is not None and isinstance(before.value, frozenset) and isinstance(after.value, frozenset):
+            removed = sorted(before.value - after.value)
+            added = sorted(after.value - before.value)
+            delta = "; ".join(p for p in (f"removed {', '.join(removed)}" if removed else "", f"added {', '.join(added)}" if added else "") if p)
+            out.append(f"- {c.key}: {delta or 'same members, legal basis changed'} [{before.cite()} -> {after.cite()}]")
+            if after.citation.note and after.citation != before.citation:
+                out.append(f"    note: {after.citation.note}")
+            continue
+        same_value = before is not None and after is not None and before.value == after.value
         out.append(f"- {c.key}:" + (" (same value, legal basis changed)" if same_value else ""))
-        for label, r in (("before", c.before), ("after", c.after)):
+        for label, r in (("before", before), ("after", after)):
             if r is None:
                 out.append(f"    {label}: not in force")
             else:

@@ -41,9 +41,14 @@ class Comparison:
         }
 
 
+def _value_changed(c: Change) -> bool:
+    return c.before is None or c.after is None or c.before.value != c.after.value
+
+
 def _change_json(c: Change) -> dict[str, Any]:
     return {
         "key": c.key,
+        "value_changed": _value_changed(c),
         "before": c.before.to_json() if c.before else None,
         "after": c.after.to_json() if c.after else None,
     }
@@ -64,6 +69,7 @@ def compare(
     b = determine(case.on(second), mode, rules, ledger=ledger)
     consulted = set(a.consulted) | set(b.consulted)
     changes = [c for c in rules.diff(first, second, mode) if c.key in consulted]
+    changes.sort(key=lambda c: (not _value_changed(c), c.key))  # value changes first, then legal-basis-only
     groups: dict[str, dict[str, list[str]]] = {}
     for cc in dict.fromkeys(a.countries + b.countries):
         before = sorted(rules.groups_of(cc, first))

@@ -322,6 +322,8 @@ def parse_case(
                 f"{p}certifications[{i}]",
                 f"unknown certification {cert!r} (known: {UMBRELLA_DD}, {', '.join(sorted(certs))})",
             )
+    if case.transaction != "transfer" and updates["origin"] == updates["destination"]:
+        raise InputError(f"{p}destination", f"an {case.transaction} leaves the origin country: use transaction: transfer for an in-country transfer")
     if case.transaction == "transfer" and updates["origin"] != updates["destination"]:
         raise InputError(f"{p}destination", "an in-country transfer stays in one country: origin and destination must match")
     if case.foreign_produced is not None:
