@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_render import parse_html, pdf_text
+from test_reports_render import parse_html, pdf_text
 
 from exportgate.reports import render
 
