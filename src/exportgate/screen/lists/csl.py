@@ -44,7 +44,11 @@ _SPLIT = re.compile(r"\.?\s+(?:Affiliated Entity\s*:|Subordinate Institution\s*[
 _SUCCESSOR = re.compile(r";?\s*and any successor,? sub-unit,? or subsidiary thereof\s*$", re.IGNORECASE)
 _LEADING_AND = re.compile(r"^and\s+", re.IGNORECASE)
 _CC = re.compile(r"^[A-Z]{2}$")
-_SKIP_ID_TYPES = re.compile(r"date|information|risk|target type|organization type|gender|prohibited", re.IGNORECASE)
+_SKIP_ID_TYPES = re.compile(
+    r"date|information|risk|target type|organization type|gender|prohibited|directive|executive order|"
+    r"aircraft model|aircraft operator|vessel flag|vessel type|issuer name|nationality of registration|year of build",
+    re.IGNORECASE,
+)
 
 
 def source_key(source: str, label: str, row: int) -> str:
@@ -96,32 +100,44 @@ def _digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
-def _split_id(text: str) -> tuple[str, str, str | None]:
-    """One CSL ``ids`` value -> (type, number, country). Both orders occur: ``CN, 9111..., USCC``
-    (2022: country, number, type) and ``Passport, 836238033, KP`` (2025: type, number, country)."""
+def _split_id(text: str, type_first: bool) -> tuple[str, str, str | None]:
+    """One CSL ``ids`` value -> (type, number, country). Two orders occur: ``CN, 9111..., USCC`` /
+    ``5030056754, Tax ID No.`` (2022 files: [country,] number, type) and ``Passport, 836238033, KP`` /
+    ``Gender, Male`` (2025 files: type, number[, country]); ``type_first`` is detected per file."""
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) >= 3 and _CC.match(parts[0]):
-        return parts[-1], ", ".join(parts[1:-1]), parts[0]
-    if len(parts) >= 3 and _CC.match(parts[-1]):
-        return parts[0], ", ".join(parts[1:-1]), parts[-1]
     if len(parts) < 2:
         return "", "", None
-    first, rest = parts[0], ", ".join(parts[1:])
-    if _digits(first) > _digits(rest) or rest in ("Website", "Email Address"):
-        return rest, first, None  # 2022 order: number, type
-    return first, rest, None
+    if len(parts) >= 3 and _CC.match(parts[0]) and not type_first:
+        return parts[-1], ", ".join(parts[1:-1]), parts[0]
+    if len(parts) >= 3 and _CC.match(parts[-1]) and type_first:
+        return parts[0], ", ".join(parts[1:-1]), parts[-1]
+    if type_first:
+        return parts[0], ", ".join(parts[1:]), None
+    return parts[-1], ", ".join(parts[:-1]), None
 
 
-def _identifiers(value: Any) -> list[Identifier]:
+def detect_type_first(id_values: Iterable[str]) -> bool:
+    """Whether a CSL CSV writes ids as ``type, number, CC`` (2025) rather than ``CC, number, type`` (2022)."""
+    votes = 0
+    for value in id_values:
+        for item in value.split(";"):
+            parts = [p.strip() for p in item.split(",")]
+            if len(parts) == 3:
+                votes += bool(_CC.match(parts[-1])) - bool(_CC.match(parts[0]))
+    return votes > 0
+
+
+def _identifiers(value: Any, type_first: bool) -> list[Identifier]:
     out: list[Identifier] = []
     items: Iterable[Any] = value if isinstance(value, list) else _multi(value)
     for item in items:
         if isinstance(item, Mapping):
             kind, number, country = item.get("type") or "", item.get("number") or "", item.get("country")
         else:
-            kind, number, country = _split_id(str(item))
+            kind, number, country = _split_id(str(item), type_first)
         kind, number = str(kind).strip(), str(number).strip()
-        if not kind or not number or kind.endswith((":", "-")) or _SKIP_ID_TYPES.search(kind):
+        if (not kind or not number or kind.endswith((":", "-")) or number.endswith((":", "-"))
+                or _SKIP_ID_TYPES.search(kind) or _SKIP_ID_TYPES.search(number)):
             continue
         out.append(Identifier(kind=kind, value=number, country=to_iso2(country) if country else None))
     return out
@@ -145,7 +161,9 @@ def _text(value: Any) -> str | None:
     return v or None
 
 
-def entity_from_row(row: Mapping[str, Any], label: str, rownum: int, list_date: str | None) -> ListedEntity:
+def entity_from_row(
+    row: Mapping[str, Any], label: str, rownum: int, list_date: str | None, type_first: bool = False
+) -> ListedEntity:
     for col in REQUIRED:
         if not _text(row.get(col)):
             raise InputError(label, f"row {rownum}: empty {col}")
@@ -176,7 +194,7 @@ def entity_from_row(row: Mapping[str, Any], label: str, rownum: int, list_date: 
     title = _text(row.get("title"))
     notes = [*([f"Title: {title}"] if title else []), *([remarks] if remarks else []), *notes]
     dobs = [d for d in _multi(row.get("dates_of_birth"))]
-    ident = _identifiers(row.get("ids"))
+    ident = _identifiers(row.get("ids"), type_first)
     if cs := _text(row.get("call_sign")):
         ident.append(Identifier("Call Sign", cs))
     native = str(row["_id"]).strip()
@@ -213,18 +231,20 @@ def load_csv(path: Path, *, list_date: str | None = None, exclude_keys: Iterable
         width = len(header)
         source_at = header.index("source")
         skip = {s for s, k in config()["csl_sources"].items() if k in frozenset(exclude_keys)}
-        out: list[ListedEntity] = []
+        rows: list[tuple[int, list[str]]] = []
         for values in reader:
             if not values:
                 continue
             if len(values) != width:
                 raise InputError(label, f"row {reader.line_num}: expected {width} columns, got {len(values)}")
-            if values[source_at].strip() in skip:
-                continue
-            out.append(entity_from_row(dict(zip(header, values, strict=True)), label, reader.line_num, list_date))
+            if values[source_at].strip() not in skip:
+                rows.append((reader.line_num, values))
     except csv.Error as exc:
         raise InputError(label, f"row {reader.line_num}: malformed CSV ({exc})") from None
-    return out
+    ids_at = header.index("ids")
+    type_first = detect_type_first(values[ids_at] for _, values in rows)
+    return [entity_from_row(dict(zip(header, values, strict=True)), label, line, list_date, type_first)
+            for line, values in rows]
 
 
 def load_json(path: Path, *, list_date: str | None = None, exclude_keys: Iterable[str] = ()) -> list[ListedEntity]:

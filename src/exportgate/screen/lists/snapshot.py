@@ -21,7 +21,7 @@ from exportgate.screen.lists import csl, enhanced_xml, ftm, ofac_csv
 from exportgate.screen.lists._data import config, data_dir, list_title
 from exportgate.screen.model import ListedEntity
 
-# Bump when a loader's output changes, so that stale caches are not used.
+# Part of the cache key (with the data files and the loaders' source): bump to drop all caches.
 LOADER_VERSION = "1"
 CACHE_KEEP = 4
 
@@ -163,6 +163,10 @@ def _cache_key(directory: Path, manifest: dict[str, Any], origin: str) -> str:
         h.update(sha256_file(directory / f["file"]).encode())
     for name in ("sources.yaml", "footnotes.yaml", "countries.json"):
         h.update(sha256_file(data_dir() / name).encode())
+    # The loaders' own code: a changed parser must not be served a stale cache.
+    for code in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(code.read_bytes())
+    h.update((Path(__file__).parent.parent / "model.py").read_bytes())
     return h.hexdigest()[:32]
 
 
