@@ -88,6 +88,11 @@ def test_csl_2022(lists: Path) -> None:
     assert Counter(e.source for e in es) == {
         "ofac_sdn": 10026, "entity_list": 2001, "itar_debarred": 727, "dpl": 462, "ssi": 290, "uvl": 201,
         "isn": 163, "plc": 78, "meu": 71, "cmic": 68, "capta": 53, "ns_mbs": 17, "fse": 3}
+    # 2022 files write ids "CC, number, type"
+    cmic = next(e for e in es if e.id == "cmic:30902")
+    assert [(i.kind, i.value, i.country) for i in cmic.identifiers] == [
+        ("Unified Social Credit Code (USCC)", "91110000MA005UCQ5P", "CN")]
+    assert not any(i.kind == "Aircraft Operator" for e in es for i in e.identifiers)
     el = [e for e in es if e.source == "entity_list"]
     assert sum(1 for e in el if any(n.kind is NameKind.AKA for n in e.names)) >= 900  # PROVENANCE: 926 rows with alt names
     assert sum(1 for e in el for n in e.names if n.kind is NameKind.SPLIT) == 50
@@ -99,6 +104,8 @@ def test_csl_2025_sample_csv_and_json(lists: Path, tmp_path: Path) -> None:
     assert len(from_csv) == 13
     assert {e.source for e in from_csv} == {"isn", "uvl", "meu", "plc", "ofac_sdn", "itar_debarred", "dpl", "ssi",
                                             "fse", "entity_list"}
+    # 2025 files write ids "type, number, CC"; directive notes are not identifiers
+    assert not any("Directive" in i.kind or "Directive" in i.value for e in from_csv for i in e.identifiers)
     rim = next(e for e in from_csv if e.primary_name == "RIM, Ryong Nam")
     assert rim.countries == ["CN", "KP"] and rim.dates_of_birth == ["1978-12-05"]
     assert any(i.kind == "Passport" and i.value == "836238033" and i.country == "KP" for i in rim.identifiers)
