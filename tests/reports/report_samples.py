@@ -78,7 +78,8 @@ def make_result(verdict: str = "license_required") -> dict[str, Any]:
             {"country": "SA", "tpp": 2.0e6, "allocation": None, "ledger_before": 0,
              "after_package": 2.0e6, "remaining": None, "citation": None}],
             "per_end_user": [{"end_user": "G42 Cloud", "country": "AE", "tpp": 1.5832e7, "cap": 2.69e7,
-                              "ledger_before": 0}]},
+                              "ledger_before": 0}],
+            "notes": ["AE: this package takes cumulative TPP to 415,832,000 of the 790,000,000 allocation"]},
         "versions": {"exportgate": "0.1.0", "rules_sha256": "cd" * 32,
                      "lists_as_of": {"ofac_sdn": "2024-05-03", "bis_entity": "2025-09-01"}},
     }

@@ -148,6 +148,7 @@ def test_html_sections_hash_versions_chart(result: dict[str, Any]) -> None:
     # One SVG bar per destination, carrying the package's TPP for that destination.
     assert {b["data-country"]: float(b["data-tpp"]) for b in tree.svg_bars} == {"AE": 1.5832e7, "SA": 2.0e6}
     compute = tree.text("compute")
+    assert "AE: this package takes cumulative TPP to 415,832,000 of the 790,000,000 allocation" in compute
     assert "790,000,000" in compute and "374,168,000" in compute and "none in force" in compute
 
 
@@ -184,6 +185,7 @@ def test_markdown_content(result: dict[str, Any]) -> None:
     assert ae.endswith("415,832,000 TPP of 790,000,000 allocated")
     assert "| AE | 15,832,000 | 400,000,000 | 415,832,000 | 790,000,000 | 374,168,000 |" in md
     assert "\n\n\n" not in md
+    assert "- AE: this package takes cumulative TPP to 415,832,000 of the 790,000,000 allocation" in lines
 
 
 def test_markdown_table_cells_escape_pipes() -> None:
@@ -205,6 +207,7 @@ def test_pdf_text(result: dict[str, Any]) -> None:
     assert result["content_hash"] in text
     assert "Торговый дом Восток" in text          # DejaVu draws Cyrillic
     assert "Hua Wei Ji Shu You Xian Gong Si" in text  # CJK transliterated, never a crash
+    assert "this package takes cumulative TPP to 415,832,000" in text
 
 
 def test_pdf_without_any_ttf_font_transliterates(monkeypatch: pytest.MonkeyPatch, result: dict[str, Any]) -> None:

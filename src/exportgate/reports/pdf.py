@@ -292,6 +292,7 @@ def render_pdf(view: MemoView) -> bytes:
         )
     else:
         pdf.none("No controlled compute in this package.")
+    pdf.bullets(view.compute_notes)
     if view.per_end_user:
         pdf.ln(2)
         pdf.table_rows(

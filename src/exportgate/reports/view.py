@@ -143,6 +143,7 @@ class MemoView:
     red_flags: list[dict[str, Any]]
     bars: list[Bar]
     per_end_user: list[dict[str, Any]]
+    compute_notes: list[str]
     versions: dict[str, Any]
     content_hash: str
     extra: dict[str, Any] = field(default_factory=dict)
@@ -271,6 +272,7 @@ def build_view(result: Any) -> MemoView:
             _dict(x, f"result.compute.per_end_user[{i}]")
             for i, x in enumerate(_list(compute.get("per_end_user"), "result.compute.per_end_user"))
         ],
+        compute_notes=[_text(n) for n in _list(compute.get("notes"), "result.compute.notes")],
         versions=_dict(result.get("versions"), "result.versions"),
         content_hash=content_hash,
     )
