@@ -1,19 +1,43 @@
-"""The `exportgate classify` / `catalog` command contract, run as a user would (subprocess)."""
+"""The `exportgate classify` / `catalog` command contract.
+
+Most cases run in-process (`typer.testing.CliRunner`; the commands themselves turn InputError into
+exit code 2); the exit-code cases also run once through the real console script (subprocess), which
+is slow to start, so only a few.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = str(ROOT / ".venv" / "bin" / "exportgate")
 
 
-def sh(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EXE, *args], input=stdin, capture_output=True, text=True, timeout=120, check=False)
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def real(*args: str, stdin: str | None = None) -> Result:
+    """Run the installed console script (what users run)."""
+    p = subprocess.run([EXE, *args], input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return Result(p.returncode, p.stdout, p.stderr)
+
+
+def sh(*args: str, stdin: str | None = None) -> Result:
+    """Run the command in-process."""
+    from exportgate.cli import app
+
+    r = CliRunner().invoke(app, list(args), input=stdin, terminal_width=200)
+    return Result(r.exit_code, r.stdout, r.stderr)
 
 
 def test_json_list_contract(tmp_path: Path) -> None:
@@ -132,3 +156,26 @@ def test_catalog_diff_2023_to_2024() -> None:
     assert by_name["NVIDIA H800 SXM5"]["before"] == "3A991.p" and by_name["NVIDIA H800 SXM5"]["after"] == "3A090.a.1"
     assert by_name["NVIDIA H100 SXM5 80GB"]["same_control"] is True
     assert "NVIDIA H20" not in by_name
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "prefix"),
+    [
+        (("classify", "-"), "kind: integrated_circuit\ndense_tops: {fp9: 5}\n", "error: item.dense_tops.fp9: unknown precision"),
+        (("classify", "-", "--as-of", "2022-10-06"), "kind: integrated_circuit\ntpp: 9000\n", "error: --as-of: "),
+        (("classify", "-", "--as-of", "2024-01-01"),
+         "kind: integrated_circuit\ndatacenter_designed_or_marketed: true\ntpp: 3000\n",
+         "error: item.applicable_die_area_mm2: needed"),
+    ],
+)
+def test_console_script_exit_2(args: tuple[str, ...], stdin: str, prefix: str) -> None:
+    r = real(*args, stdin=stdin)
+    assert r.returncode == 2
+    assert r.stderr.startswith(prefix) and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+
+
+def test_console_script_catalog_json() -> None:
+    r = real("classify", "--catalog", "NVIDIA H100 SXM", "--as-of", "2024-01-01", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["classification"] == "3A090.a.1"
