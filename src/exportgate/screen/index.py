@@ -80,8 +80,10 @@ class Index:
         return max(w, 0.05)
 
     def idf_at_share(self, share: float) -> float:
-        """IDF of a token found in ``share`` of all entities (the 'distinctive enough' bar)."""
-        return math.log((self.n_entities + 1) / (share * self.n_entities + 0.5))
+        """IDF of a token found in ``share`` of all entities (the 'distinctive enough' bar); in a tiny
+        list, at most 0.8 of the IDF of a token found in one entity."""
+        n = self.n_entities
+        return min(math.log((n + 1) / (share * n + 0.5)), 0.8 * math.log((n + 1) / 1.5))
 
     def corrections(self, tokens: Sequence[str]) -> dict[str, str]:
         """Query tokens no listed name has that are one edit from an org/legal word ("compani" ->
@@ -101,7 +103,7 @@ class Index:
         generic = tables().generic_words
         for tok in tokens:
             w = self.idf(tok)
-            if math.isnan(w) and tok in generic:
+            if math.isnan(w) and (tok in generic or len(tok) == 1):
                 w = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
             out.append(w)
         return out

@@ -33,7 +33,8 @@ from exportgate.screen.model import EntityType, ListedEntity
 from exportgate.screen.normalize import canon
 
 VOWELS = frozenset("aeiouy")
-FOLD_MIN_LENGTH = 4  # "coty"/"koti", "ith"/"itt": too short for transliteration folding to be evidence
+FOLD_MIN_LENGTH = 4
+INITIAL_SIMILARITY = 0.75  # an initial against a name starting with that letter  # "coty"/"koti", "ith"/"itt": too short for transliteration folding to be evidence
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")
@@ -139,6 +140,11 @@ def align(
                 pairs.append((1.0, 1, (i,), (j,)))
                 continue
             lb = n_len[j]
+            if la == 1 or lb == 1:
+                # An initial stands for a name that starts with it ("P. Ivanov" ~ "Pyotr Ivanov").
+                if (la == 1 and b[0] == a) or (lb == 1 and a[0] == b):
+                    pairs.append((INITIAL_SIMILARITY, 1, (i,), (j,)))
+                continue
             if not vowelless and abs(la - lb) > slack * max(la, lb) + 2:
                 continue
             s = sim_fn(a, b, short_length, edit_cost)

@@ -150,6 +150,11 @@ def _has_bad_bytes(value: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
+def _printable(value: str) -> str:
+    """Undecodable bytes shown as U+FFFD, so the row can still be identified in the output."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
     """Every data row of the input (with a per-row error where it cannot be read) and the columns."""
     kind = _kind(path, "input")
@@ -212,13 +217,14 @@ def _read_rows(path: Path) -> tuple[list[_Row], list[str]]:
         if not values or all(not v.strip() for v in values):
             continue
         number = reader.line_num
+        fields = {c: (values[i] if i < len(values) else "") for i, c in enumerate(columns)}
         if any(_has_bad_bytes(v) for v in values):
-            rows.append(_Row(number, None, "row is not valid UTF-8 (re-save the file as UTF-8)"))
+            shown = {c: _printable(v) for c, v in fields.items()}
+            rows.append(_Row(number, shown, "row is not valid UTF-8 (re-save the file as UTF-8)"))
             continue
         if len(values) > len(columns):
-            rows.append(_Row(number, None, f"row has {len(values)} fields, the header has {len(columns)}"))
+            rows.append(_Row(number, fields, f"row has {len(values)} fields, the header has {len(columns)}"))
             continue
-        fields = {c: (values[i] if i < len(values) else "") for i, c in enumerate(columns)}
         rows.append(_Row(number, fields))
     return rows, columns
 

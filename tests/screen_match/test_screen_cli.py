@@ -1,0 +1,131 @@
+"""The ``screen`` and ``screen-batch`` commands."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exportgate.cli import app
+from exportgate.screen import Screener, screen_cli
+
+EXE = Path(sys.executable).parent / "exportgate"
+
+
+@pytest.fixture()
+def runner(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setattr(screen_cli, "_screener", lambda home: screener)
+    return CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["screen", "   "], "error: name: is empty"),
+        (["screen", "Bank\x07Melli"], "error: name: contains a control character"),
+        (["screen", "x" * 10_000], "error: name: is 10000 characters long"),
+        (["screen", "Bank Melli", "--type", "robot"], "error: type:"),
+        (["screen", "Bank Melli", "--country", "Iran"], "error: country:"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
+    proc = subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(message), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_screen_json(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["screen", "Bank Meli Iran", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["query"] == "Bank Meli Iran"
+    assert "ofac_sdn:25578" in {m["entity_id"] for m in doc["matches"]}
+    assert doc["lists_as_of"]
+
+
+def test_screen_table_shows_snapshot_date(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["screen", "Bank Melli Iran", "--country", "IR"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "BANK MELLI IRAN" in res.stdout
+    assert "Lists as of" in res.stdout and "ofac_sdn" in res.stdout
+
+
+def test_screen_no_match(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["screen", "Trading Co Ltd"])
+    assert res.exit_code == 0
+    assert "No match" in res.stdout
+
+
+def _write_csv(path: Path, text: bytes) -> Path:
+    path.write_bytes(text)
+    return path
+
+
+def test_batch_csv_reports_every_row(runner: CliRunner, tmp_path: Path) -> None:
+    src = _write_csv(
+        tmp_path / "in.csv",
+        b"id,name,country,type\n"
+        b"a1,Bank Melli Iran,IR,entity\n"
+        b"a2,,US,\n"
+        b"a3,Acme Widgets,US,entity\n"
+        b"a4,caf\xe9 latin-1,FR,\n"
+        b"a5,Bank\x07Melli,IR,\n"
+        b"a6,Rosneft,RU,robot\n"
+        b"a7,Vladimir Putin,RU,person,extra\n",
+    )
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 1  # some rows could not be screened; the file is still complete
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]
+    status = {r["id"]: (r["status"], r["error"]) for r in rows}
+    assert status["a1"][0] == "ok" and rows[0]["best_name"].upper().startswith("BANK MELLI")
+    assert status["a3"] == ("ok", "") and rows[2]["match_count"] == "0"
+    assert status["a2"] == ("error", "name: is empty")
+    assert status["a4"][0] == "error" and "UTF-8" in status["a4"][1]
+    assert status["a5"][0] == "error" and "control character" in status["a5"][1]
+    assert status["a6"][0] == "error" and status["a6"][1].startswith("type:")
+    assert status["a7"][0] == "error" and "fields" in status["a7"][1]
+    assert "ofac_sdn:25578" in {m["entity_id"] for m in json.loads(rows[0]["matches"])}
+
+
+def test_batch_missing_name_column_is_a_file_error(runner: CliRunner, tmp_path: Path) -> None:
+    src = _write_csv(tmp_path / "in.csv", b"company,country\nBank Melli Iran,IR\n")
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2
+    assert "no 'name' column" in res.output
+
+
+def test_batch_jsonl_and_parquet(runner: CliRunner, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"name": "Bank Melli Iran", "country": "IR"}\nnot json\n{"name": 7}\n', encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 1
+    table = pq.read_table(out).to_pylist()
+    assert [r["status"] for r in table] == ["ok", "error", "error"]
+    assert "ofac_sdn:25578" in table[0]["matches"]
+
+    pq.write_table(pa.table({"name": ["Rosneft", None], "country": ["RU", None]}), tmp_path / "in.parquet")
+    out2 = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["screen-batch", str(tmp_path / "in.parquet"), "--out", str(out2)])
+    lines = [json.loads(x) for x in out2.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["status"] == "ok" and lines[0]["match_count"] > 0
+    assert lines[1]["status"] == "error"
+
+
+def test_batch_unknown_file_type(runner: CliRunner, tmp_path: Path) -> None:
+    src = tmp_path / "in.xlsx"
+    src.write_bytes(b"x")
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2
+    assert "unknown file type" in res.output
