@@ -258,3 +258,22 @@ def test_entity_list_policy_text_normalised(text: str, policy: str, rules: Any) 
     doc = case_doc("2024-06-01", "DE", EAR99, end_user={"restricted_party_hits": [{"list": "entity_list", "license_policy": text}]})
     d = run(doc, rules=rules)
     assert (d.status, d.license_exception, d.review_policy) == ("license_required", None, policy)
+
+
+@pytest.mark.parametrize(("day", "classification"), [("2023-06-01", "4A090"), ("2024-06-01", "4A090.a")])
+def test_server_through_classify_old_and_new_4a090(day: str, classification: str, rules: Any) -> None:
+    """87 FR 62186 / 88 FR 73458: a server with eight H100s is 4A090 (2022 text) then 4A090.a."""
+    server = {"kind": "server", "datacenter_designed_or_marketed": True,
+              "contains": [{"item": "NVIDIA H100 SXM5 80GB", "count": 8}]}
+    d = run(case_doc(day, "CN", server, quantity=2), rules=rules)
+    assert (d.classification, d.status, d.license_exception, d.review_policy) == (
+        classification, "license_required", None, "presumption_of_denial")
+    assert d.tpp_total == 2 * 8 * 15832
+
+
+def test_a800_outside_old_3a090_then_caught(rules: Any) -> None:
+    """87 FR 62186 vs 88 FR 73458: the A800 (I/O below 600 GB/s) was 3A991.p until 2023-11-17."""
+    before = run(case_doc("2023-06-01", "CN", "NVIDIA A800 SXM4 80GB"), rules=rules)  # type: ignore[arg-type]
+    after = run(case_doc("2023-11-17", "CN", "NVIDIA A800 SXM4 80GB"), rules=rules)  # type: ignore[arg-type]
+    assert (before.classification, before.status) == ("3A991.p", "no_license_required")
+    assert (after.classification, after.status, after.review_policy) == ("3A090.a.1", "license_required", "presumption_of_denial")

@@ -893,7 +893,8 @@ class _Engine:
         ctx.say(f"License Exception NAC available: prior notification {days.value} days before shipment", avail, days)
         return [
             f"NAC prior notification in SNAP-R at least {days.value} calendar days before shipment; ship only after BIS's answer (STELA); "
-            "the notice states TPP, PD, datasheet (datacenter marketing), NAC/licences to the end user in the past 12 months, memory bandwidth, cluster use",
+            "the notice states TPP, PD, datasheet (datacenter marketing), NAC/licences to the end user in the past 12 months, memory bandwidth, cluster use; "
+            "later shipments to the same end user need no new notice within the notified value and quantity",
             *common,
         ]
 
