@@ -165,3 +165,15 @@ def test_shared_csv_with_missing_columns_is_clear(lists: Path, tmp_path: Path) -
     bad.write_text(header.replace(",license_policy", "") + "\n" + rest, encoding="utf-8")
     with pytest.raises(InputError, match=r"consolidated.csv: row 1 \(header\): missing column\(s\) license_policy"):
         load_csl_csv(bad)
+
+
+def test_update_with_enhanced_xml_replaces_cons_csv(lists: Path, tmp_path: Path) -> None:
+    from exportgate.screen.lists.store import load_active, update
+
+    result = update([str(lists / "ofac" / "CONS_ENHANCED_2025-01-14.ZIP")], tmp_path)
+    snap = load_active(tmp_path)
+    assert snap.version == result.version
+    assert snap.sources["ssi"].files == ["enhanced_xml.zip"]
+    assert snap.sources["ssi"].as_of == "2025-01-10"  # publicationInfo/dataAsOf
+    assert sum(snap.sources[k].count for k in ("ssi", "plc", "cmic", "fse", "ofac_cons")) == 443
+    assert snap.sources["ofac_sdn"].as_of == "2024-05-03"  # carried over from the embedded snapshot

@@ -40,8 +40,9 @@ def _t(el: ET.Element | None, tag: str) -> str | None:
     return v.strip() if v and v.strip() else None
 
 
-def load_enhanced_xml(path: Path, *, sdn: bool = False) -> tuple[list[ListedEntity], str | None]:
-    """(entities, dataAsOf date). ``sdn=True`` keys entities as ofac_sdn, else by Non-SDN program."""
+def load_enhanced_xml(path: Path, *, sdn: bool | None = None) -> tuple[list[ListedEntity], str | None]:
+    """(entities, dataAsOf date). SDN entities are keyed ofac_sdn, Non-SDN ones by program; ``sdn=None``
+    tells which from the file's ``publicationInfo/filters`` (``SDN List`` vs ``Consolidated List``)."""
     data = _xml_bytes(path)
     try:
         root = ET.fromstring(data)
@@ -51,6 +52,9 @@ def load_enhanced_xml(path: Path, *, sdn: bool = False) -> tuple[list[ListedEnti
         raise InputError(path.name, f"not an OFAC Enhanced XML file (root {root.tag!r})")
     as_of_raw = root.findtext(f"{NS}publicationInfo/{NS}dataAsOf")
     as_of = as_of_raw[:10] if as_of_raw else None
+    if sdn is None:
+        lists = [el.text or "" for el in root.iterfind(f"{NS}publicationInfo/{NS}filters//{NS}sanctionsList")]
+        sdn = any(name.strip().upper().startswith("SDN") for name in lists)
     out: list[ListedEntity] = []
     for ent in root.iterfind(f"{NS}entities/{NS}entity"):
         ent_id = ent.get("id") or ""

@@ -126,7 +126,7 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
         excluded.update(config()["ofac_cons_keys"])
     elif "enhanced_xml" in entries:
         got, xml_date = enhanced_xml.load_enhanced_xml(path["enhanced_xml"])
-        as_of["enhanced_xml"] = as_of.get("enhanced_xml") or xml_date
+        as_of["enhanced_xml"] = xml_date or as_of.get("enhanced_xml")  # the file says best
         entities += got
         for key in config()["ofac_cons_keys"]:
             provided[key] = (["enhanced_xml"], [])

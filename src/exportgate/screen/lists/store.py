@@ -237,9 +237,13 @@ def update(
             files.append(entry)
             fetched.append(entry)
         new_kinds = {f["kind"] for f in files}
-        # CSL CSV and JSON are the same list: a new one of either replaces the other.
+        # The same list in another format: a new file replaces the carried-over other format.
         if new_kinds & {"csl", "csl_json"}:
             new_kinds |= {"csl", "csl_json"}
+        if "enhanced_xml" in new_kinds:
+            new_kinds |= {"cons_prim", "cons_alt", "cons_add", "cons_comments"}
+        if "cons_prim" in new_kinds:
+            new_kinds.add("enhanced_xml")
         for f in base_manifest["files"]:
             if f["kind"] in new_kinds:
                 continue
