@@ -57,6 +57,7 @@ class _Ctx:
     citations: list[str] = field(default_factory=list)
     consulted: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
+    pending_conditions: list[str] = field(default_factory=list)
 
     def resolve(self, key: str) -> Resolved:
         if key not in self.consulted:
@@ -168,6 +169,8 @@ def _resolve_item(case: Case, ctx: _Ctx) -> _Item:
                 "the item is in no paragraph this engine's rule data lists (3A090, 4A090, .z, 3A991.p, "
                 "4A994.l, 4E091): no CCL-based licence requirement evaluated; Part 744/746 still apply"
             )
+            case_cond = "confirm the item's ECCN: it is in none of the advanced-computing paragraphs this engine evaluates (EAR99 or another ECCN)"
+            ctx.pending_conditions.append(case_cond)
             return _Item(None, "unlisted", tpp, dc, dram, mbd)
     if classification is None:
         raise InputError(where, "no classification")
@@ -262,6 +265,8 @@ class _Engine:
         self.hq = self._eff_opt(eu.hq, "end user HQ")
         self.parent = self._eff_opt(eu.ultimate_parent_hq, "ultimate parent HQ")
         self.item = _resolve_item(case, ctx)
+        for c in ctx.pending_conditions:
+            self._cond(c)
         tpp_total = self.item.tpp * case.quantity if self.item.tpp is not None else None
         self.tpp_total = tpp_total
         if tpp_total is not None:
