@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 import typer
 from ledger_samples import make_result
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from exportgate.store import Ledger
 from exportgate.store.commands import register
+from exportgate.store.models import Record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,12 +114,15 @@ def test_record_package_runs_the_check(app: typer.Typer, sqlite_url: str) -> Non
     packages = pytest.importorskip("exportgate.packages")
     if not example.is_file() or not hasattr(packages, "check_package"):
         pytest.skip("the package check or its example is not present")
-    result = packages.check_package(packages.load_package(str(example))).to_json()
-    assert result["verdict"] == "clear"
     out = run(app, "ledger", "record", str(example), "--db", sqlite_url, "--json")
     assert out.exit_code == 0, out.output
     recorded = json.loads(out.output)
-    expected = {r["country"]: r["tpp"] for r in result["compute"]["per_destination"]}
+    ledger = Ledger.open(sqlite_url)
+    with ledger.engine.connect() as conn:
+        [record] = conn.execute(select(Record.result)).scalars().all()
+    ledger.close()
+    assert record["verdict"] == "clear" and record["content_hash"] == recorded["content_hash"]
+    expected = {r["country"]: r["tpp"] for r in record["compute"]["per_destination"]}
     got: dict[str, float] = {}
     for e in recorded["entries"]:
         got[e["country"]] = got.get(e["country"], 0.0) + e["tpp"]
