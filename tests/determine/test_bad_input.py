@@ -98,3 +98,11 @@ def test_export_to_the_origin_country_is_an_error(rules: Any) -> None:
     with pytest.raises(InputError) as exc:
         run(case_doc("2025-06-01", "US", H100), "text", rules)
     assert exc.value.field == "destination"
+
+
+def test_a_level_not_datacenter_below_4800_is_excluded_by_note_2(rules: Any) -> None:
+    """Note 2 to 3A090: a non-datacenter item with TPP below 4800 is not 3A090 (NAC/ACA need TPP >= 4800)."""
+    item = {"eccn": "3A090.a.2", "tpp": 2000, "datacenter_designed_or_marketed": False}
+    with pytest.raises(InputError) as exc:
+        run(case_doc("2024-06-01", "CN", item), rules=rules)
+    assert exc.value.field == "item.tpp"

@@ -192,6 +192,14 @@ def _resolve_item(case: Case, ctx: _Ctx) -> _Item:
                     f"{classification} not designed or marketed for datacenters is excluded by Note 2 to "
                     "3A090 (TPP below 4800): classify the item instead",
                 )
+            if kind == "a" and dc is False and tpp is not None:
+                note2 = ctx.resolve("ccl.3a090.note2.tpp_limit")
+                if note2.value is not None and tpp < note2.value:
+                    raise InputError(
+                        f"{where}.tpp",
+                        f"{classification} not designed or marketed for datacenters with TPP {_num(tpp)} below "
+                        f"{_num(note2.value)} is excluded by Note 2 to 3A090: classify the item instead",
+                    )
             return _Item(classification, kind, tpp, dc, dram, mbd)
     at_only = ctx.resolve("scope.items.at_only")
     if ".Z" not in classification.upper() and _matches(classification, list(at_only.value or [])):
