@@ -30,6 +30,7 @@ def _register_all() -> None:
     from exportgate.packages import commands as package_commands
     from exportgate.rules import commands as rules_commands
     from exportgate.screen import commands as screen_commands
+    from exportgate.store import commands as store_commands
 
     registrars: list[Callable[[typer.Typer], None]] = [
         rules_commands.register,
@@ -37,6 +38,7 @@ def _register_all() -> None:
         determine_commands.register,
         screen_commands.register,
         package_commands.register,
+        store_commands.register,
         api_commands.register,
     ]
     for register in registrars:
