@@ -113,6 +113,16 @@ def test_update_failures_leave_active_untouched(small_home: Path, http_server: S
     assert len(versions()) == 1
 
 
+def test_truncated_alias_file_is_refused(small_home: Path, http_server: Server) -> None:
+    """A cut alias table still parses and keeps every entity, but its row count gives it away."""
+    base, root, _ = http_server
+    (root / "alt.csv").write_text(head_lines("alt_2026-06-02.csv.gz", 100), encoding="utf-8", newline="")
+    before = _state(small_home)
+    with pytest.raises(UpdateError, match=r"alt file has 100 rows, below 80% of the previous 300"):
+        update([f"{base}/alt.csv"])
+    assert _state(small_home) == before
+
+
 def test_bounds_are_configurable(small_home: Path, http_server: Server) -> None:
     base, root, _ = http_server
     _serve_sdn(root, 150)

@@ -51,6 +51,7 @@ class ListSnapshot:
     version: str = "embedded"
     origin: str = "embedded"
     path: str | None = None
+    file_rows: dict[str, int] = field(default_factory=dict)  # file kind -> data rows (OFAC legacy CSV files)
 
     def lists_as_of(self) -> dict[str, str]:
         """List key -> ISO date of that list's content ("unknown" when the files carry no date)."""
@@ -94,6 +95,7 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
     entities: list[ListedEntity] = []
     provided: dict[str, tuple[list[str], list[str]]] = {}  # key -> (kinds, notes)
     excluded: set[str] = set()
+    file_rows: dict[str, int] = {}  # file name -> rows, turned into kind -> rows below
 
     def files_for(kinds: list[str]) -> list[str]:
         return [k for k in kinds if k in entries]
@@ -105,6 +107,7 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
             list_date=as_of["sdn"], alias_date=as_of.get("alt"), stats=stats,
         )
         entities += got
+        file_rows.update(stats.rows)
         notes = [f"{stats.rows[path['sdn'].name]} primary rows"]
         if stats.orphan_alias_entities:
             notes.append(
@@ -117,10 +120,12 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
             provided[key] = (files_for(["sdn", "alt", "add", "sdn_comments"]), notes)
         excluded.update(config()["ofac_sdn_keys"])
     if "cons_prim" in entries:
+        cons_stats = ofac_csv.LoadStats()
         entities += ofac_csv.load_legacy(
             path["cons_prim"], path.get("cons_alt"), path.get("cons_add"), path.get("cons_comments"),
-            family="cons", list_date=as_of["cons_prim"], alias_date=as_of.get("cons_alt"),
+            family="cons", list_date=as_of["cons_prim"], alias_date=as_of.get("cons_alt"), stats=cons_stats,
         )
+        file_rows.update(cons_stats.rows)
         for key in config()["ofac_cons_keys"]:
             provided[key] = (files_for(["cons_prim", "cons_alt", "cons_add", "cons_comments"]), [])
         excluded.update(config()["ofac_cons_keys"])
@@ -152,8 +157,10 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
             key=key, title=list_title(key), as_of=as_of.get(kinds[0]) if kinds else None, count=n,
             files=names, sha256={path[k].name: sha[k] for k in kinds}, origin=origin, notes=list(notes),
         )
+    kind_of_file = {p.name: k for k, p in path.items()}
     return ListSnapshot(entities=entities, sources=sources, version=str(manifest.get("version", directory.name)),
-                        origin=origin, path=str(directory))
+                        origin=origin, path=str(directory),
+                        file_rows={kind_of_file[n]: r for n, r in file_rows.items() if n in kind_of_file})
 
 
 def _cache_key(directory: Path, manifest: dict[str, Any], origin: str) -> str:

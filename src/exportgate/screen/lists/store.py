@@ -173,6 +173,15 @@ def _check_counts(new: ListSnapshot, old: ListSnapshot, min_ratio: float, max_ra
             problems.append(f"{key} has {got} entries, below {min_ratio:.0%} of the previous {info.count}")
         elif old.origin != "embedded" and ratio > max_ratio:
             problems.append(f"{key} has {got} entries, above {max_ratio:.0%} of the previous {info.count}")
+    for kind, before in sorted(old.file_rows.items()):
+        after = new.file_rows.get(kind)
+        if after is None or before < min_count:
+            continue
+        ratio = after / before
+        if ratio < min_ratio:
+            problems.append(f"{kind} file has {after} rows, below {min_ratio:.0%} of the previous {before}")
+        elif old.origin != "embedded" and ratio > max_ratio:
+            problems.append(f"{kind} file has {after} rows, above {max_ratio:.0%} of the previous {before}")
     if problems:
         raise UpdateError("row counts out of bounds: " + "; ".join(problems))
 
