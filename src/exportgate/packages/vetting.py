@@ -843,8 +843,13 @@ def _verdict(
                 f"also ({v.replace('_', ' ')}): " + "; ".join(reasons[v][:3]) + (" …" if len(reasons[v]) > 3 else "")
             )
     if verdict == "clear":
+        dets = [d for lc in checks for d in lc.determinations]
+        under = sorted({str(d["license_exception"]) for d in dets if d["status"] == "license_exception_available"})
+        n_cond = len({c for d in dets for c in d["conditions"]})
         out = [
-            "every line may be exported to every destination and end user without a licence; no party "
-            "matches; no red flags; the proposal is complete"
+            "no line needs a licence for any destination or end user"
+            + (f" (licence exception{'s' if len(under) > 1 else ''} {', '.join(under)} used)" if under else "")
+            + "; no party matches; no open red flags; the proposal is complete"
+            + (f"; {n_cond} condition{'s' if n_cond != 1 else ''} to meet before shipment" if n_cond else "")
         ]
     return verdict, out
