@@ -240,10 +240,8 @@ def default_screener() -> Any:
     """The screener over the active list snapshot (built once per process)."""
     global _SCREENER
     if _SCREENER is None:
-        try:
-            from exportgate.screen import Screener  # type: ignore[attr-defined]
-        except ImportError:
-            from exportgate.screen.screener import Screener
+        from exportgate.screen import Screener
+
         _SCREENER = Screener()
     return _SCREENER
 
@@ -298,10 +296,8 @@ def _match_json(m: Any) -> dict[str, Any]:
 
 def red_flag_catalogue(rules: RuleSet, as_of: date) -> dict[str, dict[str, Any]]:
     """Every red-flag id the rule data knows (``kyc.red_flags.*``, owned by determine)."""
-    try:
-        from exportgate.determine import red_flag_catalogue as catalogue
-    except ImportError:
-        from exportgate.determine.model import red_flag_catalogue as catalogue
+    from exportgate.determine import red_flag_catalogue as catalogue
+
     out: dict[str, dict[str, Any]] = catalogue(rules, as_of)
     return out
 
