@@ -6,12 +6,28 @@ it are skipped cleanly on a fresh clone without it.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the test run away from the user's own data home (ledger, updated lists, caches).
+
+    One private home per run, shared by in-process tests and the subprocesses they start (they inherit
+    the environment), so the screening index cache is built once per run. Tests that need an empty
+    home of their own still set ``EXPORTGATE_HOME`` themselves.
+    """
+    if "EXPORTGATE_TEST_HOME" not in os.environ:
+        os.environ["EXPORTGATE_TEST_HOME"] = tempfile.mkdtemp(prefix="exportgate-test-home-")
+    os.environ["EXPORTGATE_HOME"] = os.environ["EXPORTGATE_TEST_HOME"]
+    os.environ.pop("EXPORTGATE_DB_URL", None)
+    os.environ.pop("EXPORTGATE_CACHE_DIR", None)
 
 
 @pytest.fixture(scope="session")
