@@ -144,6 +144,7 @@ def _problem(err: Any) -> str:
 
 
 # YAML 1.2 floats such as ``1e26`` that PyYAML (YAML 1.1) reads as strings; nothing else is coerced.
+_ECCN = re.compile(r"^[0-9][A-E][0-9]{3}$")
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
@@ -269,8 +270,11 @@ def _check_shape(item: Item, field: str) -> None:
                 at + "additional_training_operations",
                 "required when derived_from_published_weights is true",
             )
-    if item.base_eccn is not None and item.kind in ("hbm_stack", "model_weights"):
-        raise InputError(at + "base_eccn", f"not used for {item.kind}")
+    if item.base_eccn is not None:
+        if item.kind in ("hbm_stack", "model_weights"):
+            raise InputError(at + "base_eccn", f"not used for {item.kind}")
+        if not _ECCN.match(item.base_eccn):
+            raise InputError(at + "base_eccn", f"not an ECCN such as 5A992 (got {item.base_eccn!r})")
 
 
 def parse_items(doc: Any, field: str = "items") -> list[Item]:
