@@ -337,3 +337,42 @@ def test_memo_html_and_markdown_carry_the_result(screener: Any, tmp_path: Path) 
     md = reports.render(data, "md")
     assert "LICENSE REQUIRED" in md and "layers.hardware[0]" in md
     assert json.loads(json.dumps(data)) == data  # the result is plain JSON
+
+
+# --- non-hardware layers are determined too --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"model_weights": {"training_operations": 3e26, "weights_published": False}},
+        {"eccn": "4E091"},
+    ],
+    ids=["model_weights", "eccn"],
+)
+def test_frontier_model_weights_are_determined(doc: dict[str, Any], screener: Any, line: dict[str, Any]) -> None:
+    doc["destinations"] = ["SA"]
+    doc["parties"][0]["country"] = "SA"
+    doc["layers"]["models"] = [{"description": "frontier model weights", "quantity": 1, "value": 1e7, **line}]
+    data = _check(doc, screener, mode=Mode.TEXT)
+    ln = data["layers"][2]["lines"][0]
+    assert ln["classification"] == "4E091"
+    assert ln["determinations"][0]["status"] == "license_required"
+    assert data["verdict"] == "license_required"
+    assert data["licenses_needed"][0]["line"] == "layers.models[0]"
+
+
+def test_published_weights_are_not_controlled_but_carry_a_condition(doc: dict[str, Any], screener: Any) -> None:
+    doc["layers"]["models"] = [
+        {
+            "description": "open-weight model",
+            "quantity": 1,
+            "value": 1,
+            "model_weights": {"training_operations": 5e24, "weights_published": True},
+        }
+    ]
+    data = _check(doc, screener)
+    ln = data["layers"][2]["lines"][0]
+    assert ln["classification"] is None and ln["classify_reasons"]
+    assert ln["determinations"][0]["status"] == "no_license_required"
+    assert data["verdict"] == "clear" and data["conditions"]

@@ -191,3 +191,17 @@ def test_check_reads_the_ledger(tmp_path: Path) -> None:
     assert row["ledger_before"] == tpp and row["after_package"] == 2 * tpp
     assert row["remaining"] == 790_000_000 - 2 * tpp
     assert again["compute"]["per_end_user"][0]["ledger_before"] == tpp
+
+
+def test_check_db_option_reads_that_ledger(tmp_path: Path) -> None:
+    store = pytest.importorskip("exportgate.store")
+    from exportgate.packages import check_package, load_package
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    first = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=default_screener())
+    store.Ledger.open(url).record(first.to_json(), approved_by="test")
+    args = ["check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--db", url, "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 10, result.output
+    data = json.loads(result.output)
+    assert data["compute"]["per_destination"][0]["ledger_before"] == 250 * 126_656

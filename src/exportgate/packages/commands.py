@@ -25,14 +25,14 @@ def _mode(value: str) -> Mode:
         raise InputError("--mode", f"{value!r} is not a mode (enforced, text)") from None
 
 
-def _ledger() -> Any | None:
-    """The compute ledger (``exportgate.store.Ledger``), if that package is installed and opens; else None
-    (the tally then shows an empty ledger)."""
+def _ledger(url: str | None) -> Any | None:
+    """The compute ledger (``exportgate.store.Ledger``; ``url`` or its default), or None when the store is not
+    installed (the tally then shows an empty ledger)."""
     try:
         from exportgate.store import Ledger
     except ImportError:
         return None
-    return Ledger.open()
+    return Ledger.open(url)
 
 
 def _write_memo(result: dict[str, Any], path: Path) -> Path:
@@ -113,6 +113,10 @@ def check(
     no_ledger: Annotated[
         bool, typer.Option("--no-ledger", help="Ignore the compute ledger (tally from zero).")
     ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Ledger database URL or SQLite path (default: EXPORTGATE_DB_URL, EXPORTGATE_HOME)."),
+    ] = None,
 ) -> None:
     """Check a full-stack package: completeness, classification, screening, determination, compute, verdict.
 
@@ -126,7 +130,7 @@ def check(
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
             raise InputError("--report", f"{path}: the memo is .html, .md or .pdf")
     loaded = load_package(package)
-    ledger = None if no_ledger else _ledger()
+    ledger = None if no_ledger else _ledger(db)
     result = check_package(loaded, day, m, ledger=ledger)
     data = result.to_json()
     for path in report or []:
