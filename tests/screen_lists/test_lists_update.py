@@ -130,6 +130,13 @@ def test_bounds_are_configurable(small_home: Path, http_server: Server) -> None:
     assert result.snapshot.sources["ofac_sdn"].count < 300
 
 
+def test_old_versions_are_pruned(small_home: Path, small_files: Path) -> None:
+    for _ in range(6):
+        update([str(small_files / "sdn_comments.csv")])
+    assert len(versions()) == 5
+    assert active_version() is not None and active_version().name == versions()[-1]  # type: ignore[union-attr]
+
+
 def test_unknown_file_name_is_refused(small_home: Path) -> None:
     with pytest.raises(InputError, match="cannot tell which list file"):
         update(["https://example.invalid/whatever.txt"])

@@ -161,6 +161,14 @@ def _copy_path(src: Path, dest: Path) -> str:
     return datetime.fromtimestamp(src.stat().st_mtime, UTC).date().isoformat()
 
 
+def _prune_versions(root: Path, keep: int, active: str) -> None:
+    """Delete the oldest version directories beyond ``keep`` (names sort by creation time)."""
+    names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for name in names[: max(0, len(names) - max(keep, 1))]:
+        if name != active:
+            shutil.rmtree(root / name, ignore_errors=True)
+
+
 def _check_counts(new: ListSnapshot, old: ListSnapshot, min_ratio: float, max_ratio: float) -> None:
     min_count = int(config()["validation"]["min_count_for_ratio"])
     problems = []
@@ -259,7 +267,7 @@ def update(
             shutil.copyfile(base_dir / f["file"], staging / f["file"])
             files.append({**f, "sha256": f.get("sha256") or sha256_file(staging / f["file"]),
                           "source": f.get("source", f"carried over from {base_manifest.get('version', base_dir.name)}")})
-        version = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]  # sorts by time
         manifest = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),
                     "previous": base_manifest.get("version", base_dir.name), "files": files}
         try:
@@ -280,6 +288,7 @@ def update(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    _prune_versions(root, keep=int(cfg["retention"]["keep_versions"]), active=version)
     with contextlib.suppress(ExportgateError, OSError):
         # Warm the cache so the next CLI call does not parse again.
         from exportgate.screen.lists.snapshot import _cache_key
