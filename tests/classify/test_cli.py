@@ -36,7 +36,7 @@ def sh(*args: str, stdin: str | None = None) -> Result:
     """Run the command in-process."""
     from exportgate.cli import app
 
-    r = CliRunner().invoke(app, list(args), input=stdin, terminal_width=200)
+    r = CliRunner().invoke(app, list(args), input=stdin, terminal_width=300, env={"COLUMNS": "300"})
     return Result(r.exit_code, r.stdout, r.stderr)
 
 
@@ -179,3 +179,11 @@ def test_console_script_catalog_json() -> None:
     r = real("classify", "--catalog", "NVIDIA H100 SXM", "--as-of", "2024-01-01", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["classification"] == "3A090.a.1"
+
+
+def test_tables_keep_verification_marks() -> None:
+    # "[unverified]" must not be eaten as rich markup
+    r = sh("catalog", "show", "NVIDIA H100 SXM", "--as-of", "2024-01-01")
+    assert "[unverified]" in r.stdout
+    r = sh("classify", "--catalog", "NVIDIA H100 SXM", "--as-of", "2024-01-01")
+    assert "[unverified]" in r.stdout

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from exportgate.classify.catalog import THROUGHPUT_COLUMNS, CatalogEntry, catalog_entries, catalog_item, find_entry
 from exportgate.classify.engine import classify, fmt
@@ -97,12 +98,12 @@ def register(app: typer.Typer) -> None:
             table.add_column(col, overflow="fold")
         for r in results:
             table.add_row(
-                r.name or "-",
+                Text(r.name or "-"),
                 r.classification or "none (null)",
                 fmt(r.tpp) if r.tpp is not None else "-",
                 fmt(r.performance_density) if r.performance_density is not None else "-",
-                "\n".join(r.reasons),
-                "\n".join(r.citations),
+                Text("\n".join(r.reasons)),
+                Text("\n".join(r.citations)),
             )
         console.print(table)
 
@@ -141,7 +142,7 @@ def register(app: typer.Typer) -> None:
         for e, c, err in rows:
             tpp = fmt(c.tpp) if c and c.tpp is not None else "-"
             pd = fmt(c.performance_density) if c and c.performance_density is not None else "unknown"
-            table.add_row(e.name, e.vendor, tpp, pd if c else "-", _short(c, err))
+            table.add_row(Text(e.name), Text(e.vendor), tpp, pd if c else "-", _short(c, err))
         Console().print(table)
 
     @catalog_app.command("show")
@@ -175,18 +176,18 @@ def register(app: typer.Typer) -> None:
         for key, value in entry.row.items():
             if key in THROUGHPUT_COLUMNS.values() and not value:
                 continue
-            table.add_row(key, value or "-")
+            table.add_row(key, Text(value or "-"))
         console.print(table)
         for caveat in entry.caveats():
-            console.print(f"caveat: {caveat}")
+            console.print(f"caveat: {caveat}", markup=False)
         if c is None:
-            console.print(f"classification as of {day.isoformat()} ({mode.value}): undetermined — {err}")
+            console.print(f"classification as of {day.isoformat()} ({mode.value}): undetermined — {err}", markup=False)
             return
         console.print(f"classification as of {day.isoformat()} ({mode.value}): {c.classification or 'none (null)'}")
         for reason in c.reasons:
-            console.print(f"  - {reason}")
+            console.print(f"  - {reason}", markup=False)
         for cite in c.citations:
-            console.print(f"  cite: {cite}")
+            console.print(f"  cite: {cite}", markup=False)
 
 
 def catalog_changes(first: date, second: date, mode: Mode) -> list[dict[str, Any]]:
@@ -243,6 +244,6 @@ def register_diff(catalog_app: typer.Typer) -> None:
             table.add_column(col)
         for ch in changes:
             note = "renamed only" if ch["same_control"] else ""
-            table.add_row(ch["name"], ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
+            table.add_row(Text(ch["name"]), ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
                           fmt(ch["performance_density"]) if ch["performance_density"] else "unknown", note)
         Console().print(table)

@@ -168,7 +168,7 @@ def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | No
                 f"{fmt(note2_limit)}"
             )
         return _Outcome("3A090.a.1", "a")
-    note2 = ctx.num("ccl.3a090.note2.tpp_limit")
+    note2 = ctx.num("ccl.3a090.note2.tpp_limit") if dc is not True else None
     if dc is False and note2 is not None and tpp < note2:
         ctx.say(
             f"Note 2 to 3A090.a and .b: not designed or marketed for datacenters and TPP {fmt(tpp)} < "
