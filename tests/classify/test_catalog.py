@@ -134,3 +134,43 @@ def test_partial_die_area_caveat_in_reasons() -> None:
     assert any("catalog caveat: die area is WEAK" in r for r in c.reasons)
     c = classify(catalog_item("Huawei Ascend 910C"), NEW)
     assert any("catalog caveat: die area is PARTIAL" in r for r in c.reasons)
+
+
+CHANGED_2023_TO_2024 = {  # docs/usage/classify.md lists these (substantive changes, enforced mode)
+    "NVIDIA A30": ("3A991.p", "3A090.b.1"),
+    "NVIDIA A800 SXM4 80GB": ("3A991.p", "3A090.a.1"),
+    "NVIDIA A800 PCIe 80GB": ("3A991.p", "3A090.a.1"),
+    "NVIDIA H800 SXM5": ("3A991.p", "3A090.a.1"),
+    "NVIDIA H800 PCIe 80GB": ("3A991.p", "3A090.a.1"),
+    "NVIDIA L4": ("3A991.p", "3A090.a.2"),
+    "NVIDIA L40": ("3A991.p", "3A090.b.1"),
+    "NVIDIA L40S": ("3A991.p", "3A090.a.1"),
+    "NVIDIA GeForce RTX 4090": ("3A991.p", "3A090.a.1"),
+    "NVIDIA GeForce RTX 5090": ("3A991.p", "3A090.a.1"),
+    "AMD Instinct MI210": ("3A991.p", "3A090.b.1"),
+    "AMD Instinct MI250": ("undetermined", "3A090.a.1"),
+    "Intel Gaudi 2 China (HL-225B)": ("3A991.p", "3A090.a.1"),
+    "Huawei Ascend 910 (2019)": ("3A991.p", "3A090.a.2"),
+    "Huawei Ascend 910B (910B2-class)": ("3A991.p", "3A090.a.1"),
+    "Huawei Ascend 910B4": ("3A991.p", "3A090.a.2"),
+    "Google TPU v4": ("3A991.p", "undetermined"),
+    "Google TPU v5e": ("3A991.p", "3A090.a.2"),
+    "Google TPU v6e (Trillium)": ("3A991.p", "3A090.a.1"),
+    "AWS Trainium (Trn1)": ("3A991.p", "undetermined"),
+    "AWS Inferentia2": ("3A991.p", "undetermined"),
+    "Groq LPU v1 (GroqChip)": ("undetermined", "3A090.a.1"),
+}
+
+
+def test_changed_list_matches_the_doc() -> None:
+    from exportgate.classify.commands import catalog_changes
+
+    changes = catalog_changes(OLD, NEW, Mode.ENFORCED)
+    got = {c["name"]: (c["before_label"], c["after_label"]) for c in changes if not c["same_control"]}
+    assert got == CHANGED_2023_TO_2024
+    renamed = [c for c in changes if c["same_control"]]
+    assert len(renamed) == 17
+    assert all(c["before"] == "3A090.a" and c["after"] == "3A090.a.1" for c in renamed)
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "usage" / "classify.md").read_text()
+    for name in CHANGED_2023_TO_2024:
+        assert f"| {name} |" in doc

@@ -237,7 +237,10 @@ def _ic_3a090_original(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome:
     io_min = ctx.num("ccl.3a090.original.io_min")
     paragraph = ctx.get("ccl.3a090.original.paragraph")
     assert tpp_min is not None and io_min is not None and isinstance(paragraph, str)
-    ctx.say(f"3A090 as first written (87 FR 62186) applies on {ctx.as_of}: I/O AND TPP; no PD test, no datacenter note")
+    ctx.say(
+        f"3A090 as first written (87 FR 62186) applies on {ctx.as_of}: I/O AND TPP; no PD test and no "
+        "datacenter note (PD and datacenter marketing are not used)"
+    )
     if not _cmp(ctx, "3A090 (2022)", "TPP", perf.tpp, ">=", tpp_min):
         return _Outcome(None, None)
     io = item.aggregate_bidirectional_io_gbps
