@@ -46,9 +46,7 @@ class LoadStats:
     orphan_address_rows_dropped: int = 0
 
 
-def _cell(v: str) -> str | None:
-    v = v.strip()
-    return None if v in ("", "-0-") else v
+_EMPTY = frozenset(("", "-0-"))
 
 
 def read_legacy_csv(text: str, label: str, columns: int) -> list[list[str | None]]:
@@ -62,7 +60,7 @@ def read_legacy_csv(text: str, label: str, columns: int) -> list[list[str | None
                 continue
             if len(row) != columns:
                 raise InputError(label, f"row {reader.line_num}: expected {columns} columns, got {len(row)}")
-            rows.append([_cell(v) for v in row])
+            rows.append([None if (c := v.strip()) in _EMPTY else c for v in row])
     except csv.Error as exc:
         raise InputError(label, f"row {reader.line_num}: malformed CSV ({exc})") from None
     for i, parsed in enumerate(rows, start=1):
