@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import exportgate.packages
 from exportgate.packages.commands import find_examples
 
@@ -17,7 +19,7 @@ def test_bundled_examples_equal_the_repository_examples() -> None:
     assert repo and shipped == repo
 
 
-def test_run_falls_back_to_the_bundled_examples(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_run_falls_back_to_the_bundled_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     directory, files = find_examples(None)
     assert directory == Path(exportgate.packages.__file__).parent / "examples"

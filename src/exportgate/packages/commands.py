@@ -55,7 +55,7 @@ def _print_summary(result: dict[str, Any]) -> None:
         f"[bold]{pkg['name']}[/bold] — {', '.join(pkg['destinations'])} — as of {result['as_of']} "
         f"({result['mode']} mode)"
     )
-    console.print(f"verdict: [bold]{result['verdict'].upper()}[/bold]")
+    console.print(f"verdict: [bold]{result['verdict'].replace('_', ' ').upper()}[/bold]")
     for r in result["verdict_reasons"]:
         console.print(f"  - {r}", markup=False)
     findings = result["completeness"]["findings"]
