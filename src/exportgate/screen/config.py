@@ -33,6 +33,9 @@ class MatchConfig:
     # multiplied by (matched / needed) ** distinctive_power. This is why "TRADING CO LTD" matches nothing.
     distinctive_df_share: float = 0.01
     distinctive_power: float = 1.5
+    # Against a listed person, once two tokens agree, an unmatched token (a middle name, a patronymic, a
+    # second surname) on either side counts this share of its weight.
+    middle_name_factor: float = 0.5
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9
 

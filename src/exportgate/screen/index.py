@@ -35,7 +35,7 @@ from exportgate.screen.model import ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 5  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 6  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
@@ -85,15 +85,30 @@ class Index:
         n = self.n_entities
         return min(math.log((n + 1) / (share * n + 0.5)), 0.8 * math.log((n + 1) / 1.5))
 
-    def corrections(self, tokens: Sequence[str]) -> dict[str, str]:
+    def corrections(self, tokens: Sequence[str], cfg: MatchConfig) -> dict[str, str]:
         """Query tokens no listed name has that are one edit from an org/legal word ("compani" ->
         "company", "stokc" -> "stock", "energiia" -> "energiya"): the word to use instead."""
         out: dict[str, str] = {}
+        generic = tables().generic_words
         for tok in tokens:
-            if tok not in self.df and len(tok) >= 5:
-                near = _near_generic(tok)
-                if near is not None:
-                    out[tok] = near
+            if tok in self.df or len(tok) < 5:
+                continue
+            near = _near_generic(tok)
+            if near is not None:
+                out[tok] = near
+                continue
+            if self.expand(tok, cfg):
+                continue  # a misspelling of a listed word, not two words written together
+            # An org/legal word written together with the name: "companyrimera", "surlinkgroup", "oooagm".
+            for k in range(len(tok) - 2, 2, -1):
+                head, tail = tok[:k], tok[k:]
+                if head in generic and tail.isalpha() and len(tail) >= 3:
+                    out[tok] = f"{head} {tail}"
+                    break
+                head, tail = tok[: len(tok) - k], tok[len(tok) - k :]
+                if tail in generic and head.isalpha() and len(head) >= 3:
+                    out[tok] = f"{head} {tail}"
+                    break
         return out
 
     def query_weights(self, tokens: Sequence[str]) -> list[float]:
@@ -237,7 +252,9 @@ def _near_generic(token: str) -> str | None:
         for w in table.get(p, ()):
             if OSA.distance(token, w) <= 1:
                 found.add(w)
-    return found.pop() if len(found) == 1 else None
+    if len({canon(w) for w in found}) == 1:
+        return min(found)
+    return None
 
 
 def _fingerprint(entities: Sequence[ListedEntity]) -> str:

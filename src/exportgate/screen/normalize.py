@@ -65,6 +65,7 @@ class NormName:
     tokens: tuple[str, ...]
     legal: tuple[str, ...] = ()
     abjad: tuple[str, ...] = ()  # tokens transliterated from an abjad script (vowels not written)
+    syllabic: tuple[str, ...] = ()  # tokens romanised from Han/Hangul syllables (exact match only)
 
     @property
     def text(self) -> str:
@@ -132,11 +133,12 @@ def transliterate(text: str) -> str:
 ABJAD_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "THAI"})  # vowels mostly unwritten
 
 
-def _clean(text: str) -> tuple[str, frozenset[str]]:
+def _clean(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
     """NFKC, strip format characters, fold look-alikes, transliterate, lower-case.
 
     Also returns the words that came from an abjad script (their vowels were never written, so the
-    matcher may compare them by consonants)."""
+    matcher may compare them by consonants) and the syllables romanised from Han/Hangul characters
+    (a syllable one letter off is another character: those must match exactly)."""
     text = unicodedata.normalize("NFKC", text)
     chars: list[str] = []
     for ch in text:
@@ -149,6 +151,7 @@ def _clean(text: str) -> tuple[str, frozenset[str]]:
             chars.append(ch)
     text = "".join(chars)
     abjad: set[str] = set()
+    syllabic: set[str] = set()
     if not text.isascii():
         out: list[str] = []
         for w in text.split():
@@ -156,9 +159,11 @@ def _clean(text: str) -> tuple[str, frozenset[str]]:
             lat = transliterate(w)
             if scripts_in(w) & ABJAD_SCRIPTS:
                 abjad.update(_words(lat.lower()))
+            if any(_is_syllabic(ch) for ch in w):
+                syllabic.update(_words(" ".join(anyascii(ch) for ch in w if _is_syllabic(ch)).lower()))
             out.append(lat)
         text = " ".join(out)
-    return text.lower(), frozenset(abjad)
+    return text.lower(), frozenset(abjad), frozenset(syllabic)
 
 
 def _words(text: str) -> list[str]:
@@ -308,6 +313,9 @@ def _match_legal(words: list[str], i: int, t: _Tables) -> tuple[int, str] | None
         # of single letters ("a s" from "A/S") only at the end ("A & S Carrier" keeps its initials).
         if size == 1 and len(key[0]) <= 3 and 0 < i and i + size < n:
             continue
+        # Two-letter forms ("yu", "ag", "sa") only in names of three words or more: "Fang Yu" is a person.
+        if size == 1 and len(key[0]) <= 2 and n < 3:
+            continue
         if size > 1 and all(len(w) == 1 for w in key) and i + size < n:
             continue
         return size, form
@@ -350,11 +358,11 @@ def _normalize_cached(name: str) -> NormName:
 
 def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
     t = tables()
-    text, abjad = _clean(name)
+    text, abjad, syllabic = _clean(name)
     text = _split_last_first(text, t)
     words = [_fold_digits(w, t.digit_letters) for w in _words(text)]
     if corrections:
-        words = [corrections.get(w, w) for w in words]
+        words = [part for w in words for part in corrections.get(w, w).split()]
     # Leading titles / articles.
     changed = True
     while changed and len(words) > 1:
@@ -398,4 +406,5 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
         tokens=tuple(core),
         legal=tuple(legal),
         abjad=tuple(sorted(w for w in set(core) if w in abjad)),
+        syllabic=tuple(sorted(w for w in set(core) if w in syllabic)),
     )

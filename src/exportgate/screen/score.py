@@ -120,6 +120,7 @@ def align(
     short_length: int,
     edit_cost: float = 1.0,
     abjad: frozenset[str] | tuple[str, ...] = (),
+    exact_only: frozenset[str] | tuple[str, ...] = (),
 ) -> list[TokenAlignment]:
     """Greedy one-to-one alignment of query tokens with listed tokens, best similarity first.
 
@@ -135,9 +136,12 @@ def align(
     for i, a in enumerate(q):
         la = len(a)
         vowelless = a in abjad
+        exact = a in exact_only
         for j, b in enumerate(n):
             if a == b:
                 pairs.append((1.0, 1, (i,), (j,)))
+                continue
+            if exact:
                 continue
             lb = n_len[j]
             if la == 1 or lb == 1:
@@ -204,6 +208,7 @@ class NameScore:
     matched_weight: float
     alignment: list[TokenAlignment]
     q_weights: list[float]
+    n_weights: list[float]
 
 
 def score_tokens(
@@ -214,13 +219,17 @@ def score_tokens(
     distinctive_weight: float,
     cfg: MatchConfig,
     abjad: tuple[str, ...] = (),
+    exact_only: tuple[str, ...] = (),
+    person: bool = False,
 ) -> NameScore:
     """Score a query token list against a listed token list (weights are IDF-like, > 0).
 
     ``q_weights[i]`` may be ``nan`` for a query token not in the lists' vocabulary: it then takes the
     weight of the listed token it aligns with, or ``distinctive_weight * 2`` when it aligns with nothing.
     """
-    alignment = align(q_tokens, n_tokens, cfg.token_min_similarity, cfg.short_token_length, cfg.edit_cost, abjad)
+    alignment = align(
+        q_tokens, n_tokens, cfg.token_min_similarity, cfg.short_token_length, cfg.edit_cost, abjad, exact_only
+    )
     qw = list(q_weights)
     for a in alignment:
         unknown = [i for i in a.query if math.isnan(qw[i])]
@@ -229,18 +238,26 @@ def score_tokens(
             for i in unknown:
                 qw[i] = share
     qw = [distinctive_weight * 2 if math.isnan(w) else w for w in qw]
+    nw = list(n_weights)
+    if person and len(alignment) >= 2:
+        # Middle names, patronymics and second surnames are often left out (or added): once two tokens
+        # of a person's name agree, an unmatched token costs only ``middle_name_factor`` of its weight.
+        used_q = {i for a in alignment for i in a.query}
+        used_n = {j for a in alignment for j in a.listed}
+        qw = [w if i in used_q else w * cfg.middle_name_factor for i, w in enumerate(qw)]
+        nw = [w if j in used_n else w * cfg.middle_name_factor for j, w in enumerate(nw)]
     q_total = sum(qw) or 1.0
-    n_total = sum(n_weights) or 1.0
+    n_total = sum(nw) or 1.0
     q_hit = 0.0
     n_hit = 0.0
     for a in alignment:
         q_hit += sum(qw[i] for i in a.query) * a.similarity
-        n_hit += sum(n_weights[j] for j in a.listed) * a.similarity
+        n_hit += sum(nw[j] for j in a.listed) * a.similarity
     q_cov = min(1.0, q_hit / q_total)
     n_cov = min(1.0, n_hit / n_total)
     token_score = math.sqrt(q_cov * n_cov)
     if token_score == 0.0:
-        return NameScore(0.0, q_cov, n_cov, 0.0, 0.0, 0.0, 0.0, alignment, qw)
+        return NameScore(0.0, q_cov, n_cov, 0.0, 0.0, 0.0, 0.0, alignment, qw, nw)
     char_sim = (
         max(
             fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)),
@@ -261,6 +278,7 @@ def score_tokens(
         matched_weight,
         alignment,
         qw,
+        nw,
     )
 
 
@@ -268,13 +286,13 @@ def explain(
     ns: NameScore,
     q_tokens: Sequence[str],
     n_tokens: Sequence[str],
-    n_weights: Sequence[float],
     distinctive_weight: float,
     cfg: MatchConfig,
 ) -> dict[str, Any]:
     """The explanation of a name score: aligned tokens with similarity and weights, unmatched tokens,
     feature values and the weights that combine them."""
     qw = ns.q_weights
+    n_weights = ns.n_weights
     used_q = {i for a in ns.alignment for i in a.query}
     used_n = {j for a in ns.alignment for j in a.listed}
     return {

@@ -289,7 +289,7 @@ class Screener:
         cfg = self.config
         idx = self.index
         norm = normalize_name(name)
-        fixes = idx.corrections(norm.tokens)
+        fixes = idx.corrections(norm.tokens, cfg)
         if fixes:
             norm = normalize_name(name, fixes)
         if not norm.tokens:
@@ -306,7 +306,10 @@ class Screener:
         distinctive = self._distinctive
         for nid in idx.candidates(q_tokens, cfg, q_weights, norm.abjad):
             rec = idx.names[nid]
-            ns = score_tokens(q_tokens, q_weights, rec.tokens, rec.weights, distinctive, cfg, norm.abjad)
+            person = idx.entities[rec.entity].type is EntityType.PERSON
+            ns = score_tokens(
+                q_tokens, q_weights, rec.tokens, rec.weights, distinctive, cfg, norm.abjad, norm.syllabic, person
+            )
             name_score = ns.score
             if rec.kind is NameKind.WEAK:
                 name_score *= cfg.weak_alias_factor
@@ -326,7 +329,7 @@ class Screener:
                 continue
             ent = idx.entities[ei]
             rec = idx.names[nid]
-            expl = explain(ns, q_tokens, rec.tokens, rec.weights, distinctive, cfg)
+            expl = explain(ns, q_tokens, rec.tokens, distinctive, cfg)
             expl["name_kind"] = rec.kind.value
             expl["name_score"] = round(name_score, 4)
             if rec.kind is NameKind.WEAK:
@@ -383,7 +386,7 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
     cfg = DEFAULT_CONFIG
     if nb.abjad and not na.abjad:
         na, nb, wa, wb = nb, na, wb, wa
-    ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg, na.abjad)
+    ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg, na.abjad, na.syllabic + nb.syllabic)
     score = ns.score
     if na.legal and nb.legal and not set(na.legal) & set(nb.legal):
         score -= cfg.legal_form_mismatch_penalty
