@@ -113,6 +113,13 @@ def test_update_failures_leave_active_untouched(small_home: Path, http_server: S
     assert len(versions()) == 1
 
 
+def test_gzip_content_encoding(small_home: Path, http_server: Server) -> None:
+    base, _, overrides = http_server
+    overrides["/sdn.csv"] = ("gzip", head_lines("sdn_2024-05-03.csv.gz", 410).encode())
+    result = update([f"{base}/sdn.csv"])
+    assert result.snapshot.file_rows["sdn"] == 410
+
+
 def test_truncated_alias_file_is_refused(small_home: Path, http_server: Server) -> None:
     """A cut alias table still parses and keeps every entity, but its row count gives it away."""
     base, root, _ = http_server

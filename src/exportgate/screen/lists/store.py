@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from exportgate import __version__
 from exportgate.errors import ExportgateError, InputError
 from exportgate.screen.lists._data import config, data_dir
 from exportgate.screen.lists.files import kind_of
@@ -127,7 +128,9 @@ def _fetch_url(url: str, dest: Path, timeout: float) -> str:
     import httpx  # not on the screening hot path
 
     try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as resp:
+        # Raw bytes are stored as received: ask for gzip or nothing (gzip is recognised when read).
+        headers = {"Accept-Encoding": "gzip", "User-Agent": f"exportgate/{__version__}"}
+        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout, headers=headers) as resp:
             if resp.status_code != 200:
                 raise UpdateError(f"{url}: HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
             expected = resp.headers.get("content-length")
