@@ -94,11 +94,21 @@ def slow_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     check = ["check", str(EXAMPLES / "03-india-listed-forwarder.yaml"), "--json"]
     check += ["--report", str(md), "--report", str(pdf)]
     proc = subprocess.Popen([EXE, *check], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clear = subprocess.Popen(
+        [EXE, "check", str(EXAMPLES / "01-japan-sovereign-cloud.yaml")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # meanwhile, `run` in this process (its exit code is asserted from CliRunner)
     default_screener()
     ran = CliRunner().invoke(app, ["run", "--out", str(out)])
     stdout, stderr = proc.communicate(timeout=600)
+    clear_out, clear_err = clear.communicate(timeout=600)
     return {
+        "clear": subprocess.CompletedProcess(clear.args, clear.returncode, clear_out, clear_err),
         "tmp": tmp,
         "md": md,
         "pdf": pdf,
@@ -106,6 +116,13 @@ def slow_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "check": subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
         "run": subprocess.CompletedProcess(["run"], ran.exit_code, ran.output, ""),
     }
+
+
+def test_check_clear_exit_0_with_the_default_ledger(slow_runs: dict[str, Any]) -> None:
+    proc = slow_runs["clear"]
+    assert proc.returncode == 0, proc.stderr
+    assert "verdict: CLEAR" in proc.stdout
+    assert (slow_runs["tmp"] / "exportgate.db").exists()  # the ledger at EXPORTGATE_HOME was opened
 
 
 def test_check_blocked_json_and_memos(slow_runs: dict[str, Any]) -> None:
@@ -205,3 +222,13 @@ def test_check_db_option_reads_that_ledger(tmp_path: Path) -> None:
     assert result.exit_code == 10, result.output
     data = json.loads(result.output)
     assert data["compute"]["per_destination"][0]["ledger_before"] == 250 * 126_656
+
+
+def test_check_reads_json_packages(tmp_path: Path) -> None:
+    default_screener()
+    doc = yaml.safe_load((EXAMPLES / "02-saudi-ai-campus.yaml").read_text())
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc, default=str))
+    result = CliRunner().invoke(app, ["check", str(path), "--no-ledger", "--json"])
+    assert result.exit_code == 10, result.output
+    assert json.loads(result.output)["package"]["source_file"] == str(path)

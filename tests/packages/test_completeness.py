@@ -126,3 +126,10 @@ def test_before_the_programme_nothing_is_required(doc: dict[str, Any]) -> None:
     doc["consortium"] = []
     ids = _ids(doc, date(2025, 3, 1))
     assert ids == {"program.not_in_force": "info"}
+
+
+def test_target_countries_missing(doc: dict[str, Any]) -> None:
+    """The schema already requires one destination; the rule (minimum from the rule data) is still checked."""
+    pkg = parse_package(doc).model_copy(update={"destinations": []})
+    findings, _ = check_completeness(pkg, DAY, Mode.ENFORCED, RULES)
+    assert "target_countries.missing" in {f.id for f in findings}
