@@ -15,12 +15,12 @@ from exportgate.screen.model import EntityType, NameKind
 
 EXPECTED_COUNTS = {
     "ofac_sdn": 14965 + 1724,  # primary rows + alias-only entries (orphans of the 2026 alias table)
-    "ssi": 286, "plc": 78, "cmic": 68, "ofac_cons": 10,
+    "ssi": 286, "plc": 78, "cmic": 68, "ns_mbs": 9, "capta": 1,
     "entity_list": 2001, "dpl": 462, "uvl": 201, "meu": 71, "isn": 163, "itar_debarred": 727,
 }
 EXPECTED_AS_OF = {
     "ofac_sdn": "2024-05-03", "ssi": "2025-12-19", "plc": "2025-12-19", "cmic": "2025-12-19",
-    "ofac_cons": "2025-12-19", "entity_list": "2022-04-21", "dpl": "2022-04-21", "uvl": "2022-04-21",
+    "ns_mbs": "2025-12-19", "capta": "2025-12-19", "entity_list": "2022-04-21", "dpl": "2022-04-21", "uvl": "2022-04-21",
     "meu": "2022-04-21", "isn": "2022-04-21", "itar_debarred": "2022-04-21",
 }
 

@@ -67,7 +67,7 @@ def test_non_sdn_consolidated(lists: Path) -> None:
                        ofac / "cons_add_2025-12-19.csv", ofac / "cons_comments_2025-12-19.csv", family="cons")
     assert len(es) == 442
     assert sum(1 for e in es for n in e.names if n.kind is not NameKind.PRIMARY and n.kind is not NameKind.WEAK) == 1073
-    assert Counter(e.source for e in es) == {"ssi": 286, "plc": 78, "cmic": 68, "ofac_cons": 10}
+    assert Counter(e.source for e in es) == {"ssi": 286, "plc": 78, "cmic": 68, "ns_mbs": 9, "capta": 1}
     haniya = next(e for e in es if e.id == "plc:9639")
     assert haniya.dates_of_birth == ["1962"] and haniya.type is EntityType.PERSON
 
@@ -75,6 +75,10 @@ def test_non_sdn_consolidated(lists: Path) -> None:
 def test_enhanced_xml(lists: Path) -> None:
     es, as_of = load_enhanced_xml(lists / "ofac" / "CONS_ENHANCED_2025-01-14.ZIP")
     assert len(es) == 443 and as_of == "2025-01-10"
+    # the CSV keys (from programs) agree with the list membership the XML states, entry by entry
+    cons = load_ofac_csv(lists / "ofac" / "cons_prim_2025-12-19.csv", family="cons")
+    by_num = {e.id.split(":")[1]: e.source for e in es}
+    assert all(by_num[e.id.split(":")[1]] == e.source for e in cons if e.id.split(":")[1] in by_num)
     vtb = next(e for e in es if e.id == "ssi:17013")
     assert vtb.primary_name == "VTB BANK PUBLIC JOINT STOCK COMPANY"
     assert "RU" in vtb.countries
@@ -175,5 +179,6 @@ def test_update_with_enhanced_xml_replaces_cons_csv(lists: Path, tmp_path: Path)
     assert snap.version == result.version
     assert snap.sources["ssi"].files == ["enhanced_xml.zip"]
     assert snap.sources["ssi"].as_of == "2025-01-10"  # publicationInfo/dataAsOf
-    assert sum(snap.sources[k].count for k in ("ssi", "plc", "cmic", "fse", "ofac_cons")) == 443
+    assert {k: snap.sources[k].count for k in ("ssi", "plc", "cmic", "fse", "ns_mbs", "capta")} == {
+        "ssi": 286, "plc": 78, "cmic": 68, "fse": 1, "ns_mbs": 9, "capta": 1}  # 443, by the XML's list membership
     assert snap.sources["ofac_sdn"].as_of == "2024-05-03"  # carried over from the embedded snapshot

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from exportgate.errors import InputError
+from exportgate.screen.lists._data import config
 from exportgate.screen.lists.countries import to_iso2
 from exportgate.screen.lists.files import read_bytes
 from exportgate.screen.lists.ofac_csv import cons_key
@@ -38,6 +39,14 @@ def _t(el: ET.Element | None, tag: str) -> str | None:
         return None
     v = el.findtext(NS + tag)
     return v.strip() if v and v.strip() else None
+
+
+def _xml_list_key(ent: ET.Element) -> str | None:
+    on = {(el.text or "").strip() for el in ent.iterfind(f"{NS}sanctionsLists/{NS}sanctionsList")}
+    for name, key in config()["ofac_xml_lists"].items():
+        if name in on:
+            return str(key)
+    return None
 
 
 def load_enhanced_xml(path: Path, *, sdn: bool | None = None) -> tuple[list[ListedEntity], str | None]:
@@ -103,7 +112,7 @@ def load_enhanced_xml(path: Path, *, sdn: bool | None = None) -> tuple[list[List
             doc_type, number = _t(d, "type"), _t(d, "documentNumber")
             if doc_type and number:
                 idents.append(Identifier(doc_type, number, to_iso2(_t(d, "issuingCountry"))))
-        key = "ofac_sdn" if sdn else cons_key(programs)
+        key = "ofac_sdn" if sdn else _xml_list_key(ent) or cons_key(programs)
         out.append(ListedEntity(
             id=f"{key}:{ent_id}", source=key, type=_TYPES.get(etype, EntityType.ENTITY), names=names,
             addresses=addresses, countries=list(dict.fromkeys(countries)), identifiers=idents,
