@@ -177,3 +177,12 @@ def test_cli_update_success_and_status(small_home: Path, http_server: Server) ->
     assert doc["sources"]["ofac_sdn"]["files"][0] == "sdn.csv"
     assert doc["sources"]["entity_list"]["as_of"] == "2022-04-21"  # carried over from the base version
     assert doc["sources"]["ofac_sdn"]["as_of"] == "2026-11-25" or len(doc["sources"]["ofac_sdn"]["as_of"]) == 10
+
+
+def test_corrupt_cache_is_rebuilt(small_home: Path) -> None:
+    counts = load_active().counts()
+    caches = list((small_home / "cache").glob("lists-*.pickle"))
+    assert caches
+    for cache in caches:
+        cache.write_bytes(b"\x80\x05garbage")
+    assert load_active().counts() == counts

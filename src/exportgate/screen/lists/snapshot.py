@@ -203,7 +203,8 @@ def _load_directory(directory: Path, origin: str, cache_dir: Path | None) -> Lis
     cache_file = None
     if cache_dir is not None:
         cache_file = cache_dir / f"lists-{_cache_key(directory, manifest, origin)}.pickle"
-        with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError,
+                                 ValueError, IndexError):
             with cache_file.open("rb") as fh:
                 snap = pickle.load(fh)
             if isinstance(snap, ListSnapshot):
