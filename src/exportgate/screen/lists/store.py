@@ -229,7 +229,6 @@ def update(
             items.append((kind, src))
     else:
         items = [(kind, str(url)) for kind, url in cfg["downloads"].items()]
-        items = [("csl" if k == "csl" else k, u) for k, u in items]
     kinds = [k for k, _ in items]
     if len(set(kinds)) != len(kinds):
         raise UpdateError("the same list file is given twice: " + ", ".join(sorted({k for k in kinds if kinds.count(k) > 1})))
