@@ -376,3 +376,31 @@ def test_published_weights_are_not_controlled_but_carry_a_condition(doc: dict[st
     assert ln["classification"] is None and ln["classify_reasons"]
     assert ln["determinations"][0]["status"] == "no_license_required"
     assert data["verdict"] == "clear" and data["conditions"]
+
+
+def test_stayed_red_flag_does_not_hold_until_the_stay_ends(doc: dict[str, Any], screener: Any) -> None:
+    """Red flag 29 (affiliates rule) is stayed until 2026-11-09 (90 FR 50857): the determination decides."""
+    doc["facts"] = [{"id": "supp3.29"}]
+    data = _check(doc, screener)  # 2026-10-15
+    assert data["red_flags"][0]["held"] is False and data["verdict"] == "clear"
+    data = _check(doc, screener, as_of=date(2026, 11, 15))
+    assert data["red_flags"][0]["held"] is True and data["verdict"] == "review"
+
+
+def test_red_flag_hold_keeps_the_licence_requirement_visible(doc: dict[str, Any], screener: Any) -> None:
+    doc["destinations"] = ["SA"]
+    doc["parties"][0]["country"] = "SA"
+    doc["facts"] = [{"id": "supp3.1"}]
+    data = _check(_with_servers(doc), screener)
+    assert data["layers"][0]["lines"][1]["determinations"][0]["status"] == "red_flag_hold"
+    assert data["verdict"] == "review"
+    assert data["verdict_reasons"][0].startswith("red flag supp3.1")
+    assert any(r.startswith("also (license required)") for r in data["verdict_reasons"])
+
+
+def test_red_flag_raised_by_the_determination_is_listed(doc: dict[str, Any], screener: Any) -> None:
+    doc["end_use"] = {"description": "IaaS training", "facts": {"trains_4e091_model_for_non_supp5a": True}}
+    data = _check(_with_servers(doc), screener)
+    flag = next(f for f in data["red_flags"] if f["id"] == "supp3.28")
+    assert flag["source"] == "determination" and flag["held"] and flag["citation"]
+    assert data["verdict"] == "review"

@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 import exportgate
-from exportgate.errors import InputError, InputErrors
+from exportgate.errors import ExportgateError, InputError, InputErrors
 from exportgate.packages.completeness import Finding, check_completeness, layer_titles
 from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, allocation_in_force, tally
 from exportgate.packages.model import (
@@ -357,6 +357,38 @@ def _red_flags(pkg: Package, rules: RuleSet, as_of: date) -> list[dict[str, Any]
     return flags
 
 
+def _held_flags(
+    flags: list[dict[str, Any]], checks: list[LineCheck], rules: RuleSet, as_of: date
+) -> list[dict[str, Any]]:
+    """Mark which red flags hold the transaction. The determination decides (resolved and stayed flags do
+    not hold; it may add flags of its own, e.g. from the end use); with no line to determine, every
+    unresolved stated flag holds."""
+    dets = [d for lc in checks for d in lc.determinations]
+    held: list[str] = []
+    for d in dets:
+        for fid in d["red_flags"]:
+            if fid not in held:
+                held.append(fid)
+    out = [{**f, "held": (f["id"] in held) if dets else not f["resolved"]} for f in flags]
+    known = {f["id"] for f in flags}
+    catalogue = red_flag_catalogue(rules, as_of) if set(held) - known else {}
+    for fid in held:
+        if fid not in known:
+            entry = catalogue.get(fid, {"text": fid})
+            out.append(
+                {
+                    **_flag_json(rules, as_of, fid, entry),
+                    "party": None,
+                    "note": None,
+                    "resolved": False,
+                    "resolution": None,
+                    "source": "determination",
+                    "held": True,
+                }
+            )
+    return out
+
+
 EMBARGO_KEY = "enduse.embargo.destinations"
 FREIGHT_FORWARDER_FLAG = "supp3.9"
 PARTY_LISTS_KEY = "enduse.party_lists"
@@ -655,6 +687,7 @@ def check_package(
 
     embargo = rules.resolve(EMBARGO_KEY, day, mode)
     embargoed = [c for c in pkg.destinations if rules.effective_country(c, day)[0] in set(embargo.value or [])]
+    flags = _held_flags(flags, checks, rules, day)
     verdict, reasons = _verdict(pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation))
     conditions: list[str] = []
     licences: list[dict[str, Any]] = []
@@ -804,7 +837,12 @@ def _verdict(
         for d in lc.determinations:
             v = STATUS_VERDICT.get(d["status"])
             if v is None:
-                raise InputError(lc.ref, f"unknown determination status {d['status']!r}")
+                raise ExportgateError(f"{lc.ref}: unknown determination status {d['status']!r}")
+            if d["status"] == "red_flag_hold":
+                # the held flags are listed once below; a licence requirement under the hold still shows
+                if not d["license_required"]:
+                    continue
+                v = "license_required"
             if v == "clear":
                 continue
             why = _key_reason(d)
@@ -814,7 +852,7 @@ def _verdict(
                 f"{d['status'].replace('_', ' ')}{policy} — {why}"
             )
     for f in flags:
-        if f.get("resolved"):
+        if not f.get("held"):
             continue
         reasons["review"].append(
             f"red flag {f['id']}: {f['description']}" + (f" ({f['party']})" if f.get("party") else "")
