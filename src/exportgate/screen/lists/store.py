@@ -248,7 +248,8 @@ def update(
         files: list[dict[str, Any]] = []
         fetched: list[dict[str, Any]] = []
         for kind, src in items:
-            name = f"{kind}{_suffix(src) or '.csv'}"
+            stem = {"csl": "consolidated", "csl_json": "consolidated", "ftm": "entities"}.get(kind, kind)
+            name = f"{stem}{_suffix(src) or '.csv'}"  # a name kind_of() recognises, so files can be diffed
             dest = staging / name
             is_url = src.startswith(("http://", "https://"))
             date = _fetch_url(src, dest, timeout) if is_url else _copy_path(Path(src), dest)
