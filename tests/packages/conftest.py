@@ -19,7 +19,12 @@ BASE: dict[str, Any] = {
         {"name": "Cascadia Compute Systems Inc.", "role": "anchor", "country": "US", "provides": ["hardware"]},
         {"name": "Hoshizora Medical AI KK", "role": "member", "country": "JP", "provides": ["applications"]},
     ],
-    "business_model": {"summary": "s", "builds": "Cascadia Compute Systems Inc.", "owns": "Operator KK", "operates": "Operator KK"},
+    "business_model": {
+        "summary": "s",
+        "builds": "Cascadia Compute Systems Inc.",
+        "owns": "Operator KK",
+        "operates": "Operator KK",
+    },
     "financing": [{"instrument": "loan guarantee", "agency": "EXIM", "amount_usd": 1000000}],
     "layers": {
         "hardware": [

@@ -232,3 +232,12 @@ def test_check_reads_json_packages(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(path), "--no-ledger", "--json"])
     assert result.exit_code == 10, result.output
     assert json.loads(result.output)["package"]["source_file"] == str(path)
+
+
+def test_check_reads_stdin() -> None:
+    default_screener()
+    text = (EXAMPLES / "04-incomplete-malaysia.yaml").read_text()
+    result = CliRunner().invoke(app, ["check", "-", "--no-ledger", "--json"], input=text)
+    assert result.exit_code == 20, result.output
+    data = json.loads(result.output)
+    assert data["package"]["source_file"] == "-" and len(data["package"]["source_sha256"]) == 64

@@ -99,3 +99,15 @@ def test_examples_match_the_json_schema() -> None:
     for path in sorted(examples.glob("*.yaml")):
         data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
         jsonschema.validate(data, schema)
+
+
+def test_json_schema_is_a_valid_draft_2020_12_schema_and_rejects_bad_packages(doc: dict[str, Any]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = package_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not list(validator.iter_errors(json.loads(json.dumps(doc))))
+    doc["layers"]["hardware"][0]["quantity"] = 0
+    doc["layers"]["hardware"][0]["catalog"] = "NVIDIA B200"  # two bases
+    errors = list(validator.iter_errors(doc))
+    assert len(errors) >= 2
