@@ -182,3 +182,15 @@ def test_update_with_enhanced_xml_replaces_cons_csv(lists: Path, tmp_path: Path)
     assert {k: snap.sources[k].count for k in ("ssi", "plc", "cmic", "fse", "ns_mbs", "capta")} == {
         "ssi": 286, "plc": 78, "cmic": 68, "fse": 1, "ns_mbs": 9, "capta": 1}  # 443, by the XML's list membership
     assert snap.sources["ofac_sdn"].as_of == "2024-05-03"  # carried over from the embedded snapshot
+
+
+def test_update_with_ftm_file(lists: Path, tmp_path: Path) -> None:
+    from exportgate.screen.lists.store import load_active, update
+
+    update([str(lists / "opensanctions_ftm" / "zala_aero_cluster.entities.ftm.json")], tmp_path, as_of="2026-06-03")
+    snap = load_active(tmp_path)
+    assert snap.sources["ftm"].count == 17 and snap.sources["ftm"].as_of == "2026-06-03"
+    assert snap.sources["ftm"].files == ["entities.ftm.json"]
+    assert snap.sources["ftm"].title.startswith("FollowTheMoney")
+    zakharov = next(e for e in snap.entities if e.primary_name == "Alexander Vyacheslavovich ZAKHAROV")
+    assert "EU-UKR" in zakharov.programs
