@@ -404,3 +404,11 @@ def test_red_flag_raised_by_the_determination_is_listed(doc: dict[str, Any], scr
     flag = next(f for f in data["red_flags"] if f["id"] == "supp3.28")
     assert flag["source"] == "determination" and flag["held"] and flag["citation"]
     assert data["verdict"] == "review"
+
+
+def test_unscreenable_names_are_input_errors_with_paths(doc: dict[str, Any], screener: Any) -> None:
+    doc["parties"].append({"name": "---", "role": "intermediary", "country": "JP"})
+    doc["consortium"].append({"name": "!!", "country": "US"})
+    errors = _errors(doc, screener)
+    assert "parties[1].name: has no letters or digits" in errors
+    assert "consortium[2].name: has no letters or digits" in errors

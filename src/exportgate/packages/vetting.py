@@ -260,18 +260,29 @@ class Screened:
 
 
 def _screen_all(pkg: Package, screener: Any) -> tuple[list[Screened], dict[str, str]]:
+    """Screen every party and consortium member; every name the screener rejects is reported at once."""
     out: list[Screened] = []
     lists_as_of: dict[str, str] = {}
-    targets: list[tuple[str, str, str, str, str]] = [  # name, role, country, kind, type
-        (p.name, p.role.value, p.country, "party", str(p.type)) for p in pkg.parties
-    ] + [(m.name, f"consortium {m.role.value}", m.country, "member", "entity") for m in pkg.consortium]
-    for name, role, country, kind, etype in targets:
-        res = screener.screen(name, country=country, type=etype)
+    errors: list[InputError] = []
+    targets: list[tuple[str, str, str, str, str, str]] = [  # path, name, role, country, kind, type
+        (f"parties[{i}]", p.name, p.role.value, p.country, "party", str(p.type)) for i, p in enumerate(pkg.parties)
+    ] + [
+        (f"consortium[{i}]", m.name, f"consortium {m.role.value}", m.country, "member", "entity")
+        for i, m in enumerate(pkg.consortium)
+    ]
+    for path, name, role, country, kind, etype in targets:
+        try:
+            res = screener.screen(name, country=country, type=etype)
+        except InputError as exc:
+            errors.append(InputError(f"{path}.{exc.field}", exc.problem))
+            continue
         lists_as_of.update(res.lists_as_of)
         matches = [m.to_json() if hasattr(m, "to_json") else _match_json(m) for m in res.matches]
         strengths = {str(getattr(m, "strength", "potential")) for m in res.matches}
         status = "strong" if "strong" in strengths else ("potential" if res.matches else "clear")
         out.append(Screened(name, role, country, kind, status, matches))
+    if errors:
+        raise InputErrors(errors)
     return out, lists_as_of
 
 
