@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class MatchConfig:
     # Scores at or above ``potential_threshold`` are reported; at or above ``strong_threshold`` they are
     # "strong" (review before any export), else "potential" (check the secondary identifiers).
-    potential_threshold: float = 0.80
+    potential_threshold: float = 0.84
     strong_threshold: float = 0.92
 
     # Name score = token_weight * weighted token alignment + char_weight * character similarity.

@@ -35,8 +35,9 @@ from exportgate.screen.model import ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 6  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 7  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
+RARE_DF = 0  # a listed token this rare, one edit from an org/legal word, is taken as a misspelling of it
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
 
@@ -91,22 +92,25 @@ class Index:
         out: dict[str, str] = {}
         generic = tables().generic_words
         for tok in tokens:
-            if tok in self.df or len(tok) < 5:
+            df = self.df.get(tok, 0)
+            if df > RARE_DF or len(tok) < 5 or tok in generic:
                 continue
             near = _near_generic(tok)
             if near is not None:
                 out[tok] = near
                 continue
-            if self.expand(tok, cfg):
-                continue  # a misspelling of a listed word, not two words written together
+            if df:
+                continue
+            if tok in self.joined or self.expand(tok, cfg):
+                continue  # two listed words written together, or a misspelling of a listed word
             # An org/legal word written together with the name: "companyrimera", "surlinkgroup", "oooagm".
-            for k in range(len(tok) - 2, 2, -1):
+            for k in range(len(tok) - 3, 2, -1):
                 head, tail = tok[:k], tok[k:]
-                if head in generic and tail.isalpha() and len(tail) >= 3:
+                if _glued_word(head) and tail.isalpha() and len(tail) >= 3:
                     out[tok] = f"{head} {tail}"
                     break
                 head, tail = tok[: len(tok) - k], tok[len(tok) - k :]
-                if tail in generic and head.isalpha() and len(head) >= 3:
+                if _glued_word(tail) and head.isalpha() and len(head) >= 3:
                     out[tok] = f"{head} {tail}"
                     break
         return out
@@ -233,6 +237,12 @@ class Index:
         return [nid for _, nid in ranked]
 
 
+def _glued_word(part: str) -> bool:
+    """A legal form (any length: "ooo", "llc") or an org word of 5+ letters ("group", "company")."""
+    t = tables()
+    return part in t.legal_forms or (len(part) >= 5 and part in t.generic_words)
+
+
 @lru_cache(maxsize=1)
 def _generic_deletes() -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = defaultdict(set)
@@ -252,8 +262,13 @@ def _near_generic(token: str) -> str | None:
         for w in table.get(p, ()):
             if OSA.distance(token, w) <= 1:
                 found.add(w)
-    if len({canon(w) for w in found}) == 1:
-        return min(found)
+    if not found:
+        return None
+    symbols = {canon(w) for w in found if canon(w) != w}
+    if len(symbols) == 1:  # "compani" ~ company / compania / companie, all "co"
+        return min(w for w in found if canon(w) in symbols)
+    if not symbols and len(found) == 1:
+        return found.pop()
     return None
 
 

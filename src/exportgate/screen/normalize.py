@@ -182,6 +182,7 @@ class _Tables:
     symbols: dict[tuple[str, ...], str]  # multi-word phrase (words already mapped) -> symbol
     symbol_targets: frozenset[str]  # the org-word symbols themselves ("co", "tech", "trade" ...)
     generic_words: frozenset[str]  # symbols, their one-word spellings and legal-form words (low weight)
+    legal_forms: frozenset[str]  # one-word spellings of legal forms ("ooo", "llc", "gmbh")
     person_prefixes: frozenset[tuple[str, ...]]
     org_prefixes: frozenset[tuple[str, ...]]
     max_legal: int
@@ -282,6 +283,7 @@ def tables() -> _Tables:
         symbols=symbols,
         symbol_targets=frozenset(org_targets) | frozenset(legal.values()),
         generic_words=generic,
+        legal_forms=frozenset(k[0] for k in legal if len(k) == 1),
         person_prefixes=person_prefixes,
         org_prefixes=org_prefixes,
         max_legal=max(len(k) for k in legal),
