@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from exportgate.errors import InputError
 from exportgate.screen.index import build_index, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import normalize_name
-from exportgate.screen.screener import Screener, compare
+from exportgate.screen.screener import Screener, compare, validate_name
 
 SEED = 20261125
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,6 +252,10 @@ def make_positives(entities: Sequence[ListedEntity], n: int, rng: random.Random)
         q = perturb(nm.value, kind, ent.type, rng)
         if q is None or not q.strip():
             continue
+        try:
+            validate_name(q)
+        except InputError:
+            continue  # a listed name with a control character (mis-decoded source data)
         k += 1
         dob = ent.dates_of_birth[0] if ent.dates_of_birth else None
         out.append(Positive(ent.id, nm.value, q, kind, ent.type, dob))
@@ -268,6 +273,14 @@ class Negative:
     etype: EntityType
     dob: str | None = None
     collides: bool = False  # the normalised name equals a listed name
+
+
+def _valid(name: str) -> bool:
+    try:
+        validate_name(name)
+    except InputError:
+        return False
+    return True
 
 
 def load_negatives(n_persons: int, rng: random.Random) -> list[Negative]:
@@ -437,6 +450,7 @@ def main(quick: bool = False) -> int:
     positives = make_positives(entities, n_pos, rng)
     negatives = load_negatives(n_persons, rng)
     listed_keys = {" ".join(sorted(normalize_name(nm.value).tokens)) for e in entities for nm in e.names}
+    negatives = [n for n in negatives if _valid(n.query)]
     for neg in negatives:
         neg.collides = " ".join(sorted(normalize_name(neg.query).tokens)) in listed_keys
     low = 0.5

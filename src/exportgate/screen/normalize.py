@@ -183,6 +183,8 @@ class _Tables:
     symbol_targets: frozenset[str]  # the org-word symbols themselves ("co", "tech", "trade" ...)
     generic_words: frozenset[str]  # symbols, their one-word spellings and legal-form words (low weight)
     legal_forms: frozenset[str]  # one-word spellings of legal forms ("ooo", "llc", "gmbh")
+    legal_first: frozenset[str]  # first words of legal-form phrases (a fast pre-check)
+    symbol_first: frozenset[str]  # first words of multi-word symbol phrases
     person_prefixes: frozenset[tuple[str, ...]]
     org_prefixes: frozenset[tuple[str, ...]]
     max_legal: int
@@ -284,6 +286,8 @@ def tables() -> _Tables:
         symbol_targets=frozenset(org_targets) | frozenset(legal.values()),
         generic_words=generic,
         legal_forms=frozenset(k[0] for k in legal if len(k) == 1),
+        legal_first=frozenset(k[0] for k in legal),
+        symbol_first=frozenset(k[0] for k in symbols),
         person_prefixes=person_prefixes,
         org_prefixes=org_prefixes,
         max_legal=max(len(k) for k in legal),
@@ -305,6 +309,8 @@ def _fold_digits(word: str, digit_letters: dict[str, str]) -> str:
 
 
 def _match_legal(words: list[str], i: int, t: _Tables) -> tuple[int, str] | None:
+    if words[i] not in t.legal_first:
+        return None
     n = len(words)
     for size in range(min(t.max_legal, n - i), 0, -1):
         key = tuple(words[i : i + size])
@@ -389,7 +395,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
             i += size
             continue
         matched = False
-        for size in range(min(t.max_symbol, n - i), 1, -1):
+        for size in range(min(t.max_symbol, n - i) if words[i] in t.symbol_first else 1, 1, -1):
             sym = t.symbols.get(tuple(words[i : i + size]))
             if sym is not None:
                 core.append(sym)
