@@ -412,3 +412,27 @@ def test_unscreenable_names_are_input_errors_with_paths(doc: dict[str, Any], scr
     errors = _errors(doc, screener)
     assert "parties[1].name: has no letters or digits" in errors
     assert "consortium[2].name: has no letters or digits" in errors
+
+
+def test_entity_listed_end_user_is_blocked_and_the_determination_sees_the_hit(
+    doc: dict[str, Any], screener: Any
+) -> None:
+    doc["destinations"] = ["CN"]
+    doc["parties"] = [{"name": "Huawei Technologies Co., Ltd.", "role": "end_user", "country": "CN", "hq": "CN"}]
+    data = _check(doc, screener)
+    assert data["verdict"] == "blocked"
+    assert "on entity_list" in data["verdict_reasons"][0]
+    d = data["layers"][0]["lines"][0]["determinations"][0]
+    assert d["status"] == "license_required"  # EAR99 too: the Entity List covers all items subject to the EAR
+    assert any("Entity List" in r for r in d["reasons"])
+
+
+def test_confirmed_match_on_a_non_export_list_needs_review(doc: dict[str, Any], screener: Any) -> None:
+    doc["parties"].append({"name": "Inspur Group", "role": "intermediary", "country": "JP"})
+    data = _check(doc, screener)
+    party = next(p for p in data["screening"]["parties"] if p["name"] == "Inspur Group")
+    assert party["status"] == "strong" and {m["list"] for m in party["matches"] if m["strength"] == "strong"} == {
+        "cmic"
+    }
+    assert data["verdict"] == "review"
+    assert "restricts finance or licence exceptions" in data["verdict_reasons"][0]

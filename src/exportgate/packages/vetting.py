@@ -403,6 +403,8 @@ def _held_flags(
 EMBARGO_KEY = "enduse.embargo.destinations"
 FREIGHT_FORWARDER_FLAG = "supp3.9"
 PARTY_LISTS_KEY = "enduse.party_lists"
+FOOTNOTES_KEY = "enduse.entity_list.footnotes"
+BLOCKING_LISTS_KEY = "aaep.check.blocking_lists"
 
 
 # --- determination ----------------------------------------------------------------------------------
@@ -649,11 +651,15 @@ def check_package(
         screener = default_screener()
     screened, lists_as_of = _screen_all(pkg, screener)
     party_lists = set(rules.value(PARTY_LISTS_KEY, day, mode) or {})
+    footnotes = set(rules.value(FOOTNOTES_KEY, day, mode) or [])
     hits = {
         s.name: [
             {
                 "list": m["list"],
-                "footnote": m.get("entity_list_footnote"),
+                # a footnote the rule data does not know is dropped (the confirmed match blocks anyway)
+                "footnote": m.get("entity_list_footnote")
+                if m["list"] == "entity_list" and m.get("entity_list_footnote") in footnotes
+                else None,
                 "license_policy": m.get("license_policy"),
                 "name": m.get("matched_name") or m.get("name"),
                 "entry": m.get("entity_id"),
@@ -699,7 +705,10 @@ def check_package(
     embargo = rules.resolve(EMBARGO_KEY, day, mode)
     embargoed = [c for c in pkg.destinations if rules.effective_country(c, day)[0] in set(embargo.value or [])]
     flags = _held_flags(flags, checks, rules, day)
-    verdict, reasons = _verdict(pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation))
+    blocking = set(rules.value(BLOCKING_LISTS_KEY, day, mode) or [])
+    verdict, reasons = _verdict(
+        pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation), blocking
+    )
     conditions: list[str] = []
     licences: list[dict[str, Any]] = []
     for lc in checks:
@@ -827,16 +836,26 @@ def _verdict(
     compute: dict[str, Any],
     embargoed: list[str],
     embargo_citation: str,
+    blocking_lists: set[str],
 ) -> tuple[str, list[str]]:
     reasons: dict[str, list[str]] = {v: [] for v in VERDICT_ORDER}
     for cc in embargoed:
         reasons["blocked"].append(f"destination {cc} is under a comprehensive US embargo ({embargo_citation})")
     for s in screened:
-        if s.status == "strong":
-            top = s.matches[0] if s.matches else {}
+        strong = [m for m in s.matches if m.get("strength") == "strong"]
+        blocking = [m for m in strong if m.get("list") in blocking_lists]
+        if blocking:
+            top = blocking[0]
             reasons["blocked"].append(
                 f"{s.kind} '{s.name}' ({s.role}, {s.country}) is a confirmed match for "
                 f"'{top.get('matched_name') or top.get('name')}' on {top.get('list')}"
+            )
+        elif strong:
+            top = strong[0]
+            reasons["review"].append(
+                f"{s.kind} '{s.name}' ({s.role}) is a confirmed match for '{top.get('matched_name') or top.get('name')}' "
+                f"on {top.get('list')}, a list that restricts finance or licence exceptions rather than the export: "
+                "assess its restrictions before proceeding"
             )
         elif s.status == "potential":
             top = s.matches[0] if s.matches else {}
