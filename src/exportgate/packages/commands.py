@@ -178,8 +178,9 @@ def run(
     directory, files = find_examples(directory)
     out.mkdir(parents=True, exist_ok=True)
     failures = 0
+    bundled = directory == Path(__file__).parent / "examples"
     for path in files:
-        label = str(path)
+        label = f"(bundled) {path.name}" if bundled else str(path)
         try:
             loaded = load_package(str(path))
             result = check_package(loaded, None, m, ledger=None)
