@@ -92,6 +92,13 @@ def validate_name(name: object, field_name: str = "name") -> tuple[str, list[str
         raise InputError(field_name, f"must be text, got {type(name).__name__}")
     if len(name) > MAX_NAME_LENGTH:
         raise InputError(field_name, f"is {len(name)} characters long; at most {MAX_NAME_LENGTH} are screened")
+    if name.isascii() and name.isprintable():  # the common case: nothing to check character by character
+        cleaned = " ".join(name.split())
+        if not cleaned:
+            raise InputError(field_name, "is empty")
+        if not any(ch.isalnum() for ch in cleaned):
+            raise InputError(field_name, "has no letters or digits")
+        return cleaned, []
     for ch in name:
         if ch in _ALLOWED_CONTROLS:
             continue
