@@ -35,7 +35,7 @@ from exportgate.screen.model import ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 7  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 8  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a listed token this rare, one edit from an org/legal word, is taken as a misspelling of it
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -76,7 +76,12 @@ class Index:
         if df is None:
             return math.nan
         w = math.log((self.n_entities + 1) / (df + 0.5))
-        if token in tables().generic_words:
+        t = tables()
+        if token in t.generic_words:
+            if token in t.legal_words:
+                # Legal-form words ("joint", "stock", "sdn") are rare as name tokens only because legal
+                # forms usually absorb them: weigh them like a word in GENERIC_SHARE of the entities.
+                w = min(w, self.idf_at_share(GENERIC_SHARE))
             w *= GENERIC_WEIGHT_FACTOR
         return max(w, 0.05)
 

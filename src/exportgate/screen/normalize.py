@@ -183,6 +183,7 @@ class _Tables:
     symbol_targets: frozenset[str]  # the org-word symbols themselves ("co", "tech", "trade" ...)
     generic_words: frozenset[str]  # symbols, their one-word spellings and legal-form words (low weight)
     legal_forms: frozenset[str]  # one-word spellings of legal forms ("ooo", "llc", "gmbh")
+    legal_words: frozenset[str]  # words of legal-form phrases ("joint", "stock", "liability", "sdn")
     legal_first: frozenset[str]  # first words of legal-form phrases (a fast pre-check)
     symbol_first: frozenset[str]  # first words of multi-word symbol phrases
     person_prefixes: frozenset[tuple[str, ...]]
@@ -286,6 +287,7 @@ def tables() -> _Tables:
         symbol_targets=frozenset(org_targets) | frozenset(legal.values()),
         generic_words=generic,
         legal_forms=frozenset(k[0] for k in legal if len(k) == 1),
+        legal_words=frozenset(w for k in legal for w in k if len(w) >= 3),
         legal_first=frozenset(k[0] for k in legal),
         symbol_first=frozenset(k[0] for k in symbols),
         person_prefixes=person_prefixes,
