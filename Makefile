@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(BIN)/exportgate run
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
 test: $(DEVSTAMP) lint

