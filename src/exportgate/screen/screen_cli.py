@@ -19,6 +19,7 @@ from exportgate.errors import ExportgateError, InputError
 from exportgate.screen.screener import (
     Screener,
     ScreenResult,
+    no_gc,
     validate_country,
     validate_name,
     validate_threshold,
@@ -382,10 +383,11 @@ def screen_batch_cmd(
         transient=not sys.stderr.isatty(),
     ) as progress:
         task = progress.add_task("screen", total=len(rows))
-        for chunk in _chunks(rows, 200):
-            for row in chunk:
-                results.append(_screen_row(screener, row, threshold))
-            progress.advance(task, len(chunk))
+        with no_gc():
+            for chunk in _chunks(rows, 200):
+                for row in chunk:
+                    results.append(_screen_row(screener, row, threshold))
+                progress.advance(task, len(chunk))
     try:
         _write(results, out)
     except OSError as exc:
