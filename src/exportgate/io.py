@@ -60,9 +60,3 @@ def parse_date(value: object, field: str) -> date:
     except ValueError:
         raise InputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
 
-
-def parse_mode_name(value: str, field: str = "--mode") -> str:
-    """Validate a rules mode name (``enforced`` or ``text``)."""
-    if value not in ("enforced", "text"):
-        raise InputError(field, f"{value!r} is not a mode (enforced, text)")
-    return value

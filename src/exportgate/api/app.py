@@ -20,13 +20,6 @@ from exportgate.io import parse_date
 from exportgate.rules import Mode, load_rules
 
 
-def _mode(value: str) -> Mode:
-    try:
-        return Mode(value)
-    except ValueError:
-        raise InputError("mode", f"{value!r} is not a mode (enforced, text)") from None
-
-
 def _as_of(value: str | None) -> date:
     return date.today() if value is None else parse_date(value, "as_of")
 
@@ -64,7 +57,7 @@ def create_app() -> FastAPI:
 
     @app.get("/rules")
     def rules_in_force(as_of: str | None = Query(None), mode: str = Query("enforced")) -> dict[str, Any]:
-        rules, day, m = load_rules(), _as_of(as_of), _mode(mode)
+        rules, day, m = load_rules(), _as_of(as_of), Mode.parse(mode, "mode")
         rules.check_date(day)
         return {"as_of": day.isoformat(), "mode": m.value, "rules_sha256": rules.sha256,
                 "parameters": [r.to_json() for r in rules.in_force(day, m)]}
@@ -85,7 +78,7 @@ def create_app() -> FastAPI:
                        mode: str = Query("enforced")) -> Any:
         from exportgate.classify import classify, parse_items
 
-        day, m = _as_of(as_of), _mode(mode)
+        day, m = _as_of(as_of), Mode.parse(mode, "mode")
         load_rules().check_date(day)
         items = parse_items(doc)
         results = [classify(item, day, m).to_json() for item in items]
@@ -95,7 +88,7 @@ def create_app() -> FastAPI:
     def determine_case(doc: dict[str, Any] = Body(...), mode: str = Query("enforced")) -> dict[str, Any]:
         from exportgate.determine import determine, parse_case
 
-        result: dict[str, Any] = determine(parse_case(doc), _mode(mode)).to_json()
+        result: dict[str, Any] = determine(parse_case(doc), Mode.parse(mode, "mode")).to_json()
         return result
 
     @app.post("/screen")
@@ -112,7 +105,7 @@ def create_app() -> FastAPI:
         from exportgate.packages import check_document
 
         result: dict[str, Any] = check_document(doc, as_of=None if as_of is None else _as_of(as_of),
-                                                mode=_mode(mode), screener=_screener())
+                                                mode=Mode.parse(mode, "mode"), screener=_screener())
         return result
 
     @app.post("/check")

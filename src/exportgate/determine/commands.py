@@ -50,12 +50,11 @@ def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None
     from exportgate.io import read_document
     from exportgate.rules import Mode, load_rules
 
-    if mode not in ("enforced", "text"):
-        raise InputError("--mode", f"must be enforced or text (got {mode!r})")
+    m = Mode.parse(mode)
     rules = load_rules()
     case = parse_case(read_document(file), rules=rules)
     if compare_dates is None:
-        d = determine(case, Mode(mode), rules)
+        d = determine(case, m, rules)
         if as_json:
             typer.echo(json.dumps(d.to_json(), indent=2))
         else:
@@ -64,7 +63,7 @@ def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None
     first, second = _parse_compare(compare_dates)
     for day in (first, second):
         rules.check_date(day, field="--compare")
-    cmp = compare(case, first, second, Mode(mode), rules)
+    cmp = compare(case, first, second, m, rules)
     if as_json:
         typer.echo(json.dumps(cmp.to_json(), indent=2))
         return

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from exportgate.errors import InputError
 from exportgate.io import parse_date
 from exportgate.rules.model import Mode, Resolved
 from exportgate.rules.ruleset import load_rules
@@ -22,13 +21,6 @@ countries_app = typer.Typer(help="Show a country's Country Groups on a date.", n
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: today).")]
 ModeOpt = Annotated[str, typer.Option("--mode", help="enforced (what BIS enforces) or text (the CFR text).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _mode(value: str) -> Mode:
-    try:
-        return Mode(value)
-    except ValueError:
-        raise InputError("--mode", f"{value!r} is not a mode (enforced, text)") from None
 
 
 def _as_of(value: str | None, field: str = "--as-of") -> date:
@@ -47,7 +39,7 @@ def _show_value(value: Any) -> str:
 def show(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = False) -> None:
     """Print every parameter in force on a date, with its value, period and citation."""
     rules = load_rules()
-    day, m = _as_of(as_of), _mode(mode)
+    day, m = _as_of(as_of), Mode.parse(mode)
     rules.check_date(day, "--as-of")
     resolved = rules.in_force(day, m)
     if as_json:
@@ -75,7 +67,7 @@ def diff(
 ) -> None:
     """List what changed between two dates, each change with its citation."""
     rules = load_rules()
-    d1, d2, m = parse_date(date1, "DATE1"), parse_date(date2, "DATE2"), _mode(mode)
+    d1, d2, m = parse_date(date1, "DATE1"), parse_date(date2, "DATE2"), Mode.parse(mode)
     rules.check_date(d1, "DATE1")
     rules.check_date(d2, "DATE2")
     changes = rules.diff(d1, d2, m)

@@ -25,6 +25,17 @@ class Mode(StrEnum):
     ENFORCED = "enforced"
     TEXT = "text"
 
+    @classmethod
+    def parse(cls, value: str, field: str = "--mode") -> Mode:
+        """A mode named by a user; an unknown name is an input error naming the field."""
+        try:
+            return cls(value)
+        except ValueError:
+            from exportgate.errors import InputError
+
+            names = ", ".join(m.value for m in cls)
+            raise InputError(field, f"{value!r} is not a mode ({names})") from None
+
 
 class Verification(StrEnum):
     VERIFIED = "verified"  # [V]  read in the primary text

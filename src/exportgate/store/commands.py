@@ -45,13 +45,6 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def _mode(value: str) -> Mode:
-    try:
-        return Mode(value)
-    except ValueError:
-        raise InputError("--mode", f"{value!r} is not a mode ({', '.join(m.value for m in Mode)})") from None
-
-
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
@@ -87,7 +80,7 @@ def record(
                 result = read_document(str(result_file), field="--result")
             else:
                 assert package is not None
-                result = _check(package, as_of, _mode(mode), ledger)
+                result = _check(package, as_of, Mode.parse(mode), ledger)
             record_id = ledger.record(result, approved_by=approved_by, force=force)
             entries = [e for e in ledger.entries() if e.record_id == record_id]
         finally:
@@ -135,7 +128,7 @@ def show(
         rules = load_rules()
         day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
         cc = rules.country_code(country, field="--country") if country is not None else None
-        m = _mode(mode)
+        m = Mode.parse(mode)
         ledger = Ledger.open(db)
         try:
             summary = ledger_summary(ledger, day, m, country=cc, year=year, end_user=end_user, rules=rules)
