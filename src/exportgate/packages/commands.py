@@ -18,13 +18,6 @@ MEMO_FORMATS = ("html", "md", "pdf")
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
 
 
-def _mode(value: str) -> Mode:
-    try:
-        return Mode(value)
-    except ValueError:
-        raise InputError("--mode", f"{value!r} is not a mode (enforced, text)") from None
-
-
 def _ledger(url: str | None) -> Any | None:
     """The compute ledger (``exportgate.store.Ledger``; ``url`` or its default), or None when the store is not
     installed (the tally then shows an empty ledger)."""
@@ -124,7 +117,7 @@ def check(
     """
     from exportgate.packages import check_package, load_package
 
-    m = _mode(mode)
+    m = Mode.parse(mode)
     day = parse_date(as_of, "--as-of") if as_of is not None else None
     for path in report or []:
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
@@ -174,7 +167,7 @@ def run(
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
     from exportgate.packages import check_package, load_package
 
-    m = _mode(mode)
+    m = Mode.parse(mode)
     directory, files = find_examples(directory)
     out.mkdir(parents=True, exist_ok=True)
     failures = 0
