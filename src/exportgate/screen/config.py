@@ -40,6 +40,10 @@ class MatchConfig:
     # Against a listed person, once two tokens agree, an unmatched token (a middle name, a patronymic, a
     # second surname) on either side counts this share of its weight.
     middle_name_factor: float = 0.5
+    # A legal-form word left unaligned on either side ("COMPANY STOCK RADIOPRIBOR JOINT", a reordered form no
+    # longer recognised as one; "ELEKTRON OOO" vs "ELEKTRON LLC COMPANY") counts this share of its weight:
+    # it says what kind of body the party is, not which one. Chosen from the benchmark (see below).
+    unmatched_legal_word_factor: float = 0.25
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9
 

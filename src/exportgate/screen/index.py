@@ -274,7 +274,24 @@ def _near_generic(token: str) -> str | None:
         return min(w for w in found if canon(w) in symbols)
     if not symbols and len(found) == 1:
         return found.pop()
+    if not symbols:
+        # Several legal-form words within one edit ("lmited": "limited", and the variant "limted"):
+        # the word found in the most legal-form phrases ("limited"), so the phrase can be recognised.
+        uses = _legal_word_uses()
+        ranked = sorted(found, key=lambda w: (-uses.get(w, 0), w))
+        if uses.get(ranked[0], 0) > uses.get(ranked[1], 0):
+            return ranked[0]
     return None
+
+
+@lru_cache(maxsize=1)
+def _legal_word_uses() -> dict[str, int]:
+    """In how many legal-form phrases each word occurs."""
+    uses: dict[str, int] = defaultdict(int)
+    for key in tables().legal:
+        for w in set(key):
+            uses[w] += 1
+    return dict(uses)
 
 
 def _fingerprint(entities: Sequence[ListedEntity]) -> str:

@@ -30,7 +30,7 @@ from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import canon
+from exportgate.screen.normalize import canon, tables
 
 VOWELS = frozenset("aeiouy")
 FOLD_MIN_LENGTH = 4
@@ -106,6 +106,17 @@ def abjad_similarity(a: str, b: str) -> float:
     return 0.9 if len(sa) >= 2 and sa == sb else 0.0
 
 
+@lru_cache(maxsize=1)
+def legal_form_words() -> frozenset[str]:
+    """Words of legal-form phrases ("joint", "stock", "co", "liability") and one-word forms ("jsc")."""
+    t = tables()
+    words = frozenset(w for key in t.legal for w in key if len(w) >= 3) | {f for f in t.legal_forms if len(f) >= 3}
+    # Organisation symbols that also occur in some legal form ("bank", "trade", "industry") describe the
+    # business or say "company" ("co"), and stay as they are.
+    org = t.symbol_targets - t.legal_forms
+    return words - org
+
+
 @dataclass(slots=True)
 class TokenAlignment:
     query: tuple[int, ...]
@@ -162,26 +173,35 @@ def align(
         exact_n = {p[3][0] for p in pairs if p[0] == 1.0}
         free_n = [j for j in range(len(n)) if j not in exact_n]
         free_q = [i for i in range(len(q)) if i not in exact_q]
-        if free_n:
+        # The exact partner of one half of a split word competes too ("industr ial": "industr" is a
+        # spelling of the symbol "industry", and so is "industrial"; the pair wins the tie).
+        partners_of_q = {p[2][0]: p[3][0] for p in pairs if p[0] == 1.0}
+        if len(q) > 1:
             for i in range(len(q) - 1):
                 if i in exact_q and i + 1 in exact_q:
                     continue
-                for joined in {q[i] + q[i + 1], q[i + 1] + q[i]}:
+                targets = free_n + [partners_of_q[k] for k in (i, i + 1) if k in partners_of_q]
+                if not targets:
+                    continue
+                for raw in {q[i] + q[i + 1], q[i + 1] + q[i]}:
+                    # Compare the joined word as a word ("tec hnology" -> "technology" -> symbol "tech").
+                    joined = canon(raw)
                     lj = len(joined)
-                    for j in free_n:
+                    for j in targets:
                         if abs(lj - n_len[j]) <= 3:
-                            s = sim_fn(canon(joined), n[j], short_length, edit_cost)
+                            s = sim_fn(joined, n[j], short_length, edit_cost)
                             if s >= min_sim:
                                 pairs.append((s, 2, (i, i + 1), (j,)))
         if free_q:
             for j in range(len(n) - 1):
                 if j in exact_n and j + 1 in exact_n:
                     continue
-                for joined in {n[j] + n[j + 1], n[j + 1] + n[j]}:
+                for raw in {n[j] + n[j + 1], n[j + 1] + n[j]}:
+                    joined = canon(raw)
                     lj = len(joined)
                     for i in free_q:
                         if abs(lj - len(q[i])) <= 3:
-                            s = sim_fn(q[i], canon(joined), short_length, edit_cost)
+                            s = sim_fn(q[i], joined, short_length, edit_cost)
                             if s >= min_sim:
                                 pairs.append((s, 2, (i,), (j, j + 1)))
     pairs.sort(key=lambda p: (-p[0], -p[1]))
@@ -246,6 +266,15 @@ def score_tokens(
         used_n = {j for a in alignment for j in a.listed}
         qw = [w if i in used_q else w * cfg.middle_name_factor for i, w in enumerate(qw)]
         nw = [w if j in used_n else w * cfg.middle_name_factor for j, w in enumerate(nw)]
+    if cfg.unmatched_legal_word_factor != 1.0 and not person:
+        # A word of a legal form that did not align ("COMPANY STOCK RADIOPRIBOR JOINT": a reordered legal
+        # form is no longer recognised as one) is evidence of the form, not of the name.
+        legalish = legal_form_words()
+        used_q = {i for a in alignment for i in a.query}
+        used_n = {j for a in alignment for j in a.listed}
+        f = cfg.unmatched_legal_word_factor
+        qw = [w * f if i not in used_q and q_tokens[i] in legalish else w for i, w in enumerate(qw)]
+        nw = [w * f if j not in used_n and n_tokens[j] in legalish else w for j, w in enumerate(nw)]
     q_total = sum(qw) or 1.0
     n_total = sum(nw) or 1.0
     q_hit = 0.0

@@ -1,0 +1,58 @@
+"""Perturbations of real listed names that the matcher used to miss, each with an ordinary name that must
+still not match (see bench/results/screening.md for the rates)."""
+
+from __future__ import annotations
+
+import pytest
+
+from exportgate.screen import Screener
+
+
+def _matched(screener: Screener, query: str, listed: str) -> float:
+    res = screener.screen(query)
+    return max((m.score for m in res.matches if m.matched_name.upper() == listed.upper()), default=0.0)
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        # A word split inside: the halves joined are a spelling of the listed symbol ("technology" -> tech).
+        ("Tianjin 764 Avionics Tec hnology Co., Ltd.", "Tianjin 764 Avionics Technology Co., Ltd."),
+        ("RAYAN ROSHD AFZAR COM PANY", "RAYAN ROSHD AFZAR COMPANY"),
+    ],
+)
+def test_split_org_word_matches(screener: Screener, query: str, listed: str) -> None:
+    assert _matched(screener, query, listed) >= screener.config.potential_threshold
+
+
+def test_misspelt_legal_form_word_is_repaired(screener: Screener) -> None:
+    query = "KAVAN ELECTRONICS BEHRAD LMITED LIABILITY COMPANY"
+    listed = "KAVAN ELECTRONICS BEHRAD LIMITED LIABILITY COMPANY"
+    assert _matched(screener, query, listed) >= screener.config.potential_threshold
+    res = screener.screen(query)
+    assert res.matches[0].explanation["query_corrections"] == {"lmited": "limited"}
+
+
+def test_reordered_legal_form_words_count_little(screener: Screener) -> None:
+    listed = "JOINT STOCK COMPANY RADIOPRIBOR"
+    ids = {m.entity_id for m in screener.screen(listed).matches if m.score == 1.0}
+    assert ids
+    res = screener.screen("COMPANY STOCK RADIOPRIBOR JOINT")
+    hits = [m for m in res.matches if m.entity_id in ids]
+    assert hits and hits[0].score >= screener.config.potential_threshold, [m.matched_name for m in res.matches]
+    # the explanation shows the legal-form words that found no partner, with their reduced weight
+    weights = {u["token"]: u["weight"] for u in hits[0].explanation["unmatched_query_tokens"]}
+    assert weights["joint"] < 0.5 and weights["stock"] < 0.5, weights
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "COMPANY STOCK JOINT",  # legal-form words alone
+        "Joint Stock Company Tec hnology",  # a split org word is still only an org word
+        "GALAPAGOS NV",  # a two-letter legal form still counts (ordinary SEC name, not listed)
+        "Fox Corp",
+    ],
+)
+def test_ordinary_names_still_do_not_match(screener: Screener, query: str) -> None:
+    assert screener.screen(query).matches == []
