@@ -56,3 +56,23 @@ def test_reordered_legal_form_words_count_little(screener: Screener) -> None:
 )
 def test_ordinary_names_still_do_not_match(screener: Screener, query: str) -> None:
     assert screener.screen(query).matches == []
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("dmitry ustinoff", "Dmitry Ustinov"),  # German-style -off for -ov
+        ("ma ly", "MA LI"),  # short syllables equal after folding y/i
+        ("SUZHOU XIAOLI CO. LTD", "SUZHOU XIAOLI PHARMATECH CO., LTD"),  # a descriptive word dropped
+    ],
+)
+def test_transliteration_and_dropped_word_variants_match(screener: Screener, query: str, listed: str) -> None:
+    ids = {m.entity_id for m in screener.screen(listed).matches if m.score == 1.0}
+    assert ids
+    res = screener.screen(query)
+    assert ids & {m.entity_id for m in res.matches}, [(m.matched_name, m.score) for m in res.matches]
+
+
+@pytest.mark.parametrize("query", ["Mali Ly", "Ustinoff Capital Partners", "Suzhou Co Ltd"])
+def test_short_and_subset_ordinary_names_still_do_not_match(screener: Screener, query: str) -> None:
+    assert screener.screen(query).matches == [], [(m.matched_name, m.score) for m in screener.screen(query).matches]

@@ -20,12 +20,14 @@ class MatchConfig:
     # (SEC company names + synthetic persons, name only, every alert counted) stays within the 0.5% target;
     # recall on perturbed listed names there is about 92.8%. 0.92: about 0.1% alerts, ~80% of perturbed
     # names and every exact or legal-form/case variant still strong. See bench/results/screening.md.
-    potential_threshold: float = 0.83
+    potential_threshold: float = 0.84
     strong_threshold: float = 0.92
 
     # Name score = token_weight * weighted token alignment + char_weight * character similarity.
     token_weight: float = 0.8
     char_weight: float = 0.2
+    # token_score = query_coverage ** share * listed_coverage ** (1 - share): 0.5 is the geometric mean.
+    query_coverage_share: float = 0.7
     # Two tokens align only when their similarity is at least this (1 - edits / length, see score.token_similarity).
     token_min_similarity: float = 0.72
     # Tokens of at most this many characters must be equal to align (no fuzzy "li"/"lu").
@@ -44,6 +46,10 @@ class MatchConfig:
     # longer recognised as one; "ELEKTRON OOO" vs "ELEKTRON LLC COMPANY") counts this share of its weight:
     # it says what kind of body the party is, not which one. Chosen from the benchmark (see below).
     unmatched_legal_word_factor: float = 0.25
+    # Symbols of "company" words that legal forms spell ("company", "obshchestvo", "corporation"): they count
+    # as legal-form words too, but only against a name whose legal form was set apart ("GENBANK COMPANY
+    # STOCK JOINT" vs "CLOSED JOINT STOCK COMPANY GENBANK"); "Fox Corp" vs "FOX" keeps their full weight.
+    legal_company_words: tuple[str, ...] = ("co", "org", "corp")
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9
 

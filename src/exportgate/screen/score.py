@@ -33,6 +33,7 @@ from exportgate.screen.model import EntityType, ListedEntity
 from exportgate.screen.normalize import canon, tables
 
 VOWELS = frozenset("aeiouy")
+SHORT_FOLD_SIMILARITY = 0.85  # two short tokens equal only after transliteration folding ("ly"/"li")
 FOLD_MIN_LENGTH = 4
 INITIAL_SIMILARITY = 0.75  # an initial against a name starting with that letter  # "coty"/"koti", "ith"/"itt": too short for transliteration folding to be evidence
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
@@ -75,7 +76,11 @@ def phonetic_fold(token: str) -> str:
     for ch in token:
         if not out or out[-1] != ch:
             out.append(ch)
-    return "".join(out)
+    folded = "".join(out)
+    # German/French spellings of Russian surname endings: "ustinoff" ~ "ustinov", "korneeff" ~ "korneev".
+    if len(folded) >= 5 and folded[-2:] in ("of", "ef"):
+        folded = folded[:-1] + "v"
+    return folded
 
 
 @lru_cache(maxsize=500_000)
@@ -86,7 +91,13 @@ def token_similarity(a: str, b: str, short_length: int = 3, edit_cost: float = 1
     of ``short_length`` characters or fewer must be equal; digits only match digits."""
     if a == b:
         return 1.0
-    if a.isdigit() or b.isdigit() or len(a) <= short_length or len(b) <= short_length:
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    if len(a) <= short_length or len(b) <= short_length:
+        # Short tokens must be equal, or the same after folding transliteration variants ("ly" ~ "li",
+        # "wey" ~ "wei", "jsk" ~ "jsc"), which is weaker evidence than in a long word.
+        if len(a) >= 2 and len(b) >= 2 and phonetic_fold(a) == phonetic_fold(b):
+            return SHORT_FOLD_SIMILARITY
         return 0.0
     raw = 1.0 - edit_cost * OSA.distance(a, b) / max(len(a), len(b))
     if len(a) < FOLD_MIN_LENGTH or len(b) < FOLD_MIN_LENGTH:
@@ -106,15 +117,16 @@ def abjad_similarity(a: str, b: str) -> float:
     return 0.9 if len(sa) >= 2 and sa == sb else 0.0
 
 
-@lru_cache(maxsize=1)
-def legal_form_words() -> frozenset[str]:
-    """Words of legal-form phrases ("joint", "stock", "co", "liability") and one-word forms ("jsc")."""
+@lru_cache(maxsize=8)
+def legal_form_words(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """Words of legal-form phrases ("joint", "stock", "liability") and one-word forms ("jsc"), plus
+    ``extra``."""
     t = tables()
     words = frozenset(w for key in t.legal for w in key if len(w) >= 3) | {f for f in t.legal_forms if len(f) >= 3}
     # Organisation symbols that also occur in some legal form ("bank", "trade", "industry") describe the
     # business or say "company" ("co"), and stay as they are.
     org = t.symbol_targets - t.legal_forms
-    return words - org
+    return (words - org) | frozenset(extra)
 
 
 @dataclass(slots=True)
@@ -173,21 +185,15 @@ def align(
         exact_n = {p[3][0] for p in pairs if p[0] == 1.0}
         free_n = [j for j in range(len(n)) if j not in exact_n]
         free_q = [i for i in range(len(q)) if i not in exact_q]
-        # The exact partner of one half of a split word competes too ("industr ial": "industr" is a
-        # spelling of the symbol "industry", and so is "industrial"; the pair wins the tie).
-        partners_of_q = {p[2][0]: p[3][0] for p in pairs if p[0] == 1.0}
-        if len(q) > 1:
+        if free_n:
             for i in range(len(q) - 1):
                 if i in exact_q and i + 1 in exact_q:
-                    continue
-                targets = free_n + [partners_of_q[k] for k in (i, i + 1) if k in partners_of_q]
-                if not targets:
                     continue
                 for raw in {q[i] + q[i + 1], q[i + 1] + q[i]}:
                     # Compare the joined word as a word ("tec hnology" -> "technology" -> symbol "tech").
                     joined = canon(raw)
                     lj = len(joined)
-                    for j in targets:
+                    for j in free_n:
                         if abs(lj - n_len[j]) <= 3:
                             s = sim_fn(joined, n[j], short_length, edit_cost)
                             if s >= min_sim:
@@ -241,6 +247,8 @@ def score_tokens(
     abjad: tuple[str, ...] = (),
     exact_only: tuple[str, ...] = (),
     person: bool = False,
+    query_has_legal: bool = False,
+    listed_has_legal: bool = False,
 ) -> NameScore:
     """Score a query token list against a listed token list (weights are IDF-like, > 0).
 
@@ -268,13 +276,19 @@ def score_tokens(
         nw = [w if j in used_n else w * cfg.middle_name_factor for j, w in enumerate(nw)]
     if cfg.unmatched_legal_word_factor != 1.0 and not person:
         # A word of a legal form that did not align ("COMPANY STOCK RADIOPRIBOR JOINT": a reordered legal
-        # form is no longer recognised as one) is evidence of the form, not of the name.
+        # form is no longer recognised as one) is evidence of the form, not of the name. "Company" words
+        # ("co", "org") count so only when the other side has a legal form set apart (it was spelt there).
         legalish = legal_form_words()
-        used_q = {i for a in alignment for i in a.query}
-        used_n = {j for a in alignment for j in a.listed}
+        wider = legal_form_words(cfg.legal_company_words)
+        q_legalish = wider if listed_has_legal else legalish
+        n_legalish = wider if query_has_legal else legalish
         f = cfg.unmatched_legal_word_factor
-        qw = [w * f if i not in used_q and q_tokens[i] in legalish else w for i, w in enumerate(qw)]
-        nw = [w * f if j not in used_n and n_tokens[j] in legalish else w for j, w in enumerate(nw)]
+        if any(t in q_legalish for t in q_tokens):
+            used_q = {i for a in alignment for i in a.query}
+            qw = [w * f if i not in used_q and q_tokens[i] in q_legalish else w for i, w in enumerate(qw)]
+        if any(t in n_legalish for t in n_tokens):
+            used_n = {j for a in alignment for j in a.listed}
+            nw = [w * f if j not in used_n and n_tokens[j] in n_legalish else w for j, w in enumerate(nw)]
     q_total = sum(qw) or 1.0
     n_total = sum(nw) or 1.0
     q_hit = 0.0
@@ -284,7 +298,8 @@ def score_tokens(
         n_hit += sum(nw[j] for j in a.listed) * a.similarity
     q_cov = min(1.0, q_hit / q_total)
     n_cov = min(1.0, n_hit / n_total)
-    token_score = math.sqrt(q_cov * n_cov)
+    share = cfg.query_coverage_share
+    token_score = math.sqrt(q_cov * n_cov) if share == 0.5 else q_cov**share * n_cov ** (1.0 - share)
     if token_score == 0.0:
         return NameScore(0.0, q_cov, n_cov, 0.0, 0.0, 0.0, 0.0, alignment, qw, nw)
     char_sim = (

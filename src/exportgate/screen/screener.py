@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import re
@@ -333,7 +334,17 @@ class Screener:
             rec = idx.names[nid]
             person = idx.entities[rec.entity].type is EntityType.PERSON
             ns = score_tokens(
-                q_tokens, q_weights, rec.tokens, rec.weights, distinctive, cfg, norm.abjad, norm.syllabic, person
+                q_tokens,
+                q_weights,
+                rec.tokens,
+                rec.weights,
+                distinctive,
+                cfg,
+                norm.abjad,
+                norm.syllabic,
+                person,
+                bool(norm.legal),
+                bool(rec.legal),
             )
             name_score = ns.score
             if rec.kind is NameKind.WEAK:
@@ -408,7 +419,8 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
     generic = tables().generic_words
     wa = [0.5 if t in generic else 1.0 for t in na.tokens]
     wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
-    cfg = DEFAULT_CONFIG
+    # Neither name is "the query" here: the geometric mean of both coverages keeps compare() symmetric.
+    cfg = dataclasses.replace(DEFAULT_CONFIG, query_coverage_share=0.5)
     if nb.abjad and not na.abjad:
         na, nb, wa, wb = nb, na, wb, wa
     ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg, na.abjad, na.syllabic + nb.syllabic)
