@@ -76,3 +76,23 @@ def test_transliteration_and_dropped_word_variants_match(screener: Screener, que
 @pytest.mark.parametrize("query", ["Mali Ly", "Ustinoff Capital Partners", "Suzhou Co Ltd"])
 def test_short_and_subset_ordinary_names_still_do_not_match(screener: Screener, query: str) -> None:
     assert screener.screen(query).matches == [], [(m.matched_name, m.score) for m in screener.screen(query).matches]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("HARAZ SHIPPING COM PANY LIMITED", "HARAZ SHIPPING COMPANY LIMITED"),
+        ("FUTURE AGE SHIPPING LIMI TED", "FUTURE AGE SHIPPING LIMITED"),
+    ],
+)
+def test_split_legal_form_word_is_rejoined(screener: Screener, query: str, listed: str) -> None:
+    res = screener.screen(query)
+    assert res.matches and res.matches[0].matched_name.upper() == listed.upper()
+    assert res.matches[0].score >= screener.config.strong_threshold
+    assert "query_corrections" in res.matches[0].explanation
+
+
+def test_split_word_rejoin_needs_an_unknown_half(screener: Screener) -> None:
+    # "inter" and "national" are both listed words: they stay two words (and "Inter National" alone is
+    # only org words, so nothing matches).
+    assert screener.screen("Inter National").matches == []

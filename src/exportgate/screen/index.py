@@ -118,6 +118,17 @@ class Index:
                 if _glued_word(tail) and head.isalpha() and len(head) >= 3:
                     out[tok] = f"{head} {tail}"
                     break
+        # An org/legal word split in two ("com pany", "limi ted", "servi ces"): one half is no listed
+        # token, and the halves written together are an org/legal word of 5+ letters.
+        for a, b in itertools.pairwise(tokens):
+            joined = a + b
+            if a in out or b in out or a == b or len(joined) < 5 or joined not in generic:
+                continue
+            if a in generic or b in generic or (a in self.df and b in self.df):
+                continue
+            if tokens.count(a) == 1 and tokens.count(b) == 1:
+                out[a] = joined
+                out[b] = ""
         return out
 
     def query_weights(self, tokens: Sequence[str]) -> list[float]:
