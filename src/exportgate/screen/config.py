@@ -16,21 +16,25 @@ from dataclasses import dataclass
 class MatchConfig:
     # Scores at or above ``potential_threshold`` are reported; at or above ``strong_threshold`` they are
     # "strong" (review before any export), else "potential" (check the secondary identifiers).
-    # 0.83: the lowest threshold (in steps of 0.01) at which the benchmark's alert rate on ordinary names
-    # (SEC company names + synthetic persons, name only, every alert counted) stays within the 0.5% target;
-    # recall on perturbed listed names there is about 92.8%. 0.92: about 0.1% alerts, ~80% of perturbed
-    # names and every exact or legal-form/case variant still strong. See bench/results/screening.md.
+    # 0.84: the lowest threshold (in steps of 0.01) at which the benchmark's alert rate on ordinary names
+    # (SEC company names + synthetic persons, name only, every alert counted) stays within the 0.5% target
+    # (0.83 gives ~0.6%); recall on perturbed listed names there is about 95.2%. 0.92: about 0.1% alerts and
+    # every exact or legal-form/case variant still strong. See bench/results/screening.md.
     potential_threshold: float = 0.84
     strong_threshold: float = 0.92
 
     # Name score = token_weight * weighted token alignment + char_weight * character similarity.
     token_weight: float = 0.8
     char_weight: float = 0.2
-    # token_score = query_coverage ** share * listed_coverage ** (1 - share): 0.5 is the geometric mean.
+    # token_score = query_coverage ** share * listed_coverage ** (1 - share) (0.5: the geometric mean). 0.7:
+    # a listed word the query leaves out ("Suzhou Xiaoli Co Ltd" for "... Xiaoli Pharmatech Co Ltd") costs
+    # less than a query word the listed name lacks. On the benchmark at <= 0.5% alerts, 0.7 gave ~0.5 points
+    # more recall than 0.5 (dropped words 75% -> 85%), 0.8 no more than 0.7. compare() keeps 0.5 (symmetric).
     query_coverage_share: float = 0.7
     # Two tokens align only when their similarity is at least this (1 - edits / length, see score.token_similarity).
     token_min_similarity: float = 0.72
-    # Tokens of at most this many characters must be equal to align (no fuzzy "li"/"lu").
+    # Tokens of at most this many characters must be equal to align (no fuzzy "li"/"lu"), or equal after
+    # transliteration folding ("ly"/"li", "wey"/"wei"), which scores score.SHORT_FOLD_SIMILARITY (0.85).
     short_token_length: int = 3
     # Token similarity is 1 - edit_cost * edits / length: above 1, one typo costs short tokens more.
     edit_cost: float = 1.0
@@ -44,7 +48,9 @@ class MatchConfig:
     middle_name_factor: float = 0.5
     # A legal-form word left unaligned on either side ("COMPANY STOCK RADIOPRIBOR JOINT", a reordered form no
     # longer recognised as one; "ELEKTRON OOO" vs "ELEKTRON LLC COMPANY") counts this share of its weight:
-    # it says what kind of body the party is, not which one. Chosen from the benchmark (see below).
+    # it says what kind of body the party is, not which one. 0.25 (benchmark: 0.25 and 0.5 gave the same
+    # recall at <= 0.5% alerts; two-letter forms "sa", "nv", "yu" and persons' names are left out — they
+    # raised alerts: "GALAPAGOS NV" vs "GALAPAGOS S.A", "阳 虞" vs "Yang Su").
     unmatched_legal_word_factor: float = 0.25
     # Symbols of "company" words that legal forms spell ("company", "obshchestvo", "corporation"): they count
     # as legal-form words too, but only against a name whose legal form was set apart ("GENBANK COMPANY

@@ -6,7 +6,10 @@ The name score combines two features, both in [0, 1]:
   similarity first; two adjacent tokens may align with one, "hua wei" ~ "huawei"). Each token weighs its
   IDF over the loaded lists, so a rare token ("huawei") counts far more than a common one ("tech",
   "trade"). ``query_coverage`` is the share of the query's weight that found a partner (times the
-  similarity), ``listed_coverage`` the same for the listed name; ``token_score`` is their geometric mean.
+  similarity), ``listed_coverage`` the same for the listed name; ``token_score`` is
+  ``query_coverage ** s * listed_coverage ** (1 - s)`` with ``s = query_coverage_share`` (0.7: a listed word
+  the query leaves out costs less than a query word the listed name lacks). A legal-form word that found no
+  partner counts ``unmatched_legal_word_factor`` of its weight (a reordered or misspelt legal form).
 * ``char_similarity`` — the better of rapidfuzz ``token_sort_ratio`` of the two normalised names and
   ``ratio`` of the names with spaces removed (split/joined words).
 
@@ -88,7 +91,8 @@ def token_similarity(a: str, b: str, short_length: int = 3, edit_cost: float = 1
     """Similarity of two normalised tokens in [0, 1]: ``1 - edit_cost * edits / length`` (optimal string
     alignment: a transposition is one edit), on the tokens as written or, less 0.05, after folding
     transliteration variants (:func:`phonetic_fold`, tokens of FOLD_MIN_LENGTH+ characters only). Tokens
-    of ``short_length`` characters or fewer must be equal; digits only match digits."""
+    of ``short_length`` characters or fewer must be equal, or equal once folded (SHORT_FOLD_SIMILARITY);
+    digits only match digits."""
     if a == b:
         return 1.0
     if a.isdigit() or b.isdigit():
