@@ -96,3 +96,10 @@ def test_split_word_rejoin_needs_an_unknown_half(screener: Screener) -> None:
     # "inter" and "national" are both listed words: they stay two words (and "Inter National" alone is
     # only org words, so nothing matches).
     assert screener.screen("Inter National").matches == []
+
+
+def test_explanation_states_the_token_score_formula(screener: Screener) -> None:
+    res = screener.screen("COMPANY STOCK RADIOPRIBOR JOINT")
+    formula = res.matches[0].explanation["token_score_formula"]
+    assert f"query_coverage^{screener.config.query_coverage_share}" in formula
+    assert str(screener.config.unmatched_legal_word_factor) in formula

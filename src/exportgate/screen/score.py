@@ -371,6 +371,10 @@ def explain(
         },
         "weights": {"token_score": cfg.token_weight, "char_similarity": cfg.char_weight},
         "formula": "(token_weight*token_score + char_weight*char_similarity) * distinctiveness",
+        "token_score_formula": (
+            f"query_coverage^{cfg.query_coverage_share} * listed_coverage^{round(1 - cfg.query_coverage_share, 3)};"
+            f" unmatched legal-form words weigh {cfg.unmatched_legal_word_factor} of their IDF"
+        ),
         "matched_weight": round(ns.matched_weight, 3),
         "distinctive_weight_needed": round(distinctive_weight, 3),
     }
