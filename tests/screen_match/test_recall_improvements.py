@@ -103,3 +103,12 @@ def test_explanation_states_the_token_score_formula(screener: Screener) -> None:
     formula = res.matches[0].explanation["token_score_formula"]
     assert f"query_coverage^{screener.config.query_coverage_share}" in formula
     assert str(screener.config.unmatched_legal_word_factor) in formula
+
+
+def test_transliterated_legal_form_word_is_repaired(screener: Screener) -> None:
+    listed = "JOINT STOCK COMPANY SUDOEXPORT"
+    ids = {m.entity_id for m in screener.screen(listed).matches if m.score == 1.0}
+    res = screener.screen("dzhoint stock company sudoexport")
+    assert ids & {m.entity_id for m in res.matches if m.score >= screener.config.strong_threshold}
+    assert res.matches[0].explanation["query_corrections"] == {"dzhoint": "joint"}
+    assert screener.screen("Dzhoint Stock Company").matches == []

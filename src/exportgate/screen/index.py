@@ -279,6 +279,9 @@ def _near_generic(token: str) -> str | None:
             if OSA.distance(token, w) <= 1:
                 found.add(w)
     if not found:
+        # A transliteration variant of an org/legal word ("dzhoint" ~ "joint", "phzco" ~ "fzco").
+        found = set(_generic_folds().get(phonetic_fold(token), ()))
+    if not found:
         return None
     symbols = {canon(w) for w in found if canon(w) != w}
     if len(symbols) == 1:  # "compani" ~ company / compania / companie, all "co"
@@ -293,6 +296,15 @@ def _near_generic(token: str) -> str | None:
         if uses.get(ranked[0], 0) > uses.get(ranked[1], 0):
             return ranked[0]
     return None
+
+
+@lru_cache(maxsize=1)
+def _generic_folds() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for w in tables().generic_words:
+        if len(w) >= 4:
+            out[phonetic_fold(w)].add(w)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=1)
