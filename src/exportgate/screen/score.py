@@ -33,7 +33,7 @@ from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import canon, tables
+from exportgate.screen.normalize import tables
 
 VOWELS = frozenset("aeiouy")
 SHORT_FOLD_SIMILARITY = 0.85  # two short tokens equal only after transliteration folding ("ly"/"li")
@@ -184,6 +184,7 @@ def align(
             if s >= min_sim:
                 pairs.append((s, 1, (i,), (j,)))
     if len(q) > 1 or len(n) > 1:
+        single = tables().single  # canon(): a word mapped to its symbol
         # Joined words: only where the tokens involved have no exact partner already.
         exact_q = {p[2][0] for p in pairs if p[0] == 1.0}
         exact_n = {p[3][0] for p in pairs if p[0] == 1.0}
@@ -195,7 +196,7 @@ def align(
                     continue
                 for raw in {q[i] + q[i + 1], q[i + 1] + q[i]}:
                     # Compare the joined word as a word ("tec hnology" -> "technology" -> symbol "tech").
-                    joined = canon(raw)
+                    joined = single.get(raw, raw)
                     lj = len(joined)
                     for j in free_n:
                         if abs(lj - n_len[j]) <= 3:
@@ -207,7 +208,7 @@ def align(
                 if j in exact_n and j + 1 in exact_n:
                     continue
                 for raw in {n[j] + n[j + 1], n[j + 1] + n[j]}:
-                    joined = canon(raw)
+                    joined = single.get(raw, raw)
                     lj = len(joined)
                     for i in free_q:
                         if abs(lj - len(q[i])) <= 3:
