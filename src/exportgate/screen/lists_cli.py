@@ -57,8 +57,10 @@ def status_cmd(
         for note in info.notes:
             console.print(f"  {key}: {note}")
     if snap.origin == "embedded":
-        console.print("Note: the embedded lists are not current; run `exportgate lists update` before relying on "
-                      "a screening result.")
+        console.print(
+            "Note: the embedded lists are not current; run `exportgate lists update` before relying on "
+            "a screening result."
+        )
 
 
 @lists_app.command("update")

@@ -29,16 +29,43 @@ from exportgate.screen.lists.files import read_text
 from exportgate.screen.model import Address, EntityType, Identifier, ListedEntity, Name, NameKind
 
 COLUMNS = (
-    "_id", "source", "entity_number", "type", "programs", "name", "title", "addresses",
-    "federal_register_notice", "start_date", "end_date", "standard_order", "license_requirement",
-    "license_policy", "call_sign", "vessel_type", "gross_tonnage", "gross_registered_tonnage", "vessel_flag",
-    "vessel_owner", "remarks", "source_list_url", "alt_names", "citizenships", "dates_of_birth",
-    "nationalities", "places_of_birth", "source_information_url", "ids",
+    "_id",
+    "source",
+    "entity_number",
+    "type",
+    "programs",
+    "name",
+    "title",
+    "addresses",
+    "federal_register_notice",
+    "start_date",
+    "end_date",
+    "standard_order",
+    "license_requirement",
+    "license_policy",
+    "call_sign",
+    "vessel_type",
+    "gross_tonnage",
+    "gross_registered_tonnage",
+    "vessel_flag",
+    "vessel_owner",
+    "remarks",
+    "source_list_url",
+    "alt_names",
+    "citizenships",
+    "dates_of_birth",
+    "nationalities",
+    "places_of_birth",
+    "source_information_url",
+    "ids",
 )
 REQUIRED = ("_id", "source", "name")
 _TYPES = {
-    "individual": EntityType.PERSON, "vessel": EntityType.VESSEL, "aircraft": EntityType.AIRCRAFT,
-    "entity": EntityType.ENTITY, "": EntityType.ENTITY,
+    "individual": EntityType.PERSON,
+    "vessel": EntityType.VESSEL,
+    "aircraft": EntityType.AIRCRAFT,
+    "entity": EntityType.ENTITY,
+    "": EntityType.ENTITY,
 }
 _SPLIT = re.compile(r"\.?\s+(?:Affiliated Entity\s*:|Subordinate Institution\s*[-:])\s*", re.IGNORECASE)
 _SUCCESSOR = re.compile(r";?\s*and any successor,? sub-unit,? or subsidiary thereof\s*$", re.IGNORECASE)
@@ -83,8 +110,10 @@ def _address(value: Any) -> Address | None:
     if isinstance(value, Mapping):
         country = value.get("country")
         return Address(
-            street=value.get("address") or None, city=value.get("city") or None,
-            state=value.get("state") or None, postal_code=value.get("postal_code") or None,
+            street=value.get("address") or None,
+            city=value.get("city") or None,
+            state=value.get("state") or None,
+            postal_code=value.get("postal_code") or None,
             country=to_iso2(country) or country or None,
         )
     parts = [p.strip() for p in str(value).split(",") if p.strip()]
@@ -136,8 +165,14 @@ def _identifiers(value: Any, type_first: bool) -> list[Identifier]:
         else:
             kind, number, country = _split_id(str(item), type_first)
         kind, number = str(kind).strip(), str(number).strip()
-        if (not kind or not number or kind.endswith((":", "-")) or number.endswith((":", "-"))
-                or _SKIP_ID_TYPES.search(kind) or _SKIP_ID_TYPES.search(number)):
+        if (
+            not kind
+            or not number
+            or kind.endswith((":", "-"))
+            or number.endswith((":", "-"))
+            or _SKIP_ID_TYPES.search(kind)
+            or _SKIP_ID_TYPES.search(number)
+        ):
             continue
         out.append(Identifier(kind=kind, value=number, country=to_iso2(country) if country else None))
     return out
@@ -184,9 +219,11 @@ def entity_from_row(
         if alt and alt not in {n.value for n in names}:
             names.append(Name(alt, NameKind.AKA))
     addr_values = row.get("addresses")
-    addresses = [a for a in (
-        _address(v) for v in (addr_values if isinstance(addr_values, list) else _multi(addr_values))
-    ) if a is not None]
+    addresses = [
+        a
+        for a in (_address(v) for v in (addr_values if isinstance(addr_values, list) else _multi(addr_values)))
+        if a is not None
+    ]
     nationalities = _multi(row.get("nationalities"))
     citizenships = _multi(row.get("citizenships"))
     lic = _text(row.get("license_requirement"))
@@ -243,8 +280,10 @@ def load_csv(path: Path, *, list_date: str | None = None, exclude_keys: Iterable
         raise InputError(label, f"row {reader.line_num}: malformed CSV ({exc})") from None
     ids_at = header.index("ids")
     type_first = detect_type_first(values[ids_at] for _, values in rows)
-    return [entity_from_row(dict(zip(header, values, strict=True)), label, line, list_date, type_first)
-            for line, values in rows]
+    return [
+        entity_from_row(dict(zip(header, values, strict=True)), label, line, list_date, type_first)
+        for line, values in rows
+    ]
 
 
 def load_json(path: Path, *, list_date: str | None = None, exclude_keys: Iterable[str] = ()) -> list[ListedEntity]:

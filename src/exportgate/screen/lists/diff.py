@@ -28,7 +28,8 @@ class ListDiff:
             return {"id": e.id, "list": e.source, "name": e.primary_name, "type": str(e.type), "programs": e.programs}
 
         return {
-            "old": self.old, "new": self.new,
+            "old": self.old,
+            "new": self.new,
             "counts": {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed)},
             "added": [brief(e) for e in self.added],
             "removed": [brief(e) for e in self.removed],
@@ -37,8 +38,11 @@ class ListDiff:
 
 
 def changed_fields(old: ListedEntity, new: ListedEntity) -> list[str]:
-    return [f.name for f in dataclasses.fields(ListedEntity)
-            if f.name != "list_date" and getattr(old, f.name) != getattr(new, f.name)]
+    return [
+        f.name
+        for f in dataclasses.fields(ListedEntity)
+        if f.name != "list_date" and getattr(old, f.name) != getattr(new, f.name)
+    ]
 
 
 def load_file(path: Path) -> list[ListedEntity]:
@@ -78,8 +82,9 @@ def load_spec(spec: str, home: Path | None = None) -> list[ListedEntity]:
     raise InputError(spec, "no such file, directory or list version")
 
 
-def diff_entities(old: list[ListedEntity], new: list[ListedEntity], old_label: str = "old",
-                  new_label: str = "new") -> ListDiff:
+def diff_entities(
+    old: list[ListedEntity], new: list[ListedEntity], old_label: str = "old", new_label: str = "new"
+) -> ListDiff:
     def norm(e: ListedEntity) -> ListedEntity:
         return dataclasses.replace(e, list_date=None)
 

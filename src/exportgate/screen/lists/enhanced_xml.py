@@ -73,8 +73,13 @@ def load_enhanced_xml(path: Path, *, sdn: bool | None = None) -> tuple[list[List
         for n in ent.iterfind(f"{NS}names/{NS}name"):
             primary = _t(n, "isPrimary") == "true"
             low = _t(n, "isLowQuality") == "true"
-            kind = NameKind.PRIMARY if primary else NameKind.WEAK if low else _ALIAS.get(
-                _t(n, "aliasType") or "", NameKind.AKA)
+            kind = (
+                NameKind.PRIMARY
+                if primary
+                else NameKind.WEAK
+                if low
+                else _ALIAS.get(_t(n, "aliasType") or "", NameKind.AKA)
+            )
             for tr in n.iterfind(f"{NS}translations/{NS}translation"):
                 full = _t(tr, "formattedFullName")
                 if full:
@@ -93,8 +98,15 @@ def load_enhanced_xml(path: Path, *, sdn: bool | None = None) -> tuple[list[List
             street = ", ".join(v for k, v in parts.items() if k.startswith("ADDRESS")) or None
             country = to_iso2(country_text) or country_text
             if street or country or parts:
-                addresses.append(Address(street=street, city=parts.get("CITY"), state=parts.get("STATE/PROVINCE"),
-                                         postal_code=parts.get("POSTAL CODE"), country=country))
+                addresses.append(
+                    Address(
+                        street=street,
+                        city=parts.get("CITY"),
+                        state=parts.get("STATE/PROVINCE"),
+                        postal_code=parts.get("POSTAL CODE"),
+                        country=country,
+                    )
+                )
         countries = [a.country for a in addresses if a.country and len(a.country) == 2]
         dobs: list[str] = []
         for f in ent.iterfind(f"{NS}features/{NS}feature"):
@@ -113,9 +125,18 @@ def load_enhanced_xml(path: Path, *, sdn: bool | None = None) -> tuple[list[List
             if doc_type and number:
                 idents.append(Identifier(doc_type, number, to_iso2(_t(d, "issuingCountry"))))
         key = "ofac_sdn" if sdn else _xml_list_key(ent) or cons_key(programs)
-        out.append(ListedEntity(
-            id=f"{key}:{ent_id}", source=key, type=_TYPES.get(etype, EntityType.ENTITY), names=names,
-            addresses=addresses, countries=list(dict.fromkeys(countries)), identifiers=idents,
-            dates_of_birth=dobs, programs=programs, list_date=as_of,
-        ))
+        out.append(
+            ListedEntity(
+                id=f"{key}:{ent_id}",
+                source=key,
+                type=_TYPES.get(etype, EntityType.ENTITY),
+                names=names,
+                addresses=addresses,
+                countries=list(dict.fromkeys(countries)),
+                identifiers=idents,
+                dates_of_birth=dobs,
+                programs=programs,
+                list_date=as_of,
+            )
+        )
     return out, as_of

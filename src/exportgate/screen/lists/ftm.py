@@ -18,14 +18,36 @@ from exportgate.screen.lists.files import read_text
 from exportgate.screen.model import Address, EntityType, Identifier, ListedEntity, Name, NameKind
 
 _SCHEMA_TYPES = {
-    "Person": EntityType.PERSON, "Company": EntityType.ENTITY, "Organization": EntityType.ENTITY,
-    "LegalEntity": EntityType.ENTITY, "PublicBody": EntityType.ENTITY, "Vessel": EntityType.VESSEL,
+    "Person": EntityType.PERSON,
+    "Company": EntityType.ENTITY,
+    "Organization": EntityType.ENTITY,
+    "LegalEntity": EntityType.ENTITY,
+    "PublicBody": EntityType.ENTITY,
+    "Vessel": EntityType.VESSEL,
     "Airplane": EntityType.AIRCRAFT,
 }
-_NAME_PROPS = (("name", NameKind.PRIMARY), ("alias", NameKind.AKA), ("previousName", NameKind.FKA),
-               ("weakAlias", NameKind.WEAK), ("abbreviation", NameKind.AKA))
-_ID_PROPS = ("registrationNumber", "taxNumber", "innCode", "ogrnCode", "idNumber", "passportNumber",
-             "imoNumber", "mmsi", "swiftBic", "leiCode", "uniqueEntityId", "kppCode", "permId")
+_NAME_PROPS = (
+    ("name", NameKind.PRIMARY),
+    ("alias", NameKind.AKA),
+    ("previousName", NameKind.FKA),
+    ("weakAlias", NameKind.WEAK),
+    ("abbreviation", NameKind.AKA),
+)
+_ID_PROPS = (
+    "registrationNumber",
+    "taxNumber",
+    "innCode",
+    "ogrnCode",
+    "idNumber",
+    "passportNumber",
+    "imoNumber",
+    "mmsi",
+    "swiftBic",
+    "leiCode",
+    "uniqueEntityId",
+    "kppCode",
+    "permId",
+)
 _COUNTRY_PROPS = ("country", "nationality", "citizenship", "jurisdiction", "flag")
 
 
@@ -58,26 +80,33 @@ def load_ftm(path: Path, *, key: str = "ftm", list_date: str | None = None) -> l
         names: list[Name] = []
         seen: set[str] = set()
         caption = r.get("caption")
-        for value, kind in [((caption, NameKind.PRIMARY) if caption else ("", NameKind.PRIMARY)),
-                            *((v, k) for prop, k in _NAME_PROPS for v in props.get(prop, []))]:
+        for value, kind in [
+            ((caption, NameKind.PRIMARY) if caption else ("", NameKind.PRIMARY)),
+            *((v, k) for prop, k in _NAME_PROPS for v in props.get(prop, [])),
+        ]:
             if value and value not in seen:
                 seen.add(value)
                 names.append(Name(value, kind if names or kind is not NameKind.PRIMARY else NameKind.PRIMARY))
         if names and caption:
-            names = [names[0], *(n if n.kind is not NameKind.PRIMARY else Name(n.value, NameKind.AKA)
-                                 for n in names[1:])]
+            names = [
+                names[0],
+                *(n if n.kind is not NameKind.PRIMARY else Name(n.value, NameKind.AKA) for n in names[1:]),
+            ]
         if not names:
             continue
         addresses = [Address(street=a) for a in props.get("address", [])]
         for ref in props.get("addressEntity", []):
             a = by_id.get(ref, {}).get("properties", {})
             if a:
-                addresses.append(Address(
-                    street=", ".join(a.get("street", [])) or (a.get("full") or [None])[0],
-                    city=(a.get("city") or [None])[0], state=(a.get("region") or [None])[0],
-                    postal_code=(a.get("postalCode") or [None])[0],
-                    country=to_iso2((a.get("country") or [None])[0]),
-                ))
+                addresses.append(
+                    Address(
+                        street=", ".join(a.get("street", [])) or (a.get("full") or [None])[0],
+                        city=(a.get("city") or [None])[0],
+                        state=(a.get("region") or [None])[0],
+                        postal_code=(a.get("postalCode") or [None])[0],
+                        country=to_iso2((a.get("country") or [None])[0]),
+                    )
+                )
         countries: list[str] = []
         for prop in _COUNTRY_PROPS:
             for c in props.get(prop, []):
@@ -85,10 +114,19 @@ def load_ftm(path: Path, *, key: str = "ftm", list_date: str | None = None) -> l
                 if code and code not in countries:
                     countries.append(code)
         idents = [Identifier(prop, v) for prop in _ID_PROPS for v in props.get(prop, [])]
-        out.append(ListedEntity(
-            id=f"{key}:{r['id']}", source=key, type=etype, names=names, addresses=addresses,
-            countries=countries, identifiers=idents, dates_of_birth=list(props.get("birthDate", [])),
-            programs=sorted(set(programs.get(r["id"], []))), list_date=list_date or r.get("last_change", "")[:10] or None,
-            remarks="; ".join(props.get("notes", [])[:3]) or None,
-        ))
+        out.append(
+            ListedEntity(
+                id=f"{key}:{r['id']}",
+                source=key,
+                type=etype,
+                names=names,
+                addresses=addresses,
+                countries=countries,
+                identifiers=idents,
+                dates_of_birth=list(props.get("birthDate", [])),
+                programs=sorted(set(programs.get(r["id"], []))),
+                list_date=list_date or r.get("last_change", "")[:10] or None,
+                remarks="; ".join(props.get("notes", [])[:3]) or None,
+            )
+        )
     return out

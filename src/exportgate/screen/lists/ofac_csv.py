@@ -144,26 +144,34 @@ def load_legacy(
         identifiers = list(parsed.identifiers)
         if r[5]:
             identifiers.append(Identifier("Call Sign", r[5]))
-        notes = [x for x in (
-            f"Title: {r[4]}" if r[4] else None,
-            f"Vessel: type {r[6] or '-'}, tonnage {r[7] or '-'}, GRT {r[8] or '-'}, flag {r[9] or '-'}, "
-            f"owner {r[10] or '-'}" if any(r[6:11]) else None,
-            remarks or None,
-        ) if x]
+        notes = [
+            x
+            for x in (
+                f"Title: {r[4]}" if r[4] else None,
+                f"Vessel: type {r[6] or '-'}, tonnage {r[7] or '-'}, GRT {r[8] or '-'}, flag {r[9] or '-'}, "
+                f"owner {r[10] or '-'}"
+                if any(r[6:11])
+                else None,
+                remarks or None,
+            )
+            if x
+        ]
         key = "ofac_sdn" if family == "sdn" else cons_key(programs)
-        out.append(ListedEntity(
-            id=f"{key}:{ent}",
-            source=key,
-            type=_TYPES.get((r[2] or "").lower(), EntityType.ENTITY),
-            names=names,
-            addresses=addrs,
-            countries=countries,
-            identifiers=identifiers,
-            dates_of_birth=parsed.dates_of_birth,
-            programs=programs,
-            list_date=list_date,
-            remarks="; ".join(notes) or None,
-        ))
+        out.append(
+            ListedEntity(
+                id=f"{key}:{ent}",
+                source=key,
+                type=_TYPES.get((r[2] or "").lower(), EntityType.ENTITY),
+                names=names,
+                addresses=addrs,
+                countries=countries,
+                identifiers=identifiers,
+                dates_of_birth=parsed.dates_of_birth,
+                programs=programs,
+                list_date=list_date,
+                remarks="; ".join(notes) or None,
+            )
+        )
     orphan_key = "ofac_sdn" if family == "sdn" else "ofac_cons"
     for ent, names in aliases.items():
         if ent in seen:
@@ -175,16 +183,18 @@ def load_legacy(
         for a in addrs:
             if a.country and len(a.country) == 2 and a.country not in countries:
                 countries.append(a.country)
-        out.append(ListedEntity(
-            id=f"{orphan_key}:{ent}",
-            source=orphan_key,
-            type=EntityType.ENTITY,
-            names=list(names),
-            addresses=addrs,
-            countries=countries,
-            list_date=alias_date or list_date,
-            remarks=ORPHAN_REMARK,
-        ))
+        out.append(
+            ListedEntity(
+                id=f"{orphan_key}:{ent}",
+                source=orphan_key,
+                type=EntityType.ENTITY,
+                names=list(names),
+                addresses=addrs,
+                countries=countries,
+                list_date=alias_date or list_date,
+                remarks=ORPHAN_REMARK,
+            )
+        )
         seen.add(ent)
     stats.orphan_address_rows_dropped = sum(len(v) for k, v in addresses.items() if k not in seen)
     return out

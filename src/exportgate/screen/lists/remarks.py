@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from exportgate.screen.lists.countries import to_iso2
 from exportgate.screen.model import Identifier, Name, NameKind
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _DATE_DMY = re.compile(r"^(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})$")
 _DATE_MY = re.compile(r"^([A-Za-z]{3})[a-z]* (\d{4})$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -79,7 +81,7 @@ def parse_remarks(remarks: str | None) -> ParsedRemarks:
             out.weak_names.append(Name(m.group(2).strip(), NameKind.WEAK))
             continue
         if seg.startswith("Linked To:"):
-            out.linked_to.append(seg[len("Linked To:"):].strip())
+            out.linked_to.append(seg[len("Linked To:") :].strip())
             continue
         body = _ALT.sub("", seg)
         head, _, rest = body.partition(" ")

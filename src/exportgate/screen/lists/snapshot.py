@@ -40,8 +40,16 @@ class SourceInfo:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "as_of": self.as_of, "count": self.count,
-                "files": self.files, "sha256": self.sha256, "origin": self.origin, "notes": self.notes}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "as_of": self.as_of,
+            "count": self.count,
+            "files": self.files,
+            "sha256": self.sha256,
+            "origin": self.origin,
+            "notes": self.notes,
+        }
 
 
 @dataclass(slots=True)
@@ -61,8 +69,13 @@ class ListSnapshot:
         return {k: s.count for k, s in sorted(self.sources.items())}
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "origin": self.origin, "path": self.path,
-                "total": len(self.entities), "sources": {k: s.to_json() for k, s in sorted(self.sources.items())}}
+        return {
+            "version": self.version,
+            "origin": self.origin,
+            "path": self.path,
+            "total": len(self.entities),
+            "sources": {k: s.to_json() for k, s in sorted(self.sources.items())},
+        }
 
 
 def sha256_file(path: Path) -> str:
@@ -103,8 +116,14 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
     if "sdn" in entries:
         stats = ofac_csv.LoadStats()
         got = ofac_csv.load_legacy(
-            path["sdn"], path.get("alt"), path.get("add"), path.get("sdn_comments"), family="sdn",
-            list_date=as_of["sdn"], alias_date=as_of.get("alt"), stats=stats,
+            path["sdn"],
+            path.get("alt"),
+            path.get("add"),
+            path.get("sdn_comments"),
+            family="sdn",
+            list_date=as_of["sdn"],
+            alias_date=as_of.get("alt"),
+            stats=stats,
         )
         entities += got
         file_rows.update(stats.rows)
@@ -122,8 +141,14 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
     if "cons_prim" in entries:
         cons_stats = ofac_csv.LoadStats()
         entities += ofac_csv.load_legacy(
-            path["cons_prim"], path.get("cons_alt"), path.get("cons_add"), path.get("cons_comments"),
-            family="cons", list_date=as_of["cons_prim"], alias_date=as_of.get("cons_alt"), stats=cons_stats,
+            path["cons_prim"],
+            path.get("cons_alt"),
+            path.get("cons_add"),
+            path.get("cons_comments"),
+            family="cons",
+            list_date=as_of["cons_prim"],
+            alias_date=as_of.get("cons_alt"),
+            stats=cons_stats,
         )
         file_rows.update(cons_stats.rows)
         for key in config()["ofac_cons_keys"]:
@@ -154,13 +179,24 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
         kinds, notes = provided.get(key, ([], []))
         names = [path[k].name for k in kinds]
         sources[key] = SourceInfo(
-            key=key, title=list_title(key), as_of=as_of.get(kinds[0]) if kinds else None, count=n,
-            files=names, sha256={path[k].name: sha[k] for k in kinds}, origin=origin, notes=list(notes),
+            key=key,
+            title=list_title(key),
+            as_of=as_of.get(kinds[0]) if kinds else None,
+            count=n,
+            files=names,
+            sha256={path[k].name: sha[k] for k in kinds},
+            origin=origin,
+            notes=list(notes),
         )
     kind_of_file = {p.name: k for k, p in path.items()}
-    return ListSnapshot(entities=entities, sources=sources, version=str(manifest.get("version", directory.name)),
-                        origin=origin, path=str(directory),
-                        file_rows={kind_of_file[n]: r for n, r in file_rows.items() if n in kind_of_file})
+    return ListSnapshot(
+        entities=entities,
+        sources=sources,
+        version=str(manifest.get("version", directory.name)),
+        origin=origin,
+        path=str(directory),
+        file_rows={kind_of_file[n]: r for n, r in file_rows.items() if n in kind_of_file},
+    )
 
 
 def _cache_key(directory: Path, manifest: dict[str, Any], origin: str) -> str:
@@ -203,8 +239,9 @@ def _load_directory(directory: Path, origin: str, cache_dir: Path | None) -> Lis
     cache_file = None
     if cache_dir is not None:
         cache_file = cache_dir / f"lists-{_cache_key(directory, manifest, origin)}.pickle"
-        with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError,
-                                 ValueError, IndexError):
+        with contextlib.suppress(
+            OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError, ValueError, IndexError
+        ):
             with cache_file.open("rb") as fh:
                 snap = pickle.load(fh)
             if isinstance(snap, ListSnapshot):

@@ -231,7 +231,9 @@ def update(
         items = [(kind, str(url)) for kind, url in cfg["downloads"].items()]
     kinds = [k for k, _ in items]
     if len(set(kinds)) != len(kinds):
-        raise UpdateError("the same list file is given twice: " + ", ".join(sorted({k for k in kinds if kinds.count(k) > 1})))
+        raise UpdateError(
+            "the same list file is given twice: " + ", ".join(sorted({k for k in kinds if kinds.count(k) > 1}))
+        )
 
     try:
         prev_dir = active_version(home)
@@ -268,11 +270,20 @@ def update(
             if f["kind"] in new_kinds:
                 continue
             shutil.copyfile(base_dir / f["file"], staging / f["file"])
-            files.append({**f, "sha256": f.get("sha256") or sha256_file(staging / f["file"]),
-                          "source": f.get("source", f"carried over from {base_manifest.get('version', base_dir.name)}")})
+            files.append(
+                {
+                    **f,
+                    "sha256": f.get("sha256") or sha256_file(staging / f["file"]),
+                    "source": f.get("source", f"carried over from {base_manifest.get('version', base_dir.name)}"),
+                }
+            )
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]  # sorts by time
-        manifest = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "previous": base_manifest.get("version", base_dir.name), "files": files}
+        manifest = {
+            "version": version,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "previous": base_manifest.get("version", base_dir.name),
+            "files": files,
+        }
         try:
             snap = build_snapshot(staging, manifest, "updated")
         except InputError as exc:
