@@ -106,3 +106,15 @@ def test_a_level_not_datacenter_below_4800_is_excluded_by_note_2(rules: Any) -> 
     with pytest.raises(InputError) as exc:
         run(case_doc("2024-06-01", "CN", item), rules=rules)
     assert exc.value.field == "item.tpp"
+
+
+@pytest.mark.parametrize("eccn", ["5A992.c", "5D992.c"])
+def test_mass_market_encryption_is_at_only(eccn: str, rules: Any) -> None:
+    """15 CFR 774 Supp. 1, 5A992/5D992 (AT; unverified in the rule data): no CCL licence to an ally,
+    the embargo still applies, and the .z paragraph is not AT-only."""
+    ally = run(case_doc("2024-06-01", "DE", {"eccn": eccn}), rules=rules)
+    assert (ally.classification, ally.status) == (eccn, "no_license_required")
+    assert any("AT-only" in r for r in ally.reasons)
+    assert run(case_doc("2024-06-01", "IR", {"eccn": eccn}), rules=rules).status == "prohibited_without_authorization"
+    z = run(case_doc("2024-06-01", "CN", {"eccn": eccn[:5] + ".z.1", "tpp": 6000, "datacenter_designed_or_marketed": True}), rules=rules)
+    assert z.license_required is True

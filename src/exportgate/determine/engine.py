@@ -201,15 +201,17 @@ def _resolve_item(case: Case, ctx: _Ctx) -> _Item:
                         f"{_num(note2.value)} is excluded by Note 2 to 3A090: classify the item instead",
                     )
             return _Item(classification, kind, tpp, dc, dram, mbd)
-    at_only = ctx.resolve("scope.items.at_only")
-    if ".Z" not in classification.upper() and _matches(classification, list(at_only.value or [])):
-        ctx.say(f"{classification} is AT-only or EAR99: no RS licence requirement on the CCL basis", at_only)
-        return _Item(classification, "at_only", tpp, dc, dram, mbd)
+    if ".Z" not in classification.upper():
+        for key in ("scope.items.at_only", "scope.items.at_only_mass_market"):
+            at_only = ctx.resolve(key)
+            if _matches(classification, list(at_only.value or [])):
+                ctx.say(f"{classification} is AT-only or EAR99: no RS licence requirement on the CCL basis", at_only)
+                return _Item(classification, "at_only", tpp, dc, dram, mbd)
     raise InputError(
         field_name,
         f"{classification!r} is not a classification this engine's rule data covers on {ctx.as_of} "
         "(deny by default: give a listed paragraph such as 3A090.a.1, 3A090.b, 3A090.c, 4A090.a, a .z "
-        "paragraph, 4E091, 3A991.p, 4A994.l or EAR99)",
+        "paragraph, 4E091, 3A991.p, 4A994.l, 5A992, 5D992 or EAR99)",
     )
 
 
