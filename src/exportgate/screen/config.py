@@ -56,6 +56,11 @@ class MatchConfig:
     # as legal-form words too, but only against a name whose legal form was set apart ("GENBANK COMPANY
     # STOCK JOINT" vs "CLOSED JOINT STOCK COMPANY GENBANK"); "Fox Corp" vs "FOX" keeps their full weight.
     legal_company_words: tuple[str, ...] = ("co", "org", "corp")
+    # A query with a listed name's written words in another order ("SAMARANEFTEGEOFIZIKA COMPANY STOCK JOINT
+    # PUBLIC"), or with its letters spaced differently ("AOUK KUZBASSRAZREZUGOL", "SERVI CES", "jalal
+    # husamaldin" for "JALAL, Husam-al-Din"), scores at least this times the distinctiveness of the listed
+    # name: the same name written another way. Below 1.0 (an exact match), above strong_threshold.
+    raw_form_similarity: float = 0.95
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9
 

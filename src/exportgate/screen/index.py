@@ -8,6 +8,9 @@ Built once per snapshot (and cached on disk, keyed by the snapshot's content):
 * ``folded``: transliteration-folded spelling -> tokens ("dzhabarin"/"jabarin", "khaled"/"haled");
 * ``skeletons``: consonant skeleton -> tokens (vowel-less abjad spellings: "mhmd" -> "mohamed");
 * ``joined``: two adjacent tokens written together -> name ids ("hua wei" listed, "huawei" queried);
+* ``raw_forms``: each name's written words sorted, and written together without spaces -> name ids (a
+  query with the same words in another order, or the same letters spaced differently, finds its name by
+  one lookup, whatever legal-form or org-word phrases the reordering or re-spacing broke up);
 * ``df``: in how many entities each token occurs -> IDF weights (rare tokens decide, common ones don't).
 
 A query looks up its tokens (and their fuzzy neighbours), accumulates the IDF weight each name gathers,
@@ -35,7 +38,7 @@ from exportgate.screen.model import ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 9  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 10  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a listed token this rare, one edit from an org/legal word, is taken as a misspelling of it
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -49,6 +52,8 @@ class NameRecord:
     tokens: tuple[str, ...]
     legal: tuple[str, ...]
     weights: tuple[float, ...] = ()  # IDF of each token (set once the index is built)
+    bag: str = ""  # NormName.bag: the written words, sorted
+    compact: tuple[str, ...] = ()  # NormName.compact: the written words without spaces
 
 
 @dataclass(slots=True)
@@ -61,6 +66,7 @@ class Index:
     folded: dict[str, list[str]]
     joined: dict[str, list[int]]
     df: dict[str, int]
+    raw_forms: dict[str, list[int]]
     n_entities: int
     fingerprint: str = ""
     name_totals: list[float] = field(default_factory=list)  # sum of each name's token weights
@@ -181,6 +187,19 @@ class Index:
             self._expand_cache.clear()
         self._expand_cache[key] = best
         return best
+
+    def raw_matches(self, bag: str, compact: Sequence[str]) -> dict[int, str]:
+        """Names with the same written words as the query in another order (``"reordered"``), or the same
+        letters spaced differently (``"respaced"``): name id -> which."""
+        out: dict[int, str] = {}
+        for nid in self.raw_forms.get(bag, ()):
+            if self.names[nid].bag == bag:
+                out[nid] = "reordered"
+        for form in compact:
+            for nid in self.raw_forms.get(form, ()):
+                if nid not in out and form in self.names[nid].compact:
+                    out[nid] = "respaced"
+        return out
 
     def posting_set(self, token: str) -> frozenset[int]:
         s = self._sets.get(token)
@@ -348,6 +367,7 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
     postings: dict[str, list[int]] = defaultdict(list)
     joined: dict[str, list[int]] = defaultdict(list)
     df: dict[str, int] = defaultdict(int)
+    raw_forms: dict[str, list[int]] = defaultdict(list)
     for ei, ent in enumerate(ents):
         seen_tokens: set[str] = set()
         seen_names: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
@@ -362,7 +382,9 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
                 continue
             seen_names.add(sig)
             nid = len(names)
-            names.append(NameRecord(ei, name.kind, name.value, norm.tokens, norm.legal))
+            names.append(NameRecord(ei, name.kind, name.value, norm.tokens, norm.legal, (), norm.bag, norm.compact))
+            for form in {norm.bag, *norm.compact}:
+                raw_forms[form].append(nid)
             for tok in set(norm.tokens):
                 postings[tok].append(nid)
             for a, b in itertools.pairwise(norm.tokens):
@@ -393,6 +415,7 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
         folded=dict(folded),
         joined=dict(joined),
         df=dict(df),
+        raw_forms=dict(raw_forms),
         n_entities=max(1, len(ents)),
         fingerprint=_fingerprint(ents),
     )

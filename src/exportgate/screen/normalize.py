@@ -66,6 +66,14 @@ class NormName:
     legal: tuple[str, ...] = ()
     abjad: tuple[str, ...] = ()  # tokens transliterated from an abjad script (vowels not written)
     syllabic: tuple[str, ...] = ()  # tokens romanised from Han/Hangul syllables (exact match only)
+    # The written words before legal forms, org symbols and titles are dealt with, in two order-free or
+    # space-free forms: ``bag`` is the words sorted ("the same words in another order"); ``compact`` the
+    # words written together, as written and, for "LAST, First", in the other order too ("the same letters
+    # spaced differently": "AOUK" ~ "AO UK", "SERVI CES" ~ "SERVICES", "jalal husamaldin" ~ "JALAL,
+    # Husam-al-Din"). Reordering or re-spacing moves words across legal-form and symbol phrases, so the
+    # tokens alone can miss such variants; these forms cannot.
+    bag: str = ""
+    compact: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -369,10 +377,20 @@ def _normalize_cached(name: str) -> NormName:
 def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
     t = tables()
     text, abjad, syllabic = _clean(name)
-    text = _split_last_first(text, t)
-    words = [_fold_digits(w, t.digit_letters) for w in _words(text)]
+    swapped = _split_last_first(text, t)
+    as_written = _words(swapped)  # digits kept as written: "SET1" ~ "SET 1", not "seti"
+    words = [_fold_digits(w, t.digit_letters) for w in as_written]
     if corrections:
         words = [part for w in words for part in corrections.get(w, w).split()]
+        as_written = [part for w in as_written for part in corrections.get(w, w).split()]
+    bag = " ".join(sorted(as_written))
+    compact: tuple[str, ...] = ("".join(as_written),)
+    if swapped is not text:
+        other = _words(text)
+        if corrections:
+            other = [part for w in other for part in corrections.get(w, w).split()]
+        if "".join(other) != compact[0]:
+            compact = (compact[0], "".join(other))
     # Leading titles / articles.
     changed = True
     while changed and len(words) > 1:
@@ -417,4 +435,6 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
         legal=tuple(legal),
         abjad=tuple(sorted(w for w in set(core) if w in abjad)),
         syllabic=tuple(sorted(w for w in set(core) if w in syllabic)),
+        bag=bag,
+        compact=compact,
     )

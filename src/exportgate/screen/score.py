@@ -240,6 +240,27 @@ class NameScore:
     alignment: list[TokenAlignment]
     q_weights: list[float]
     n_weights: list[float]
+    raw_form: str = ""  # "reordered" / "respaced" when that decided the score (see apply_raw_form)
+    raw_form_score: float = 0.0
+
+
+def apply_raw_form(
+    ns: NameScore, kind: str, listed_weights: Sequence[float], distinctive_weight: float, cfg: MatchConfig
+) -> NameScore:
+    """The query has the listed name's written words in another order, or its letters spaced differently
+    (``kind``, from :meth:`Index.raw_matches`): the name score is at least ``raw_form_similarity``, scaled by
+    the distinctiveness of the whole listed name (so "COMPANY STOCK JOINT" still matches nothing). The
+    explanation names the feature only where it raised the score."""
+    weight = sum(listed_weights)
+    distinct = min(1.0, weight / distinctive_weight) ** cfg.distinctive_power if distinctive_weight > 0 else 1.0
+    raw = cfg.raw_form_similarity * distinct
+    if raw > ns.score:  # only then does the explanation name it: it decided the score
+        ns.raw_form = kind
+        ns.raw_form_score = raw
+        ns.score = raw
+        ns.distinct = max(ns.distinct, distinct)
+        ns.matched_weight = max(ns.matched_weight, weight)
+    return ns
 
 
 def score_tokens(
@@ -372,6 +393,23 @@ def explain(
         },
         "weights": {"token_score": cfg.token_weight, "char_similarity": cfg.char_weight},
         "formula": "(token_weight*token_score + char_weight*char_similarity) * distinctiveness",
+        **(
+            {
+                "raw_form": {
+                    "kind": ns.raw_form,
+                    "detail": (
+                        "the same written words in another order"
+                        if ns.raw_form == "reordered"
+                        else "the same letters with other spacing"
+                    ),
+                    "similarity": cfg.raw_form_similarity,
+                    "score": round(ns.raw_form_score, 4),
+                    "rule": "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)",
+                }
+            }
+            if ns.raw_form
+            else {}
+        ),
         "token_score_formula": (
             f"query_coverage^{cfg.query_coverage_share} * listed_coverage^{round(1 - cfg.query_coverage_share, 3)};"
             f" unmatched legal-form words weigh {cfg.unmatched_legal_word_factor} of their IDF"

@@ -18,7 +18,7 @@ from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.index import Index, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import normalize_name, scripts_in, tables
-from exportgate.screen.score import NameScore, evidence, explain, score_tokens
+from exportgate.screen.score import NameScore, apply_raw_form, evidence, explain, score_tokens
 
 MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -315,9 +315,13 @@ class Screener:
         cfg = self.config
         idx = self.index
         norm = normalize_name(name)
+        # The name as written, before any repair, is what "same words reordered / respaced" compares.
+        raw = idx.raw_matches(norm.bag, norm.compact)
         fixes = idx.corrections(norm.tokens, cfg)
         if fixes:
             norm = normalize_name(name, fixes)
+            for nid, kind in idx.raw_matches(norm.bag, norm.compact).items():
+                raw.setdefault(nid, kind)
         if not norm.tokens:
             raise InputError("name", "has nothing left to match after normalisation")
         q_tokens = norm.tokens
@@ -330,7 +334,10 @@ class Screener:
         )
         best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]]]] = {}
         distinctive = self._distinctive
-        for nid in idx.candidates(q_tokens, cfg, q_weights, norm.abjad):
+        cands = idx.candidates(q_tokens, cfg, q_weights, norm.abjad)
+        if raw:
+            cands = [*raw, *(c for c in cands if c not in raw)]
+        for nid in cands:
             rec = idx.names[nid]
             person = idx.entities[rec.entity].type is EntityType.PERSON
             ns = score_tokens(
@@ -346,6 +353,8 @@ class Screener:
                 bool(norm.legal),
                 bool(rec.legal),
             )
+            if nid in raw:
+                ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
             name_score = ns.score
             if rec.kind is NameKind.WEAK:
                 name_score *= cfg.weak_alias_factor
@@ -425,6 +434,8 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
         na, nb, wa, wb = nb, na, wb, wa
     ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg, na.abjad, na.syllabic + nb.syllabic)
     score = ns.score
+    if na.bag == nb.bag or set(na.compact) & set(nb.compact):
+        score = max(score, cfg.raw_form_similarity)
     if na.legal and nb.legal and not set(na.legal) & set(nb.legal):
         score -= cfg.legal_form_mismatch_penalty
     return round(max(0.0, min(1.0, score)), 4)
