@@ -186,14 +186,14 @@ def _resolve_item(case: Case, ctx: _Ctx) -> _Item:
         if _matches(classification, list(r.value or [])):
             label = {"a": ".a-level", "b": ".b-level", "hbm": "HBM (3A090.c)", "weights": "model weights (4E091)"}[kind]
             ctx.say(f"{classification} is on the {label} list on {ctx.as_of}", r)
-            if kind == "b" and dc is False:
+            note2 = ctx.resolve("ccl.3a090.note2.tpp_limit") if kind in ("a", "b") and dc is False else None
+            if kind == "b" and note2 is not None:
                 raise InputError(
                     f"{field_name}" if field_name.endswith("eccn") else f"{where}.datacenter_designed_or_marketed",
                     f"{classification} not designed or marketed for datacenters is excluded by Note 2 to "
-                    "3A090 (TPP below 4800): classify the item instead",
+                    f"3A090 (TPP below {_num(note2.value)}): classify the item instead",
                 )
-            if kind == "a" and dc is False and tpp is not None:
-                note2 = ctx.resolve("ccl.3a090.note2.tpp_limit")
+            if kind == "a" and note2 is not None and tpp is not None:
                 if note2.value is not None and tpp < note2.value:
                     raise InputError(
                         f"{where}.tpp",

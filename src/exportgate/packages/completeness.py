@@ -201,7 +201,7 @@ def check_completeness(pkg: Package, as_of: date, mode: Mode, rules: RuleSet) ->
                     "warning",
                     "the US-origin share of the hardware layer is unknown (no share given for "
                     + ", ".join(content.lines_without_share)
-                    + "); the 51% presumption cannot be assessed"
+                    + f"); the {threshold:.0%} presumption cannot be assessed"
                     if content.lines_without_share
                     else "the hardware layer has no value; the US-content presumption cannot be assessed",
                     cit,
