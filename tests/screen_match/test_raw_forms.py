@@ -24,7 +24,7 @@ def _ids_of(screener: Screener, listed: str) -> set[str]:
             "reordered",
         ),
         ("AOUK KUZBASSRAZREZUGOL", "AO UK KUZBASSRAZREZUGOL", "respaced"),
-        ("GLOBAL TOURISTIC SERVI CES SAL", "GLOBAL TOURISTIC SERVICES SAL", "respaced"),
+        ("KONEISTO INTERNATIONALOY", "KONEISTO INTERNATIONAL OY", "respaced"),
         ("jalal husamaldin", "JALAL, Husam-al-Din", "respaced"),  # no comma: the written order
         ("JOINT STOCK COMPANY SET1", "JOINT STOCK COMPANY SET 1", "respaced"),
     ],

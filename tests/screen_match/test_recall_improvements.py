@@ -112,3 +112,37 @@ def test_transliterated_legal_form_word_is_repaired(screener: Screener) -> None:
     assert ids & {m.entity_id for m in res.matches if m.score >= screener.config.strong_threshold}
     assert res.matches[0].explanation["query_corrections"] == {"dzhoint": "joint"}
     assert screener.screen("Dzhoint Stock Company").matches == []
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "fix"),
+    [
+        ("Avia Grop Nord LLC", "Avia Group Nord LLC", {"grop": "group"}),  # a 4-letter org word misspelt
+        ("URALELEKTROMED PUBLIC JOINT STCK COMPANY", "URALELEKTROMED PUBLIC JOINT STOCK COMPANY", {"stck": "stock"}),
+        (
+            "SPECTRUM INVES TMENT GROUP HOLDING SAL",
+            "SPECTRUM INVESTMENT GROUP HOLDING SAL",
+            None,
+        ),  # split, not "invest"
+    ],
+)
+def test_repaired_reading_matches(screener: Screener, query: str, listed: str, fix: dict[str, str] | None) -> None:
+    res = screener.screen(query)
+    hits = [m for m in res.matches if m.matched_name.upper() == listed.upper()]
+    assert hits and hits[0].score >= screener.config.potential_threshold, [
+        (m.matched_name, m.score) for m in res.matches
+    ]
+    if fix is not None:
+        assert hits[0].explanation["query_corrections"] == fix
+
+
+@pytest.mark.parametrize(
+    "query", ["HEALTHSTREAM INC", "Theratechnologies Inc.", "Sara Skov", "Ming Shing Group Holdings Ltd"]
+)
+def test_repair_must_be_borne_out_by_the_listed_name(screener: Screener, query: str) -> None:
+    # A repair that only takes weight off a word of the name ("healthstream" -> "health stream", "skov" ->
+    # a legal-form word) must not make a shorter listed name match.
+    res = screener.screen(query)
+    assert all("query_corrections" not in m.explanation for m in res.matches), [
+        (m.matched_name, m.score, m.explanation.get("query_corrections")) for m in res.matches
+    ]

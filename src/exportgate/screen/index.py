@@ -40,7 +40,7 @@ from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, t
 
 INDEX_FORMAT = 10  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
-RARE_DF = 0  # a listed token this rare, one edit from an org/legal word, is taken as a misspelling of it
+RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
 
@@ -102,15 +102,29 @@ class Index:
         "company", "stokc" -> "stock", "energiia" -> "energiya"): the word to use instead."""
         out: dict[str, str] = {}
         generic = tables().generic_words
+        # An org/legal word split in two ("com pany", "limi ted", "servi ces"): one half is no listed
+        # token, and the halves written together are an org/legal word of 5+ letters. First, so that a half
+        # is not taken for a misspelling on its own ("inves tment": "inves" is one edit from "invest").
+        for a, b in itertools.pairwise(tokens):
+            joined = a + b
+            if a in out or b in out or a == b or len(joined) < 5 or joined not in generic:
+                continue
+            if a in generic or b in generic or (a in self.df and b in self.df):
+                continue
+            if tokens.count(a) == 1 and tokens.count(b) == 1:
+                out[a] = joined
+                out[b] = ""
         for tok in tokens:
             df = self.df.get(tok, 0)
-            if df > RARE_DF or len(tok) < 5 or tok in generic:
+            if tok in out or df > RARE_DF or len(tok) < 4 or tok in generic:
                 continue
-            near = _near_generic(tok)
+            # Unknown words of 5+ letters may be any org/legal word misspelt; a word of 4 letters only a
+            # legal-form word or an org word proper ("stck", "grop"; not org domains: short syllables).
+            near = _near_generic(tok, narrow=len(tok) < 5)
             if near is not None:
                 out[tok] = near
                 continue
-            if df:
+            if df or len(tok) < 5:
                 continue
             if tok in self.joined or self.expand(tok, cfg):
                 continue  # two listed words written together, or a misspelling of a listed word
@@ -124,17 +138,6 @@ class Index:
                 if _glued_word(tail) and head.isalpha() and len(head) >= 3:
                     out[tok] = f"{head} {tail}"
                     break
-        # An org/legal word split in two ("com pany", "limi ted", "servi ces"): one half is no listed
-        # token, and the halves written together are an org/legal word of 5+ letters.
-        for a, b in itertools.pairwise(tokens):
-            joined = a + b
-            if a in out or b in out or a == b or len(joined) < 5 or joined not in generic:
-                continue
-            if a in generic or b in generic or (a in self.df and b in self.df):
-                continue
-            if tokens.count(a) == 1 and tokens.count(b) == 1:
-                out[a] = joined
-                out[b] = ""
         return out
 
     def query_weights(self, tokens: Sequence[str]) -> list[float]:
@@ -278,10 +281,12 @@ def _glued_word(part: str) -> bool:
     return part in t.legal_forms or (len(part) >= 5 and part in t.generic_words)
 
 
-@lru_cache(maxsize=1)
-def _generic_deletes() -> dict[str, frozenset[str]]:
+@lru_cache(maxsize=2)
+def _generic_deletes(narrow: bool = False) -> dict[str, frozenset[str]]:
+    t = tables()
+    words = (t.legal_words | t.legal_forms | t.org_words) & t.generic_words if narrow else t.generic_words
     out: dict[str, set[str]] = defaultdict(set)
-    for w in tables().generic_words:
+    for w in words:
         if len(w) >= 4:
             out[w].add(w)
             for i in range(len(w)):
@@ -289,15 +294,16 @@ def _generic_deletes() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def _near_generic(token: str) -> str | None:
-    """The org/legal word within one edit of ``token`` ("compani" ~ "company"), if exactly one is."""
-    table = _generic_deletes()
+def _near_generic(token: str, narrow: bool = False) -> str | None:
+    """The org/legal word within one edit of ``token`` ("compani" ~ "company"), if exactly one is
+    (``narrow``: legal-form words and org words proper only, no org domains)."""
+    table = _generic_deletes(narrow)
     found: set[str] = set()
     for p in {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}:
         for w in table.get(p, ()):
             if OSA.distance(token, w) <= 1:
                 found.add(w)
-    if not found:
+    if not found and not narrow:
         # A transliteration variant of an org/legal word ("dzhoint" ~ "joint", "phzco" ~ "fzco").
         found = set(_generic_folds().get(phonetic_fold(token), ()))
     if not found:

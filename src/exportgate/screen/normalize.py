@@ -190,6 +190,7 @@ class _Tables:
     symbols: dict[tuple[str, ...], str]  # multi-word phrase (words already mapped) -> symbol
     symbol_targets: frozenset[str]  # the org-word symbols themselves ("co", "tech", "trade" ...)
     generic_words: frozenset[str]  # symbols, their one-word spellings and legal-form words (low weight)
+    org_words: frozenset[str]  # one-word spellings of org symbols ("company", "group"; not org domains)
     legal_forms: frozenset[str]  # one-word spellings of legal forms ("ooo", "llc", "gmbh")
     legal_words: frozenset[str]  # words of legal-form phrases ("joint", "stock", "liability", "sdn")
     legal_first: frozenset[str]  # first words of legal-form phrases (a fast pre-check)
@@ -225,6 +226,7 @@ def tables() -> _Tables:
     single: dict[str, str] = {}
     phrases: list[tuple[tuple[str, ...], str]] = []
     org_targets: set[str] = set()
+    org_words: set[str] = set()
     for section in ("org_symbols", "org_domains"):
         for group, aliases in (sym.get(section) or {}).items():
             target = "".join(_phrase(group))
@@ -233,6 +235,8 @@ def tables() -> _Tables:
                 key = _phrase(alias)
                 if len(key) == 1:
                     single.setdefault(key[0], target)
+                    if section == "org_symbols":
+                        org_words.add(key[0])
                 elif key:
                     phrases.append((key, target))
     for _group, aliases in (sym.get("person_name_parts") or {}).items():
@@ -294,6 +298,7 @@ def tables() -> _Tables:
         symbols=symbols,
         symbol_targets=frozenset(org_targets) | frozenset(legal.values()),
         generic_words=generic,
+        org_words=frozenset(org_words),
         legal_forms=frozenset(k[0] for k in legal if len(k) == 1),
         legal_words=frozenset(w for k in legal for w in k if len(w) >= 3),
         legal_first=frozenset(k[0] for k in legal),

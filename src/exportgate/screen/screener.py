@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from exportgate.errors import InputError
 from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
-from exportgate.screen.index import Index, load_or_build
+from exportgate.screen.index import Index, NameRecord, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
-from exportgate.screen.normalize import normalize_name, scripts_in, tables
+from exportgate.screen.normalize import NormName, canon, normalize_name, scripts_in, tables
 from exportgate.screen.score import NameScore, apply_raw_form, evidence, explain, score_tokens
 
 MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
@@ -315,66 +315,80 @@ class Screener:
         cfg = self.config
         idx = self.index
         norm = normalize_name(name)
-        # The name as written, before any repair, is what "same words reordered / respaced" compares.
-        raw = idx.raw_matches(norm.bag, norm.compact)
-        fixes = idx.corrections(norm.tokens, cfg)
-        if fixes:
-            norm = normalize_name(name, fixes)
-            for nid, kind in idx.raw_matches(norm.bag, norm.compact).items():
-                raw.setdefault(nid, kind)
         if not norm.tokens:
             raise InputError("name", "has nothing left to match after normalisation")
-        q_tokens = norm.tokens
-        q_weights = idx.query_weights(q_tokens)
+        # The name as written, before any repair, is what "same words reordered / respaced" compares.
+        raw = idx.raw_matches(norm.bag, norm.compact)
+        # Misspelt org/legal words repaired ("joint stck company"): the repaired reading is scored as well
+        # as the name as written, and the better reading counts for each listed name (a repair can be
+        # wrong: a rare name one letter from an org word).
+        readings: list[tuple[NormName, dict[str, str]]] = [(norm, {})]
+        fixes = idx.corrections(norm.tokens, cfg)
+        if fixes:
+            fixed = normalize_name(name, fixes)
+            if fixed.tokens and fixed != norm:
+                readings.append((fixed, fixes))
+                for nid, kind in idx.raw_matches(fixed.bag, fixed.compact).items():
+                    raw.setdefault(nid, kind)
         max_bonus = (
             cfg.country_match_bonus
             + cfg.type_match_bonus
             + cfg.dob_exact_bonus
             + cfg.identifier_match_bonus * bool(identifiers)
         )
-        best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]]]] = {}
+        best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]], int]] = {}
         distinctive = self._distinctive
-        cands = idx.candidates(q_tokens, cfg, q_weights, norm.abjad)
-        if raw:
-            cands = [*raw, *(c for c in cands if c not in raw)]
-        for nid in cands:
-            rec = idx.names[nid]
-            person = idx.entities[rec.entity].type is EntityType.PERSON
-            ns = score_tokens(
-                q_tokens,
-                q_weights,
-                rec.tokens,
-                rec.weights,
-                distinctive,
-                cfg,
-                norm.abjad,
-                norm.syllabic,
-                person,
-                bool(norm.legal),
-                bool(rec.legal),
-            )
-            if nid in raw:
-                ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
-            name_score = ns.score
-            if rec.kind is NameKind.WEAK:
-                name_score *= cfg.weak_alias_factor
-            if name_score + max_bonus < threshold:
-                continue
-            prev = best.get(rec.entity)
-            if prev is not None and prev[0] >= name_score + max_bonus:
-                continue
-            ent = idx.entities[rec.entity]
-            adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, norm.legal, rec.legal)
-            final = max(0.0, min(1.0, name_score + adj))
-            if prev is None or final > prev[0]:
-                best[rec.entity] = (final, nid, ns, name_score, rows)
+        for ri, (rd, _) in enumerate(readings):
+            # The words a repair produced must be written in a listed name for this reading to count there
+            # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
+            repaired = frozenset(_root(w) for v in readings[ri][1].values() for w in v.split())
+            new_legal = frozenset(rd.legal) - frozenset(norm.legal)
+            q_tokens = rd.tokens
+            q_weights = idx.query_weights(q_tokens)
+            cands = idx.candidates(q_tokens, cfg, q_weights, rd.abjad)
+            if raw:
+                cands = [*raw, *(c for c in cands if c not in raw)]
+            for nid in cands:
+                rec = idx.names[nid]
+                person = idx.entities[rec.entity].type is EntityType.PERSON
+                ns = score_tokens(
+                    q_tokens,
+                    q_weights,
+                    rec.tokens,
+                    rec.weights,
+                    distinctive,
+                    cfg,
+                    rd.abjad,
+                    rd.syllabic,
+                    person,
+                    bool(rd.legal),
+                    bool(rec.legal),
+                )
+                if ri and not _repair_used(repaired, new_legal, rec):
+                    continue
+                if nid in raw:
+                    ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
+                name_score = ns.score
+                if rec.kind is NameKind.WEAK:
+                    name_score *= cfg.weak_alias_factor
+                if name_score + max_bonus < threshold:
+                    continue
+                prev = best.get(rec.entity)
+                if prev is not None and prev[0] >= name_score + max_bonus:
+                    continue
+                ent = idx.entities[rec.entity]
+                adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, rd.legal, rec.legal)
+                final = max(0.0, min(1.0, name_score + adj))
+                if prev is None or final > prev[0]:
+                    best[rec.entity] = (final, nid, ns, name_score, rows, ri)
         matches: list[Match] = []
-        for ei, (final, nid, ns, name_score, rows) in best.items():
+        for ei, (final, nid, ns, name_score, rows, ri) in best.items():
             if final < threshold:
                 continue
             ent = idx.entities[ei]
             rec = idx.names[nid]
-            expl = explain(ns, q_tokens, rec.tokens, distinctive, cfg)
+            norm, fixes = readings[ri]
+            expl = explain(ns, norm.tokens, rec.tokens, distinctive, cfg)
             expl["name_kind"] = rec.kind.value
             expl["name_score"] = round(name_score, 4)
             if rec.kind is NameKind.WEAK:
@@ -400,6 +414,25 @@ class Screener:
             )
         matches.sort(key=lambda m: (-m.score, m.entity_id))
         return matches
+
+
+def _root(word: str) -> str:
+    """A word's symbol, followed to the end ("kommercial" -> "commercial" -> "commerce")."""
+    for _ in range(3):
+        mapped = canon(word)
+        if mapped == word:
+            break
+        word = mapped
+    return word
+
+
+def _repair_used(repaired: frozenset[str], new_legal: frozenset[str], rec: NameRecord) -> bool:
+    """Whether a repair of the query is borne out by this listed name: the legal form the repair revealed is
+    the listed name's, or every word the repair produced is written in it (compared through their symbols).
+    Only then does the repaired reading count for it."""
+    if new_legal & set(rec.legal):
+        return True
+    return bool(repaired) and repaired <= {_root(w) for w in rec.bag.split()}
 
 
 def _as_of(snapshot: SnapshotLike) -> dict[str, str]:
