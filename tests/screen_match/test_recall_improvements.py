@@ -146,3 +146,8 @@ def test_repair_must_be_borne_out_by_the_listed_name(screener: Screener, query: 
     assert all("query_corrections" not in m.explanation for m in res.matches), [
         (m.matched_name, m.score, m.explanation.get("query_corrections")) for m in res.matches
     ]
+
+
+def test_symbol_word_is_also_compared_as_written(screener: Screener) -> None:
+    # "marine" becomes the symbol "maritime"; a misspelling of the word is compared with the word itself
+    assert _matched(screener, "koning marina corp", "KONING MARINE CORP") >= screener.config.potential_threshold

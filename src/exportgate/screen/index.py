@@ -38,7 +38,7 @@ from exportgate.screen.model import ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 10  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 11  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -54,6 +54,7 @@ class NameRecord:
     weights: tuple[float, ...] = ()  # IDF of each token (set once the index is built)
     bag: str = ""  # NormName.bag: the written words, sorted
     compact: tuple[str, ...] = ()  # NormName.compact: the written words without spaces
+    written: tuple[str, ...] = ()  # NormName.written: words mapped to a symbol, as written
 
 
 @dataclass(slots=True)
@@ -388,7 +389,9 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
                 continue
             seen_names.add(sig)
             nid = len(names)
-            names.append(NameRecord(ei, name.kind, name.value, norm.tokens, norm.legal, (), norm.bag, norm.compact))
+            names.append(
+                NameRecord(ei, name.kind, name.value, norm.tokens, norm.legal, (), norm.bag, norm.compact, norm.written)
+            )
             for form in {norm.bag, *norm.compact}:
                 raw_forms[form].append(nid)
             for tok in set(norm.tokens):

@@ -74,6 +74,10 @@ class NormName:
     # tokens alone can miss such variants; these forms cannot.
     bag: str = ""
     compact: tuple[str, ...] = ()
+    # For each token mapped from one word to its symbol, that word as written ("marine" for "maritime",
+    # "xia" for "mgmt"); "" where the token is as written or stands for a phrase. A misspelling of the word
+    # ("marina", "xya") is compared with it: the symbol itself looks nothing like it.
+    written: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -409,6 +413,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
     raw_words = words
     words = [t.single.get(w, w) for w in words]
     core: list[str] = []
+    written: list[str] = []
     legal: list[str] = []
     i = 0
     n = len(words)
@@ -424,16 +429,19 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
             sym = t.symbols.get(tuple(words[i : i + size]))
             if sym is not None:
                 core.append(sym)
+                written.append("")
                 i += size
                 matched = True
                 break
         if not matched:
             if words[i] not in CONNECTORS:
                 core.append(words[i])
+                written.append(raw_words[i] if raw_words[i] != words[i] else "")
             i += 1
     if not core:
         # Nothing but legal forms / connectors: keep the words as the name ("Trading Co Ltd").
         core = [w for w in words if w] or raw_words
+        written = [""] * len(core)
         legal = []
     return NormName(
         tokens=tuple(core),
@@ -442,4 +450,5 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
         syllabic=tuple(sorted(w for w in set(core) if w in syllabic)),
         bag=bag,
         compact=compact,
+        written=tuple(written) if any(written) else (),
     )

@@ -148,6 +148,8 @@ def align(
     edit_cost: float = 1.0,
     abjad: frozenset[str] | tuple[str, ...] = (),
     exact_only: frozenset[str] | tuple[str, ...] = (),
+    q_written: Sequence[str] = (),
+    n_written: Sequence[str] = (),
 ) -> list[TokenAlignment]:
     """Greedy one-to-one alignment of query tokens with listed tokens, best similarity first.
 
@@ -176,11 +178,18 @@ def align(
                 if (la == 1 and b[0] == a) or (lb == 1 and a[0] == b):
                     pairs.append((INITIAL_SIMILARITY, 1, (i,), (j,)))
                 continue
-            if not vowelless and abs(la - lb) > slack * max(la, lb) + 2:
-                continue
-            s = sim_fn(a, b, short_length, edit_cost)
-            if vowelless and s < 0.9:
-                s = max(s, abjad_similarity(a, b))
+            s = 0.0
+            if vowelless or abs(la - lb) <= slack * max(la, lb) + 2:
+                s = sim_fn(a, b, short_length, edit_cost)
+                if vowelless and s < 0.9:
+                    s = max(s, abjad_similarity(a, b))
+            if (q_written and q_written[i]) or (n_written and n_written[j]):
+                # A token mapped to its symbol is also compared as the word written ("marina" ~ "marine",
+                # which became "maritime"; "xya" ~ "xia").
+                wa = (q_written[i] if q_written else "") or a
+                wb = (n_written[j] if n_written else "") or b
+                if abs(len(wa) - len(wb)) <= slack * max(len(wa), len(wb)) + 2:
+                    s = max(s, sim_fn(wa, wb, short_length, edit_cost))
             if s >= min_sim:
                 pairs.append((s, 1, (i,), (j,)))
     if len(q) > 1 or len(n) > 1:
@@ -275,6 +284,8 @@ def score_tokens(
     person: bool = False,
     query_has_legal: bool = False,
     listed_has_legal: bool = False,
+    q_written: Sequence[str] = (),
+    n_written: Sequence[str] = (),
 ) -> NameScore:
     """Score a query token list against a listed token list (weights are IDF-like, > 0).
 
@@ -282,7 +293,15 @@ def score_tokens(
     weight of the listed token it aligns with, or ``distinctive_weight * 2`` when it aligns with nothing.
     """
     alignment = align(
-        q_tokens, n_tokens, cfg.token_min_similarity, cfg.short_token_length, cfg.edit_cost, abjad, exact_only
+        q_tokens,
+        n_tokens,
+        cfg.token_min_similarity,
+        cfg.short_token_length,
+        cfg.edit_cost,
+        abjad,
+        exact_only,
+        q_written,
+        n_written,
     )
     qw = list(q_weights)
     for a in alignment:

@@ -363,6 +363,8 @@ class Screener:
                     person,
                     bool(rd.legal),
                     bool(rec.legal),
+                    rd.written,
+                    rec.written,
                 )
                 if ri and not _repair_used(repaired, new_legal, rec):
                     continue
@@ -465,7 +467,18 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
     cfg = dataclasses.replace(DEFAULT_CONFIG, query_coverage_share=0.5)
     if nb.abjad and not na.abjad:
         na, nb, wa, wb = nb, na, wb, wa
-    ns = score_tokens(na.tokens, wa, nb.tokens, wb, 0.0, cfg, na.abjad, na.syllabic + nb.syllabic)
+    ns = score_tokens(
+        na.tokens,
+        wa,
+        nb.tokens,
+        wb,
+        0.0,
+        cfg,
+        na.abjad,
+        na.syllabic + nb.syllabic,
+        q_written=na.written,
+        n_written=nb.written,
+    )
     score = ns.score
     if na.bag == nb.bag or set(na.compact) & set(nb.compact):
         score = max(score, cfg.raw_form_similarity)
