@@ -151,3 +151,29 @@ def test_repair_must_be_borne_out_by_the_listed_name(screener: Screener, query: 
 def test_symbol_word_is_also_compared_as_written(screener: Screener) -> None:
     # "marine" becomes the symbol "maritime"; a misspelling of the word is compared with the word itself
     assert _matched(screener, "koning marina corp", "KONING MARINE CORP") >= screener.config.potential_threshold
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("karst, aoo", "KARST, OOO"),  # OOO misspelt
+        ("optron, jsk", "Optron, JSC"),  # JSC transliterated
+        ("uo serniya inzhiniring", "OOO SERNIYA INZHINIRING"),  # OOO transliterated (oo -> u)
+    ],
+)
+def test_misspelt_legal_form_of_the_listed_name_is_set_apart(screener: Screener, query: str, listed: str) -> None:
+    res = screener.screen(query)
+    hits = [m for m in res.matches if m.matched_name.upper() == listed.upper()]
+    assert hits and hits[0].score >= screener.config.potential_threshold, [
+        (m.matched_name, m.score) for m in res.matches
+    ]
+    weights = {u["token"]: u["weight"] for u in hits[0].explanation["unmatched_query_tokens"]}
+    assert all(w == 0.0 for w in weights.values()), weights
+
+
+def test_short_word_is_no_legal_form_without_a_listed_one(screener: Screener) -> None:
+    # "Karst Aoo" against a listed name without a legal form: "aoo" stays a word of the name
+    res = screener.screen("Almaz Aoo", threshold=0.5)
+    for m in res.matches:
+        if not m.explanation["legal_forms"]["listed"]:
+            assert all(u["weight"] > 0 for u in m.explanation["unmatched_query_tokens"])

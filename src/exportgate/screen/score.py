@@ -133,6 +133,21 @@ def legal_form_words(extra: tuple[str, ...] = ()) -> frozenset[str]:
     return (words - org) | frozenset(extra)
 
 
+@lru_cache(maxsize=50_000)
+def _legal_variant(token: str, form: str) -> bool:
+    if token == form:
+        return True
+    if len(form) < 2 or form.isdigit() or token.isdigit():
+        return False
+    return OSA.distance(token, form) <= 1 or phonetic_fold(token) == phonetic_fold(form)
+
+
+def _is_legal_variant(token: str, forms: Sequence[str]) -> bool:
+    """``token`` is one of ``forms`` (canonical legal forms) one edit away, or equal once transliteration
+    variants are folded."""
+    return any(_legal_variant(token, f) for f in forms)
+
+
 @dataclass(slots=True)
 class TokenAlignment:
     query: tuple[int, ...]
@@ -286,6 +301,7 @@ def score_tokens(
     listed_has_legal: bool = False,
     q_written: Sequence[str] = (),
     n_written: Sequence[str] = (),
+    listed_legal: Sequence[str] = (),
 ) -> NameScore:
     """Score a query token list against a listed token list (weights are IDF-like, > 0).
 
@@ -334,6 +350,14 @@ def score_tokens(
         if any(t in n_legalish for t in n_tokens):
             used_n = {j for a in alignment for j in a.listed}
             nw = [w * f if j not in used_n and n_tokens[j] in n_legalish else w for j, w in enumerate(nw)]
+    if listed_legal and not person:
+        # A short query word left unaligned that is the listed name's legal form misspelt or transliterated
+        # ("aoo"/"uo" for OOO, "jsk" for JSC, "pti" for PTY, "eg" for AG) is that legal form: like a legal form
+        # recognised, it is set apart from the name's words (weight 0).
+        used_q = {i for a in alignment for i in a.query}
+        for i, tok in enumerate(q_tokens):
+            if i not in used_q and 2 <= len(tok) <= 4 and _is_legal_variant(tok, listed_legal):
+                qw[i] = 0.0
     q_total = sum(qw) or 1.0
     n_total = sum(nw) or 1.0
     q_hit = 0.0

@@ -365,6 +365,7 @@ class Screener:
                     bool(rec.legal),
                     rd.written,
                     rec.written,
+                    rec.legal,
                 )
                 if ri and not _repair_used(repaired, new_legal, rec):
                     continue
