@@ -77,9 +77,11 @@ class MatchConfig:
     legal_form_mismatch_penalty: float = 0.02
 
     # Retrieval: candidates must cover at least this share of the query's token weight (upper bound)
-    # before they are scored in full; at most ``max_candidates`` names are scored per query.
+    # before they are scored in full; at most ``max_candidates`` names are scored per query. 20: on the
+    # benchmark the matched listed name ranks first among the candidates for 94% of the perturbed names found,
+    # within the first 10 for all but 4 of 3,900, never beyond 20; 40 gave the same results ~15% slower.
     min_candidate_coverage: float = 0.45
-    max_candidates: int = 40
+    max_candidates: int = 20
     # Fuzzy lookups per query token (vocabulary tokens within one edit or the same consonant skeleton).
     max_token_expansions: int = 8
     # Postings longer than this are not enumerated (their tokens only add weight to other candidates).

@@ -186,7 +186,7 @@ class Index:
             if len(sk) >= 2:
                 for cand in self.skeletons.get(sk, ())[:200]:
                     consider(cand)
-        best = sorted(found.items(), key=lambda kv: -kv[1])[: cfg.max_token_expansions]
+        best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_token_expansions]
         if len(self._expand_cache) > 200_000:
             self._expand_cache.clear()
         self._expand_cache[key] = best

@@ -177,36 +177,64 @@ def align(
     sim_fn = token_similarity
     pairs: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
     n_len = [len(b) for b in n]
-    for i, a in enumerate(q):
-        la = len(a)
-        vowelless = a in abjad
-        exact = a in exact_only
-        for j, b in enumerate(n):
-            if a == b:
+    rows: Sequence[int] = range(len(q))
+    cols: Sequence[int] = range(len(n))
+    skipped: tuple[set[int], set[int]] | None = None
+    if len(set(q)) == len(q) and len(set(n)) == len(n):
+        # No token twice on either side: an exact pair is always taken (only a pair of joined words equal to
+        # a word can come first), so tokens with an exact partner need no fuzzy comparison.
+        where = {b: j for j, b in enumerate(n)}
+        eq: set[int] = set()
+        en: set[int] = set()
+        for i, a in enumerate(q):
+            j = where.get(a)
+            if j is not None:
                 pairs.append((1.0, 1, (i,), (j,)))
-                continue
-            if exact:
-                continue
-            lb = n_len[j]
-            if la == 1 or lb == 1:
-                # An initial stands for a name that starts with it ("P. Ivanov" ~ "Pyotr Ivanov").
-                if (la == 1 and b[0] == a) or (lb == 1 and a[0] == b):
-                    pairs.append((INITIAL_SIMILARITY, 1, (i,), (j,)))
-                continue
-            s = 0.0
-            if vowelless or abs(la - lb) <= slack * max(la, lb) + 2:
-                s = sim_fn(a, b, short_length, edit_cost)
-                if vowelless and s < 0.9:
-                    s = max(s, abjad_similarity(a, b))
-            if (q_written and q_written[i]) or (n_written and n_written[j]):
-                # A token mapped to its symbol is also compared as the word written ("marina" ~ "marine",
-                # which became "maritime"; "xya" ~ "xia").
-                wa = (q_written[i] if q_written else "") or a
-                wb = (n_written[j] if n_written else "") or b
-                if abs(len(wa) - len(wb)) <= slack * max(len(wa), len(wb)) + 2:
-                    s = max(s, sim_fn(wa, wb, short_length, edit_cost))
-            if s >= min_sim:
-                pairs.append((s, 1, (i,), (j,)))
+                eq.add(i)
+                en.add(j)
+        if eq:
+            rows = [i for i in rows if i not in eq]
+            cols = [j for j in cols if j not in en]
+            skipped = (eq, en)
+
+    def singles(rows: Sequence[int], cols: Sequence[int], skip: tuple[set[int], set[int]] | None) -> None:
+        for i in rows:
+            a = q[i]
+            la = len(a)
+            vowelless = a in abjad
+            exact = a in exact_only
+            for j in cols:
+                if skip is not None and i not in skip[0] and j not in skip[1]:
+                    continue  # compared already
+                b = n[j]
+                if a == b:
+                    if skip is None:  # else it is in already
+                        pairs.append((1.0, 1, (i,), (j,)))
+                    continue
+                if exact:
+                    continue
+                lb = n_len[j]
+                if la == 1 or lb == 1:
+                    # An initial stands for a name that starts with it ("P. Ivanov" ~ "Pyotr Ivanov").
+                    if (la == 1 and b[0] == a) or (lb == 1 and a[0] == b):
+                        pairs.append((INITIAL_SIMILARITY, 1, (i,), (j,)))
+                    continue
+                s = 0.0
+                if vowelless or abs(la - lb) <= slack * max(la, lb) + 2:
+                    s = sim_fn(a, b, short_length, edit_cost)
+                    if vowelless and s < 0.9:
+                        s = max(s, abjad_similarity(a, b))
+                if (q_written and q_written[i]) or (n_written and n_written[j]):
+                    # A token mapped to its symbol is also compared as the word written ("marina" ~ "marine",
+                    # which became "maritime"; "xya" ~ "xia").
+                    wa = (q_written[i] if q_written else "") or a
+                    wb = (n_written[j] if n_written else "") or b
+                    if abs(len(wa) - len(wb)) <= slack * max(len(wa), len(wb)) + 2:
+                        s = max(s, sim_fn(wa, wb, short_length, edit_cost))
+                if s >= min_sim:
+                    pairs.append((s, 1, (i,), (j,)))
+
+    singles(rows, cols, None)
     if len(q) > 1 or len(n) > 1:
         single = tables().single  # canon(): a word mapped to its symbol
         # Joined words: only where the tokens involved have no exact partner already.
@@ -239,6 +267,11 @@ def align(
                             s = sim_fn(q[i], joined, short_length, edit_cost)
                             if s >= min_sim:
                                 pairs.append((s, 2, (i,), (j, j + 1)))
+    if skipped is not None:
+        eq, en = skipped
+        if any(p[0] == 1.0 and p[1] == 2 and (eq.intersection(p[2]) or en.intersection(p[3])) for p in pairs):
+            # A joined pair may take a token of an exact pair: compare the tokens skipped above after all.
+            singles(range(len(q)), range(len(n)), skipped)
     pairs.sort(key=lambda p: (-p[0], -p[1]))
     used_q: set[int] = set()
     used_n: set[int] = set()

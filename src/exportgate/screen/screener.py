@@ -330,10 +330,11 @@ class Screener:
                 readings.append((fixed, fixes))
                 for nid, kind in idx.raw_matches(fixed.bag, fixed.compact).items():
                     raw.setdefault(nid, kind)
+        # The most the evidence given can add (a name scoring less cannot reach the threshold).
         max_bonus = (
-            cfg.country_match_bonus
-            + cfg.type_match_bonus
-            + cfg.dob_exact_bonus
+            cfg.country_match_bonus * bool(country)
+            + cfg.type_match_bonus * (etype is not None)
+            + cfg.dob_exact_bonus * bool(dob)
             + cfg.identifier_match_bonus * bool(identifiers)
         )
         best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]], int]] = {}
