@@ -177,3 +177,12 @@ def test_short_word_is_no_legal_form_without_a_listed_one(screener: Screener) ->
     for m in res.matches:
         if not m.explanation["legal_forms"]["listed"]:
             assert all(u["weight"] > 0 for u in m.explanation["unmatched_query_tokens"])
+
+
+def test_chinese_script_query_gets_no_middle_name_discount(screener: Screener) -> None:
+    # "英 王" (Wang Ying) is not "WANG, Guo Ying": in Chinese script a syllable more or less is another given
+    # name. The same name in Latin letters keeps the middle-name discount.
+    han = [m for m in screener.screen("英 王", threshold=0.5).matches if m.matched_name == "WANG, Guo Ying"]
+    latin = [m for m in screener.screen("Ying Wang", threshold=0.5).matches if m.matched_name == "WANG, Guo Ying"]
+    assert latin and han and han[0].score < latin[0].score
+    assert han[0].score < screener.config.potential_threshold

@@ -361,9 +361,11 @@ def score_tokens(
                 qw[i] = share
     qw = [distinctive_weight * 2 if math.isnan(w) else w for w in qw]
     nw = list(n_weights)
-    if person and len(alignment) >= 2:
+    if person and len(alignment) >= 2 and not exact_only:
         # Middle names, patronymics and second surnames are often left out (or added): once two tokens
-        # of a person's name agree, an unmatched token costs only ``middle_name_factor`` of its weight.
+        # of a person's name agree, an unmatched token costs only ``middle_name_factor`` of its weight. Not
+        # for a query written in Chinese or Korean script (``exact_only``: its syllables): there a syllable
+        # more or less is another given name ("王英" is not "WANG, Guo Ying"), not a middle name.
         used_q = {i for a in alignment for i in a.query}
         used_n = {j for a in alignment for j in a.listed}
         qw = [w if i in used_q else w * cfg.middle_name_factor for i, w in enumerate(qw)]
