@@ -185,4 +185,8 @@ def test_chinese_script_query_gets_no_middle_name_discount(screener: Screener) -
     han = [m for m in screener.screen("英 王", threshold=0.5).matches if m.matched_name == "WANG, Guo Ying"]
     latin = [m for m in screener.screen("Ying Wang", threshold=0.5).matches if m.matched_name == "WANG, Guo Ying"]
     assert latin and han and han[0].score < latin[0].score
-    assert han[0].score < screener.config.potential_threshold
+
+    def guo(m: object) -> float:
+        return next(u["weight"] for u in m.explanation["unmatched_listed_tokens"] if u["token"] == "guo")  # type: ignore[attr-defined]
+
+    assert guo(han[0]) == pytest.approx(guo(latin[0]) / screener.config.middle_name_factor, rel=1e-3)
