@@ -19,6 +19,7 @@ and only names that cover enough of the query's weight go on to full scoring.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import itertools
@@ -26,7 +27,8 @@ import math
 import os
 import pickle
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -219,27 +221,61 @@ class Index:
         weights: Sequence[float] | None = None,
         abjad: Sequence[str] = (),
     ) -> list[int]:
-        """Ids of the names worth scoring for this query, most promising first."""
+        """Ids of the names worth scoring for this query, most promising first.
+
+        A name's weight is the sum, over the query tokens it has (or a fuzzy neighbour of them), of their
+        IDF; only names reaching ``min_candidate_coverage`` of the query's weight are kept. The postings of
+        the lightest tokens, which together cannot lift a name to that floor, are not walked: they only add
+        weight to names found through the others (the same candidates, much less work for "X INTERNATIONAL
+        TRADING CO" queries).
+        """
         acc: dict[int, float] = defaultdict(float)
         deferred: list[tuple[str, float]] = []
         total = 0.0
         q_weights: list[float] = []
         base_weights = list(weights) if weights is not None else self.query_weights(tokens)
+        # (postings to walk with their weight, joined-word names, bound of what the token can add)
+        plan: list[tuple[list[tuple[str, float]], Sequence[int], float, float]] = []
+        deferred_total = 0.0
         for tok, w_tok in zip(tokens, base_weights, strict=True):
             exp = self.expand(tok, cfg, tok in abjad)
             if math.isnan(w_tok):
                 w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
             total += w_tok
             q_weights.append(w_tok)
+            walk: list[tuple[str, float]] = []
+            bound = 0.0
             for cand, sim in exp:
                 w = self.idf(cand) * sim
                 plist = self.postings[cand]
                 if len(plist) > cfg.max_postings:
                     deferred.append((cand, w))
+                    deferred_total += w
                     continue
-                for nid in plist:
+                walk.append((cand, w))
+                bound += w
+            joined_ids: Sequence[int] = self.joined.get(canon(tok), ())
+            if joined_ids:
+                bound += w_tok
+            plan.append((walk, joined_ids, w_tok, bound))
+        floor = cfg.min_candidate_coverage * (total or 1.0)
+        # The lightest tokens whose bounds, with every deferred weight, stay below the floor: a name found
+        # through them alone cannot be a candidate.
+        lazy_budget = floor * (1.0 - 1e-9) - deferred_total
+        lazy: set[int] = set()
+        spent = 0.0
+        for k in sorted(range(len(plan)), key=lambda k: plan[k][3]):
+            if spent + plan[k][3] >= lazy_budget:
+                break
+            spent += plan[k][3]
+            lazy.add(k)
+        for k, (walk, joined_ids, w_tok, _bound) in enumerate(plan):
+            if k in lazy:
+                continue
+            for cand, w in walk:
+                for nid in self.postings[cand]:
                     acc[nid] += w
-            for nid in self.joined.get(canon(tok), ()):
+            for nid in joined_ids:
                 acc[nid] += w_tok
         for i, (a, b) in enumerate(itertools.pairwise(tokens)):
             # "hua wei" queried, "huawei" listed: the pair covers both query tokens' weight.
@@ -248,7 +284,7 @@ class Index:
                     w = q_weights[i] + q_weights[i + 1]
                     for nid in self.postings[joined]:
                         acc[nid] += w
-        if not acc and deferred:
+        if not acc and deferred and not any(plan[k][0] or plan[k][1] for k in lazy):
             # Only common tokens: their intersection is the candidate set (still no full scan).
             sets = sorted((self.posting_set(c) for c, _ in deferred), key=len)
             base = sets[0]
@@ -257,6 +293,23 @@ class Index:
                     base = base & s
             for nid in base:
                 acc[nid] += 0.0
+        if acc:
+            for k in lazy:
+                walk, joined_ids, w_tok, _bound = plan[k]
+                for cand, w in walk:
+                    plist = self.postings[cand]
+                    if len(plist) < len(acc):
+                        for nid in plist:
+                            if nid in acc:
+                                acc[nid] += w
+                    else:
+                        members = self.posting_set(cand)
+                        for nid in acc:
+                            if nid in members:
+                                acc[nid] += w
+                for nid in joined_ids:
+                    if nid in acc:
+                        acc[nid] += w_tok
         for cand, w in deferred:
             s = self.posting_set(cand)
             for nid in acc:
@@ -264,8 +317,6 @@ class Index:
                     acc[nid] += w
         if not acc:
             return []
-        total = total or 1.0
-        floor = cfg.min_candidate_coverage * total
         totals = self.name_totals
         # Rank by (approximate) query coverage x listed coverage: prefer names without extra tokens.
         ranked = [(w * min(1.0, w / totals[nid]), nid) for nid, w in acc.items() if w >= floor]
@@ -367,8 +418,27 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "exportgate"
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building or unpickling the index allocates millions of objects and none of them form cycles that
+    need collecting: without this, the cyclic collector walks the growing index again and again (about
+    half of the load time from the cache)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_index(entities: Iterable[ListedEntity]) -> Index:
     """Normalise every listed name and build the lookup tables."""
+    with _gc_paused():
+        return _build_index(entities)
+
+
+def _build_index(entities: Iterable[ListedEntity]) -> Index:
     ents = list(entities)
     names: list[NameRecord] = []
     postings: dict[str, list[int]] = defaultdict(list)
@@ -443,7 +513,8 @@ def load_or_build(entities: Sequence[ListedEntity], use_cache: bool = True) -> I
     if path.is_file():
         try:
             with path.open("rb") as fh:
-                idx = pickle.load(fh)
+                with _gc_paused():
+                    idx = pickle.load(fh)
             if isinstance(idx, Index) and idx.fingerprint == fp:
                 idx.entities = list(entities)  # the caller's objects (identical content)
                 return idx

@@ -152,16 +152,19 @@ def _clean(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
     matcher may compare them by consonants) and the syllables romanised from Han/Hangul characters
     (a syllable one letter off is another character: those must match exactly)."""
     text = unicodedata.normalize("NFKC", text)
-    chars: list[str] = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cf":
-            continue
-        if cat in {"Cc", "Zl", "Zp"}:
-            chars.append(" ")
-        else:
-            chars.append(ch)
-    text = "".join(chars)
+    if not text.isascii():
+        chars: list[str] = []
+        for ch in text:
+            cat = unicodedata.category(ch)
+            if cat == "Cf":
+                continue
+            if cat in {"Cc", "Zl", "Zp"}:
+                chars.append(" ")
+            else:
+                chars.append(ch)
+        text = "".join(chars)
+    elif not text.isprintable():  # ASCII has no format characters; its control characters become spaces
+        text = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in text)
     abjad: set[str] = set()
     syllabic: set[str] = set()
     if not text.isascii():

@@ -9,14 +9,19 @@ The name score combines two features, both in [0, 1]:
   similarity), ``listed_coverage`` the same for the listed name; ``token_score`` is
   ``query_coverage ** s * listed_coverage ** (1 - s)`` with ``s = query_coverage_share`` (0.7: a listed word
   the query leaves out costs less than a query word the listed name lacks). A legal-form word that found no
-  partner counts ``unmatched_legal_word_factor`` of its weight (a reordered or misspelt legal form).
+  partner counts ``unmatched_legal_word_factor`` of its weight (a reordered or misspelt legal form); a short
+  query word that is the listed name's own legal form misspelt ("aoo" for OOO, "jsk" for JSC) counts 0. A
+  token mapped to an org symbol is also compared as the word written ("marina" ~ "marine" -> "maritime").
 * ``char_similarity`` — the better of rapidfuzz ``token_sort_ratio`` of the two normalised names and
   ``ratio`` of the names with spaces removed (split/joined words).
 
 ``name_score = token_weight * token_score + char_weight * char_similarity``, then multiplied by
 ``distinctiveness`` (< 1 when the matched tokens are all common words) and, for weak aliases, by
-``weak_alias_factor``. Country, entity type, date of birth, identifiers and legal form then add or
-subtract a bounded amount (:func:`evidence`). Every number is returned in the explanation.
+``weak_alias_factor``. A query with the listed name's written words in another order, or its letters
+spaced differently, scores at least ``raw_form_similarity`` times the listed name's distinctiveness
+(:func:`apply_raw_form`, named ``raw_form`` in the explanation). Country, entity type, date of birth,
+identifiers and legal form then add or subtract a bounded amount (:func:`evidence`). Every number is
+returned in the explanation.
 """
 
 from __future__ import annotations
