@@ -28,6 +28,7 @@ from exportgate.screen.normalize import normalize_name, tables
 from exportgate.screen.screener import Screener, compare, validate_name
 
 SEED = 20261125
+BATCH_RUNS = 3  # the batch is timed this many times; the median is reported (the host is shared and noisy)
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data" / "lists"
 RESULTS = Path(__file__).resolve().parent / "results" / "screening.md"
@@ -514,10 +515,15 @@ def main(quick: bool = False) -> int:
     batch_rng = random.Random(SEED + 2)
     all_queries = [p.query for p in positives] + [n.query for n in negatives]
     batch_names = batch_rng.sample(all_queries, min(len(all_queries), 5000 if not quick else 2000))
-    t = time.perf_counter()
-    screener.screen_many(batch_names)
-    batch_s = time.perf_counter() - t
+    # Timed three times on this (possibly shared, noisy) host; the median is reported, with all three runs.
+    batch_runs: list[float] = []
+    for _ in range(BATCH_RUNS):
+        t = time.perf_counter()
+        screener.screen_many(batch_names)
+        batch_runs.append(time.perf_counter() - t)
+    batch_s = statistics.median(batch_runs)
     names_per_s = len(batch_names) / batch_s
+    runs_text = ", ".join(f"{len(batch_names) / s:,.0f}" for s in batch_runs)
     pos_batch = [p.query for p in positives][: len(batch_names)]
     t = time.perf_counter()
     screener.screen_many(pos_batch)
@@ -560,7 +566,7 @@ def main(quick: bool = False) -> int:
         f"| One query p50 / p99 (in process, all lists) | <= 1 ms / <= 5 ms | {p50:.2f} ms / {p99:.2f} ms | {'yes' if p50 <= 1 and p99 <= 5 else 'NO'} |"
     )
     say(
-        f"| Batch (`screen_many`, one core) | >= 2,000 names/s | {names_per_s:,.0f} names/s | {'yes' if names_per_s >= 2000 else 'NO'} |"
+        f"| Batch (`screen_many`, one core) | >= 2,000 names/s | {names_per_s:,.0f} names/s (median of {BATCH_RUNS} runs: {runs_text}) | {'yes' if names_per_s >= 2000 else 'NO'} |"
     )
     say(
         f"| Index build from the snapshot | <= 3 s | {build_s:.2f} s fresh, {cached_s:.2f} s from the on-disk cache | {'fresh: ' + ('yes' if build_s <= 3 else 'NO') + '; cached: ' + ('yes' if cached_s <= 3 else 'NO')} |"
@@ -768,7 +774,8 @@ def main(quick: bool = False) -> int:
         f"  p90 {pct(all_times, 90) * 1000:.3f} ms, p99 {p99:.3f} ms, max {max(all_times) * 1000:.1f} ms, mean {statistics.mean(all_times) * 1000:.3f} ms."
     )
     say(f"* Batch: {len(batch_names):,} names (a seeded sample of all the queries above, mostly ordinary names)")
-    say(f"  through `screen_many` in {batch_s:.2f} s = {names_per_s:,.0f} names/s (one core); a batch of")
+    say(f"  through `screen_many`, timed {BATCH_RUNS} times: median {batch_s:.2f} s = {names_per_s:,.0f} names/s (one core;")
+    say(f"  the runs: {runs_text} names/s, in run order); a batch of")
     say(f"  {len(pos_batch):,} perturbed listed names only: {pos_batch_rate:,.0f} names/s (they have more candidates).")
     say(f"* Index: fresh build {build_s:.2f} s; load from the on-disk cache {cached_s:.2f} s.")
     kinds = Counter(p.kind for p in positives)
