@@ -709,13 +709,15 @@ def check_package(
     verdict, reasons = _verdict(
         pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation), blocking
     )
-    conditions: list[str] = []
+    # one entry per distinct condition, naming the lines it comes from (a reviewer must know where to act)
+    condition_lines: dict[str, list[str]] = {}
     licences: list[dict[str, Any]] = []
     for lc in checks:
         for d in lc.determinations:
             for cond in d["conditions"]:
-                if cond not in conditions:
-                    conditions.append(cond)
+                refs = condition_lines.setdefault(cond, [])
+                if lc.ref not in refs:
+                    refs.append(lc.ref)
             if d["status"] in ("license_required", "prohibited_without_authorization"):
                 licences.append(
                     {
@@ -749,7 +751,7 @@ def check_package(
         "mode": mode.value,
         "verdict": verdict,
         "verdict_reasons": reasons,
-        "conditions": conditions,
+        "conditions": [f"{cond} ({', '.join(refs)})" for cond, refs in condition_lines.items()],
         "licenses_needed": licences,
         "completeness": {
             "status": "incomplete" if any(f.severity == "error" for f in findings) else "complete",
