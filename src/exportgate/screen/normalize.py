@@ -220,6 +220,28 @@ def _phrase(text: str) -> tuple[str, ...]:
     return tuple(_words(_clean(str(text))[0]))
 
 
+# Scripts whose romanisation of one word is ambiguous: a Han character or Hangul syllable becomes one
+# syllable shared by many unrelated characters ("核" nuclear -> "he", "铀" uranium -> "you"); an abjad word
+# loses its vowels ("الماس" diamond -> "lms").
+_AMBIGUOUS_SCRIPTS = ABJAD_SCRIPTS | {"CJK", "HANGUL", "HIRAGANA", "KATAKANA"}
+DOMAIN_WORDS_AS_SYMBOLS = True
+
+
+def _one_word_symbol(alias: str, section: str) -> bool:
+    """Whether a one-word alias of a symbols.yml group is mapped to the group's symbol.
+
+    Not when it is written in a script whose romanisation of one word is ambiguous ("he" is no more
+    "nuclear" than any other word: it would make "He" in a person's name a symbol). Not for ``org_domains``
+    (translations of ordinary nouns: "almaz" -> diamond, "energiya" -> energy, "mir" -> world): a name keeps
+    its word as written, so a misspelling of it ("Almz") can still be compared with it; organisation
+    words proper (``org_symbols``: "company", "kompaniya" -> co) and spellings of one person's name
+    (``person_name_parts``) are mapped.
+    """
+    if scripts_in(alias) & _AMBIGUOUS_SCRIPTS:
+        return False
+    return section != "org_domains" or DOMAIN_WORDS_AS_SYMBOLS
+
+
 @lru_cache(maxsize=1)
 def tables() -> _Tables:
     """Compile the reference data (cached for the process).
@@ -241,6 +263,8 @@ def tables() -> _Tables:
             for alias in [group, *(aliases or [])]:
                 key = _phrase(alias)
                 if len(key) == 1:
+                    if not _one_word_symbol(str(alias), section):
+                        continue
                     single.setdefault(key[0], target)
                     if section == "org_symbols":
                         org_words.add(key[0])
@@ -254,7 +278,8 @@ def tables() -> _Tables:
         for alias in aliases:
             key = _phrase(alias)
             if len(key) == 1:
-                single.setdefault(key[0], target)
+                if _one_word_symbol(str(alias), "person_name_parts"):
+                    single.setdefault(key[0], target)
             elif key:
                 phrases.append((key, target))
     legal_word_set: set[str] = set()
