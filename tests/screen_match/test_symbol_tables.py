@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from exportgate.screen import Screener
 from exportgate.screen.normalize import normalize_name, tables
 
 
@@ -18,3 +19,21 @@ def test_one_syllable_romanisations_are_not_symbols() -> None:
 def test_org_words_in_alphabetic_scripts_still_map() -> None:
     assert normalize_name("Acme Company Group").tokens == normalize_name("Acme Компания Group").tokens
     assert "co" in normalize_name("Acme Company Group").tokens
+
+
+def test_translated_ordinary_nouns_keep_their_written_word() -> None:
+    # "almaz" is Russian for diamond: the name keeps "almaz" (it is not the name "Diamond"); spellings of
+    # the word itself still map ("technologies" ~ "technology").
+    assert normalize_name("Almaz, JSC").tokens == ("almaz",)
+    assert normalize_name("Almaz, JSC").tokens != normalize_name("Diamond JSC").tokens
+    assert "almaz" not in tables().single
+    assert normalize_name("Acme Technologies").tokens == normalize_name("Acme Technology").tokens
+
+
+def test_translated_word_name_matches_as_written_and_misspelt(screener: Screener) -> None:
+    exact = screener.screen("Almaz JSC")
+    assert any(m.matched_name == "Almaz, JSC" and m.score == 1.0 for m in exact.matches)
+    # One letter of five missing: compared with "almaz" as written (it used to be the symbol "diamond",
+    # which nothing misspelt can reach); a weak match, but found.
+    typo = screener.screen("Almz JSC", threshold=0.8)
+    assert any(m.matched_name.upper().startswith("ALMAZ") for m in typo.matches)

@@ -196,7 +196,7 @@ class _Tables:
     single: dict[str, str]  # one word -> its symbol ("company" -> "co"), applied first
     symbols: dict[tuple[str, ...], str]  # multi-word phrase (words already mapped) -> symbol
     symbol_targets: frozenset[str]  # the org-word symbols themselves ("co", "tech", "trade" ...)
-    generic_words: frozenset[str]  # symbols, their one-word spellings and legal-form words (low weight)
+    generic_words: frozenset[str]  # symbols, their one-word spellings, org-domain words, legal-form words (low weight)
     org_words: frozenset[str]  # one-word spellings of org symbols ("company", "group"; not org domains)
     legal_forms: frozenset[str]  # one-word spellings of legal forms ("ooo", "llc", "gmbh")
     legal_words: frozenset[str]  # words of legal-form phrases ("joint", "stock", "liability", "sdn")
@@ -224,22 +224,27 @@ def _phrase(text: str) -> tuple[str, ...]:
 # syllable shared by many unrelated characters ("核" nuclear -> "he", "铀" uranium -> "you"); an abjad word
 # loses its vowels ("الماس" diamond -> "lms").
 _AMBIGUOUS_SCRIPTS = ABJAD_SCRIPTS | {"CJK", "HANGUL", "HIRAGANA", "KATAKANA"}
-DOMAIN_WORDS_AS_SYMBOLS = True
 
 
-def _one_word_symbol(alias: str, section: str) -> bool:
-    """Whether a one-word alias of a symbols.yml group is mapped to the group's symbol.
+def _one_word_symbol(alias: str, section: str, target: str) -> bool:
+    """Whether a one-word alias of a symbols.yml group is mapped to the group's symbol ``target``.
 
     Not when it is written in a script whose romanisation of one word is ambiguous ("he" is no more
-    "nuclear" than any other word: it would make "He" in a person's name a symbol). Not for ``org_domains``
-    (translations of ordinary nouns: "almaz" -> diamond, "energiya" -> energy, "mir" -> world): a name keeps
-    its word as written, so a misspelling of it ("Almz") can still be compared with it; organisation
-    words proper (``org_symbols``: "company", "kompaniya" -> co) and spellings of one person's name
-    (``person_name_parts``) are mapped.
+    "nuclear" than any other word: it would make "He" in a person's name a symbol). In ``org_domains``
+    (ordinary nouns: "energy", "property", "diamond"), only spellings of the word itself, which start like
+    it ("technologies" -> tech, "properties" -> property, "energiya" -> energy), not translations into
+    another word ("almaz" -> diamond, "mir" -> world, "dom" -> house): a name keeps such a word as written,
+    so "Almaz" is not the name "Diamond", and a misspelling ("Almz") is still compared with it.
+    Organisation words proper (``org_symbols``: "company", "kompaniya" -> co) and spellings of one person's
+    name (``person_name_parts``) are mapped.
     """
     if scripts_in(alias) & _AMBIGUOUS_SCRIPTS:
         return False
-    return section != "org_domains" or DOMAIN_WORDS_AS_SYMBOLS
+    if section != "org_domains":
+        return True
+    word = "".join(_phrase(alias))
+    n = min(4, len(target))
+    return word[:n] == target[:n]
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +268,7 @@ def tables() -> _Tables:
             for alias in [group, *(aliases or [])]:
                 key = _phrase(alias)
                 if len(key) == 1:
-                    if not _one_word_symbol(str(alias), section):
+                    if not _one_word_symbol(str(alias), section, target):
                         continue
                     single.setdefault(key[0], target)
                     if section == "org_symbols":
@@ -278,7 +283,7 @@ def tables() -> _Tables:
         for alias in aliases:
             key = _phrase(alias)
             if len(key) == 1:
-                if _one_word_symbol(str(alias), "person_name_parts"):
+                if _one_word_symbol(str(alias), "person_name_parts", target):
                     single.setdefault(key[0], target)
             elif key:
                 phrases.append((key, target))
