@@ -37,3 +37,16 @@ def test_translated_word_name_matches_as_written_and_misspelt(screener: Screener
     # which nothing misspelt can reach); a weak match, but found.
     typo = screener.screen("Almz JSC", threshold=0.8)
     assert any(m.matched_name.upper().startswith("ALMAZ") for m in typo.matches)
+
+
+def test_title_before_org_words_only_is_part_of_the_name() -> None:
+    # "General" / "Mrs" are titles before a person's name, not before organisation words alone.
+    assert normalize_name("General Ivanov").tokens == ("ivanov",)
+    assert normalize_name("Mr. John Smith").tokens == ("john", "smith")
+    assert normalize_name("General Technology Ltd").tokens == ("general", "tech")
+    assert normalize_name("MRS International FZE").tokens == ("mrs", "intl")
+
+
+def test_org_named_like_a_title_matches_with_a_legal_form_added(screener: Screener) -> None:
+    res = screener.screen("MRS International FZE")
+    assert any(m.matched_name == "MRS International" for m in res.matches)

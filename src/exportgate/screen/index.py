@@ -40,7 +40,7 @@ from exportgate.screen.model import ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 14  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 15  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)

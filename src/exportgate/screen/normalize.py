@@ -397,6 +397,17 @@ def _split_last_first(text: str, t: _Tables) -> str:
     return f"{tail} {head}"
 
 
+def _has_name_word(words: list[str], t: _Tables) -> bool:
+    """Whether ``words`` have a word that is no org word, legal-form word or connector: only then is a title
+    before them a title ("General Ivanov"); before org words alone it is the name ("General Technology Ltd",
+    "MRS International")."""
+    generic = t.generic_words
+    return any(
+        w not in CONNECTORS and t.single.get(w, w) not in generic and w not in t.legal_forms and w not in t.legal_words
+        for w in words
+    )
+
+
 def canon(word: str) -> str:
     """A single normalised word mapped to its symbol, if it has one ("elektronika" -> "electronic")."""
     return tables().single.get(word, word)
@@ -439,7 +450,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
         changed = False
         for size in range(min(t.max_prefix, len(words) - 1), 0, -1):
             key = tuple(words[:size])
-            if key in t.person_prefixes or key in t.org_prefixes:
+            if (key in t.person_prefixes or key in t.org_prefixes) and _has_name_word(words[size:], t):
                 words = words[size:]
                 changed = True
                 break
