@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from exportgate.screen import Screener
+from exportgate.screen.model import EntityType, ListedEntity, Name
 from exportgate.screen.normalize import normalize_name, tables
 
 
@@ -50,3 +53,18 @@ def test_title_before_org_words_only_is_part_of_the_name() -> None:
 def test_org_named_like_a_title_matches_with_a_legal_form_added(screener: Screener) -> None:
     res = screener.screen("MRS International FZE")
     assert any(m.matched_name == "MRS International" for m in res.matches)
+
+
+def test_person_names_have_no_legal_forms() -> None:
+    assert normalize_name("Yu You Xia").legal == ("yu",)  # type unknown: could be a company
+    person = normalize_name("Yu You Xia", kind="person")
+    assert person.tokens == ("yu", "you", "xia")
+    assert person.legal == ()
+
+
+def test_query_with_a_legal_form_word_matches_a_listed_person_in_full() -> None:
+    person = ListedEntity(id="p:1", source="test_list", type=EntityType.PERSON, names=[Name("Yu Zhenxiang Bai")])
+    snap = SimpleNamespace(entities=[person], sources={"test_list": {"as_of": "2026-01-01"}})
+    res = Screener(snap, use_cache=False).screen("Yu Zhenxiang Bai")
+    assert res.matches and res.matches[0].score == 1.0
+    assert res.matches[0].explanation["query_tokens"] == ["yu", "zhenxiang", "bai"]

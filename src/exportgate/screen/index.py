@@ -36,11 +36,11 @@ from pathlib import Path
 from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
-from exportgate.screen.model import ListedEntity, NameKind
+from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 15  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 16  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -448,10 +448,11 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
     for ei, ent in enumerate(ents):
         seen_tokens: set[str] = set()
         seen_names: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+        kind = "person" if ent.type is EntityType.PERSON else "any"  # persons' names have no legal forms
         for name in ent.names:
             if not name.value or not name.value.strip():
                 continue
-            norm = normalize_name(name.value)
+            norm = normalize_name(name.value, kind=kind)
             if not norm.tokens:
                 continue
             sig = (norm.tokens, norm.legal)

@@ -413,21 +413,22 @@ def canon(word: str) -> str:
     return tables().single.get(word, word)
 
 
-def normalize_name(name: str, corrections: Mapping[str, str] | None = None) -> NormName:
+def normalize_name(name: str, corrections: Mapping[str, str] | None = None, kind: str = "any") -> NormName:
     """Normalise one name (see the module docstring). ``corrections`` replaces words (after
     transliteration) before legal forms are found: the screener uses it to repair misspelt legal-form
-    and org words of a query ("joint stokc company")."""
+    and org words of a query ("joint stokc company"). ``kind="person"``: the name is known to be a person's,
+    and no legal forms are looked for in it ("Yu", "Pa", "Bo" are names there)."""
     if corrections:
-        return _normalize(name, corrections)
-    return _normalize_cached(name)
+        return _normalize(name, corrections, kind)
+    return _normalize_cached(name, kind)
 
 
 @lru_cache(maxsize=200_000)
-def _normalize_cached(name: str) -> NormName:
-    return _normalize(name, None)
+def _normalize_cached(name: str, kind: str = "any") -> NormName:
+    return _normalize(name, None, kind)
 
 
-def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
+def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "any") -> NormName:
     t = tables()
     text, abjad, syllabic = _clean(name)
     swapped = _split_last_first(text, t)
@@ -462,7 +463,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None) -> NormName:
     i = 0
     n = len(words)
     while i < n:
-        hit = _match_legal(words, i, t)
+        hit = _match_legal(words, i, t) if kind != "person" else None
         if hit is not None:
             size, form = hit
             legal.append(form)

@@ -337,34 +337,42 @@ class Screener:
             + cfg.dob_exact_bonus * bool(dob)
             + cfg.identifier_match_bonus * bool(identifiers)
         )
-        best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]], int]] = {}
+        best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]], int, NormName]] = {}
         distinctive = self._distinctive
         for ri, (rd, _) in enumerate(readings):
             # The words a repair produced must be written in a listed name for this reading to count there
             # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
             repaired = frozenset(_root(w) for v in readings[ri][1].values() for w in v.split())
             new_legal = frozenset(rd.legal) - frozenset(norm.legal)
-            q_tokens = rd.tokens
-            q_weights = idx.query_weights(q_tokens)
-            cands = idx.candidates(q_tokens, cfg, q_weights, rd.abjad)
+            q_weights = idx.query_weights(rd.tokens)
+            cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
             if raw:
                 cands = [*raw, *(c for c in cands if c not in raw)]
+            # Against a listed person, the query's "legal forms" are words of a name ("Yu", "Bo"): listed
+            # persons' names are normalised without legal forms, and so is the query for them.
+            as_person: tuple[NormName, list[float]] | None = None
             for nid in cands:
                 rec = idx.names[nid]
                 person = idx.entities[rec.entity].type is EntityType.PERSON
+                q_norm, q_w = rd, q_weights
+                if person and rd.legal:
+                    if as_person is None:
+                        pn = normalize_name(name, readings[ri][1] or None, kind="person")
+                        as_person = (pn, idx.query_weights(pn.tokens))
+                    q_norm, q_w = as_person
                 ns = score_tokens(
-                    q_tokens,
-                    q_weights,
+                    q_norm.tokens,
+                    q_w,
                     rec.tokens,
                     rec.weights,
                     distinctive,
                     cfg,
-                    rd.abjad,
-                    rd.syllabic,
+                    q_norm.abjad,
+                    q_norm.syllabic,
                     person,
-                    bool(rd.legal),
+                    bool(q_norm.legal),
                     bool(rec.legal),
-                    rd.written,
+                    q_norm.written,
                     rec.written,
                     rec.legal,
                 )
@@ -381,23 +389,23 @@ class Screener:
                 if prev is not None and prev[0] >= name_score + max_bonus:
                     continue
                 ent = idx.entities[rec.entity]
-                adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, rd.legal, rec.legal)
+                adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal)
                 final = max(0.0, min(1.0, name_score + adj))
                 if prev is None or final > prev[0]:
-                    best[rec.entity] = (final, nid, ns, name_score, rows, ri)
+                    best[rec.entity] = (final, nid, ns, name_score, rows, ri, q_norm)
         matches: list[Match] = []
-        for ei, (final, nid, ns, name_score, rows, ri) in best.items():
+        for ei, (final, nid, ns, name_score, rows, ri, q_norm) in best.items():
             if final < threshold:
                 continue
             ent = idx.entities[ei]
             rec = idx.names[nid]
-            norm, fixes = readings[ri]
-            expl = explain(ns, norm.tokens, rec.tokens, distinctive, cfg)
+            fixes = readings[ri][1]
+            expl = explain(ns, q_norm.tokens, rec.tokens, distinctive, cfg)
             expl["name_kind"] = rec.kind.value
             expl["name_score"] = round(name_score, 4)
             if rec.kind is NameKind.WEAK:
                 expl["weak_alias_factor"] = cfg.weak_alias_factor
-            expl["legal_forms"] = {"query": list(norm.legal), "listed": list(rec.legal)}
+            expl["legal_forms"] = {"query": list(q_norm.legal), "listed": list(rec.legal)}
             if fixes:
                 expl["query_corrections"] = dict(fixes)
             expl["evidence"] = rows
