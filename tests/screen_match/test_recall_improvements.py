@@ -190,3 +190,24 @@ def test_chinese_script_query_gets_no_middle_name_discount(screener: Screener) -
         return next(u["weight"] for u in m.explanation["unmatched_listed_tokens"] if u["token"] == "guo")  # type: ignore[attr-defined]
 
     assert guo(han[0]) == pytest.approx(guo(latin[0]) / screener.config.middle_name_factor, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Islamic Revolutionary Guard Corcs (IRGC) Aerospace Force Self-Sufficiency Jihad Organization (ASF SSJO)",
+        "islamic reffolutionary guard corps (irgc) aerospace force self-sufficiency jihad organization (asf ssjo)",
+    ],
+)
+def test_misspelt_word_of_a_symbol_phrase_is_repaired(screener: Screener, query: str) -> None:
+    listed = "Islamic Revolutionary Guard Corps (IRGC) Aerospace Force Self-Sufficiency Jihad Organization (ASF SSJO)"
+    res = screener.screen(query)
+    assert _matched(screener, query, listed) >= screener.config.strong_threshold
+    best = next(m for m in res.matches if m.matched_name.upper() == listed.upper())
+    assert best.explanation["query_corrections"]
+
+
+def test_phrase_repair_needs_a_neighbour_from_the_phrase(screener: Screener) -> None:
+    # "Corcs" next to no word of "islamic revolutionary guard corps" is left as written.
+    assert "corcs" not in screener.index.corrections(("acme", "corcs"), screener.config)
+    assert screener.index.corrections(("guard", "corcs"), screener.config).get("corcs") == "corps"

@@ -117,7 +117,7 @@ class Index:
             if tokens.count(a) == 1 and tokens.count(b) == 1:
                 out[a] = joined
                 out[b] = ""
-        for tok in tokens:
+        for i, tok in enumerate(tokens):
             df = self.df.get(tok, 0)
             if tok in out or df > RARE_DF or len(tok) < 4 or tok in generic:
                 continue
@@ -126,6 +126,12 @@ class Index:
             near = _near_generic(tok, narrow=len(tok) < 5)
             if near is not None:
                 out[tok] = near
+                continue
+            # A misspelt word of a multi-word symbol phrase, next to another word of that phrase ("islamic
+            # reffolutionary guard corps" -> IRGC): the phrase is recognised with the word repaired.
+            phrase_word = _near_phrase_word(tok, [*tokens[max(0, i - 1) : i], *tokens[i + 1 : i + 2]])
+            if phrase_word is not None:
+                out[tok] = phrase_word
                 continue
             if df or len(tok) < 5:
                 continue
@@ -331,6 +337,33 @@ def _glued_word(part: str) -> bool:
     """A legal form (any length: "ooo", "llc") or an org word of 5+ letters ("group", "company")."""
     t = tables()
     return part in t.legal_forms or (len(part) >= 5 and part in t.generic_words)
+
+
+@lru_cache(maxsize=1)
+def _phrase_words() -> dict[str, frozenset[str]]:
+    """Words of 5+ letters of multi-word symbol phrases -> the other words of the phrases they occur in."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for key in tables().symbols:
+        for w in key:
+            if len(w) >= 5 and w.isalpha():
+                out[w].update(x for x in key if x != w)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _near_phrase_word(token: str, neighbours: Sequence[str]) -> str | None:
+    """The word of a multi-word symbol phrase that ``token`` misspells (one edit; two in a word of 9+
+    letters), if exactly one is and a neighbouring query word belongs to the same phrase."""
+    if len(token) < 5 or not token.isalpha():
+        return None
+    limit = 2 if len(token) >= 9 else 1
+    found = [
+        w
+        for w, partners in _phrase_words().items()
+        if abs(len(w) - len(token)) <= limit
+        and OSA.distance(token, w, score_cutoff=limit) <= limit
+        and any(canon(n) in partners or n in partners for n in neighbours)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 @lru_cache(maxsize=2)
