@@ -211,3 +211,22 @@ def test_phrase_repair_needs_a_neighbour_from_the_phrase(screener: Screener) -> 
     # "Corcs" next to no word of "islamic revolutionary guard corps" is left as written.
     assert "corcs" not in screener.index.corrections(("acme", "corcs"), screener.config)
     assert screener.index.corrections(("guard", "corcs"), screener.config).get("corcs") == "corps"
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        # A word of the listed name's legal form, misspelt or transliterated, is that legal form.
+        ("gavia tradings pti ltd", "GAVIA TRADINGS PTY LTD"),
+        ("valpark, s.a. de k.v.", "VALPARK, S.A. DE C.V."),
+    ],
+)
+def test_misspelt_word_of_the_listed_legal_form(screener: Screener, query: str, listed: str) -> None:
+    assert _matched(screener, query, listed) >= screener.config.potential_threshold
+
+
+def test_legal_form_words_as_written_are_kept() -> None:
+    from exportgate.screen.normalize import normalize_name
+
+    assert normalize_name("GAVIA TRADINGS PTY LTD").legal_written == ("pty",)
+    assert normalize_name("VALPARK, S.A. DE C.V.").legal_written == ("sa", "de", "cv")

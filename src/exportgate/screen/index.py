@@ -40,7 +40,7 @@ from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 16  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 17  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -57,6 +57,7 @@ class NameRecord:
     bag: str = ""  # NormName.bag: the written words, sorted
     compact: tuple[str, ...] = ()  # NormName.compact: the written words without spaces
     written: tuple[str, ...] = ()  # NormName.written: words mapped to a symbol, as written
+    legal_written: tuple[str, ...] = ()  # NormName.legal_written: words of the legal forms as written
 
 
 @dataclass(slots=True)
@@ -494,7 +495,18 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
             seen_names.add(sig)
             nid = len(names)
             names.append(
-                NameRecord(ei, name.kind, name.value, norm.tokens, norm.legal, (), norm.bag, norm.compact, norm.written)
+                NameRecord(
+                    ei,
+                    name.kind,
+                    name.value,
+                    norm.tokens,
+                    norm.legal,
+                    (),
+                    norm.bag,
+                    norm.compact,
+                    norm.written,
+                    norm.legal_written,
+                )
             )
             for form in {norm.bag, *norm.compact}:
                 raw_forms[form].append(nid)

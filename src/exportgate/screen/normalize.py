@@ -78,6 +78,7 @@ class NormName:
     # "xia" for "mgmt"); "" where the token is as written or stands for a phrase. A misspelling of the word
     # ("marina", "xya") is compared with it: the symbol itself looks nothing like it.
     written: tuple[str, ...] = ()
+    legal_written: tuple[str, ...] = ()  # the words of the legal forms as written ("pty", "ltd" for "ltd")
 
     @property
     def text(self) -> str:
@@ -460,6 +461,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
     core: list[str] = []
     written: list[str] = []
     legal: list[str] = []
+    legal_written: list[str] = []
     i = 0
     n = len(words)
     while i < n:
@@ -467,6 +469,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
         if hit is not None:
             size, form = hit
             legal.append(form)
+            legal_written.extend(raw_words[i : i + size])
             i += size
             continue
         matched = False
@@ -488,6 +491,7 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
         core = [w for w in words if w] or raw_words
         written = [""] * len(core)
         legal = []
+        legal_written = []
     return NormName(
         tokens=tuple(core),
         legal=tuple(legal),
@@ -496,4 +500,5 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
         bag=bag,
         compact=compact,
         written=tuple(written) if any(written) else (),
+        legal_written=tuple(w for w in dict.fromkeys(legal_written) if w not in legal),
     )

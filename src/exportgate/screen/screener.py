@@ -374,7 +374,7 @@ class Screener:
                     bool(rec.legal),
                     q_norm.written,
                     rec.written,
-                    rec.legal,
+                    rec.legal + rec.legal_written if rec.legal_written else rec.legal,
                 )
                 if ri and not _repair_used(repaired, new_legal, rec):
                     continue
