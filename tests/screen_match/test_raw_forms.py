@@ -64,3 +64,25 @@ def test_raw_forms_of_a_name() -> None:
 def test_compare_uses_raw_forms() -> None:
     assert compare("Sazeh Pars Engineering and Construction", "PARS SAZEH ENGINEERING AND CONSTRUCTION") >= 0.95
     assert compare("Bing Lu", "BingLu") >= 0.95
+
+
+def test_written_forms_of_a_duplicate_name_are_indexed() -> None:
+    from types import SimpleNamespace
+
+    from exportgate.screen import Screener
+    from exportgate.screen.model import EntityType, ListedEntity, Name, NameKind
+
+    ent = ListedEntity(
+        id="e:1",
+        source="test_list",
+        type=EntityType.ENTITY,
+        names=[Name("OOO Zarnitsa Plyus"), Name("Zarnitsa Plyus OOO", NameKind.AKA)],
+    )
+    snap = SimpleNamespace(entities=[ent], sources={"test_list": {"as_of": "2026-01-01"}})
+    scr = Screener(snap, use_cache=False)
+    assert len(scr.index.names) == 1  # the second name has the same tokens and legal form: not scored twice
+    # Respaced from the second name as written: found through that name's written form.
+    from exportgate.screen.normalize import normalize_name
+
+    query = normalize_name("Zarnits aPlyus OOO")
+    assert scr.index.raw_matches(query.bag, query.compact) == {0: "respaced"}

@@ -40,7 +40,7 @@ from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 17  # bump when the index layout or the normalisation changes (invalidates caches)
+INDEX_FORMAT = 18  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -71,6 +71,7 @@ class Index:
     joined: dict[str, list[int]]
     df: dict[str, int]
     raw_forms: dict[str, list[int]]
+    extra_forms: dict[int, frozenset[str]]  # written forms of names dropped as duplicates of this name id
     n_entities: int
     fingerprint: str = ""
     name_totals: list[float] = field(default_factory=list)  # sum of each name's token weights
@@ -206,11 +207,11 @@ class Index:
         letters spaced differently (``"respaced"``): name id -> which."""
         out: dict[int, str] = {}
         for nid in self.raw_forms.get(bag, ()):
-            if self.names[nid].bag == bag:
+            if self.names[nid].bag == bag or bag in self.extra_forms.get(nid, ()):
                 out[nid] = "reordered"
         for form in compact:
             for nid in self.raw_forms.get(form, ()):
-                if nid not in out and form in self.names[nid].compact:
+                if nid not in out and (form in self.names[nid].compact or form in self.extra_forms.get(nid, ())):
                     out[nid] = "respaced"
         return out
 
@@ -479,9 +480,10 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
     joined: dict[str, list[int]] = defaultdict(list)
     df: dict[str, int] = defaultdict(int)
     raw_forms: dict[str, list[int]] = defaultdict(list)
+    extra_forms: dict[int, set[str]] = defaultdict(set)
     for ei, ent in enumerate(ents):
         seen_tokens: set[str] = set()
-        seen_names: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+        seen_names: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
         kind = "person" if ent.type is EntityType.PERSON else "any"  # persons' names have no legal forms
         for name in ent.names:
             if not name.value or not name.value.strip():
@@ -490,10 +492,18 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
             if not norm.tokens:
                 continue
             sig = (norm.tokens, norm.legal)
-            if sig in seen_names:
+            kept = seen_names.get(sig)
+            if kept is not None:
+                # The same tokens as another name of this entity: not scored twice, but its written forms
+                # (another order, another spacing) still find that name.
+                rec = names[kept]
+                for form, forms in ((norm.bag, (rec.bag,)), *((c, rec.compact) for c in norm.compact)):
+                    if form not in forms and form not in extra_forms[kept]:
+                        extra_forms[kept].add(form)
+                        raw_forms[form].append(kept)
                 continue
-            seen_names.add(sig)
             nid = len(names)
+            seen_names[sig] = nid
             names.append(
                 NameRecord(
                     ei,
@@ -541,6 +551,7 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
         joined=dict(joined),
         df=dict(df),
         raw_forms=dict(raw_forms),
+        extra_forms={k: frozenset(v) for k, v in extra_forms.items()},
         n_entities=max(1, len(ents)),
         fingerprint=_fingerprint(ents),
     )
