@@ -781,9 +781,11 @@ def main(quick: bool = False) -> int:
     kinds = Counter(p.kind for p in positives)
     say(f"* Perturbation mix: {dict(kinds)}.")
     say("")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    # a quick run is a check, not the record: it never overwrites the recorded results
+    out = RESULTS.with_name("screening-quick.md") if quick else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
     print("\n".join(lines[:20]))
     return 0
 

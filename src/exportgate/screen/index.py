@@ -37,7 +37,7 @@ from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
-from exportgate.screen.normalize import canon, normalize_name, tables
+from exportgate.screen.normalize import REFERENCE_DIR, canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
 INDEX_FORMAT = 18  # bump when the index layout or the normalisation changes (invalidates caches)
@@ -429,8 +429,28 @@ def _legal_word_uses() -> dict[str, int]:
     return dict(uses)
 
 
-def _fingerprint(entities: Sequence[ListedEntity]) -> str:
+@lru_cache(maxsize=1)
+def _builder_fingerprint() -> bytes:
+    """What the index depends on besides the entities: the matcher's code (this package's modules), the
+    reference tables and the transliteration library's version. A change to any of them (an upgrade, an
+    edited table) makes a new cache key, so a stale index is never loaded; INDEX_FORMAT alone relied on
+    people remembering to bump it."""
+    from importlib.metadata import PackageNotFoundError, version
+
     h = hashlib.sha256(f"format={INDEX_FORMAT}".encode())
+    sources = [*sorted(Path(__file__).parent.glob("*.py")), *sorted(REFERENCE_DIR.glob("*.yml"))]
+    for path in sources:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    try:
+        h.update(f"anyascii={version('anyascii')}".encode())
+    except PackageNotFoundError:  # pragma: no cover - installed with the package
+        pass
+    return h.digest()
+
+
+def _fingerprint(entities: Sequence[ListedEntity]) -> str:
+    h = hashlib.sha256(_builder_fingerprint())
     for e in entities:
         h.update(e.id.encode("utf-8", "surrogatepass"))
         for n in e.names:
