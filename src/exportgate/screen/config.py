@@ -61,6 +61,11 @@ class MatchConfig:
     # husamaldin" for "JALAL, Husam-al-Din"), scores at least this times the distinctiveness of the listed
     # name: the same name written another way. Below 1.0 (an exact match), above strong_threshold.
     raw_form_similarity: float = 0.95
+    # The query is a listed name exactly, after normalisation (the same words and the same legal form), but
+    # the listed name is made of common words only ("GENERAL TECHNOLOGY LIMITED", "LLC INVEST GROUP"), so
+    # distinctiveness would keep it below the threshold: it scores at least this. An exact hit on a listed
+    # name is always shown; between the potential and strong thresholds, a reviewer decides on the evidence.
+    same_name_similarity: float = 0.9
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9
 

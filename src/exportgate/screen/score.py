@@ -325,6 +325,24 @@ def apply_raw_form(
     return ns
 
 
+_RAW_FORM_DETAIL = {
+    "reordered": "the same written words in another order",
+    "respaced": "the same letters with other spacing",
+    "same_name": "the listed name itself after normalisation (same words, same legal form), of common words only",
+}
+
+
+def apply_same_name(ns: NameScore, cfg: MatchConfig) -> NameScore:
+    """The query is the listed name after normalisation (same words, same legal form): the name score is at
+    least ``same_name_similarity`` however common its words are. Common words keep a partial overlap from
+    matching ("TRADING CORP" against "ZETA TRADING CORP"), never an exact hit on the listed name itself."""
+    if cfg.same_name_similarity > ns.score:
+        ns.raw_form = "same_name"
+        ns.raw_form_score = cfg.same_name_similarity
+        ns.score = cfg.same_name_similarity
+    return ns
+
+
 def score_tokens(
     q_tokens: Sequence[str],
     q_weights: Sequence[float],
@@ -480,14 +498,14 @@ def explain(
             {
                 "raw_form": {
                     "kind": ns.raw_form,
-                    "detail": (
-                        "the same written words in another order"
-                        if ns.raw_form == "reordered"
-                        else "the same letters with other spacing"
-                    ),
-                    "similarity": cfg.raw_form_similarity,
+                    "detail": _RAW_FORM_DETAIL[ns.raw_form],
+                    "similarity": cfg.same_name_similarity if ns.raw_form == "same_name" else cfg.raw_form_similarity,
                     "score": round(ns.raw_form_score, 4),
-                    "rule": "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)",
+                    "rule": (
+                        "name score = max(formula, same_name_similarity)"
+                        if ns.raw_form == "same_name"
+                        else "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)"
+                    ),
                 }
             }
             if ns.raw_form

@@ -18,7 +18,7 @@ from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.index import Index, NameRecord, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, scripts_in, tables
-from exportgate.screen.score import NameScore, apply_raw_form, evidence, explain, score_tokens
+from exportgate.screen.score import NameScore, apply_raw_form, apply_same_name, evidence, explain, score_tokens
 
 MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -380,6 +380,13 @@ class Screener:
                     continue
                 if nid in raw:
                     ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
+                if (
+                    ns.score < cfg.same_name_similarity
+                    and len(q_norm.tokens) == len(rec.tokens)
+                    and sorted(q_norm.tokens) == sorted(rec.tokens)
+                    and sorted(q_norm.legal) == sorted(rec.legal)
+                ):
+                    ns = apply_same_name(ns, cfg)
                 name_score = ns.score
                 if rec.kind is NameKind.WEAK:
                     name_score *= cfg.weak_alias_factor
