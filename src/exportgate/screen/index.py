@@ -19,7 +19,6 @@ and only names that cover enough of the query's weight go on to full scoring.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import heapq
 import itertools
@@ -27,8 +26,7 @@ import math
 import os
 import pickle
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +34,7 @@ from pathlib import Path
 from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
+from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import REFERENCE_DIR, canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
@@ -473,23 +472,9 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "exportgate"
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building or unpickling the index allocates millions of objects and none of them form cycles that
-    need collecting: without this, the cyclic collector walks the growing index again and again (about
-    half of the load time from the cache)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def build_index(entities: Iterable[ListedEntity]) -> Index:
     """Normalise every listed name and build the lookup tables."""
-    with _gc_paused():
+    with gc_paused():
         return _build_index(entities)
 
 
@@ -590,7 +575,7 @@ def load_or_build(entities: Sequence[ListedEntity], use_cache: bool = True) -> I
     if path.is_file():
         try:
             with path.open("rb") as fh:
-                with _gc_paused():
+                with gc_paused():
                     idx = pickle.load(fh)
             if isinstance(idx, Index) and idx.fingerprint == fp:
                 idx.entities = list(entities)  # the caller's objects (identical content)

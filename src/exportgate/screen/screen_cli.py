@@ -16,10 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exportgate.errors import ExportgateError, InputError
+from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.screener import (
     Screener,
     ScreenResult,
-    no_gc,
     validate_country,
     validate_name,
     validate_threshold,
@@ -383,7 +383,7 @@ def screen_batch_cmd(
         transient=not sys.stderr.isatty(),
     ) as progress:
         task = progress.add_task("screen", total=len(rows))
-        with no_gc():
+        with gc_paused():
             for chunk in _chunks(rows, 200):
                 for row in chunk:
                     results.append(_screen_row(screener, row, threshold))

@@ -7,14 +7,14 @@ import gc
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from exportgate.errors import InputError
 from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
+from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.index import Index, NameRecord, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, scripts_in, tables
@@ -196,19 +196,6 @@ def validate_threshold(threshold: object, field_name: str = "threshold") -> floa
 _INDEX_CACHE: dict[int, tuple[Any, Index]] = {}
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector during a batch: results are acyclic (reference counting frees
-    them) and collections over a growing result list cost more than the matching."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class Screener:
     """Screens names against a list snapshot through an index built once per snapshot."""
 
@@ -267,7 +254,7 @@ class Screener:
         """Screen many parties. A record is a name or a mapping with name, country, type, dob, identifiers
         (or id). A record that cannot be screened gives a result with ``error`` set, never an exception."""
         out: list[ScreenResult] = []
-        with no_gc():
+        with gc_paused():
             self._screen_records(records, threshold, out)
         return out
 

@@ -5,18 +5,17 @@ directory of list files described by a ``manifest.json``, with a pickle cache ke
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from exportgate.errors import ExportgateError, InputError
+from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.lists import csl, enhanced_xml, ftm, ofac_csv
 from exportgate.screen.lists._data import config, data_dir, list_title
 from exportgate.screen.model import ListedEntity
@@ -213,21 +212,9 @@ def _cache_key(directory: Path, manifest: dict[str, Any], origin: str) -> str:
     return h.hexdigest()[:32]
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC while building tens of thousands of small objects (3x faster unpickling)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load_directory(directory: Path, origin: str, cache_dir: Path | None) -> ListSnapshot:
     """Load a list directory, through the pickle cache in ``cache_dir`` when possible."""
-    with _no_gc():
+    with gc_paused():
         return _load_directory(directory, origin, cache_dir)
 
 
