@@ -39,7 +39,6 @@ from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import REFERENCE_DIR, canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
-INDEX_FORMAT = 18  # bump when the index layout or the normalisation changes (invalidates caches)
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
@@ -432,11 +431,11 @@ def _legal_word_uses() -> dict[str, int]:
 def _builder_fingerprint() -> bytes:
     """What the index depends on besides the entities: the matcher's code (this package's modules), the
     reference tables and the transliteration library's version. A change to any of them (an upgrade, an
-    edited table) makes a new cache key, so a stale index is never loaded; INDEX_FORMAT alone relied on
-    people remembering to bump it."""
+    edited table) makes a new cache key, so a stale index is never loaded (a hand-bumped format number
+    relied on people remembering to bump it)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    h = hashlib.sha256(f"format={INDEX_FORMAT}".encode())
+    h = hashlib.sha256()
     sources = [*sorted(Path(__file__).parent.glob("*.py")), *sorted(REFERENCE_DIR.glob("*.yml"))]
     for path in sources:
         h.update(path.name.encode())

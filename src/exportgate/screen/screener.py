@@ -340,6 +340,8 @@ class Screener:
             as_person: tuple[NormName, list[float]] | None = None
             for nid in cands:
                 rec = idx.names[nid]
+                if ri and not _repair_used(repaired, new_legal, rec):
+                    continue  # checked before scoring: a repaired reading counts only where borne out
                 person = idx.entities[rec.entity].type is EntityType.PERSON
                 q_norm, q_w = rd, q_weights
                 if person and rd.legal:
@@ -363,8 +365,6 @@ class Screener:
                     rec.written,
                     rec.legal + rec.legal_written if rec.legal_written else rec.legal,
                 )
-                if ri and not _repair_used(repaired, new_legal, rec):
-                    continue
                 if nid in raw:
                     ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
                 if (
