@@ -14,8 +14,15 @@ from exportgate.screen.model import EntityType, ListedEntity, Name, NameKind
 
 def _entities() -> list[ListedEntity]:
     return [
-        ListedEntity(id="t:1", source="test_list", type=EntityType.ENTITY, names=[Name("Kuzbass Razrez Ugol OOO", NameKind.PRIMARY)]),
-        ListedEntity(id="t:2", source="test_list", type=EntityType.PERSON, names=[Name("Ivanov, Petr", NameKind.PRIMARY)]),
+        ListedEntity(
+            id="t:1",
+            source="test_list",
+            type=EntityType.ENTITY,
+            names=[Name("Kuzbass Razrez Ugol OOO", NameKind.PRIMARY)],
+        ),
+        ListedEntity(
+            id="t:2", source="test_list", type=EntityType.PERSON, names=[Name("Ivanov, Petr", NameKind.PRIMARY)]
+        ),
     ]
 
 

@@ -64,8 +64,9 @@ class MatchConfig:
     # The query is a listed name exactly, after normalisation (the same words and the same legal form), but
     # the listed name is made of common words only ("GENERAL TECHNOLOGY LIMITED", "LLC INVEST GROUP"), so
     # distinctiveness would keep it below the threshold: it scores at least this. An exact hit on a listed
-    # name is always shown; between the potential and strong thresholds, a reviewer decides on the evidence.
-    same_name_similarity: float = 0.9
+    # name is always shown; between the potential and strong thresholds (with the legal-form bonus, 0.90), a
+    # reviewer decides on the evidence.
+    same_name_similarity: float = 0.88
     # A weak alias (OFAC "weak a.k.a.") scores this factor of a normal name.
     weak_alias_factor: float = 0.9
 
@@ -79,7 +80,11 @@ class MatchConfig:
     dob_mismatch_penalty: float = 0.25
     dob_year_tolerance: int = 1
     identifier_match_bonus: float = 0.15
+    # Legal forms on both sides: the same form written ("OOO" and "OOO") supports the name like a listed
+    # country does; a form of another kind ("JSC" against a listed "OOO"; "Inc" against "Ltd") contradicts it;
+    # a form against the generic term it translates to ("OOO"/"LLC", "АО"/"JSC") is neither.
     legal_form_mismatch_penalty: float = 0.02
+    legal_form_match_bonus: float = 0.02
 
     # Retrieval: candidates must cover at least this share of the query's token weight (upper bound)
     # before they are scored in full; at most ``max_candidates`` names are scored per query. 20: on the

@@ -40,6 +40,7 @@ from exportgate.screen.normalize import REFERENCE_DIR, canon, normalize_name, ta
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
+LIST_TYPO_DF = 2  # a listed word in at most this many entities may be a list's own misspelling of a legal-form word
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
@@ -117,9 +118,18 @@ class Index:
             if tokens.count(a) == 1 and tokens.count(b) == 1:
                 out[a] = joined
                 out[b] = ""
+        legal_words = tables().legal_words
         for i, tok in enumerate(tokens):
             df = self.df.get(tok, 0)
-            if tok in out or df > RARE_DF or len(tok) < 4 or tok in generic:
+            if tok in out or len(tok) < 4 or tok in generic:
+                continue
+            if df > RARE_DF:
+                # Lists have typos too ("JOINT-STOCK COMANY KHABAROVSKIY SHIPYARD"): a listed word one edit
+                # from a legal-form word, next to another word of a legal form, is that word misspelt.
+                if df <= LIST_TYPO_DF and any(n in legal_words for n in tokens[max(0, i - 1) : i + 2] if n != tok):
+                    near = _near_generic(tok, narrow=True)
+                    if near is not None:
+                        out[tok] = near
                 continue
             # Unknown words of 5+ letters may be any org/legal word misspelt; a word of 4 letters only a
             # legal-form word or an org word proper ("stck", "grop"; not org domains: short syllables).
@@ -324,8 +334,12 @@ class Index:
         if not acc:
             return []
         totals = self.name_totals
-        # Rank by (approximate) query coverage x listed coverage: prefer names without extra tokens.
-        ranked = [(w * min(1.0, w / totals[nid]), nid) for nid, w in acc.items() if w >= floor]
+        # Rank as the scorer weighs them (score.score_tokens): (approximate) query coverage ** share x listed
+        # coverage ** (1 - share), so a name with an extra word ("AL-HASAN, Suhayl Hasan" for "AL-HASAN
+        # Hasan") is not pushed below shorter names the scorer ranks lower.
+        share = cfg.query_coverage_share
+        rest = 1.0 - share
+        ranked = [(w**share * min(1.0, w / totals[nid]) ** rest, nid) for nid, w in acc.items() if w >= floor]
         if len(ranked) > cfg.max_candidates:
             ranked = heapq.nlargest(cfg.max_candidates, ranked)
         else:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -209,6 +209,7 @@ class _Tables:
     max_symbol: int
     max_prefix: int
     digit_letters: dict[str, str]
+    legal_types: dict[str, str]  # canonical legal form -> its kind across jurisdictions ("ooo" -> "llc", "ao" -> "jsc")
 
 
 def _load_yaml(name: str) -> Any:
@@ -290,6 +291,7 @@ def tables() -> _Tables:
                 phrases.append((key, target))
     legal_word_set: set[str] = set()
     legal_raw: list[tuple[tuple[str, ...], str]] = []
+    legal_types: dict[str, str] = {}
     for entry in org_types:
         canonical_src = entry.get("compare") or entry.get("display") or entry.get("generic")
         if not canonical_src:
@@ -297,6 +299,8 @@ def tables() -> _Tables:
         canonical = "".join(_phrase(canonical_src))
         if not canonical:
             continue
+        kind = "".join(_phrase(entry["generic"])) if entry.get("generic") else ""
+        legal_types.setdefault(canonical, kind or canonical)
         for form in [*entry.get("aliases", []), entry.get("display"), entry.get("compare")]:
             if form:
                 key = _phrase(form)
@@ -347,6 +351,7 @@ def tables() -> _Tables:
         max_symbol=max(len(k) for k in symbols),
         max_prefix=max(len(k) for k in person_prefixes | org_prefixes),
         digit_letters=digit_letters,
+        legal_types=legal_types,
     )
 
 
@@ -407,6 +412,18 @@ def _has_name_word(words: list[str], t: _Tables) -> bool:
         w not in CONNECTORS and t.single.get(w, w) not in generic and w not in t.legal_forms and w not in t.legal_words
         for w in words
     )
+
+
+def same_legal_form(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether legal forms ``a`` and ``b`` (canonical) name the same form: the same form, or a form and the
+    generic term it translates to ("OOO"/"LLC", "АО"/"JSC", "GmbH"/"LLC"). Two national forms of one broad
+    kind ("Inc"/"Ltd", both "llc" to rigour) are not the same form."""
+    if set(a) & set(b):
+        return True
+    kinds = tables().legal_types
+    ka = {kinds.get(f, f) for f in a}
+    kb = {kinds.get(f, f) for f in b}
+    return bool(ka & set(b)) or bool(kb & set(a))
 
 
 def canon(word: str) -> str:

@@ -38,7 +38,7 @@ from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import tables
+from exportgate.screen.normalize import same_legal_form, tables
 
 VOWELS = frozenset("aeiouy")
 SHORT_FOLD_SIMILARITY = 0.85  # two short tokens equal only after transliteration folding ("ly"/"li")
@@ -414,7 +414,15 @@ def score_tokens(
         # recognised, it is set apart from the name's words (weight 0).
         used_q = {i for a in alignment for i in a.query}
         for i, tok in enumerate(q_tokens):
-            if i not in used_q and 2 <= len(tok) <= 4 and _is_legal_variant(tok, listed_legal):
+            if i in used_q or not 2 <= len(tok) <= 4:
+                continue
+            if _is_legal_variant(tok, listed_legal):
+                qw[i] = 0.0
+                continue
+            # The listed form in another language ("АО" against a listed "JSC", kept as a word in a two-word
+            # name, where "ao" may also be a given name) is set apart the same way.
+            form = tables().legal.get((tok,))
+            if form is not None and same_legal_form((form,), listed_legal):
                 qw[i] = 0.0
     q_total = sum(qw) or 1.0
     n_total = sum(nw) or 1.0
@@ -602,10 +610,18 @@ def evidence(
                 ident = listed_ids[key]
                 add("identifier", cfg.identifier_match_bonus, f"{raw} equals listed {ident.kind} {ident.value}")
                 break
-    if query_legal and listed_legal and not set(query_legal) & set(listed_legal):
-        add(
-            "legal_form",
-            -cfg.legal_form_mismatch_penalty,
-            f"legal form {'/'.join(query_legal)} differs from listed {'/'.join(listed_legal)}",
-        )
+    if query_legal and listed_legal:
+        # The same form written ("OOO" both sides) supports the name; a form of another kind ("INC" against a
+        # listed "AO") contradicts it; the same kind in another jurisdiction's words ("АО" against "JSC", "OOO"
+        # against "LLC") is neither: it is how the name gets translated.
+        shared = sorted(set(query_legal) & set(listed_legal))
+        if shared:
+            if cfg.legal_form_match_bonus:
+                add("legal_form", cfg.legal_form_match_bonus, f"legal form {'/'.join(shared)} equals the listed one")
+        elif not same_legal_form(query_legal, listed_legal):
+            add(
+                "legal_form",
+                -cfg.legal_form_mismatch_penalty,
+                f"legal form {'/'.join(query_legal)} differs from listed {'/'.join(listed_legal)}",
+            )
     return total, rows

@@ -17,7 +17,7 @@ from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.index import Index, NameRecord, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
-from exportgate.screen.normalize import NormName, canon, normalize_name, scripts_in, tables
+from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
 from exportgate.screen.score import NameScore, apply_raw_form, apply_same_name, evidence, explain, score_tokens
 
 MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
@@ -323,6 +323,7 @@ class Screener:
             + cfg.type_match_bonus * (etype is not None)
             + cfg.dob_exact_bonus * bool(dob)
             + cfg.identifier_match_bonus * bool(identifiers)
+            + cfg.legal_form_match_bonus * bool(norm.legal or len(readings) > 1)
         )
         best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]], int, NormName]] = {}
         distinctive = self._distinctive
@@ -486,6 +487,6 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
     score = ns.score
     if na.bag == nb.bag or set(na.compact) & set(nb.compact):
         score = max(score, cfg.raw_form_similarity)
-    if na.legal and nb.legal and not set(na.legal) & set(nb.legal):
+    if na.legal and nb.legal and not same_legal_form(na.legal, nb.legal):
         score -= cfg.legal_form_mismatch_penalty
     return round(max(0.0, min(1.0, score)), 4)
