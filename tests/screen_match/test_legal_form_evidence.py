@@ -84,16 +84,52 @@ def test_a_rare_listed_word_is_not_repaired_away_from_its_own_name(screener: Scr
     assert res.matches and res.matches[0].matched_name == "DOLL EXPORT LTDA."
 
 
-def test_legal_form_bonus_applies_on_a_small_list() -> None:
+def _one_entity_screener(name: str) -> Screener:
     ent = ListedEntity(
         id="test:1",
         source="test_list",
         type=EntityType.ENTITY,
-        names=(Name("ZORVANTIX KELMORA OOO", NameKind.PRIMARY),),
+        names=(Name(name, NameKind.PRIMARY),),
     )
-    scr = Screener(SimpleNamespace(entities=[ent], sources={"test_list": {"as_of": "2026-01-01"}}), use_cache=False)
-    with_form = scr.screen("ZORVANTIX OOO", threshold=0.3).matches[0]
-    other_form = scr.screen("ZORVANTIX GMBH", threshold=0.3).matches[0]
+    return Screener(SimpleNamespace(entities=[ent], sources={"test_list": {"as_of": "2026-01-01"}}), use_cache=False)
+
+
+def test_legal_form_evidence_moves_the_score_by_bonus_plus_penalty() -> None:
+    scr = _one_entity_screener("ZORVANTIX KELMORA OOO")
+    # every word aligned (one typo): only the legal-form evidence differs between the two queries
+    with_form = scr.screen("ZORVANTIX KELMORO OOO", threshold=0.3).matches[0]
+    other_form = scr.screen("ZORVANTIX KELMORO GMBH", threshold=0.3).matches[0]
     assert with_form.score - other_form.score == pytest.approx(
         scr.config.legal_form_match_bonus + scr.config.legal_form_mismatch_penalty, abs=0.002
     )
+
+
+def _unmatched_listed(scr: Screener, query: str) -> dict[str, float]:
+    m = scr.screen(query, threshold=0.1).matches[0]
+    return {u["token"]: u["weight"] for u in m.explanation["unmatched_listed_tokens"]}
+
+
+def test_an_inner_word_left_out_costs_half() -> None:
+    scr = _one_entity_screener("ZORVANTIX KELMORA BREXTIVAN")
+    inner = _unmatched_listed(scr, "ZORVANTIX BREXTIVAN")["kelmora"]
+    swapped = _unmatched_listed(scr, "BREXTIVAN ZORVANTIX")["kelmora"]  # another order: not a shortened name
+    assert inner == pytest.approx(swapped * scr.config.inner_word_factor, abs=0.002)
+    # the last word left out is no inner word: full weight, as in another order
+    last = _unmatched_listed(scr, "ZORVANTIX KELMORA")["brextivan"]
+    assert last == pytest.approx(_unmatched_listed(scr, "KELMORA ZORVANTIX")["brextivan"], abs=0.002)
+    assert last > inner
+
+
+def test_the_same_legal_form_frames_the_name() -> None:
+    scr = _one_entity_screener("ZORVANTIX KELMORA OOO")
+    framed = _unmatched_listed(scr, "ZORVANTIX OOO")
+    unframed = _unmatched_listed(scr, "ZORVANTIX GMBH")
+    assert framed["kelmora"] == pytest.approx(unframed["kelmora"] * scr.config.inner_word_factor, abs=0.002)
+
+
+def test_inner_word_and_frame_on_the_real_lists(screener: Screener) -> None:
+    thr = screener.config.potential_threshold
+    res = screener.screen("Wah Plant")
+    assert any(m.matched_name == "Wah Munitions Plant" and m.score >= thr for m in res.matches)
+    res = screener.screen("TSARGRAD OOO")
+    assert any(m.matched_name == "TSARGRAD PARK OOO" and m.score >= thr for m in res.matches)

@@ -310,6 +310,15 @@ def tables() -> _Tables:
     # A word that is itself a whole legal form ("ltd", "gmbh") stays a legal form, not a symbol.
     single_legal = {k[0] for k, _ in legal_raw if len(k) == 1}
     single = {w: t for w, t in single.items() if w not in single_legal}
+    # A word's symbol may itself be a spelling with a symbol ("korporatsiya" -> "corp", "corp" -> "co";
+    # "commerciell" -> "commercial" -> "commerce"): follow the chain, so every spelling ends on one symbol.
+    for w in list(single):
+        seen = {w}
+        target = single[w]
+        while target in single and single[target] != target and target not in seen:
+            seen.add(target)
+            target = single[target]
+        single[w] = target
 
     def mapped(key: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(single.get(w, w) for w in key)
@@ -321,7 +330,7 @@ def tables() -> _Tables:
     for key, target in phrases:
         mk = mapped(key)
         if mk not in legal:
-            symbols.setdefault(mk, target)
+            symbols.setdefault(mk, single.get(target, target))
     stop = _load_yaml("stopwords.yml")
     person_prefixes = frozenset(k for k in (_phrase(p) for p in stop["PERSON_NAME_PREFIXES"]) if k)
     org_prefixes = frozenset(k for k in (_phrase(p) for p in stop["ORG_NAME_PREFIXES"]) if k)

@@ -26,6 +26,7 @@ returned in the explanation.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -358,6 +359,7 @@ def score_tokens(
     q_written: Sequence[str] = (),
     n_written: Sequence[str] = (),
     listed_legal: Sequence[str] = (),
+    same_legal: bool = False,
 ) -> NameScore:
     """Score a query token list against a listed token list (weights are IDF-like, > 0).
 
@@ -393,6 +395,19 @@ def score_tokens(
         used_n = {j for a in alignment for j in a.listed}
         qw = [w if i in used_q else w * cfg.middle_name_factor for i, w in enumerate(qw)]
         nw = [w if j in used_n else w * cfg.middle_name_factor for j, w in enumerate(nw)]
+    elif not person and cfg.inner_word_factor != 1.0 and (len(alignment) >= 2 or (same_legal and alignment)):
+        # An organisation's name shortened by an inner word ("Wah Plant" for "Wah Munitions Plant", "National
+        # Center Jinan" for "National Supercomputing Center Jinan"): the query's words align, in the listed
+        # order, with words on both sides of the listed word left out. That word costs ``inner_word_factor``.
+        # The same legal form on both sides frames the name too ("TSARGRAD OOO" for "TSARGRAD PARK OOO"), when
+        # the query keeps the listed name's first or last word.
+        pairs = sorted((a.listed[0], a.query[0]) for a in alignment)
+        if all(p[1] < q[1] for p, q in itertools.pairwise(pairs)):
+            lo, hi = pairs[0][0], pairs[-1][0]
+            if same_legal and (lo == 0 or hi == len(n_tokens) - 1):
+                lo, hi = -1, len(n_tokens)
+            used_n = {j for a in alignment for j in a.listed}
+            nw = [w * cfg.inner_word_factor if lo < j < hi and j not in used_n else w for j, w in enumerate(nw)]
     if cfg.unmatched_legal_word_factor != 1.0 and not person:
         # A word of a legal form that did not align ("COMPANY STOCK RADIOPRIBOR JOINT": a reordered legal
         # form is no longer recognised as one) is evidence of the form, not of the name. "Company" words

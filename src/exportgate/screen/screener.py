@@ -365,6 +365,7 @@ class Screener:
                     q_norm.written,
                     rec.written,
                     rec.legal + rec.legal_written if rec.legal_written else rec.legal,
+                    bool(q_norm.legal) and bool(rec.legal) and same_legal_form(q_norm.legal, rec.legal),
                 )
                 if nid in raw:
                     ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
@@ -468,8 +469,9 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
     generic = tables().generic_words
     wa = [0.5 if t in generic else 1.0 for t in na.tokens]
     wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
-    # Neither name is "the query" here: the geometric mean of both coverages keeps compare() symmetric.
-    cfg = dataclasses.replace(DEFAULT_CONFIG, query_coverage_share=0.5)
+    # Neither name is "the query" here: the geometric mean of both coverages, and no discount for a listed
+    # word left out (one side is no shortened form of the other), keep compare() symmetric.
+    cfg = dataclasses.replace(DEFAULT_CONFIG, query_coverage_share=0.5, inner_word_factor=1.0)
     if nb.abjad and not na.abjad:
         na, nb, wa, wb = nb, na, wb, wa
     ns = score_tokens(
