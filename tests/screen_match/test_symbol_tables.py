@@ -68,3 +68,14 @@ def test_query_with_a_legal_form_word_matches_a_listed_person_in_full() -> None:
     res = Screener(snap, use_cache=False).screen("Yu Zhenxiang Bai")
     assert res.matches and res.matches[0].score == 1.0
     assert res.matches[0].explanation["query_tokens"] == ["yu", "zhenxiang", "bai"]
+
+
+def test_every_spelling_of_an_org_word_ends_on_one_symbol() -> None:
+    from exportgate.screen.normalize import normalize_name, tables
+
+    single = tables().single
+    # no chain left: a spelling's symbol has no symbol of its own
+    assert all(single.get(t, t) == t for t in single.values())
+    assert all(single.get(t, t) == t for t in tables().symbols.values())
+    # "korporatsiya" was mapped to "corp", and "corp" to "co": both spellings now read "co"
+    assert normalize_name("ZARYA KORPORATSIYA").tokens == normalize_name("ZARYA CORPORATION").tokens
