@@ -133,3 +133,21 @@ def test_inner_word_and_frame_on_the_real_lists(screener: Screener) -> None:
     assert any(m.matched_name == "Wah Munitions Plant" and m.score >= thr for m in res.matches)
     res = screener.screen("TSARGRAD OOO")
     assert any(m.matched_name == "TSARGRAD PARK OOO" and m.score >= thr for m in res.matches)
+
+
+@pytest.mark.parametrize(
+    ("name", "tokens", "legal"),
+    [
+        # two letters first, and a legal form of another kind at the end: the letters are the name's initials
+        ("SB SECURITIES SA", ("sb", "security"), ("sa",)),
+        ("KB LINES LIMITED", ("kb", "lines"), ("ltd",)),
+        ("RT-CAPITAL LIMITED LIABILITY COMPANY", ("rt", "capital"), ("llc",)),
+        # the same form twice (translated) stays the form
+        ("AO AVIASTAR-SP JSC", ("aviastar", "sp"), ("ao", "jsc")),
+        # a two-letter form alone stays a form
+        ("AO NRK ROST", ("nrk", "rost"), ("ao",)),
+    ],
+)
+def test_a_name_has_one_legal_form(name: str, tokens: tuple[str, ...], legal: tuple[str, ...]) -> None:
+    norm = normalize_name(name)
+    assert (norm.tokens, norm.legal) == (tokens, legal)

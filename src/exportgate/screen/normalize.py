@@ -490,10 +490,13 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
     legal_written: list[str] = []
     i = 0
     n = len(words)
+    lead: str | None = None  # a two-letter legal form written first ("SB" of "SB SECURITIES SA")
     while i < n:
         hit = _match_legal(words, i, t) if kind != "person" else None
         if hit is not None:
             size, form = hit
+            if i == 0 and size == 1 and len(words[0]) == 2:
+                lead = form
             legal.append(form)
             legal_written.extend(raw_words[i : i + size])
             i += size
@@ -512,6 +515,13 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
                 core.append(words[i])
                 written.append(raw_words[i] if raw_words[i] != words[i] else "")
             i += 1
+    if lead is not None and len(legal) > 1 and core and not same_legal_form((lead,), legal[1:]):
+        # A name has one legal form: two letters first that are a form of another kind than the name's own
+        # ("SB SECURITIES SA", "KB LINES LIMITED", "RT-CAPITAL LLC") are the name's initials, not its form.
+        legal.remove(lead)
+        core.insert(0, words[0])
+        written.insert(0, raw_words[0] if raw_words[0] != words[0] else "")
+        legal_written = [w for w in legal_written if w != raw_words[0]]
     if not core:
         # Nothing but legal forms / connectors: keep the words as the name ("Trading Co Ltd").
         core = [w for w in words if w] or raw_words
