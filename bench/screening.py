@@ -707,7 +707,7 @@ def main(quick: bool = False) -> int:
             chosen = thr
         if chosen_all is None and rate([s >= thr for s in neg_scores]) <= 0.005:
             chosen_all = thr
-        if k % 2 and thr not in (chosen, chosen_all):
+        if k % 2 and thr not in (chosen, chosen_all, thr_p):
             continue
         row = [
             f"{thr:.2f}",
