@@ -427,6 +427,11 @@ def same_legal_form(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether legal forms ``a`` and ``b`` (canonical) name the same form: the same form, or a form and the
     generic term it translates to ("OOO"/"LLC", "АО"/"JSC", "GmbH"/"LLC"). Two national forms of one broad
     kind ("Inc"/"Ltd", both "llc" to rigour) are not the same form."""
+    return _same_legal_form(tuple(a), tuple(b))
+
+
+@lru_cache(maxsize=4096)  # asked once per candidate name scored: few distinct pairs of forms
+def _same_legal_form(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if set(a) & set(b):
         return True
     kinds = tables().legal_types

@@ -11,7 +11,10 @@ The name score combines two features, both in [0, 1]:
   the query leaves out costs less than a query word the listed name lacks). A legal-form word that found no
   partner counts ``unmatched_legal_word_factor`` of its weight (a reordered or misspelt legal form); a short
   query word that is the listed name's own legal form misspelt ("aoo" for OOO, "jsk" for JSC) counts 0. A
-  token mapped to an org symbol is also compared as the word written ("marina" ~ "marine" -> "maritime").
+  listed organisation's word left out between two words the query has, in order ("Wah Plant" for "Wah
+  Munitions Plant"), counts ``inner_word_factor`` of its weight (the same legal form on both sides frames a
+  name like a word). A token mapped to an org symbol is also compared as the word written ("marina" ~
+  "marine" -> "maritime").
 * ``char_similarity`` — the better of rapidfuzz ``token_sort_ratio`` of the two normalised names and
   ``ratio`` of the names with spaces removed (split/joined words).
 
@@ -20,7 +23,8 @@ The name score combines two features, both in [0, 1]:
 ``weak_alias_factor``. A query with the listed name's written words in another order, or its letters
 spaced differently, scores at least ``raw_form_similarity`` times the listed name's distinctiveness
 (:func:`apply_raw_form`, named ``raw_form`` in the explanation). Country, entity type, date of birth,
-identifiers and legal form then add or subtract a bounded amount (:func:`evidence`). Every number is
+identifiers and legal form (the same form supports, a form of another kind contradicts, a form and the generic
+term it translates to are neutral) then add or subtract a bounded amount (:func:`evidence`). Every number is
 returned in the explanation.
 """
 
