@@ -317,6 +317,22 @@ def load_negatives(n_persons: int, rng: random.Random) -> list[Negative]:
     return out
 
 
+def clear_query_caches(screener: Screener) -> None:
+    """Forget what earlier queries left in the matcher's caches (normalised names, token similarities,
+    fuzzy token expansions), keeping the tables built once per process. A batch timed after the same names
+    were screened would otherwise be timed warm: a customer file arrives with names never seen before."""
+    import exportgate.screen.index as index_mod
+    import exportgate.screen.normalize as normalize_mod
+    import exportgate.screen.score as score_mod
+
+    for mod in (normalize_mod, score_mod, index_mod):
+        for obj in vars(mod).values():
+            info = getattr(obj, "cache_info", None)
+            if info is not None and (info().maxsize or 0) >= 10_000:  # per-query caches; tables have maxsize 1-8
+                obj.cache_clear()
+    screener.index._expand_cache.clear()
+
+
 EXTRA_SEEDS = (1, 2)  # two more samples drawn the same way: is the recorded sample's result a lucky draw?
 _LEGAL_SUFFIX = re.compile(
     r"[,\s]+(inc|corp|corporation|co|company|ltd|limited|plc|llc|l\.?p|s\.?a|n\.?v|ag|se|holdings?)\.?$", re.I
@@ -561,6 +577,7 @@ def main(quick: bool = False) -> int:
     # Timed three times on this (possibly shared, noisy) host; the median is reported, with all three runs.
     batch_runs: list[float] = []
     for _ in range(BATCH_RUNS):
+        clear_query_caches(screener)  # every run starts as a fresh process would, after loading the lists
         t = time.perf_counter()
         screener.screen_many(batch_names)
         batch_runs.append(time.perf_counter() - t)
@@ -568,6 +585,7 @@ def main(quick: bool = False) -> int:
     names_per_s = len(batch_names) / batch_s
     runs_text = ", ".join(f"{len(batch_names) / s:,.0f}" for s in batch_runs)
     pos_batch = [p.query for p in positives][: len(batch_names)]
+    clear_query_caches(screener)
     t = time.perf_counter()
     screener.screen_many(pos_batch)
     pos_batch_rate = len(pos_batch) / (time.perf_counter() - t)
@@ -863,8 +881,9 @@ def main(quick: bool = False) -> int:
     )
     say(f"* Batch: {len(batch_names):,} names (a seeded sample of all the queries above, mostly ordinary names)")
     say(
-        f"  through `screen_many`, timed {BATCH_RUNS} times: median {batch_s:.2f} s = {names_per_s:,.0f} names/s (one core;"
+        f"  through `screen_many`, timed {BATCH_RUNS} times, each run starting with the per-query caches emptied (as in"
     )
+    say(f"  a fresh process): median {batch_s:.2f} s = {names_per_s:,.0f} names/s (one core;")
     say(f"  the runs: {runs_text} names/s, in run order); a batch of")
     say(f"  {len(pos_batch):,} perturbed listed names only: {pos_batch_rate:,.0f} names/s (they have more candidates).")
     say(f"* Index: fresh build {build_s:.2f} s; load from the on-disk cache {cached_s:.2f} s.")

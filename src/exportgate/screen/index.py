@@ -364,18 +364,27 @@ def _phrase_words() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _phrase_partners() -> dict[str, frozenset[str]]:
+    """The reverse of :func:`_phrase_words`: a word -> the phrase words (5+ letters) it shares a phrase with."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for w, partners in _phrase_words().items():
+        for x in partners:
+            out[x].add(w)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def _near_phrase_word(token: str, neighbours: Sequence[str]) -> str | None:
     """The word of a multi-word symbol phrase that ``token`` misspells (one edit; two in a word of 9+
     letters), if exactly one is and a neighbouring query word belongs to the same phrase."""
     if len(token) < 5 or not token.isalpha():
         return None
     limit = 2 if len(token) >= 9 else 1
+    partners = _phrase_partners()
+    # Only the words sharing a phrase with a neighbour can qualify: look those up, not every phrase word.
+    near = set().union(*(partners.get(x, ()) for n in neighbours for x in {n, canon(n)}))
     found = [
-        w
-        for w, partners in _phrase_words().items()
-        if abs(len(w) - len(token)) <= limit
-        and OSA.distance(token, w, score_cutoff=limit) <= limit
-        and any(canon(n) in partners or n in partners for n in neighbours)
+        w for w in near if abs(len(w) - len(token)) <= limit and OSA.distance(token, w, score_cutoff=limit) <= limit
     ]
     return found[0] if len(found) == 1 else None
 
