@@ -339,6 +339,48 @@ _LEGAL_SUFFIX = re.compile(
 )
 
 
+def screen_positives(
+    screener: Screener, positives: Sequence[Positive], threshold: float, with_evidence: bool = False
+) -> tuple[list[float], list[float]]:
+    """The score of each perturbed name's *source entity* (0 when it is not among the matches), and the
+    seconds each query took. ``with_evidence``: the type and (persons) date of birth are given too."""
+    scores: list[float] = []
+    times: list[float] = []
+    for p in positives:
+        t0 = time.perf_counter()
+        res = screener.screen(
+            p.query,
+            type=p.etype if with_evidence else None,
+            dob=p.dob if with_evidence and p.etype is EntityType.PERSON else None,
+            threshold=threshold,
+        )
+        times.append(time.perf_counter() - t0)
+        scores.append(next((m.score for m in res.matches if m.entity_id == p.entity_id), 0.0))
+    return scores, times
+
+
+def screen_negatives(
+    screener: Screener, negatives: Sequence[Negative], threshold: float, with_evidence: bool = False
+) -> tuple[list[float], list[float], list[str]]:
+    """The best match's score for each ordinary name (0 when none), the seconds each query took, and the
+    best match's listed name."""
+    scores: list[float] = []
+    times: list[float] = []
+    tops: list[str] = []
+    for n in negatives:
+        t0 = time.perf_counter()
+        res = screener.screen(
+            n.query,
+            type=n.etype if with_evidence else None,
+            dob=n.dob if with_evidence else None,
+            threshold=threshold,
+        )
+        times.append(time.perf_counter() - t0)
+        scores.append(res.matches[0].score if res.matches else 0.0)
+        tops.append(res.matches[0].matched_name if res.matches else "")
+    return scores, times, tops
+
+
 def sample_rates(
     screener: Screener,
     entities: Sequence[ListedEntity],
@@ -353,14 +395,8 @@ def sample_rates(
     positives = make_positives(entities, n_pos, rng)
     negatives = [n for n in load_negatives(n_persons, rng) if _valid(n.query)]
     low = min(thresholds)
-    pos = []
-    for p in positives:
-        res = screener.screen(p.query, threshold=low)
-        pos.append(next((m.score for m in res.matches if m.entity_id == p.entity_id), 0.0))
-    neg = []
-    for n in negatives:
-        res = screener.screen(n.query, threshold=low)
-        neg.append(res.matches[0].score if res.matches else 0.0)
+    pos, _ = screen_positives(screener, positives, low)
+    neg, _, _ = screen_negatives(screener, negatives, low)
     return {t: (rate([s >= t for s in pos]), rate([s >= t for s in neg])) for t in thresholds}
 
 
@@ -528,44 +564,12 @@ def main(quick: bool = False) -> int:
     low = 0.5
 
     # Name only (the primary figures) and with the type / DOB a batch file would carry.
-    def screen_pos(with_evidence: bool) -> tuple[list[float], list[float]]:
-        scores: list[float] = []
-        times: list[float] = []
-        for p in positives:
-            t0 = time.perf_counter()
-            res = screener.screen(
-                p.query,
-                type=p.etype if with_evidence else None,
-                dob=p.dob if with_evidence and p.etype is EntityType.PERSON else None,
-                threshold=low,
-            )
-            times.append(time.perf_counter() - t0)
-            scores.append(next((m.score for m in res.matches if m.entity_id == p.entity_id), 0.0))
-        return scores, times
-
-    def screen_neg(with_evidence: bool) -> tuple[list[float], list[float], list[str]]:
-        scores: list[float] = []
-        times: list[float] = []
-        tops: list[str] = []
-        for n in negatives:
-            t0 = time.perf_counter()
-            res = screener.screen(
-                n.query,
-                type=n.etype if with_evidence else None,
-                dob=n.dob if with_evidence else None,
-                threshold=low,
-            )
-            times.append(time.perf_counter() - t0)
-            scores.append(res.matches[0].score if res.matches else 0.0)
-            tops.append(res.matches[0].matched_name if res.matches else "")
-        return scores, times, tops
-
     # warm-up pass (process caches), then the timed passes
     screener.screen_many([p.query for p in positives[:200]])
-    pos_scores, pos_times = screen_pos(False)
-    neg_scores, neg_times, neg_tops = screen_neg(False)
-    pos_scores_ev, _ = screen_pos(True)
-    neg_scores_ev, _, _ = screen_neg(True)
+    pos_scores, pos_times = screen_positives(screener, positives, low)
+    neg_scores, neg_times, neg_tops = screen_negatives(screener, negatives, low)
+    pos_scores_ev, _ = screen_positives(screener, positives, low, with_evidence=True)
+    neg_scores_ev, _, _ = screen_negatives(screener, negatives, low, with_evidence=True)
     print("screened positives and negatives", flush=True)
 
     all_times = pos_times + neg_times
