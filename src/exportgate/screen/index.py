@@ -33,6 +33,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
+from exportgate import settings
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
@@ -482,16 +483,8 @@ def _fingerprint(entities: Sequence[ListedEntity]) -> str:
 
 
 def cache_dir() -> Path:
-    """Where built indexes are cached: $EXPORTGATE_CACHE_DIR, else $EXPORTGATE_HOME/cache, else
-    $XDG_CACHE_HOME/exportgate (~/.cache/exportgate)."""
-    explicit = os.environ.get("EXPORTGATE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    home = os.environ.get("EXPORTGATE_HOME")
-    if home:
-        return Path(home) / "cache"
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "exportgate"
+    """Where built indexes are cached (``exportgate.settings.cache_dir``)."""
+    return settings.cache_dir()
 
 
 def build_index(entities: Iterable[ListedEntity]) -> Index:

@@ -10,7 +10,6 @@ from code (:func:`migrate`); no ``alembic.ini`` is read.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +21,23 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from exportgate import settings
 from exportgate.errors import InputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DB_FILE = "exportgate.db"
+DB_FILE = settings.DB_FILE
 #: PostgreSQL advisory lock key held while migrating (any fixed 64-bit number; "expgate" in ASCII)
 MIGRATION_LOCK = 0x65787067617465
 
 
 def home() -> Path:
-    """``EXPORTGATE_HOME`` or ``~/.exportgate``."""
-    env = os.environ.get("EXPORTGATE_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".exportgate"
+    """The data home (``exportgate.settings.home``)."""
+    return settings.home()
 
 
 def resolve_url(url: str | None = None) -> str:
-    """The database URL to use (see the module docstring for the order)."""
-    chosen = url or os.environ.get("EXPORTGATE_DB_URL") or ""
-    if not chosen.strip():
-        return f"sqlite:///{home() / DB_FILE}"
-    chosen = chosen.strip()
-    if "://" not in chosen:
-        return f"sqlite:///{Path(chosen).expanduser().absolute()}"
-    return chosen
+    """The database URL to use (``exportgate.settings.db_url``; see the module docstring for the order)."""
+    return settings.db_url(url)
 
 
 def redact(url: str) -> str:

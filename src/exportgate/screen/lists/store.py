@@ -25,7 +25,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from exportgate import __version__
+from exportgate import __version__, settings
 from exportgate.errors import ExportgateError, InputError
 from exportgate.screen.lists._data import config, data_dir
 from exportgate.screen.lists.files import kind_of
@@ -42,10 +42,7 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
 def home_dir(home: Path | None = None) -> Path:
-    if home is not None:
-        return Path(home)
-    env = os.environ.get("EXPORTGATE_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".exportgate"
+    return settings.home(home)
 
 
 def lists_dir(home: Path | None = None) -> Path:
