@@ -18,9 +18,10 @@ goes, nor when it or its ultimate parent is headquartered there.
 **The quantities**, asked of a :class:`TppLedger` and nowhere computed differently:
 
 - *country TPP used* — the TPP the ledger holds to the country, dated from the allocation's count-from
-  date up to the day (:func:`country_tpp_used`). Everything recorded counts, whatever the item or the
-  exception it went under (the fact sheet does not say which exports the allocation counts; counting all
-  of them can only exhaust it sooner, never approve more).
+  date up to the day (:func:`country_tpp_used`; for a country without an allocation, the year's).
+  Everything recorded counts, whatever the item or the exception it went under (the fact sheet does not
+  say which exports the allocation counts; counting all of them can only exhaust it sooner, never approve
+  more).
 - *LPP TPP used* — the TPP shipped under License Exception LPP to the ultimate consignee in the calendar
   year (:func:`lpp_tpp_used`): what the cap counts, and nothing else.
 
@@ -181,16 +182,19 @@ def lpp_cap(view: View) -> LppCap | None:
     return LppCap(r, scope)
 
 
-def allocation_count_from(view: View) -> date:
-    """Where "country TPP used" starts counting on the view's date: the allocation's count-from date when an
-    allocation is in force, else 1 January of the year (what the ledger shows for the year)."""
+def counted_from(view: View, country: str) -> date:
+    """Where the TPP counted for ``country`` starts on the view's date: the allocation's count-from date
+    where the country has an allocation, else 1 January of the year (the year's TPP, shown to people)."""
     alloc = country_allocation(view)
-    return alloc.count_from if alloc is not None else date(_at(view).as_of.year, 1, 1)
+    if alloc is not None and alloc.applies_to(country):
+        return alloc.count_from
+    return date(_at(view).as_of.year, 1, 1)
 
 
 def country_tpp_used(ledger: TppLedger, view: View, country: str) -> float:
-    """Country TPP used: what ``ledger`` holds to ``country`` from :func:`allocation_count_from` to the day."""
-    return float(ledger.allocation_used_tpp(country, allocation_count_from(view), _at(view).as_of))
+    """Country TPP used: what ``ledger`` holds to ``country`` from the allocation's count-from date to the
+    view's day (for a country without an allocation: this calendar year's, see :func:`counted_from`)."""
+    return float(ledger.allocation_used_tpp(country, counted_from(view, country), _at(view).as_of))
 
 
 def lpp_tpp_used(ledger: TppLedger, ultimate_consignee: str, year: int) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from exportgate.determine.allocation import LPP_EXCEPTION, lpp_cap, lpp_scope
+from exportgate.determine.allocation import LPP_EXCEPTION, lpp_cap, lpp_scope, lpp_tpp_used
 from exportgate.determine.state import State, matches, num
 
 #: when several licence exceptions authorize the transaction, the one reported first
@@ -270,10 +270,9 @@ def lpp(state: State) -> Conditions:
     notify = ctx.resolve("exception.lpp.notify_tpp")
     days = ctx.resolve("exception.lpp.certification_copy_days")
     consignee = case.ultimate_consignee or case.end_user.name
-    # LPP TPP used (determine.allocation): shipped under LPP to the ultimate consignee this calendar year
     used: float | None = case.lpp_used_tpp
     if used is None and state.ledger is not None and consignee:
-        used = float(state.ledger.lpp_used_tpp(consignee, ctx.as_of.year))
+        used = lpp_tpp_used(state.ledger, consignee, ctx.as_of.year)
     this = state.tpp_total
     limit = cap.tpp
     conds: list[str] = []

@@ -4,7 +4,7 @@ of its requirements')."""
 
 from __future__ import annotations
 
-from exportgate.determine.allocation import CountryAllocation, country_allocation
+from exportgate.determine.allocation import CountryAllocation, country_allocation, country_tpp_used
 from exportgate.determine.model import UMBRELLA_DD
 from exportgate.determine.state import POLICY_RANK, State, num
 from exportgate.rules import Mode
@@ -99,8 +99,7 @@ def _allocation(state: State, alloc: CountryAllocation) -> str:
     used: float | None = case.allocation_used_tpp
     source = "allocation_used_tpp"
     if used is None and state.ledger is not None:
-        # the country TPP used (determine.allocation): what the ledger holds from the count-from date
-        used = float(state.ledger.allocation_used_tpp(state.dest, count_from, ctx.as_of))
+        used = country_tpp_used(state.ledger, ctx, state.dest)
         source = "ledger"
     this = state.tpp_total
     state.allocation = {"country": state.dest, "limit_tpp": limit, "used_tpp": used, "this_tpp": this,
