@@ -99,6 +99,24 @@ def measure(seconds: float) -> dict[str, Any]:
         "classified": [_rate(det, classified, seconds / 2) for _ in range(RUNS)],
         "parse_and_determine": [_rate(parse_det, mix, seconds / 2) for _ in range(RUNS)],
     }
+    try:  # the package check's path: each line classified once, then determined per destination x end user
+        from exportgate.determine import determine_classified, facts_of
+    except ImportError:  # the source before the function existed
+        pass
+    else:
+        from exportgate import classify as cl
+
+        pre = []
+        for case, mode in classified:
+            raw = case.item
+            item = cl.catalog_item(raw) if isinstance(raw, str) else cl.parse_item(raw)
+            c = cl.classify(item, case.date, mode, rules)
+            pre.append((case.model_copy(update={"item": None}), c, facts_of(item, c), mode))
+
+        def det_classified(x: tuple[Any, Any, Any, Any]) -> None:
+            determine_classified(x[0], x[1], x[2], x[3], rules)
+
+        runs["determine_classified"] = [_rate(det_classified, pre, seconds / 2) for _ in range(RUNS)]
     return {
         "cases": len(mix),
         "given": n_given,
@@ -152,7 +170,7 @@ def main(quick: bool = False) -> int:
         "",
         "| Measure | Target | Result | Met |",
         "|---|---|---|---|",
-        f"| `determine`, case mix | >= {TARGET:,} cases per CPU-second | {rate:,.0f} | {'yes' if rate >= TARGET else 'no'} |",
+        f"| determine, case mix | >= {TARGET:,} cases per CPU-second | {rate:,.0f} | {'yes' if rate >= TARGET else 'no'} |",
         "",
         "## Before and after (cases per CPU-second, median)",
         "",
@@ -160,18 +178,21 @@ def main(quick: bool = False) -> int:
         "|---|---|---|---|",
     ]
     labels = {
-        "mix": "`determine`, case mix",
-        "given": "`determine`, items given as classified",
-        "classified": "`determine`, items classified by the determination",
-        "parse_and_determine": "`parse_case` + `determine`, case mix",
+        "mix": "determine, case mix",
+        "given": "determine, items given as classified",
+        "classified": "determine, items classified by the determination",
+        "determine_classified": "determine_classified, the same items classified once beforehand",
+        "parse_and_determine": "parse_case + determine, case mix",
     }
     for key, label in labels.items():
-        now = after["rates"][key]
-        was = before["rates"][key] if before else None
+        now = after["rates"].get(key)
+        was = before["rates"].get(key) if before else None
+        if now is None:
+            continue
         change = f"x{now / was:.2f}" if was else "-"
         lines.append(f"| {label} | {f'{was:,.0f}' if was else '-'} | {now:,.0f} | {change} |")
     lines += ["", "Each run (after): " + "; ".join(
-        f"{labels[k].strip('`')}: " + ", ".join(f"{x:,.0f}" for x in v) for k, v in after["runs"].items()), ""]
+        f"{labels[k]}: " + ", ".join(f"{x:,.0f}" for x in v) for k, v in after["runs"].items()), ""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
