@@ -76,15 +76,10 @@ def _at(view: View) -> RulesAt:
 
 
 @dataclass(frozen=True)
-class CountryAllocation:
-    """The country allocation in force on a date in a mode (742.6(b)(10)(iii)(B))."""
+class _Limit:
+    """A TPP limit in force: its parameter as resolved on the date, in the mode."""
 
     resolved: Resolved
-    count_from: date
-    #: Supp. 5(a) and Macau/D:5 on the date: no allocation there
-    excluded: frozenset[str]
-    as_of: date
-    effective: Callable[[str], str] = field(repr=False, compare=False)
 
     @property
     def tpp(self) -> float:
@@ -97,6 +92,17 @@ class CountryAllocation:
     @property
     def citation(self) -> str:
         return str(self.resolved.citation)
+
+
+@dataclass(frozen=True)
+class CountryAllocation(_Limit):
+    """The country allocation in force on a date in a mode (742.6(b)(10)(iii)(B))."""
+
+    count_from: date
+    #: Supp. 5(a) and Macau/D:5 on the date: no allocation there
+    excluded: frozenset[str]
+    as_of: date
+    effective: Callable[[str], str] = field(repr=False, compare=False)
 
     @property
     def last_year(self) -> int:
@@ -148,23 +154,11 @@ def lpp_scope(view: View) -> LppScope:
 
 
 @dataclass(frozen=True)
-class LppCap:
+class LppCap(_Limit):
     """License Exception LPP's yearly cap per ultimate consignee, in force on a date in a mode (740.29)."""
 
-    resolved: Resolved
     scope: LppScope
 
-    @property
-    def tpp(self) -> float:
-        return float(self.resolved.value)
-
-    @property
-    def key(self) -> str:
-        return self.resolved.key
-
-    @property
-    def citation(self) -> str:
-        return str(self.resolved.citation)
 
     def applies_to(self, *countries: str | None) -> bool:
         """See :meth:`LppScope.applies_to`."""
