@@ -25,9 +25,10 @@ from datetime import date
 from typing import Any
 
 import exportgate
+from exportgate.determine.allocation import LPP_EXCEPTION, TppUsed
 from exportgate.errors import ExportgateError, InputError, InputErrors
 from exportgate.packages.completeness import Finding, check_completeness, layer_titles
-from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, allocation_in_force, tally
+from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, tally
 from exportgate.packages.model import (
     END_USER_ROLES,
     LAYER_KEYS,
@@ -475,15 +476,6 @@ def _item_errors(
     return out
 
 
-@dataclass
-class Running:
-    """TPP already counted, per destination and per end user, as the package's lines are determined in
-    order: the ledger's totals plus the lines before (so the allocation and LPP arithmetic see them)."""
-
-    country: dict[str, float] = field(default_factory=dict)
-    end_user: dict[str, float] = field(default_factory=dict)
-
-
 def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
     if pkg.exporter is not None:
         return pkg.exporter.model_dump(exclude_none=True)
@@ -505,7 +497,7 @@ def _determine_line(
     rules: RuleSet,
     hits: dict[str, list[dict[str, Any]]],
     flags: list[dict[str, Any]],
-    running: Running,
+    running: TppUsed,
 ) -> list[Contribution]:
     from exportgate import determine as dt
 
@@ -543,7 +535,7 @@ def _determine_line(
                 for f in flags
             ],
             "allocation_used_tpp": running.country.get(dest, 0.0),
-            "lpp_used_tpp": running.end_user.get(parent, 0.0),
+            "lpp_used_tpp": running.lpp.get(parent, 0.0),
         }
         end_use = _end_use_doc(pkg)
         if end_use is not None:
@@ -579,8 +571,7 @@ def _determine_line(
         if tpp_total is None and lc.tpp is not None:
             tpp_total = lc.tpp * lc.line.quantity
         if tpp_total:
-            running.country[dest] = running.country.get(dest, 0.0) + float(tpp_total)
-            running.end_user[parent] = running.end_user.get(parent, 0.0) + float(tpp_total)
+            running.add(dest, parent, float(tpp_total), d.license_exception)
             contributions.append(
                 Contribution(
                     line=lc.ref,
@@ -589,6 +580,8 @@ def _determine_line(
                     tpp=float(tpp_total),
                     level=lc.level,
                     shared=len(pairs) > 1,
+                    lpp=d.license_exception == LPP_EXCEPTION,
+                    consignee=parent,
                 )
             )
     return contributions
@@ -674,16 +667,8 @@ def check_package(
     # the ledger, and the running totals the determinations see (ledger + earlier lines of this package)
     if ledger is None and ledger_totals is not None:
         ledger = StaticLedger.from_totals(ledger_totals)
-    running = Running()
-    if ledger is not None:
-        alloc = allocation_in_force(rules, day, mode)
-        years = alloc.years if alloc is not None else [day.year]
-        for dest in pkg.destinations:
-            running.country[dest] = ledger.country_tpp(dest, years, day)
-        for p in pkg.parties:
-            if p.role in END_USER_ROLES:
-                parent = p.ultimate_parent or p.name
-                running.end_user[parent] = ledger.end_user_tpp(parent, day.year, day)
+    consignees = [p.ultimate_parent or p.name for p in pkg.parties if p.role in END_USER_ROLES]
+    running = TppUsed.from_ledger(ledger, list(pkg.destinations), consignees, day, mode, rules)
 
     # determine every line for every destination and end user
     contributions: list[Contribution] = []
