@@ -182,10 +182,12 @@ def test_records_retention_five_years(day: str, until: str, rules: Any) -> None:
 
 
 def test_to_json_contract(rules: Any) -> None:
+    """The original ten keys first, in their order; keys are only ever added after them."""
     d = run(case_doc("2024-06-01", "CN", H100), rules=rules)
     assert list(d.to_json()) == [
         "classification", "license_required", "status", "license_exception", "review_policy",
         "conditions", "red_flags", "retain_records_until", "reasons", "citations",
+        "as_of", "mode", "tpp_total", "alternative_exceptions", "allocation", "requirements", "operative",
     ]
 
 

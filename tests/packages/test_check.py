@@ -262,7 +262,11 @@ def test_text_mode_allocation_and_lpp_cap_against_the_ledger(doc: dict[str, Any]
     assert row["remaining"] == 790_000_000 - 600_000_000 - 2_880_000
     eu = data["compute"]["per_end_user"][0]
     assert eu["cap"] == 26_900_000 and eu["ledger_before"] == 20_000_000
-    assert eu["remaining"] == 26_900_000 - 20_000_000 - 2_880_000
+    # LPP's cap counts only TPP shipped under LPP: none in the ledger, none here (no LPP to SA, 740.2(a)(9)(ii))
+    assert eu["lpp_before"] == 0 and eu["lpp_tpp"] == 0 and eu["remaining"] == 26_900_000
+    totals["end_users"][0]["lpp_tpp"] = 20_000_000
+    eu = _check(_with_servers(doc), screener, mode=Mode.TEXT, ledger_totals=totals)["compute"]["per_end_user"][0]
+    assert eu["lpp_before"] == 20_000_000 and eu["remaining"] == 26_900_000 - 20_000_000
     # the determination saw the ledger too
     d = data["layers"][0]["lines"][1]["determinations"][0]
     assert d["allocation"] is not None

@@ -365,6 +365,49 @@ def test_summary_against_allocation_and_cap_text_mode(ledger: Ledger) -> None:
     assert ae2026["tpp"] == 1_583_200.0 and ae2026["allocation"]["used"] == 19_015_200.0
 
 
+def test_summary_agrees_with_the_check_tally_for_the_same_ledger(ledger: Ledger) -> None:
+    """One reading of the compute rules (exportgate.determine.allocation): the ledger summary and the
+    package check's tally give the same allocation scope (India has one in text mode, Japan and China do
+    not), the same country TPP used, the same LPP TPP used and the same cap scope (HQ in D:5 excluded)."""
+    from exportgate.packages.compute import Contribution, tally
+
+    india = make_result("india", "2026-03-01", [
+        ("H100", [("IN", "Bharat AI", "LPP")], H100, 1000),   # 15,832,000 under LPP
+        ("H100 licensed", [("IN", "Bharat AI")], H100, 500),  # 7,916,000 under a licence
+        ("H100", [("JP", "Tokyo DC")], H100, 10),
+        ("H100", [("CN", "Beijing DC")], H100, 10),
+        ("H100", [("MY", "KL Cloud")], H100, 10),
+    ], mode="text")
+    # the check stated each end user's location and HQ in its compute block (KL Cloud: a CN-HQ'd company)
+    india["compute"]["per_end_user"] = [
+        {"end_user": eu, "country": cc, "hq": hq} for eu, cc, hq in
+        (("Bharat AI", "IN", "IN"), ("Tokyo DC", "JP", "JP"), ("Beijing DC", "CN", "CN"), ("KL Cloud", "MY", "CN"))
+    ]
+    ledger.record(rehash(india))
+    day = date(2026, 10, 1)
+    summary = ledger_summary(ledger, day, Mode.TEXT)
+    hq = {"Bharat AI": ("IN", "IN"), "Tokyo DC": ("JP", "JP"), "Beijing DC": ("CN", "CN"), "KL Cloud": ("MY", "CN")}
+    package = [Contribution("layers.hardware[0]", cc, eu, 1.0, "a", False) for eu, (cc, _) in hq.items()]
+    check = tally(package, hq, day, Mode.TEXT, load_rules(), ledger, set()).model_dump(mode="json")
+    by_cc = {r["country"]: r for r in summary["countries"]}
+    for row in check["per_destination"]:
+        alloc = by_cc[row["country"]]["allocation"]
+        assert (alloc is not None) == (row["allocation"] is not None), row["country"]
+        if alloc is not None:
+            assert alloc["used"] == row["ledger_before"]
+    assert by_cc["IN"]["allocation"]["used"] == 15_832_000 + 7_916_000
+    assert by_cc["JP"]["allocation"] is None and by_cc["CN"]["allocation"] is None
+    caps = {r["end_user"]: r["cap"] for r in summary["end_users"]}
+    for row in check["per_end_user"]:
+        cap = caps[row["end_user"]]
+        assert (cap is not None) == (row["cap"] is not None), row["end_user"]
+        if cap is not None:
+            assert cap["used"] == row["lpp_before"]
+    assert caps["Bharat AI"]["used"] == 15_832_000  # LPP shipments only, not the licensed 7.9M
+    assert caps["KL Cloud"] is None and caps["Beijing DC"] is None  # HQ in CN; located in CN
+    assert caps["Tokyo DC"] is not None
+
+
 def test_summary_enforced_mode_has_no_allocation(ledger: Ledger) -> None:
     record_all(ledger)
     s = ledger_summary(ledger, date(2026, 6, 30), Mode.ENFORCED)

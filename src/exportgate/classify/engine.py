@@ -8,15 +8,14 @@ only holds the structure of the tests (which comparison, in which order). Arithm
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 from exportgate.classify.model import Classification, Item
 from exportgate.errors import InputError
-from exportgate.rules import Mode, Resolved, RuleSet, load_rules
+from exportgate.rules import Mode, RuleSet, Trace, load_rules
 
 # Strictness order of Classification.tier: none < 3A991.p/4A994.l (AT only) < .b-level < .a-level.
 # Computers take the strictest tier among their contents; classification never gets less strict as TPP
@@ -42,36 +41,17 @@ def fmt(value: Fraction | float | int | None) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-@dataclass
-class _Ctx:
-    rules: RuleSet
-    as_of: date
-    mode: Mode
-    citations: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-
-    def get(self, key: str) -> Any:
-        """A parameter's value; records its citation when it is in force (not null)."""
-        res: Resolved = self.rules.resolve(key, self.as_of, self.mode)
-        if res.value is not None:
-            cite = res.cite()
-            if cite not in self.citations:
-                self.citations.append(cite)
-        return res.value
-
-    def num(self, key: str) -> Fraction | None:
-        value = self.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"rule parameter {key} is not a number: {value!r}")
-        return exact(value)
-
-    def say(self, text: str) -> None:
-        self.reasons.append(text)
+def _num(ctx: Trace, key: str) -> Fraction | None:
+    """A numeric parameter as an exact fraction (its citation recorded when in force), None when null."""
+    value = ctx.use(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"rule parameter {key} is not a number: {value!r}")
+    return exact(value)
 
 
-def _cmp(ctx: _Ctx, label: str, what: str, value: Fraction, op: str, limit: Fraction) -> bool:
+def _cmp(ctx: Trace, label: str, what: str, value: Fraction, op: str, limit: Fraction) -> bool:
     tests: dict[str, Callable[[Fraction, Fraction], bool]] = {
         ">=": lambda a, b: a >= b,
         ">": lambda a, b: a > b,
@@ -93,21 +73,22 @@ class Performance:
     max_tops: Fraction | None  # highest dense TOPS at any precision (for 3A991.p), None if unknown
 
 
-def performance(item: Item, ctx: _Ctx) -> Performance:
-    """TPP (dense, highest over precisions, summed over dies) and PD, with the arithmetic in reasons."""
+def performance(item: Item, ctx: Trace) -> Performance:
+    """TPP (dense, highest over precisions, summed over dies) and PD, with the arithmetic in ``ctx``'s reasons
+    (``ctx``: ``rules.at(day, mode).trace()``)."""
     if item.sparse_tops:
-        ctx.get("ccl.tpp.dense_only")
+        ctx.use("ccl.tpp.dense_only")
         ctx.say(
             "sparse_tops ignored: TPP uses dense (no structured sparsity) throughput only "
             "(3A090 Technical Note 2)"
         )
     max_tops: Fraction | None = None
     if item.dense_tops is not None:
-        bits: dict[str, int] = dict(ctx.get("ccl.tpp.bit_lengths"))
+        bits: dict[str, int] = dict(ctx.use("ccl.tpp.bit_lengths"))
         terms: list[tuple[str, Fraction, int, Fraction]] = []
         for prec, tops in item.dense_tops.items():
             if prec == "tf32":
-                length = int(ctx.get("ccl.tpp.tf32_bit_length"))
+                length = int(ctx.use("ccl.tpp.tf32_bit_length"))
             elif prec in bits:
                 length = int(bits[prec])
             else:  # the schema knows the precision but the rule data gives it no bit length
@@ -148,36 +129,36 @@ class _Outcome:
     level: str | None  # "a" | "b" | "p" (3A991.p) | None
 
 
-def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | None:
+def _ic_3a090_current(item: Item, perf: Performance, ctx: Trace) -> _Outcome | None:
     """3A090.a/.b as rewritten (2023-11-17 on). None when the rewritten text is not in force."""
-    a1 = ctx.num("ccl.3a090.a.1.tpp_min")
+    a1 = _num(ctx, "ccl.3a090.a.1.tpp_min")
     if a1 is None:
         return None
     tpp, pd = perf.tpp, perf.pd
     dc = item.datacenter_designed_or_marketed
     if _cmp(ctx, "3A090.a.1", "TPP", tpp, ">=", a1):
-        ctx.get("ccl.3a090.a_over_b")
+        ctx.use("ccl.3a090.a_over_b")
         ctx.say(
             "TPP at or above the 3A090.a.1 limit is named 3A090.a.1 whatever its PD, even where "
             "b.2's wording could also catch it (reading marked unverified)"
         )
         if dc is False:
-            note2_limit = ctx.num("ccl.3a090.note2.tpp_limit")
+            note2_limit = _num(ctx, "ccl.3a090.note2.tpp_limit")
             ctx.say(
                 "Note 2 (not designed or marketed for datacenters) does not exclude it: TPP is not below "
                 f"{fmt(note2_limit)}"
             )
         return _Outcome("3A090.a.1", "a")
-    note2 = ctx.num("ccl.3a090.note2.tpp_limit") if dc is not True else None
+    note2 = _num(ctx, "ccl.3a090.note2.tpp_limit") if dc is not True else None
     if dc is False and note2 is not None and tpp < note2:
         ctx.say(
             f"Note 2 to 3A090.a and .b: not designed or marketed for datacenters and TPP {fmt(tpp)} < "
             f"{fmt(note2)} (exclusive): excluded from 3A090.a and .b"
         )
         return _Outcome(None, None)
-    a2_tpp = ctx.num("ccl.3a090.a.2.tpp_min")
-    b1_tpp = ctx.num("ccl.3a090.b.1.tpp_min")
-    b2_tpp = ctx.num("ccl.3a090.b.2.tpp_min")
+    a2_tpp = _num(ctx, "ccl.3a090.a.2.tpp_min")
+    b1_tpp = _num(ctx, "ccl.3a090.b.1.tpp_min")
+    b2_tpp = _num(ctx, "ccl.3a090.b.2.tpp_min")
     floors = [x for x in (a2_tpp, b1_tpp, b2_tpp) if x is not None]
     lowest = min(floors)
     if tpp < lowest:
@@ -200,13 +181,13 @@ def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | No
             f"needed to decide 3A090.a.2/.b on {ctx.as_of} (TPP {fmt(tpp)}: performance density decides) "
             "but neither applicable_die_area_mm2 nor performance_density is given",
         )
-    a2_pd = ctx.num("ccl.3a090.a.2.pd_min")
+    a2_pd = _num(ctx, "ccl.3a090.a.2.pd_min")
     assert a2_tpp is not None and a2_pd is not None
     if _cmp(ctx, "3A090.a.2", "TPP", tpp, ">=", a2_tpp) & _cmp(ctx, "3A090.a.2", "PD", pd, ">=", a2_pd):
         return _Outcome("3A090.a.2", "a")
-    b1_max = ctx.num("ccl.3a090.b.1.tpp_max_exclusive")
-    b1_pd = ctx.num("ccl.3a090.b.1.pd_min")
-    b1_pd_max = ctx.num("ccl.3a090.b.1.pd_max_exclusive")
+    b1_max = _num(ctx, "ccl.3a090.b.1.tpp_max_exclusive")
+    b1_pd = _num(ctx, "ccl.3a090.b.1.pd_min")
+    b1_pd_max = _num(ctx, "ccl.3a090.b.1.pd_max_exclusive")
     assert b1_tpp is not None and b1_max is not None and b1_pd is not None and b1_pd_max is not None
     b1 = [
         _cmp(ctx, "3A090.b.1", "TPP", tpp, ">=", b1_tpp),
@@ -214,8 +195,8 @@ def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | No
         _cmp(ctx, "3A090.b.1", "PD", pd, ">=", b1_pd),
         _cmp(ctx, "3A090.b.1", "PD", pd, "<", b1_pd_max),
     ]
-    b2_pd = ctx.num("ccl.3a090.b.2.pd_min")
-    b2_pd_max = ctx.num("ccl.3a090.b.2.pd_max_exclusive")
+    b2_pd = _num(ctx, "ccl.3a090.b.2.pd_min")
+    b2_pd_max = _num(ctx, "ccl.3a090.b.2.pd_max_exclusive")
     assert b2_tpp is not None and b2_pd is not None and b2_pd_max is not None
     b2 = [
         _cmp(ctx, "3A090.b.2", "TPP", tpp, ">=", b2_tpp),
@@ -231,11 +212,11 @@ def _ic_3a090_current(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome | No
     return _Outcome(None, None)
 
 
-def _ic_3a090_original(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome:
+def _ic_3a090_original(item: Item, perf: Performance, ctx: Trace) -> _Outcome:
     """3A090 as first written (2022-10-07 to 2023-11-16): I/O AND TPP."""
-    tpp_min = ctx.num("ccl.3a090.original.tpp_min")
-    io_min = ctx.num("ccl.3a090.original.io_min")
-    paragraph = ctx.get("ccl.3a090.original.paragraph")
+    tpp_min = _num(ctx, "ccl.3a090.original.tpp_min")
+    io_min = _num(ctx, "ccl.3a090.original.io_min")
+    paragraph = ctx.use("ccl.3a090.original.paragraph")
     assert tpp_min is not None and io_min is not None and isinstance(paragraph, str)
     ctx.say(
         f"3A090 as first written (87 FR 62186) applies on {ctx.as_of}: I/O AND TPP; no PD test and no "
@@ -255,17 +236,17 @@ def _ic_3a090_original(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome:
     return _Outcome(paragraph, "a")
 
 
-def _ic_3a991p(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome:
-    tops_min = ctx.num("ccl.3a991.p.tops_min")
-    io_min = ctx.num("ccl.3a991.p.io_min")
+def _ic_3a991p(item: Item, perf: Performance, ctx: Trace) -> _Outcome:
+    tops_min = _num(ctx, "ccl.3a991.p.tops_min")
+    io_min = _num(ctx, "ccl.3a991.p.io_min")
     if tops_min is None or io_min is None:
         return _Outcome(None, None)
     tops_ok: bool | None
     if perf.max_tops is not None:
         tops_ok = _cmp(ctx, "3A991.p", "highest dense TOPS", perf.max_tops, ">=", tops_min)
     else:
-        bits = [int(b) for b in dict(ctx.get("ccl.tpp.bit_lengths")).values()]
-        bits.append(int(ctx.get("ccl.tpp.tf32_bit_length")))
+        bits = [int(b) for b in dict(ctx.use("ccl.tpp.bit_lengths")).values()]
+        bits.append(int(ctx.use("ccl.tpp.tf32_bit_length")))
         low, high = perf.tpp / max(bits), perf.tpp / min(bits)
         if low >= tops_min:
             tops_ok = True
@@ -301,12 +282,12 @@ def _ic_3a991p(item: Item, perf: Performance, ctx: _Ctx) -> _Outcome:
     return _Outcome(None, None)
 
 
-def _z_or(item: Item, level: str, default: str, ctx: _Ctx) -> str:
+def _z_or(item: Item, level: str, default: str, ctx: Trace) -> str:
     """The .z paragraph for an item otherwise in its ``base_eccn`` (when .z exists), else ``default``."""
     base = item.base_eccn
     if base is None:
         return default
-    zmap = ctx.get("ccl.z.paragraphs")
+    zmap = ctx.use("ccl.z.paragraphs")
     if zmap is None:
         ctx.say(
             f"base ECCN {base}: the .z paragraphs do not exist on {ctx.as_of} (created 2023-11-17); "
@@ -320,7 +301,7 @@ def _z_or(item: Item, level: str, default: str, ctx: _Ctx) -> str:
     return paragraph
 
 
-def _classify_ic(item: Item, ctx: _Ctx) -> tuple[_Outcome, Performance]:
+def _classify_ic(item: Item, ctx: Trace) -> tuple[_Outcome, Performance]:
     perf = performance(item, ctx)
     outcome = _ic_3a090_current(item, perf, ctx)
     if outcome is None:
@@ -333,7 +314,7 @@ def _classify_ic(item: Item, ctx: _Ctx) -> tuple[_Outcome, Performance]:
 # ----------------------------------------------------------------------------- other kinds
 
 
-def _classify_computer(item: Item, ctx: _Ctx) -> tuple[_Outcome, Fraction | None]:
+def _classify_computer(item: Item, ctx: Trace) -> tuple[_Outcome, Fraction | None]:
     assert item.contains is not None
     best: str | None = None
     total: Fraction | None = Fraction(0)
@@ -344,9 +325,7 @@ def _classify_computer(item: Item, ctx: _Ctx) -> tuple[_Outcome, Fraction | None
             ctx.say(f"{label}: HBM — 3A090.c parameters never make an item 4A090 or .z (Note 4 to 3A090)")
             continue
         sub = classify(child, ctx.as_of, ctx.mode, ctx.rules)
-        for cite in sub.citations:
-            if cite not in ctx.citations:
-                ctx.citations.append(cite)
+        ctx.cite_all(sub.citations)
         ctx.say(f"contains {line.count} × {label}: {sub.classification or 'not in a listed paragraph'}")
         if sub.tpp is not None and total is not None:
             total += exact(sub.tpp) * line.count
@@ -357,13 +336,13 @@ def _classify_computer(item: Item, ctx: _Ctx) -> tuple[_Outcome, Fraction | None
     if total is not None:
         ctx.say(f"aggregate TPP of the contained ICs = {fmt(total)}")
     if best in ("a", "b"):
-        paras = ctx.get("ccl.4a090.paragraphs")
+        paras = ctx.use("ccl.4a090.paragraphs")
         default = paras.get(best)
         assert isinstance(default, str)
         ctx.say(f"contains an IC meeting 3A090.{best}: 4A090 applies ({default})")
         return _Outcome(_z_or(item, best, default, ctx), best), total
     if best == "p":
-        para = ctx.get("ccl.4a994.l.paragraph")
+        para = ctx.use("ccl.4a994.l.paragraph")
         if item.base_eccn is not None:
             ctx.say(f"contains only ICs below 3A090 (3A991.p): stays in its base ECCN {item.base_eccn}")
             return _Outcome(item.base_eccn, None), total
@@ -375,8 +354,8 @@ def _classify_computer(item: Item, ctx: _Ctx) -> tuple[_Outcome, Fraction | None
     return _Outcome(None, None), total
 
 
-def _classify_hbm(item: Item, ctx: _Ctx) -> _Outcome:
-    limit = ctx.num("ccl.3a090.c.mbd_min_exclusive")
+def _classify_hbm(item: Item, ctx: Trace) -> _Outcome:
+    limit = _num(ctx, "ccl.3a090.c.mbd_min_exclusive")
     if limit is None:
         ctx.say(f"3A090.c (HBM) is not in force on {ctx.as_of} (added effective 2024-12-02, 89 FR 96790)")
         return _Outcome(None, None)
@@ -387,8 +366,8 @@ def _classify_hbm(item: Item, ctx: _Ctx) -> _Outcome:
     return _Outcome(None, None)
 
 
-def _classify_weights(item: Item, ctx: _Ctx) -> _Outcome:
-    ops_min = ctx.num("ccl.4e091.operations_min")
+def _classify_weights(item: Item, ctx: Trace) -> _Outcome:
+    ops_min = _num(ctx, "ccl.4e091.operations_min")
     if ops_min is None:
         ctx.say(f"4E091 (model weights) is not in force on {ctx.as_of} (added effective 2025-01-13, 90 FR 4544)")
         return _Outcome(None, None)
@@ -400,12 +379,12 @@ def _classify_weights(item: Item, ctx: _Ctx) -> _Outcome:
         return _Outcome(None, None)
     if item.weights_published is None:
         raise InputError(item.at("weights_published"), "needed to decide 4E091 (Note 1 excludes published weights)")
-    if item.weights_published and ctx.get("ccl.4e091.published_excluded"):
+    if item.weights_published and ctx.use("ccl.4e091.published_excluded"):
         ctx.say("Note 1 to 4E091: the weights are published (734.7(a)): not controlled")
         return _Outcome(None, None)
     if item.derived_from_published_weights:
-        floor = ctx.num("ccl.4e091.derived.additional_floor")
-        frac = ctx.num("ccl.4e091.derived.threshold_fraction")
+        floor = _num(ctx, "ccl.4e091.derived.additional_floor")
+        frac = _num(ctx, "ccl.4e091.derived.threshold_fraction")
         assert floor is not None and frac is not None
         limit = max(floor, frac * ops_min)
         ctx.say(
@@ -433,8 +412,7 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
     figure needed to decide is missing — never a guessed default.
     """
     rules = rules or load_rules()
-    rules.check_date(as_of)
-    ctx = _Ctx(rules=rules, as_of=as_of, mode=Mode(mode))
+    ctx = rules.at(as_of, mode).trace()
     for caveat in item.caveats:
         ctx.say(f"catalog caveat: {caveat}")
     tpp: Fraction | None = None

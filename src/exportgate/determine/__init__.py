@@ -2,13 +2,17 @@
 (under which review policy), prohibited without authorization, or a hold for red flags — on a date, in
 a mode, with the chain of rules applied. See ``docs/usage/determine.md``."""
 
+from exportgate.determine.allocation import TppLedger
 from exportgate.determine.compare import Comparison, compare
-from exportgate.determine.engine import determine
+from exportgate.determine.engine import determine, determine_classified
+from exportgate.determine.item import facts_of
 from exportgate.determine.model import (
     STATUSES,
     Case,
     Determination,
-    TppLedger,
+    ItemFacts,
+    Operative,
+    Requirement,
     parse_case,
     red_flag_catalogue,
 )
@@ -18,9 +22,14 @@ __all__ = [
     "Case",
     "Comparison",
     "Determination",
+    "ItemFacts",
+    "Operative",
+    "Requirement",
     "TppLedger",
     "compare",
     "determine",
+    "determine_classified",
+    "facts_of",
     "parse_case",
     "red_flag_catalogue",
 ]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from exportgate.determine.allocation import TppLedger as TppLedger  # the ledger protocol (one, S8)
 from exportgate.errors import InputError
 from exportgate.rules import Mode, RuleSet, load_rules
 
@@ -118,7 +119,9 @@ class Case(_Strict):
     transaction: Literal["export", "reexport", "transfer"]
     origin: str = "US"
     destination: str
-    item: Any
+    #: the item as ``classify`` reads it, a catalog name, or ``{eccn: ...}``; None when the caller passes the
+    #: item's classification itself (:func:`exportgate.determine.determine_classified`)
+    item: Any = None
     quantity: Annotated[int, Field(strict=True, ge=1)] = 1
     end_user: EndUser = Field(default_factory=EndUser)
     end_use: EndUse = Field(default_factory=EndUse)
@@ -141,20 +144,62 @@ class Case(_Strict):
         return self.model_copy(update={"date": day})
 
 
-class TppLedger(Protocol):
-    """What the engine asks a ledger (e.g. the packages engineer's) in ``text`` mode.
+@dataclass(frozen=True)
+class ItemFacts:
+    """The figures of the item the determination reads besides its classification (None: not known)."""
 
-    Both figures exclude the case being determined; the engine adds the case's own ``tpp_total``.
-    A case's ``allocation_used_tpp`` / ``lpp_used_tpp`` take precedence over the ledger.
-    """
+    tpp: float | None = None
+    datacenter_designed_or_marketed: bool | None = None
+    total_dram_bandwidth_gbps: float | None = None
+    memory_bandwidth_density_gbps_per_mm2: float | None = None
 
-    def allocation_used_tpp(self, country: str, count_from: _dt.date, as_of: _dt.date) -> float:
-        """Cumulative TPP already exported to ``country`` from ``count_from`` up to ``as_of`` (742.6(b)(10)(iii)(B))."""
-        ...
 
-    def lpp_used_tpp(self, ultimate_consignee: str, year: int) -> float:
-        """Cumulative TPP already shipped under LPP to this ultimate consignee in calendar ``year`` (740.29)."""
-        ...
+@dataclass(frozen=True)
+class Requirement:
+    """One licence requirement found: the rule that imposes it and what it allows."""
+
+    #: destination | worldwide | named | hq | hbm | hbm_hq | weights | embargo | dpl | entity_list | meu |
+    #: military | wmd | supercomputer | advanced_node
+    basis: str
+    part: str  # the CFR part: 742 | 744 | 746 | 764
+    provision: str  # the provision that imposes it, e.g. "742.6(a)(6)"
+    citation: str  # the citation of the rule data that found it (flagged when not verified)
+    review_policy: str | None
+    #: the only licence exceptions that may overcome it (empty: none); None: any, subject to their own terms
+    exceptions: tuple[str, ...] | None = None
+    #: why it applies, in words (the reason the step gave when it found it)
+    reason: str = ""
+
+    @property
+    def exceptions_allowed(self) -> bool:
+        return self.exceptions is None or bool(self.exceptions)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "basis": self.basis,
+            "part": self.part,
+            "provision": self.provision,
+            "citation": self.citation,
+            "review_policy": self.review_policy,
+            "exceptions_allowed": self.exceptions_allowed,
+            "exceptions_only": list(self.exceptions) if self.exceptions is not None else None,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Operative:
+    """What decided the status: a requirement, the licence exception chosen, or the red flags held."""
+
+    kind: str  # requirement | exception | red_flag
+    name: str  # the requirement's basis, the exception's name (NAC, LPP, ...) or the held flag ids
+    provision: str
+    citation: str
+    reason: str = ""  # why, in words
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "provision": self.provision, "citation": self.citation,
+                "reason": self.reason}
 
 
 @dataclass
@@ -182,8 +227,13 @@ class Determination:
     countries: list[str] = field(default_factory=list)
     #: the text-mode allocation arithmetic, when it applied: country, limit, used, this, remaining
     allocation: dict[str, Any] | None = None
+    #: every licence requirement found, in the order of the analysis
+    requirements: list[Requirement] = field(default_factory=list)
+    #: what decided the status (None when no licence is required and nothing is held)
+    operative: Operative | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The answer as JSON. The first ten keys are the original contract; later keys are only ever added."""
         return {
             "classification": self.classification,
             "license_required": self.license_required,
@@ -195,6 +245,13 @@ class Determination:
             "retain_records_until": self.retain_records_until.isoformat(),
             "reasons": list(self.reasons),
             "citations": list(self.citations),
+            "as_of": self.as_of.isoformat(),
+            "mode": self.mode,
+            "tpp_total": self.tpp_total,
+            "alternative_exceptions": list(self.alternative_exceptions),
+            "allocation": dict(self.allocation) if self.allocation is not None else None,
+            "requirements": [r.to_json() for r in self.requirements],
+            "operative": self.operative.to_json() if self.operative is not None else None,
         }
 
 
@@ -236,16 +293,21 @@ def red_flag_catalogue(rules: RuleSet, day: _dt.date) -> dict[str, dict[str, Any
 
 
 def parse_case(
-    doc: Any, field_prefix: str = "", rules: RuleSet | None = None
+    doc: Any, field_prefix: str = "", rules: RuleSet | None = None, *, with_item: bool = True
 ) -> Case:
-    """Validate a case document; raises :class:`InputError` naming the first bad field."""
+    """Validate a case document; raises :class:`InputError` naming the first bad field.
+
+    ``with_item=False`` validates a case whose item the caller classifies itself (for
+    :func:`exportgate.determine.determine_classified`): the document must then not carry ``item``."""
     rules = rules or load_rules()
     p = field_prefix
     if not isinstance(doc, dict):
         raise InputError(p.rstrip(".") or "case", f"a case must be a mapping (got {type(doc).__name__})")
     data = dict(doc)
-    if "item" not in data:
+    if with_item and "item" not in data:
         raise InputError(f"{p}item", "required field missing")
+    if not with_item and data.get("item") is not None:
+        raise InputError(f"{p}item", "the item is given by its classification: leave it out of the case")
     # red flags: a list of ids or {id, resolved, resolution}
     flags = data.get("red_flags")
     if flags is not None:
@@ -330,7 +392,8 @@ def parse_case(
         for i, eccn in enumerate(case.foreign_produced.direct_product_of):
             if not isinstance(eccn, str) or len(eccn) < 5:
                 raise InputError(f"{p}foreign_produced.direct_product_of[{i}]", f"not an ECCN: {eccn!r}")
-    _check_item_shape(case.item, f"{p}item")
+    if with_item:
+        _check_item_shape(case.item, f"{p}item")
     return case.model_copy(update=updates)
 
 

@@ -7,73 +7,77 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from exportgate import classify as cl
+from exportgate import determine as dt
+from exportgate.classify import Classification, Item
+from exportgate.determine import ItemFacts, facts_of
+from exportgate.determine.allocation import LPP_EXCEPTION, TppUsed
 from exportgate.errors import InputError
 from exportgate.packages.compute import Contribution
-from exportgate.packages.model import END_USER_ROLES, Line, MemberRole, Package, Party
+from exportgate.packages.memo import LineDetermination, LineResult, RedFlagRow
+from exportgate.packages.model import END_USER_ROLES, LINE_BASES, Line, MemberRole, Package, Party
 from exportgate.rules import Mode, RuleSet
 
 
 @dataclass
 class LineCheck:
+    """One package line: classified once (``result``, or the ECCN the line gives), then determined for every
+    destination and end user it goes to (``determinations``, in the memo's shape)."""
+
     layer: str
     index: int
     line: Line
-    classification: str | None = None
-    eccn: str | None = None
-    level: str | None = None
-    tpp: float | None = None
-    datacenter: bool | None = None
-    classify_json: dict[str, Any] | None = None
-    case_item: dict[str, Any] = field(default_factory=dict)
-    determinations: list[dict[str, Any]] = field(default_factory=list)
+    item: Item | None = None
+    result: Classification | None = None
+    given_eccn: str | None = None
+    facts: ItemFacts = field(default_factory=ItemFacts)
+    determinations: list[LineDetermination] = field(default_factory=list)
 
     @property
     def ref(self) -> str:
         return f"layers.{self.layer}[{self.index}]"
 
+    @property
+    def classification(self) -> str | None:
+        """The line's classification: as classified, or the ECCN it gives."""
+        return self.result.classification if self.result is not None else self.given_eccn
+
+    @property
+    def tpp(self) -> float | None:
+        return self.result.tpp if self.result is not None else None
+
+    @property
+    def level(self) -> str | None:
+        return self.result.level if self.result is not None else None
+
+    @property
+    def classified_as(self) -> Classification | str | None:
+        """What the determination receives: the classification, or the ECCN given."""
+        return self.result if self.result is not None else self.given_eccn
+
 
 def classify_line(lc: LineCheck, as_of: date, mode: Mode, rules: RuleSet) -> None:
-    """Classify one line (item spec, catalog name, model weights); an ECCN line is taken as given and
+    """Classify one line (item spec, catalog name, model weights) once; an ECCN line is taken as given and
     checked by the determination (unknown ECCNs are errors there)."""
-    from exportgate import classify as cl
-
     line = lc.line
     path = lc.ref
     if line.eccn is not None:
-        lc.classification = line.eccn.strip().upper() if line.eccn.strip().upper() == "EAR99" else line.eccn.strip()
-        lc.case_item = {"eccn": lc.classification}
+        eccn = line.eccn.strip()
+        lc.given_eccn = "EAR99" if eccn.upper() == "EAR99" else eccn
         return
     if line.item is not None:
         item = cl.parse_item(line.item, field=f"{path}.item")
-        item_doc: dict[str, Any] = dict(line.item)
     elif line.catalog is not None:
         try:
             item = cl.catalog_item(line.catalog)
         except InputError as exc:
             raise InputError(f"{path}.catalog", exc.problem) from None
-        item_doc = {"catalog": line.catalog}
     else:
         assert line.model_weights is not None
-        doc = {"kind": "model_weights", **line.model_weights}
-        item = cl.parse_item(doc, field=f"{path}.model_weights")
-        item_doc = doc
-    c = cl.classify(item, as_of, mode, rules)
-    lc.classification = c.classification
-    lc.eccn = c.eccn
-    lc.level = c.level
-    lc.tpp = c.tpp
-    lc.datacenter = c.datacenter
-    lc.classify_json = c.to_json()
-    lc.case_item = _item_for_case(item, item_doc)
-
-
-def _item_for_case(item: Any, item_doc: dict[str, Any]) -> dict[str, Any]:
-    """The item as the determination case reads it: the parsed item's own dump when it has one."""
-    dump = getattr(item, "model_dump", None)
-    if callable(dump):
-        out: dict[str, Any] = dump(mode="json", exclude_none=True)
-        return out
-    return item_doc
+        item = cl.parse_item({"kind": "model_weights", **line.model_weights}, field=f"{path}.model_weights")
+    lc.item = item
+    lc.result = cl.classify(item, as_of, mode, rules)
+    lc.facts = facts_of(item, lc.result)
 
 
 def _end_users_for(pkg: Package, line: Line, dest: str) -> list[Party]:
@@ -110,8 +114,6 @@ def item_errors(
 ) -> list[InputError]:
     """Determine each line's item alone (to a valid destination of the package, no parties) to find the
     item errors the determination raises, when other errors already stop the check."""
-    from exportgate import determine as dt
-
     dest: str | None = None
     for d in pkg.destinations:
         try:
@@ -123,31 +125,17 @@ def item_errors(
     if dest is None:
         return out
     for lc in checks:
-        if not lc.case_item or any(f == lc.ref or f.startswith(lc.ref + ".") for f in reported):
+        if lc.classified_as is None or any(f == lc.ref or f.startswith(lc.ref + ".") for f in reported):
             continue
-        doc = {
-            "date": day.isoformat(),
-            "transaction": "export",
-            "origin": "US",
-            "destination": dest,
-            "item": lc.case_item,
-            "quantity": lc.line.quantity,
-        }
+        doc = {"date": day.isoformat(), "transaction": "export", "origin": "US", "destination": dest,
+               "quantity": lc.line.quantity}
         try:
-            dt.determine(dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules), mode, rules)
+            case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
+            dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
         except InputError as exc:
             if exc.field.startswith(f"{lc.ref}.item"):
                 out.append(InputError(_file_path(lc, exc.field), exc.problem))
     return out
-
-
-@dataclass
-class Running:
-    """TPP already counted, per destination and per end user, as the package's lines are determined in
-    order: the ledger's totals plus the lines before (so the allocation and LPP arithmetic see them)."""
-
-    country: dict[str, float] = field(default_factory=dict)
-    end_user: dict[str, float] = field(default_factory=dict)
 
 
 def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
@@ -170,11 +158,9 @@ def determine_line(
     mode: Mode,
     rules: RuleSet,
     hits: dict[str, list[dict[str, Any]]],
-    flags: list[dict[str, Any]],
-    running: Running,
+    flags: list[RedFlagRow],
+    running: TppUsed,
 ) -> list[Contribution]:
-    from exportgate import determine as dt
-
     contributions: list[Contribution] = []
     dests = [lc.line.destination] if lc.line.destination else list(pkg.destinations)
     pairs = [(d, eu) for d in dests for eu in _end_users_for(pkg, lc.line, d)]
@@ -188,7 +174,6 @@ def determine_line(
             "transaction": pkg.transaction,
             "origin": "US",
             "destination": dest,
-            "item": lc.case_item,
             "quantity": lc.line.quantity,
             "end_user": {
                 "name": eu.name,
@@ -201,15 +186,11 @@ def determine_line(
             "ultimate_consignee": parent,
             "certifications": list(pkg.certifications),
             "red_flags": [
-                {
-                    "id": f["id"],
-                    "resolved": f["resolved"],
-                    **({"resolution": f["resolution"]} if f["resolution"] else {}),
-                }
+                {"id": f.id, "resolved": f.resolved, **({"resolution": f.resolution} if f.resolution else {})}
                 for f in flags
             ],
             "allocation_used_tpp": running.country.get(dest, 0.0),
-            "lpp_used_tpp": running.end_user.get(parent, 0.0),
+            "lpp_used_tpp": running.lpp.get(parent, 0.0),
         }
         end_use = _end_use_doc(pkg)
         if end_use is not None:
@@ -218,35 +199,18 @@ def determine_line(
             doc["exporter"] = exporter
         if pkg.exception_facts:
             doc["facts"] = dict(pkg.exception_facts)
+        assert lc.classified_as is not None
         try:
-            case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules)
-            d = dt.determine(case, mode, rules)
+            case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
+            d = dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
         except InputError as exc:
             raise InputError(_file_path(lc, exc.field), exc.problem) from None
-        dj = d.to_json()
-        lc.determinations.append(
-            {
-                "destination": dest,
-                "end_user": eu.name,
-                "status": d.status,
-                "license_required": d.license_required,
-                "license_exception": d.license_exception,
-                "review_policy": d.review_policy,
-                "classification": d.classification,
-                "conditions": list(d.conditions),
-                "red_flags": list(d.red_flags),
-                "reasons": list(d.reasons),
-                "citations": list(d.citations),
-                "allocation": getattr(d, "allocation", None),
-                "retain_records_until": dj.get("retain_records_until"),
-            }
-        )
+        lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name))
         tpp_total = d.tpp_total
         if tpp_total is None and lc.tpp is not None:
             tpp_total = lc.tpp * lc.line.quantity
         if tpp_total:
-            running.country[dest] = running.country.get(dest, 0.0) + float(tpp_total)
-            running.end_user[parent] = running.end_user.get(parent, 0.0) + float(tpp_total)
+            running.add(dest, parent, float(tpp_total), d.license_exception)
             contributions.append(
                 Contribution(
                     line=lc.ref,
@@ -255,30 +219,32 @@ def determine_line(
                     tpp=float(tpp_total),
                     level=lc.level,
                     shared=len(pairs) > 1,
+                    lpp=d.license_exception == LPP_EXCEPTION,
+                    consignee=parent,
                 )
             )
     return contributions
 
 
 
-def line_json(lc: LineCheck) -> dict[str, Any]:
-    cj = lc.classify_json or {}
-    return {
-        "ref": lc.ref,
-        "description": lc.line.description,
-        "quantity": lc.line.quantity,
-        "value": lc.line.value,
-        "us_content_share": lc.line.us_content_share,
-        "basis": next(k for k in ("item", "catalog", "eccn", "model_weights") if getattr(lc.line, k) is not None),
-        "catalog": lc.line.catalog,
-        "classification": lc.classification,
-        "eccn": lc.eccn,
-        "level": lc.level,
-        "tpp": lc.tpp,
-        "tpp_total": lc.tpp * lc.line.quantity if lc.tpp is not None else None,
-        "datacenter": lc.datacenter,
-        "classify_reasons": list(cj.get("reasons", [])),
-        "classify_citations": list(cj.get("citations", [])),
-        "determinations": lc.determinations,
-    }
-
+def line_result(lc: LineCheck) -> LineResult:
+    """The line as the memo shows it: its classification (once) and its determinations."""
+    c = lc.result
+    return LineResult(
+        ref=lc.ref,
+        description=lc.line.description,
+        quantity=lc.line.quantity,
+        value=lc.line.value,
+        us_content_share=lc.line.us_content_share,
+        basis=next(k for k in LINE_BASES if getattr(lc.line, k) is not None),
+        catalog=lc.line.catalog,
+        classification=lc.classification,
+        eccn=c.eccn if c is not None else None,
+        level=lc.level,
+        tpp=lc.tpp,
+        tpp_total=lc.tpp * lc.line.quantity if lc.tpp is not None else None,
+        datacenter=c.datacenter if c is not None else None,
+        classify_reasons=list(c.reasons) if c is not None else [],
+        classify_citations=list(c.citations) if c is not None else [],
+        determinations=lc.determinations,
+    )

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from exportgate.errors import InputError, InputErrors
+
+if TYPE_CHECKING:
+    from exportgate.determine import Determination
 
 #: verdicts from best to worst; the exit codes of ``exportgate check`` follow the same order
 VERDICT_ORDER: tuple[str, ...] = ("clear", "license_required", "review", "blocked")
@@ -55,6 +58,29 @@ class PackageInfo(_Part):
     end_use: dict[str, Any] | None = None
 
 
+class RequirementRow(_Part):
+    """A licence requirement a determination found (``exportgate.determine.Requirement``)."""
+
+    basis: str
+    part: str
+    provision: str
+    citation: str
+    review_policy: str | None = None
+    exceptions_allowed: bool = True
+    exceptions_only: list[str] | None = None
+    reason: str = ""
+
+
+class OperativeRow(_Part):
+    """What decided a determination's status: a requirement, the licence exception chosen, or held red flags."""
+
+    kind: Literal["requirement", "exception", "red_flag"]
+    name: str
+    provision: str
+    citation: str
+    reason: str = ""
+
+
 class LineDetermination(_Part):
     """One line determined for one destination and end user (``exportgate.determine``'s answer)."""
 
@@ -71,6 +97,29 @@ class LineDetermination(_Part):
     citations: list[str] = Field(default_factory=list)
     allocation: dict[str, Any] | None = None
     retain_records_until: str | None = None
+    requirements: list[RequirementRow] = Field(default_factory=list)
+    operative: OperativeRow | None = Field(default=None, description="None only for no licence required")
+
+    @classmethod
+    def of(cls, d: Determination, *, destination: str, end_user: str) -> LineDetermination:
+        """A determination as the memo keeps it, for one destination and end user."""
+        return cls(
+            destination=destination,
+            end_user=end_user,
+            status=d.status,
+            license_required=d.license_required,
+            license_exception=d.license_exception,
+            review_policy=d.review_policy,
+            classification=d.classification,
+            conditions=list(d.conditions),
+            red_flags=list(d.red_flags),
+            reasons=list(d.reasons),
+            citations=list(d.citations),
+            allocation=d.allocation,
+            retain_records_until=d.retain_records_until.isoformat(),
+            requirements=[RequirementRow.model_validate(r.to_json()) for r in d.requirements],
+            operative=OperativeRow.model_validate(d.operative.to_json()) if d.operative is not None else None,
+        )
 
 
 class LineResult(_Part):
@@ -106,6 +155,7 @@ class LicenceNeeded(_Part):
     classification: str | None = None
     status: str | None = None
     review_policy: str | None = None
+    operative: OperativeRow | None = Field(default=None, description="the provision that requires the licence")
     citations: list[str] = Field(default_factory=list)
 
 
@@ -164,29 +214,40 @@ class RedFlagRow(_Part):
 
 
 class DestinationTally(_Part):
+    """TPP this package sends to one destination, against the country allocation in force there."""
+
     country: str
     tpp: float
-    allocation: float | None = None
+    allocation: float | None = Field(default=None, description="the country allocation in force, if any")
     ledger_years: list[int] = Field(default_factory=list)
-    ledger_before: float = 0.0
+    ledger_before: float = Field(default=0.0, description="TPP the ledger already counts against it")
     after_package: float | None = None
     remaining: float | None = None
+    exceeded: bool = Field(default=False, description="the package takes the country past its allocation")
+    allocation_applied: bool = Field(
+        default=False, description="a licence in this package is reviewed under the allocation"
+    )
     citation: str | None = None
-    exceeded: bool = False
 
 
 class EndUserTally(_Part):
+    """TPP this package sends to one end user, against License Exception LPP's yearly cap where it applies."""
+
     end_user: str
     country: str | None = None
-    tpp: float
+    hq: str | None = None
+    ultimate_consignee: str | None = None
+    tpp: float | None = None
     cap: float | None = None
     cap_applies_to_tpp: float | None = None
+    lpp_tpp: float | None = Field(default=None, description="TPP of this package shipped under LPP")
+    lpp_before: float | None = Field(default=None, description="LPP TPP the ledger holds this year")
     year: int | None = None
     ledger_before: float = 0.0
     after_package: float | None = None
     remaining: float | None = None
+    exceeded: bool = Field(default=False, description="the consignee's LPP TPP this year passes the cap")
     citation: str | None = None
-    exceeded: bool = False
 
 
 class Compute(_Part):

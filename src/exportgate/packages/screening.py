@@ -3,11 +3,11 @@ reads (strong matches on the lists the rule data gives an EAR effect)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from exportgate.errors import InputError, InputErrors
+from exportgate.packages.memo import MatchRow, ScreenedParty
 from exportgate.packages.model import Package
 from exportgate.rules import Mode, RuleSet
 
@@ -37,14 +37,8 @@ def default_screener() -> PartyScreener:
     return _SCREENER
 
 
-@dataclass
-class Screened:
-    name: str
-    role: str
-    country: str
-    kind: str  # party | member
-    status: str  # clear | potential | strong
-    matches: list[dict[str, Any]]
+#: a party or member as screened (the memo's row: name, role, kind, country, status, matches)
+Screened = ScreenedParty
 
 
 def screen_all(pkg: Package, screener: PartyScreener) -> tuple[list[Screened], dict[str, str]]:
@@ -65,10 +59,10 @@ def screen_all(pkg: Package, screener: PartyScreener) -> tuple[list[Screened], d
             errors.append(InputError(f"{path}.{exc.field}", exc.problem))
             continue
         lists_as_of.update(res.lists_as_of)
-        matches = [m.to_json() for m in res.matches]
         strengths = {m.strength for m in res.matches}
         status = "strong" if "strong" in strengths else ("potential" if res.matches else "clear")
-        out.append(Screened(name, role, country, kind, status, matches))
+        out.append(Screened(name=name, role=role, kind=kind, country=country, status=status,
+                            matches=[MatchRow.model_validate(m.to_json()) for m in res.matches]))
     if errors:
         raise InputErrors(errors)
     return out, lists_as_of
@@ -84,17 +78,17 @@ def confirmed_hits(screened: list[Screened], rules: RuleSet, day: date, mode: Mo
     return {
         s.name: [
             {
-                "list": m["list"],
+                "list": m.list,
                 # a footnote the rule data does not know is dropped (the confirmed match blocks anyway)
-                "footnote": m.get("entity_list_footnote")
-                if m["list"] == "entity_list" and m.get("entity_list_footnote") in footnotes
+                "footnote": m.entity_list_footnote
+                if m.list == "entity_list" and m.entity_list_footnote in footnotes
                 else None,
-                "license_policy": m.get("license_policy"),
-                "name": m.get("matched_name") or m.get("name"),
-                "entry": m.get("entity_id"),
+                "license_policy": m.license_policy,
+                "name": m.matched_name or m.name,
+                "entry": m.entity_id,
             }
             for m in s.matches
-            if m.get("strength") == "strong" and m.get("list") in party_lists
+            if m.strength == "strong" and m.list in party_lists
         ]
         for s in screened
         if s.kind == "party"

@@ -19,11 +19,12 @@ from datetime import date
 from typing import Any
 
 import exportgate
+from exportgate.determine.allocation import TppUsed
 from exportgate.errors import InputError, InputErrors
 from exportgate.packages.completeness import Finding, check_completeness, layer_titles
-from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, allocation_in_force, tally
-from exportgate.packages.lines import LineCheck, Running, classify_line, determine_line, item_errors, line_json
-from exportgate.packages.memo import RESULT_SCHEMA_VERSION, Memo
+from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, tally
+from exportgate.packages.lines import LineCheck, classify_line, determine_line, item_errors, line_result
+from exportgate.packages.memo import RESULT_SCHEMA_VERSION, Compute, LicenceNeeded, Memo, RedFlagRow
 from exportgate.packages.model import END_USER_ROLES, LAYER_KEYS, LoadedPackage, Package
 from exportgate.packages.redflags import held_flags, stated_flags
 from exportgate.packages.references import reference_errors
@@ -76,7 +77,9 @@ def check_package(
 
     if ledger is None and ledger_totals is not None:
         ledger = StaticLedger.from_totals(ledger_totals)
-    running = _opening_totals(pkg, ledger, rules, day, mode)
+    # the running totals the determinations see: the ledger's, then each line adds its own
+    consignees = [p.ultimate_parent or p.name for p in pkg.parties if p.role in END_USER_ROLES]
+    running = TppUsed.from_ledger(ledger, list(pkg.destinations), consignees, day, mode, rules)
     contributions: list[Contribution] = []
     for lc in checks:
         try:
@@ -89,7 +92,7 @@ def check_package(
         raise InputErrors(errors)
 
     eu_hq = {p.name: (p.country, p.ultimate_parent_hq or p.hq or p.country) for p in pkg.parties}
-    allocation_countries = {d["destination"] for lc in checks for d in lc.determinations if d.get("allocation")}
+    allocation_countries = {str(d.destination) for lc in checks for d in lc.determinations if d.allocation}
     compute = tally(contributions, eu_hq, day, mode, rules, ledger, allocation_countries)
 
     embargo = rules.resolve(EMBARGO_KEY, day, mode)
@@ -119,23 +122,6 @@ def _classify_all(pkg: Package, day: date, mode: Mode, rules: RuleSet, errors: l
     return checks
 
 
-def _opening_totals(pkg: Package, ledger: LedgerView | None, rules: RuleSet, day: date, mode: Mode) -> Running:
-    """What the ledger already holds for the package's destinations and end users: the running totals the
-    determinations start from (each line then adds its own)."""
-    running = Running()
-    if ledger is None:
-        return running
-    alloc = allocation_in_force(rules, day, mode)
-    years = alloc.years if alloc is not None else [day.year]
-    for dest in pkg.destinations:
-        running.country[dest] = ledger.country_tpp(dest, years, day)
-    for p in pkg.parties:
-        if p.role in END_USER_ROLES:
-            parent = p.ultimate_parent or p.name
-            running.end_user[parent] = ledger.end_user_tpp(parent, day.year, day)
-    return running
-
-
 def _memo(
     loaded: LoadedPackage,
     pkg: Package,
@@ -145,34 +131,35 @@ def _memo(
     checks: list[LineCheck],
     screened: list[Screened],
     lists_as_of: dict[str, str],
-    flags: list[dict[str, Any]],
+    flags: list[RedFlagRow],
     findings: list[Finding],
     content: Any,
-    compute: dict[str, Any],
+    compute: Compute,
     verdict: str,
     reasons: list[str],
 ) -> Memo:
     # one entry per distinct condition, naming the lines it comes from (a reviewer must know where to act)
     condition_lines: dict[str, list[str]] = {}
-    licences: list[dict[str, Any]] = []
+    licences: list[LicenceNeeded] = []
     for lc in checks:
         for d in lc.determinations:
-            for cond in d["conditions"]:
+            for cond in d.conditions:
                 refs = condition_lines.setdefault(cond, [])
                 if lc.ref not in refs:
                     refs.append(lc.ref)
-            if d["status"] in ("license_required", "prohibited_without_authorization"):
+            if d.status in ("license_required", "prohibited_without_authorization"):
                 licences.append(
-                    {
-                        "line": lc.ref,
-                        "description": lc.line.description,
-                        "destination": d["destination"],
-                        "end_user": d["end_user"],
-                        "classification": d["classification"] or lc.classification,
-                        "status": d["status"],
-                        "review_policy": d["review_policy"],
-                        "citations": d["citations"],
-                    }
+                    LicenceNeeded(
+                        line=lc.ref,
+                        description=lc.line.description,
+                        destination=d.destination,
+                        end_user=d.end_user,
+                        classification=d.classification or lc.classification,
+                        status=d.status,
+                        review_policy=d.review_policy,
+                        operative=d.operative,
+                        citations=d.citations,
+                    )
                 )
     titles = layer_titles(rules, day, mode)
     data: dict[str, Any] = {
@@ -205,23 +192,13 @@ def _memo(
             {
                 "key": key,
                 "title": titles[key],
-                "lines": [line_json(lc) for lc in checks if lc.layer == key],
+                "lines": [line_result(lc) for lc in checks if lc.layer == key],
             }
             for key in LAYER_KEYS
         ],
         "screening": {
             "lists_as_of": lists_as_of,
-            "parties": [
-                {
-                    "name": s.name,
-                    "role": s.role,
-                    "kind": s.kind,
-                    "country": s.country,
-                    "status": s.status,
-                    "matches": s.matches,
-                }
-                for s in screened
-            ],
+            "parties": screened,
         },
         "red_flags": flags,
         "compute": compute,

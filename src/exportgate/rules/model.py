@@ -87,6 +87,17 @@ class ParameterModel(_Strict):
     description: str
     unit: str | None = None
     values: list[ValueModel] = Field(min_length=1)
+    #: kept for people (shown by ``rules show``) although no code reads it; needs ``documentation_reason``
+    documentation_only: bool = False
+    documentation_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> ParameterModel:
+        if self.documentation_only and not (self.documentation_reason or "").strip():
+            raise ValueError("documentation_only needs a documentation_reason (why no code reads it)")
+        if self.documentation_reason is not None and not self.documentation_only:
+            raise ValueError("documentation_reason is for documentation_only parameters")
+        return self
 
 
 class ParameterFile(_Strict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,10 @@ from exportgate.rules.model import (
     ValueModel,
     Verification,
 )
+from exportgate.rules.snapshot import RulesAt
+
+#: libyaml's C loader where PyYAML was built with it (about ten times faster); the pure-Python one otherwise
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COUNTRY_FILE = "country_groups.yaml"
@@ -57,6 +61,18 @@ class _Value:
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
 
+    def resolved(self, key: str, description: str, unit: str | None = None) -> Resolved:
+        return Resolved(
+            key=key,
+            value=self.value,
+            unit=unit,
+            start=self.start,
+            end=self.end,
+            citation=self.citation,
+            verification=self.verification,
+            description=description,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class _Parameter:
@@ -65,17 +81,12 @@ class _Parameter:
     unit: str | None
     file: str
     by_mode: Mapping[Mode, tuple[_Value, ...]]
+    #: why the parameter is kept although no code reads it (None: code reads it)
+    documentation_only: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Membership:
-    start: date
-    end: date | None
-    citation: Citation
-    verification: Verification
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+#: a country's membership of a group over one period (its value is True)
+_Membership = _Value
 
 
 def _err(file: str, key: str, problem: str) -> RuleDataError:
@@ -92,7 +103,7 @@ def _format_validation(exc: ValidationError) -> str:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise RuleDataError(f"{path.name}: not valid YAML ({exc})") from None
 
@@ -114,6 +125,7 @@ class RuleSet:
         self._treated_as = dict(treated_as)
         self._groups = {g: dict(m) for g, m in groups.items()}
         self._group_descriptions = dict(group_descriptions)
+        self._snapshots: dict[tuple[date, Mode], RulesAt] = {}
         self.sha256 = digest
         start = self._lookup(REGIME_START_KEY, None, Mode.ENFORCED)
         if not isinstance(start.value, date):
@@ -126,6 +138,10 @@ class RuleSet:
 
     def keys(self) -> list[str]:
         return sorted(self._parameters)
+
+    def documentation_only(self, key: str) -> str | None:
+        """Why the parameter is kept in the data although no code reads it, or None (code reads it)."""
+        return self._param(key).documentation_only
 
     def _param(self, key: str) -> _Parameter:
         try:
@@ -143,16 +159,7 @@ class RuleSet:
             chosen = next((v for v in values if v.covers(as_of)), None)
         if chosen is None:
             raise NotInForce(f"rule parameter {key!r} has no value on {as_of} in {mode.value} mode")
-        return Resolved(
-            key=key,
-            value=chosen.value,
-            unit=param.unit,
-            start=chosen.start,
-            end=chosen.end,
-            citation=chosen.citation,
-            verification=chosen.verification,
-            description=param.description,
-        )
+        return chosen.resolved(key, param.description, param.unit)
 
     def check_date(self, as_of: date, field: str = "as_of") -> None:
         """Deny by default: a date before the first rule in the data is an error, not 'no rule'."""
@@ -162,41 +169,49 @@ class RuleSet:
                 f"{as_of.isoformat()} is before {self.regime_start.isoformat()}, the first date the rule data covers",
             )
 
+    #: snapshots kept per rule set before the oldest are dropped (each is small: the keys asked on one date)
+    MAX_SNAPSHOTS = 4096
+
+    def at(self, as_of: date, mode: Mode | str = Mode.ENFORCED) -> RulesAt:
+        """The rule set on ``as_of`` in ``mode``: a memoised snapshot (one per date and mode) whose look-ups
+        are computed once. Raises :class:`InputError` for a date before the regime start."""
+        if type(mode) is not Mode:
+            mode = Mode(mode)
+        snap = self._snapshots.get((as_of, mode))
+        if snap is None:
+            self.check_date(as_of)
+            if len(self._snapshots) >= self.MAX_SNAPSHOTS:
+                self._snapshots.clear()
+            snap = self._snapshots[(as_of, mode)] = RulesAt(self, as_of, mode)
+        return snap
+
     def resolve(self, key: str, as_of: date, mode: Mode = Mode.ENFORCED) -> Resolved:
         """The parameter as of ``as_of`` in ``mode``, with references and country sets evaluated."""
-        self.check_date(as_of)
-        raw = self._lookup(key, as_of, mode)
-        value = self._evaluate(raw.value, as_of, mode)
-        if value is raw.value:
-            return raw
-        return Resolved(
-            key=raw.key,
-            value=value,
-            unit=raw.unit,
-            start=raw.start,
-            end=raw.end,
-            citation=raw.citation,
-            verification=raw.verification,
-            description=raw.description,
-        )
+        return self.at(as_of, mode).resolve(key)
 
     def value(self, key: str, as_of: date, mode: Mode = Mode.ENFORCED) -> Any:
-        return self.resolve(key, as_of, mode).value
+        return self.at(as_of, mode).resolve(key).value
 
-    def _evaluate(self, value: Any, as_of: date, mode: Mode) -> Any:
+    def _resolve_at(self, key: str, at: RulesAt) -> Resolved:
+        """Compute one parameter for a snapshot (called once per key by :meth:`RulesAt.resolve`)."""
+        raw = self._lookup(key, at.as_of, at.mode)
+        value = self._evaluate(raw.value, at)
+        return raw if value is raw.value else replace(raw, value=value)
+
+    def _evaluate(self, value: Any, at: RulesAt) -> Any:
         if isinstance(value, dict):
             if set(value) == {"ref"}:
-                return self.value(str(value["ref"]), as_of, mode)
+                return at.resolve(str(value["ref"])).value
             if set(value) == {"country_set"}:
-                return self._country_set(value["country_set"], as_of)
+                return self._country_set(value["country_set"], at)
         return value
 
-    def _country_set(self, spec: Mapping[str, Iterable[str]], as_of: date) -> frozenset[str]:
+    def _country_set(self, spec: Mapping[str, Iterable[str]], at: RulesAt) -> frozenset[str]:
         def expand(items: Iterable[str]) -> set[str]:
             out: set[str] = set()
             for item in items:
                 if item in self._groups:
-                    out |= self.members(item, as_of)
+                    out |= at.members(item)
                 else:
                     out.add(item)
             return out
@@ -273,17 +288,9 @@ class RuleSet:
         if entry is None or not entry[1].covers(as_of):
             return cc, None
         target, val = entry
-        why = Resolved(
-            key=f"countries.treated_as.{cc}",
-            value=target,
-            unit=None,
-            start=val.start,
-            end=val.end,
-            citation=val.citation,
-            verification=val.verification,
-            description=f"{self._countries[cc]} is treated as {self._countries[target]}",
+        return target, val.resolved(
+            f"countries.treated_as.{cc}", f"{self._countries[cc]} is treated as {self._countries[target]}"
         )
-        return target, why
 
     def _membership(self, cc: str, group: str, as_of: date) -> _Membership | None:
         if group not in self._groups:
@@ -306,16 +313,7 @@ class RuleSet:
         m = self._membership(cc, group, as_of)
         if m is None:
             return None
-        return Resolved(
-            key=f"country_groups.{group}.{cc}",
-            value=True,
-            unit=None,
-            start=m.start,
-            end=m.end,
-            citation=m.citation,
-            verification=m.verification,
-            description=f"{self._countries[cc]} in Country Group {group}",
-        )
+        return m.resolved(f"country_groups.{group}.{cc}", f"{self._countries[cc]} in Country Group {group}")
 
     def in_group(self, code: str, group: str, as_of: date) -> bool:
         cc, _ = self.effective_country(code, as_of)
@@ -373,7 +371,14 @@ def _build_parameter(file: str, key: str, model: ParameterModel) -> _Parameter:
         values = [v for v in model.values if v.mode.applies(mode)]
         _check_periods(file, key, f"{mode.value} mode", [(v.start, v.end) for v in values], gaps=True)
         by_mode[mode] = tuple(sorted((_value_of(v) for v in values), key=lambda v: v.start))
-    return _Parameter(key=key, description=model.description, unit=model.unit, file=file, by_mode=by_mode)
+    return _Parameter(
+        key=key,
+        description=model.description,
+        unit=model.unit,
+        file=file,
+        by_mode=by_mode,
+        documentation_only=model.documentation_reason if model.documentation_only else None,
+    )
 
 
 def load_rules(data_dir: Path | None = None) -> RuleSet:
@@ -410,7 +415,8 @@ def _load(data_dir: Path) -> RuleSet:
                 raise _err(COUNTRY_FILE, f"groups.{gname}", f"unknown country code {m.country!r}")
             citation: CitationModel = m.citation or gmodel.citation
             per_country.setdefault(m.country, []).append(
-                _Membership(start=m.start, end=m.end, citation=Citation.of(citation), verification=m.verification)
+                _Membership(start=m.start, end=m.end, value=True, citation=Citation.of(citation),
+                            verification=m.verification)
             )
         for cc, spans in per_country.items():
             _check_periods(COUNTRY_FILE, f"groups.{gname}.{cc}", "membership", [(s.start, s.end) for s in spans],

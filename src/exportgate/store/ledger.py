@@ -16,8 +16,8 @@ a line is determined for, as the check tallies it) and must agree with the resul
 ``compute.per_destination`` totals, or the result is refused. Everything a record writes, its audit
 line included, is one transaction.
 
-``Ledger`` also answers the two questions of ``exportgate.packages.compute.LedgerView``
-(:meth:`country_tpp`, :meth:`end_user_tpp`), so the check can count what the ledger already holds.
+``Ledger`` is an ``exportgate.determine.TppLedger`` (:meth:`allocation_used_tpp`, :meth:`lpp_used_tpp`,
+:meth:`end_user_tpp`), so the determination and the check count what the ledger already holds.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from exportgate.determine.allocation import LPP_EXCEPTION
 from exportgate.errors import InputError
 from exportgate.packages.memo import Memo, content_hash
 from exportgate.rules import Mode, RuleSet, load_rules
-from exportgate.store.allocations import LPP_EXCEPTION
 from exportgate.store.audit import AuditLog
 from exportgate.store.db import make_engine, migrate, redact, resolve_url
 from exportgate.store.models import Entry, Record
@@ -535,7 +535,20 @@ class Ledger:
         with Session(self.engine) as session:
             return int(session.scalar(select(func.count()).select_from(Record)) or 0)
 
-    # -- the LedgerView questions of exportgate.packages.compute -------------------------------------
+    # -- the TppLedger questions (exportgate.determine.allocation) ------------------------------------
+
+    def allocation_used_tpp(self, country: str, count_from: date, as_of: date) -> float:
+        """TPP to ``country`` in entries dated from ``count_from`` up to ``as_of``."""
+        query = select(func.sum(Entry.tpp)).where(
+            Entry.country == country.upper(), Entry.as_of >= count_from, Entry.as_of <= as_of
+        )
+        with Session(self.engine) as session:
+            return float(session.scalar(query) or 0.0)
+
+    def lpp_used_tpp(self, ultimate_consignee: str, year: int) -> float:
+        """TPP shipped under License Exception LPP to ``ultimate_consignee`` in calendar ``year``."""
+        return self.end_user_tpp(ultimate_consignee, year, date(year, 12, 31), lpp_only=True)
+
 
     def country_tpp(self, country: str, years: Iterable[int] | None, as_of: date) -> float:
         """Cumulative TPP to ``country`` in ``years`` (all if ``None``), entries dated on or before ``as_of``."""
