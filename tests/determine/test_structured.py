@@ -119,13 +119,16 @@ def test_requirements_and_operative_provision(rules: Any) -> None:
     assert "742.6(a)(6)" in req.citation and req.citation in lr.citations
     assert lr.operative is not None and (lr.operative.kind, lr.operative.provision) == ("requirement", "742.6(a)(6)")
     assert lr.to_json()["operative"] == {"kind": "requirement", "name": "destination", "provision": "742.6(a)(6)",
-                                         "citation": req.citation}
+                                         "citation": req.citation, "reason": req.reason}
+    # the reason is the step's own sentence for that requirement, one of the determination's reasons
+    assert req.reason in lr.reasons and "742.6(a)(6)" in req.reason and "licence set" in req.reason
 
     lea = run(case_doc("2024-06-01", "CN", GAMING_A), rules=rules)
     assert lea.operative is not None
     assert (lea.operative.kind, lea.operative.name, lea.operative.provision) == (
         "exception", "NAC", "License Exception NAC")
     assert lea.operative.citation.startswith("15 CFR 740.8")
+    assert lea.operative.reason.startswith("License Exception NAC available") and lea.operative.reason in lea.reasons
 
     el = run(case_doc("2024-06-01", "SA", GAMING_A, facts={"written_purchase_order": True},
                       end_user={"restricted_party_hits": [{"list": "entity_list", "license_policy": "case_by_case"}]}),
@@ -155,3 +158,20 @@ def test_steps_are_an_ordered_list_with_the_embargo_where_part_746_regimes_go() 
     embargo = next(i for i, s in enumerate(engine.STEPS) if s.run.__module__.endswith("part746"))
     parties = next(i for i, s in enumerate(engine.STEPS) if s.run.__module__.endswith("parties"))
     assert embargo + 1 == parties
+
+
+def test_every_requirement_and_operative_says_why(rules: Any) -> None:
+    """The memo shows each requirement's reason beside its provision: on every scenario, each requirement and
+    the operative provision carry the step's own sentence, one of the determination's reasons."""
+    from test_scenarios import SCENARIOS
+
+    seen = 0
+    for param in SCENARIOS:
+        mode, doc, _ = param.values
+        d = run(doc, mode, rules=rules)
+        for req in d.requirements:
+            assert req.reason and req.reason in d.reasons, (param.id, req)
+            seen += 1
+        if d.operative is not None and d.operative.kind != "red_flag":
+            assert d.operative.reason and d.operative.reason in d.reasons, (param.id, d.operative)
+    assert seen > 50

@@ -13,7 +13,8 @@ import pytest
 
 from exportgate.errors import InputError, InputErrors
 from exportgate.packages import check_package, load_package, parse_package
-from exportgate.packages.vetting import EXIT_CODES, content_hash, default_screener
+from exportgate.packages.memo import EXIT_CODES, content_hash
+from exportgate.packages.screening import default_screener
 from exportgate.rules import Mode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

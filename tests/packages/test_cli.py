@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from exportgate.cli import app
-from exportgate.packages.vetting import default_screener
+from exportgate.packages.screening import default_screener
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = str(Path(sys.executable).parent / "exportgate")

@@ -5,6 +5,7 @@ tested against a real ledger in ``tests/store/test_store_ledger.py``)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,11 @@ DAY = date(2026, 10, 1)
 H100 = {"eccn": "3A090.a.1", "tpp": 15832, "datacenter_designed_or_marketed": True, "total_dram_bandwidth_gbps": 3350}
 
 
+def _tally(*args: Any) -> dict[str, Any]:
+    """The compute block as the memo's JSON shows it."""
+    return tally(*args).model_dump(mode="json")
+
+
 def _c(dest: str, eu: str, tpp: float, level: str | None = "a", shared: bool = False, lpp: bool = False,
        consignee: str | None = None) -> Contribution:
     return Contribution(line="layers.hardware[0]", destination=dest, end_user=eu, tpp=tpp, level=level,
@@ -25,7 +31,7 @@ def _c(dest: str, eu: str, tpp: float, level: str | None = "a", shared: bool = F
 
 
 def test_totals_per_destination_and_end_user_enforced_mode_has_no_allocation() -> None:
-    out = tally(
+    out = _tally(
         [_c("SA", "A", 100.0), _c("SA", "B", 50.0), _c("QA", "C", 25.0)],
         {"A": ("SA", "SA"), "B": ("SA", "SA"), "C": ("QA", "QA")},
         DAY,
@@ -49,7 +55,7 @@ def test_text_mode_allocation_uses_the_ledger_over_2025_2027() -> None:
     assert alloc.count_from == date(2025, 1, 1)
     assert country_allocation(RULES.at(DAY, Mode.ENFORCED)) is None
     ledger = StaticLedger(countries={("SA", 2025): 300_000_000, ("SA", 2026): 400_000_000, ("SA", 2024): 1e9})
-    out = tally([_c("SA", "A", 126_656.0 * 250)], {"A": ("SA", "SA")}, DAY, Mode.TEXT, RULES, ledger, {"SA"})
+    out = _tally([_c("SA", "A", 126_656.0 * 250)], {"A": ("SA", "SA")}, DAY, Mode.TEXT, RULES, ledger, {"SA"})
     row = out["per_destination"][0]
     assert row["ledger_before"] == 700_000_000  # 2024 does not count
     assert row["after_package"] == 700_000_000 + 31_664_000
@@ -64,13 +70,13 @@ def test_text_mode_allocation_uses_the_ledger_over_2025_2027() -> None:
 
 def test_allocation_exceeded_is_a_field_and_a_note() -> None:
     ledger = StaticLedger(countries={("SA", 2026): 780_000_000})
-    out = tally([_c("SA", "A", 20_000_000)], {"A": ("SA", "SA")}, DAY, Mode.TEXT, RULES, ledger, {"SA"})
+    out = _tally([_c("SA", "A", 20_000_000)], {"A": ("SA", "SA")}, DAY, Mode.TEXT, RULES, ledger, {"SA"})
     row = out["per_destination"][0]
     assert row["remaining"] == -10_000_000 and row["exceeded"] is True
     assert any("over the 790,000,000 country allocation" in n for n in out["notes"])
     # the same figures where no determination reviewed a licence under the allocation: exceeded, said so,
     # but not as a review-policy change
-    out = tally([_c("SA", "A", 20_000_000)], {"A": ("SA", "SA")}, DAY, Mode.TEXT, RULES, ledger, set())
+    out = _tally([_c("SA", "A", 20_000_000)], {"A": ("SA", "SA")}, DAY, Mode.TEXT, RULES, ledger, set())
     row = out["per_destination"][0]
     assert row["exceeded"] is True and row["allocation_applied"] is False
     assert not any("over the" in n for n in out["notes"])
@@ -82,11 +88,11 @@ def test_allocation_exceeded_is_a_field_and_a_note() -> None:
 def test_no_allocation_for_supp5a_or_d5(country: str, has: bool) -> None:
     """742.6(b)(10)(iii): Supp. 5(a) (JP, DE) gets (A)(2), Macau/D:5 (CN, MO; HK as China) gets (A)(1); the
     allocation of (iii)(B) is for all other destinations (IN, BR), and only in text mode."""
-    out = tally([_c(country, "E", 10.0)], {"E": (country, country)}, DAY, Mode.TEXT, RULES, None)
+    out = _tally([_c(country, "E", 10.0)], {"E": (country, country)}, DAY, Mode.TEXT, RULES, None)
     row = out["per_destination"][0]
     assert (row["allocation"] == 790_000_000) is has
     assert (row["citation"] is not None) is has
-    enforced = tally([_c(country, "E", 10.0)], {"E": (country, country)}, DAY, Mode.ENFORCED, RULES, None)
+    enforced = _tally([_c(country, "E", 10.0)], {"E": (country, country)}, DAY, Mode.ENFORCED, RULES, None)
     assert enforced["per_destination"][0]["allocation"] is None
 
 
@@ -104,7 +110,7 @@ def test_lpp_cap_counts_only_tpp_shipped_under_lpp_per_consignee_and_year() -> N
         end_users={("Riyadh AI Campus Company", 2026): 30_000_000, ("riyadh ai campus company", 2025): 5e9},
         lpp={("Riyadh AI Campus Company", 2026): 20_000_000, ("riyadh ai campus company", 2025): 5e9},
     )
-    out = tally(
+    out = _tally(
         [_c("BR", "Riyadh AI Campus Company", 10_000_000, lpp=True),
          _c("BR", "Riyadh AI Campus Company", 5.0, level="b")],
         {"Riyadh AI Campus Company": ("BR", "BR")},
@@ -123,7 +129,7 @@ def test_lpp_cap_counts_only_tpp_shipped_under_lpp_per_consignee_and_year() -> N
     # not in enforced mode, and not for a consignee located or headquartered in D:5/Macau (HK as China)
     for mode, where in ((Mode.ENFORCED, ("BR", "BR")), (Mode.TEXT, ("BR", "CN")), (Mode.TEXT, ("CN", "CN")),
                         (Mode.TEXT, ("BR", "HK"))):
-        out = tally([_c("BR", "X", 1.0)], {"X": where}, DAY, mode, RULES, None)
+        out = _tally([_c("BR", "X", 1.0)], {"X": where}, DAY, mode, RULES, None)
         assert out["per_end_user"][0]["cap"] is None, (mode, where)
     cap = lpp_cap(RULES.at(DAY, Mode.TEXT))
     assert cap is not None and cap.applies_to("BR", "US") and not cap.applies_to("BR", None, "MO")
@@ -131,7 +137,7 @@ def test_lpp_cap_counts_only_tpp_shipped_under_lpp_per_consignee_and_year() -> N
 
 def test_lpp_cap_is_counted_for_the_ultimate_consignee() -> None:
     """740.29: the cap is per ultimate consignee (the parent that owns the items), across its end users."""
-    out = tally(
+    out = _tally(
         [_c("BR", "Site A", 15_000_000, lpp=True, consignee="Parent SA"),
          _c("BR", "Site B", 15_000_000, lpp=True, consignee="Parent SA")],
         {"Site A": ("BR", "BR"), "Site B": ("BR", "BR")},
@@ -147,7 +153,7 @@ def test_lpp_cap_is_counted_for_the_ultimate_consignee() -> None:
 
 
 def test_shared_lines_are_counted_in_full_and_noted() -> None:
-    out = tally(
+    out = _tally(
         [_c("SA", "A", 10.0, shared=True), _c("QA", "B", 10.0, shared=True)],
         {"A": ("SA", "SA"), "B": ("QA", "QA")},
         DAY,

@@ -155,18 +155,19 @@ def _result(state: State) -> Determination:
         exception, alternatives = None, []
         by = state.prohibited_by
         if by is not None:
-            operative = Operative("requirement", by.basis, by.provision, by.citation)
+            operative = Operative("requirement", by.basis, by.provision, by.citation, by.reason)
     elif state.red_flags:
         status = "red_flag_hold"
         operative = Operative("red_flag", ", ".join(state.red_flags), "Supp. 3 to Part 732",
                               "; ".join(state.red_flag_citations))
     elif state.requirements and exception:
         status = "license_exception_available"
-        operative = Operative("exception", exception, f"License Exception {exception}", state.exception_citation)
+        operative = Operative("exception", exception, f"License Exception {exception}", state.exception_citation,
+                              state.exception_reason)
     elif state.requirements:
         status = "license_required"
         first = state.requirements[0]
-        operative = Operative("requirement", first.basis, first.provision, first.citation)
+        operative = Operative("requirement", first.basis, first.provision, first.citation, first.reason)
     else:
         status = "no_license_required"
     if status == "no_license_required":

@@ -51,6 +51,7 @@ def licence_exceptions(state: State) -> None:
     elif kind == "weights":
         candidates = [("AIA", aia)]
     found: dict[str, list[str]] = {}
+    said: dict[str, str] = {}  # each available exception's own sentence (it says why it is available last)
     for name, fn in candidates:
         outside = [r for r in only if name not in (r.exceptions or ())]
         if outside:
@@ -59,6 +60,7 @@ def licence_exceptions(state: State) -> None:
         conds = fn(state)
         if conds is not None:
             found[name] = conds
+            said[name] = ctx.reasons[-1]
     if not found:
         state.say("no licence exception authorizes this transaction: apply for a licence")
         return
@@ -73,6 +75,7 @@ def licence_exceptions(state: State) -> None:
         state.say(f"License Exception {chosen} chosen; also available: {', '.join(order[1:])}")
     state.exception = chosen
     state.exception_citation = ctx.resolve(AVAILABLE[chosen]).cite()
+    state.exception_reason = said[chosen]
     state.alternatives = order[1:]
 
 

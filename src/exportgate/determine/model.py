@@ -167,6 +167,8 @@ class Requirement:
     review_policy: str | None
     #: the only licence exceptions that may overcome it (empty: none); None: any, subject to their own terms
     exceptions: tuple[str, ...] | None = None
+    #: why it applies, in words (the reason the step gave when it found it)
+    reason: str = ""
 
     @property
     def exceptions_allowed(self) -> bool:
@@ -181,6 +183,7 @@ class Requirement:
             "review_policy": self.review_policy,
             "exceptions_allowed": self.exceptions_allowed,
             "exceptions_only": list(self.exceptions) if self.exceptions is not None else None,
+            "reason": self.reason,
         }
 
 
@@ -192,9 +195,11 @@ class Operative:
     name: str  # the requirement's basis, the exception's name (NAC, LPP, ...) or the held flag ids
     provision: str
     citation: str
+    reason: str = ""  # why, in words
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "provision": self.provision, "citation": self.citation}
+        return {"kind": self.kind, "name": self.name, "provision": self.provision, "citation": self.citation,
+                "reason": self.reason}
 
 
 @dataclass

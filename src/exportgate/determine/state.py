@@ -133,6 +133,7 @@ class State:
     # -- licence exceptions
     exception: str | None = None
     exception_citation: str = ""
+    exception_reason: str = ""
     alternatives: list[str] = field(default_factory=list)
     # -- red flags held
     red_flags: list[str] = field(default_factory=list)
@@ -156,9 +157,11 @@ class State:
         review_policy: str | None,
         exceptions: tuple[str, ...] | None = None,
     ) -> Requirement:
-        """Record a licence requirement (see :class:`Requirement`)."""
+        """Record a licence requirement (see :class:`Requirement`). Every step says why before it records one;
+        that reason is the requirement's ``reason`` (what the memo shows beside the provision)."""
         cite = citation.cite() if isinstance(citation, Resolved) else citation
-        req = Requirement(basis, part, provision, cite, review_policy, exceptions)
+        reason = self.trace.reasons[-1] if self.trace.reasons else provision
+        req = Requirement(basis, part, provision, cite, review_policy, exceptions, reason)
         self.requirements.append(req)
         return req
 

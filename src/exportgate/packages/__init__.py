@@ -5,8 +5,8 @@ end user and gives one verdict.
 ```python
 from exportgate.packages import load_package, check_package, check_document, package_json_schema
 loaded = load_package("examples/01-japan-sovereign-cloud.yaml")   # InputErrors listing every problem
-result = check_package(loaded, as_of=None, mode=Mode.ENFORCED)   # CheckResult
-result.verdict, result.exit_code, result.to_json()                # the memo document (docs/design/memo.md)
+memo = check_package(loaded, as_of=None, mode=Mode.ENFORCED)     # Memo (pydantic; docs/design/memo.md)
+memo.verdict, memo.exit_code, memo.to_json()                     # the memo document as JSON data
 ```
 """
 
@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from exportgate.packages.compute import LedgerView, StaticLedger
+from exportgate.packages.memo import EXIT_CODES, MEMO_FORMATS, VERDICT_ORDER, Memo, content_hash
 from exportgate.packages.model import (
     LAYER_KEYS,
     LoadedPackage,
@@ -24,7 +25,7 @@ from exportgate.packages.model import (
     package_json_schema,
     parse_package,
 )
-from exportgate.packages.vetting import EXIT_CODES, VERDICT_ORDER, CheckResult, check_package
+from exportgate.packages.vetting import check_package
 from exportgate.rules import Mode
 
 
@@ -48,14 +49,16 @@ def check_document(
 __all__ = [
     "EXIT_CODES",
     "LAYER_KEYS",
+    "MEMO_FORMATS",
     "VERDICT_ORDER",
-    "CheckResult",
     "LedgerView",
     "LoadedPackage",
+    "Memo",
     "Package",
     "StaticLedger",
     "check_document",
     "check_package",
+    "content_hash",
     "load_package",
     "package_json_schema",
     "parse_package",

@@ -24,6 +24,7 @@ from exportgate.determine.allocation import (
     lpp_cap,
     lpp_tpp_used,
 )
+from exportgate.packages.memo import Compute, DestinationTally, EndUserTally
 from exportgate.rules import Mode, RuleSet
 
 #: the one ledger protocol (kept under its old name here)
@@ -100,7 +101,7 @@ def tally(
     rules: RuleSet,
     ledger: TppLedger | None,
     allocation_countries: set[str] | None = None,
-) -> dict[str, Any]:
+) -> Compute:
     """The ``compute`` block of the memo.
 
     ``end_user_hq`` maps an end user to (located in, HQ country): LPP's cap does not apply where either is
@@ -124,7 +125,7 @@ def tally(
     alloc = country_allocation(view)
     applied = allocation_countries or set()
     notes: list[str] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[DestinationTally] = []
     for country in sorted(per_dest):
         tpp = per_dest[country]
         has = alloc is not None and alloc.applies_to(country)
@@ -133,18 +134,18 @@ def tally(
         limit = alloc.tpp if alloc is not None and has else None
         remaining = limit - before - tpp if limit is not None else None
         exceeded = remaining is not None and remaining < 0
-        rows.append({
-            "country": country,
-            "tpp": tpp,
-            "allocation": limit,
-            "ledger_years": years,
-            "ledger_before": before,
-            "after_package": before + tpp,
-            "remaining": remaining,
-            "exceeded": exceeded,
-            "allocation_applied": country in applied,
-            "citation": alloc.citation if alloc is not None and has else None,
-        })
+        rows.append(DestinationTally(
+            country=country,
+            tpp=tpp,
+            allocation=limit,
+            ledger_years=years,
+            ledger_before=before,
+            after_package=before + tpp,
+            remaining=remaining,
+            exceeded=exceeded,
+            allocation_applied=country in applied,
+            citation=alloc.citation if alloc is not None and has else None,
+        ))
         if exceeded and alloc is not None:
             if country in applied:
                 notes.append(
@@ -160,7 +161,7 @@ def tally(
 
     cap = lpp_cap(view)
     noted: set[str] = set()
-    eu_rows: list[dict[str, Any]] = []
+    eu_rows: list[EndUserTally] = []
     for eu in sorted(per_eu):
         country, hq = end_user_hq.get(eu, ("", ""))
         consignee = consignee_of.get(eu, eu)
@@ -170,23 +171,23 @@ def tally(
         lpp_before = lpp_tpp_used(ledger, consignee, as_of.year) if ledger and has_cap else 0.0
         remaining = cap.tpp - lpp_before - lpp_this if cap is not None and has_cap else None
         exceeded = remaining is not None and remaining < 0
-        eu_rows.append({
-            "end_user": eu,
-            "country": country,
-            "hq": hq or None,
-            "ultimate_consignee": consignee,
-            "tpp": per_eu[eu],
-            "cap": cap.tpp if cap is not None and has_cap else None,
-            "cap_applies_to_tpp": lpp_this if has_cap else None,
-            "lpp_tpp": lpp_this,
-            "lpp_before": lpp_before if has_cap else None,
-            "year": as_of.year,
-            "ledger_before": before,
-            "after_package": before + per_eu[eu],
-            "remaining": remaining,
-            "exceeded": exceeded,
-            "citation": cap.citation if cap is not None and has_cap else None,
-        })
+        eu_rows.append(EndUserTally(
+            end_user=eu,
+            country=country,
+            hq=hq or None,
+            ultimate_consignee=consignee,
+            tpp=per_eu[eu],
+            cap=cap.tpp if cap is not None and has_cap else None,
+            cap_applies_to_tpp=lpp_this if has_cap else None,
+            lpp_tpp=lpp_this,
+            lpp_before=lpp_before if has_cap else None,
+            year=as_of.year,
+            ledger_before=before,
+            after_package=before + per_eu[eu],
+            remaining=remaining,
+            exceeded=exceeded,
+            citation=cap.citation if cap is not None and has_cap else None,
+        ))
         if exceeded and cap is not None and consignee not in noted:
             noted.add(consignee)
             notes.append(
@@ -197,9 +198,9 @@ def tally(
         notes.append(
             "some lines name no single destination or end user; they are counted in full against each (conservative)"
         )
-    return {
-        "per_destination": rows,
-        "per_end_user": eu_rows,
-        "total_tpp": sum(per_dest.values()) if not shared else None,
-        "notes": notes,
-    }
+    return Compute(
+        per_destination=rows,
+        per_end_user=eu_rows,
+        total_tpp=sum(per_dest.values()) if not shared else None,
+        notes=notes,
+    )

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from exportgate.errors import InputError
+from exportgate.packages.memo import MEMO_FORMATS, Memo
 
 #: verdict -> (headline, one-line meaning, colour). The meaning follows the issue's definition.
 VERDICTS: dict[str, tuple[str, str, str]] = {
@@ -49,7 +49,7 @@ STATUS_COLOURS: dict[str, str] = {
     "info": "#1d4ed8",
 }
 
-FORMATS = ("html", "md", "pdf")
+FORMATS = MEMO_FORMATS
 
 
 def fmt_number(value: Any, digits: int = 0) -> str:
@@ -156,123 +156,60 @@ class MemoView:
         return top
 
 
-def _list(value: Any, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InputError(where, f"must be a list, not {type(value).__name__}")
-    return value
-
-
-def _dict(value: Any, where: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InputError(where, f"must be a mapping, not {type(value).__name__}")
-    return value
-
-
-def _float(value: Any, where: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(where, f"must be a number, not {value!r}")
-    return float(value)
-
-
 def build_view(result: Any) -> MemoView:
-    """Check the result's shape and normalise it for the templates."""
-    if not isinstance(result, dict):
-        raise InputError("result", "must be a package check result (a mapping)")
-    verdict = result.get("verdict")
-    if verdict not in VERDICTS:
-        raise InputError("result.verdict", f"must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-    content_hash = result.get("content_hash")
-    if not isinstance(content_hash, str) or not content_hash:
-        raise InputError("result.content_hash", "missing: a memo must carry the result's content hash")
-    label, meaning, colour = VERDICTS[verdict]
-    package = _dict(result.get("package"), "result.package")
-    title = str(package.get("name") or "Unnamed package")
-
-    layers = []
-    for i, layer in enumerate(_list(result.get("layers"), "result.layers")):
-        layer = _dict(layer, f"result.layers[{i}]")
-        lines = []
-        for j, line in enumerate(_list(layer.get("lines"), f"result.layers[{i}].lines")):
-            line = _dict(line, f"result.layers[{i}].lines[{j}]")
-            dets = [
-                _dict(d, f"result.layers[{i}].lines[{j}].determinations[{k}]")
-                for k, d in enumerate(_list(line.get("determinations"), "determinations"))
-            ]
-            lines.append({**line, "determinations": dets})
-        layers.append(
-            {**layer, "title": layer.get("title") or layer.get("key") or f"Layer {i + 1}", "lines": lines}
+    """Parse the result as the memo model (``exportgate.packages.memo.Memo``: every shape error names its
+    path under ``result``) and normalise it for the templates."""
+    memo = Memo.parse(result)
+    doc = memo.to_json()
+    label, meaning, colour = VERDICTS[memo.verdict]
+    layers = [
+        {
+            **layer,
+            "title": layer.get("title") or layer.get("key") or f"Layer {i + 1}",
+        }
+        for i, layer in enumerate(doc["layers"])
+    ]
+    parties = [
+        {
+            **party,
+            "matches": [
+                {**m, "explanation_pairs": flatten_explanation(m.get("explanation"))} for m in party["matches"]
+            ],
+        }
+        for party in doc["screening"]["parties"]
+    ]
+    bars = [
+        Bar(
+            label=row.country or "?",
+            tpp=row.tpp,
+            ledger_before=row.ledger_before,
+            allocation=row.allocation,
+            remaining=row.remaining,
+            citation=row.citation or None,
         )
-
-    screening = _dict(result.get("screening"), "result.screening")
-    parties = []
-    for i, party in enumerate(_list(screening.get("parties"), "result.screening.parties")):
-        party = _dict(party, f"result.screening.parties[{i}]")
-        matches = []
-        for k, match in enumerate(_list(party.get("matches"), f"result.screening.parties[{i}].matches")):
-            match = _dict(match, f"result.screening.parties[{i}].matches[{k}]")
-            matches.append({**match, "explanation_pairs": flatten_explanation(match.get("explanation"))})
-        parties.append({**party, "matches": matches})
-
-    compute = _dict(result.get("compute"), "result.compute")
-    bars = []
-    for i, row in enumerate(_list(compute.get("per_destination"), "result.compute.per_destination")):
-        row = _dict(row, f"result.compute.per_destination[{i}]")
-        where = f"result.compute.per_destination[{i}]"
-        bars.append(
-            Bar(
-                label=str(row.get("country") or "?"),
-                tpp=_float(row.get("tpp"), f"{where}.tpp") or 0.0,
-                ledger_before=_float(row.get("ledger_before"), f"{where}.ledger_before") or 0.0,
-                allocation=_float(row.get("allocation"), f"{where}.allocation"),
-                remaining=_float(row.get("remaining"), f"{where}.remaining"),
-                citation=_text(row.get("citation")) or None,
-            )
-        )
-
+        for row in memo.compute.per_destination
+    ]
     return MemoView(
-        result=result,
-        verdict=verdict,
+        result=doc,
+        verdict=memo.verdict,
         verdict_label=label,
         verdict_meaning=meaning,
         verdict_colour=colour,
-        package=package,
-        title=title,
-        as_of=_text(result.get("as_of")),
-        mode=_text(result.get("mode")),
-        verdict_reasons=[_text(r) for r in _list(result.get("verdict_reasons"), "result.verdict_reasons")],
-        conditions=[_text(c) for c in _list(result.get("conditions"), "result.conditions")],
-        licenses_needed=[
-            _dict(x, f"result.licenses_needed[{i}]")
-            for i, x in enumerate(_list(result.get("licenses_needed"), "result.licenses_needed"))
-        ],
-        findings=[
-            _dict(x, f"result.completeness.findings[{i}]")
-            for i, x in enumerate(
-                _list(
-                    _dict(result.get("completeness"), "result.completeness").get("findings"),
-                    "result.completeness.findings",
-                )
-            )
-        ],
+        package=doc["package"],
+        title=memo.package.name or "Unnamed package",
+        as_of=_text(memo.as_of),
+        mode=_text(memo.mode),
+        verdict_reasons=list(memo.verdict_reasons),
+        conditions=list(memo.conditions),
+        licenses_needed=doc["licenses_needed"],
+        findings=doc["completeness"]["findings"],
         layers=layers,
         parties=parties,
-        lists_as_of=_dict(screening.get("lists_as_of"), "result.screening.lists_as_of"),
-        red_flags=[
-            _dict(x, f"result.red_flags[{i}]")
-            for i, x in enumerate(_list(result.get("red_flags"), "result.red_flags"))
-        ],
+        lists_as_of=dict(memo.screening.lists_as_of),
+        red_flags=doc["red_flags"],
         bars=bars,
-        per_end_user=[
-            _dict(x, f"result.compute.per_end_user[{i}]")
-            for i, x in enumerate(_list(compute.get("per_end_user"), "result.compute.per_end_user"))
-        ],
-        compute_notes=[_text(n) for n in _list(compute.get("notes"), "result.compute.notes")],
-        versions=_dict(result.get("versions"), "result.versions"),
-        content_hash=content_hash,
+        per_end_user=doc["compute"]["per_end_user"],
+        compute_notes=list(memo.compute.notes),
+        versions=doc["versions"],
+        content_hash=memo.content_hash,
     )

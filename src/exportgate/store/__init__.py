@@ -21,7 +21,6 @@ from exportgate.store.ledger import (
     LedgerEntry,
     LedgerTotals,
     parse_result,
-    result_hash,
 )
 from exportgate.store.summary import ledger_summary
 
@@ -40,5 +39,4 @@ __all__ = [
     "migrate",
     "parse_result",
     "resolve_url",
-    "result_hash",
 ]

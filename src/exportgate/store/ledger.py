@@ -22,7 +22,6 @@ line included, is one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -37,12 +36,12 @@ from sqlalchemy.orm import Session
 
 from exportgate.determine.allocation import LPP_EXCEPTION
 from exportgate.errors import InputError
+from exportgate.packages.memo import Memo, content_hash
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.store.audit import AuditLog
 from exportgate.store.db import make_engine, migrate, redact, resolve_url
 from exportgate.store.models import Entry, Record
 
-VERDICTS = ("clear", "license_required", "review", "blocked")
 #: verdicts that may be recorded without ``force``
 APPROVABLE = ("clear", "license_required")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -53,13 +52,6 @@ TOLERANCE = 1e-9
 def end_user_key(name: str) -> str:
     """How end users are matched: case-folded, whitespace collapsed."""
     return " ".join(name.split()).casefold()
-
-
-def result_hash(result: dict[str, Any]) -> str:
-    """The content hash of a check result, computed as the check does (memo.md)."""
-    body = {k: v for k, v in result.items() if k != "content_hash"}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -205,8 +197,8 @@ def _parse_date(value: Any, where: str) -> date:
         raise InputError(where, f"must be a date (YYYY-MM-DD), not {value!r}") from None
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+def _finite(value: float, where: str) -> float:
+    if not math.isfinite(value):
         raise InputError(where, f"must be a finite number, not {value!r}")
     if value < 0:
         raise InputError(where, f"must not be negative, not {value!r}")
@@ -226,66 +218,60 @@ class ParsedResult:
 
 
 def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
-    """Check a result and work out its ledger rows (see the module docstring); InputError if unfit."""
-    if not isinstance(result, dict):
+    """Check a result and work out its ledger rows (see the module docstring); InputError if unfit.
+
+    The result is the memo document (``exportgate.packages.memo.Memo``, or its JSON); its content hash
+    must match what it says, and its lines must add up to its own compute totals.
+    """
+    doc = result.to_json() if isinstance(result, Memo) else result
+    if not isinstance(doc, dict):
         raise InputError("result", "must be a package check result (a mapping)")
-    content_hash = result.get("content_hash")
-    if not isinstance(content_hash, str) or not HEX64.match(content_hash):
+    stated_hash = doc.get("content_hash")
+    if not isinstance(stated_hash, str) or not HEX64.match(stated_hash):
         raise InputError("result.content_hash", "missing or not a SHA-256 hex digest")
-    if result_hash(result) != content_hash:
+    if content_hash(doc) != stated_hash:
         raise InputError(
             "result.content_hash",
             "does not match the result's content: the result was changed after the check; check the package again",
         )
-    verdict = result.get("verdict")
-    if verdict not in VERDICTS:
-        raise InputError("result.verdict", f"must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-    as_of = _parse_date(result.get("as_of"), "result.as_of")
-    mode = result.get("mode")
+    memo = Memo.parse(doc)
+    as_of = _parse_date(memo.as_of, "result.as_of")
+    mode = memo.mode
     if mode not in {m.value for m in Mode}:
         raise InputError("result.mode", f"must be one of {', '.join(m.value for m in Mode)}, not {mode!r}")
-    package = result.get("package")
-    if not isinstance(package, dict) or not str(package.get("name") or "").strip():
+    package_name = (memo.package.name or "").strip()
+    if not package_name:
         raise InputError("result.package.name", "missing: the package needs a name")
     rules = rules or load_rules()
 
     pairs: dict[tuple[str, str], tuple[str, float, float]] = {}
-    layers = result.get("layers") or []
-    if not isinstance(layers, list):
-        raise InputError("result.layers", "must be a list")
-    for i, layer in enumerate(layers):
-        lines = layer.get("lines") if isinstance(layer, dict) else None
-        for j, line in enumerate(lines or []):
+    for i, layer in enumerate(memo.layers):
+        for j, line in enumerate(layer.lines):
             where = f"result.layers[{i}].lines[{j}]"
-            if not isinstance(line, dict) or line.get("tpp") is None:
+            if line.tpp is None:
                 continue
-            per_unit = _number(line.get("tpp"), f"{where}.tpp")
-            quantity = _number(line.get("quantity"), f"{where}.quantity")
-            tpp = per_unit * quantity
+            if line.quantity is None:
+                raise InputError(f"{where}.quantity", "missing: a line with a TPP needs its quantity")
+            tpp = _finite(line.tpp, f"{where}.tpp") * line.quantity
             if tpp == 0:
                 continue
-            for k, det in enumerate(line.get("determinations") or []):
+            for k, det in enumerate(line.determinations):
                 dwhere = f"{where}.determinations[{k}]"
-                if not isinstance(det, dict):
-                    raise InputError(dwhere, "must be a mapping")
-                country = rules.country_code(str(det.get("destination") or ""), field=f"{dwhere}.destination")
-                name = " ".join(str(det.get("end_user") or "").split())
+                country = rules.country_code(det.destination or "", field=f"{dwhere}.destination")
+                name = " ".join((det.end_user or "").split())
                 key = (country, end_user_key(name))
                 shown, before, lpp_before = pairs.get(key, (name, 0.0, 0.0))
-                lpp = tpp if det.get("license_exception") == LPP_EXCEPTION else 0.0
+                lpp = tpp if det.license_exception == LPP_EXCEPTION else 0.0
                 pairs[key] = (shown, before + tpp, lpp_before + lpp)
 
     per_country: dict[str, float] = {}
     for (country, _), (_, tpp, _lpp) in pairs.items():
         per_country[country] = per_country.get(country, 0.0) + tpp
-    compute = result.get("compute") or {}
     stated: dict[str, float] = {}
-    for i, row in enumerate((compute.get("per_destination") or []) if isinstance(compute, dict) else []):
+    for i, row in enumerate(memo.compute.per_destination):
         where = f"result.compute.per_destination[{i}]"
-        if not isinstance(row, dict):
-            raise InputError(where, "must be a mapping")
-        country = rules.country_code(str(row.get("country") or ""), field=f"{where}.country")
-        stated[country] = stated.get(country, 0.0) + _number(row.get("tpp") or 0, f"{where}.tpp")
+        country = rules.country_code(row.country, field=f"{where}.country")
+        stated[country] = stated.get(country, 0.0) + _finite(row.tpp, f"{where}.tpp")
     for country in sorted(set(stated) | set(per_country)):
         a, b = stated.get(country, 0.0), per_country.get(country, 0.0)
         if not math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=1e-6):
@@ -300,13 +286,13 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
         for (country, _), (name, tpp, lpp) in sorted(pairs.items())
     ]
     return ParsedResult(
-        content_hash=content_hash,
-        verdict=verdict,
+        content_hash=stated_hash,
+        verdict=memo.verdict,
         as_of=as_of,
-        mode=mode,
-        package_name=str(package["name"]).strip(),
-        source_file=str(package.get("source_file")) if package.get("source_file") else None,
-        source_sha256=str(package.get("source_sha256")) if package.get("source_sha256") else None,
+        mode=str(mode),
+        package_name=package_name,
+        source_file=memo.package.source_file or None,
+        source_sha256=memo.package.source_sha256 or None,
         rows=rows,
     )
 

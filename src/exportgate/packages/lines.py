@@ -1,0 +1,250 @@
+"""Package lines: each line is classified once, then determined for every destination and end user it
+goes to; the determinations are kept on the line (``LineCheck``) until the memo is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from exportgate import classify as cl
+from exportgate import determine as dt
+from exportgate.classify import Classification, Item
+from exportgate.determine import ItemFacts, facts_of
+from exportgate.determine.allocation import LPP_EXCEPTION, TppUsed
+from exportgate.errors import InputError
+from exportgate.packages.compute import Contribution
+from exportgate.packages.memo import LineDetermination, LineResult, RedFlagRow
+from exportgate.packages.model import END_USER_ROLES, LINE_BASES, Line, MemberRole, Package, Party
+from exportgate.rules import Mode, RuleSet
+
+
+@dataclass
+class LineCheck:
+    """One package line: classified once (``result``, or the ECCN the line gives), then determined for every
+    destination and end user it goes to (``determinations``, in the memo's shape)."""
+
+    layer: str
+    index: int
+    line: Line
+    item: Item | None = None
+    result: Classification | None = None
+    given_eccn: str | None = None
+    facts: ItemFacts = field(default_factory=ItemFacts)
+    determinations: list[LineDetermination] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"layers.{self.layer}[{self.index}]"
+
+    @property
+    def classification(self) -> str | None:
+        """The line's classification: as classified, or the ECCN it gives."""
+        return self.result.classification if self.result is not None else self.given_eccn
+
+    @property
+    def tpp(self) -> float | None:
+        return self.result.tpp if self.result is not None else None
+
+    @property
+    def level(self) -> str | None:
+        return self.result.level if self.result is not None else None
+
+    @property
+    def classified_as(self) -> Classification | str | None:
+        """What the determination receives: the classification, or the ECCN given."""
+        return self.result if self.result is not None else self.given_eccn
+
+
+def classify_line(lc: LineCheck, as_of: date, mode: Mode, rules: RuleSet) -> None:
+    """Classify one line (item spec, catalog name, model weights) once; an ECCN line is taken as given and
+    checked by the determination (unknown ECCNs are errors there)."""
+    line = lc.line
+    path = lc.ref
+    if line.eccn is not None:
+        eccn = line.eccn.strip()
+        lc.given_eccn = "EAR99" if eccn.upper() == "EAR99" else eccn
+        return
+    if line.item is not None:
+        item = cl.parse_item(line.item, field=f"{path}.item")
+    elif line.catalog is not None:
+        try:
+            item = cl.catalog_item(line.catalog)
+        except InputError as exc:
+            raise InputError(f"{path}.catalog", exc.problem) from None
+    else:
+        assert line.model_weights is not None
+        item = cl.parse_item({"kind": "model_weights", **line.model_weights}, field=f"{path}.model_weights")
+    lc.item = item
+    lc.result = cl.classify(item, as_of, mode, rules)
+    lc.facts = facts_of(item, lc.result)
+
+
+def _end_users_for(pkg: Package, line: Line, dest: str) -> list[Party]:
+    eus = [p for p in pkg.parties if p.role in END_USER_ROLES and p.country == dest]
+    if line.end_user is not None:
+        eus = [p for p in eus if p.name.casefold() == line.end_user.casefold()]
+    return eus
+
+
+def _end_use_doc(pkg: Package) -> Any:
+    if pkg.end_use is None:
+        return None
+    if pkg.end_use.facts:
+        return {"description": pkg.end_use.description, **pkg.end_use.facts}
+    return pkg.end_use.description
+
+
+def _file_path(lc: LineCheck, field: str) -> str:
+    """Map a determination case path back to the package file (``….item.eccn`` -> ``….eccn``)."""
+    item = f"{lc.ref}.item"
+    if field == item or field.startswith(item + "."):
+        rest = field[len(item) :]
+        if lc.line.eccn is not None:
+            return f"{lc.ref}.eccn" if rest in ("", ".eccn") else f"{lc.ref}.eccn ({rest.lstrip('.')})"
+        if lc.line.catalog is not None:
+            return f"{lc.ref}.catalog"
+        if lc.line.model_weights is not None:
+            return f"{lc.ref}.model_weights{rest}"
+    return field
+
+
+def item_errors(
+    checks: list[LineCheck], pkg: Package, day: date, mode: Mode, rules: RuleSet, reported: set[str]
+) -> list[InputError]:
+    """Determine each line's item alone (to a valid destination of the package, no parties) to find the
+    item errors the determination raises, when other errors already stop the check."""
+    dest: str | None = None
+    for d in pkg.destinations:
+        try:
+            dest = rules.country_code(d)
+            break
+        except InputError:
+            continue
+    out: list[InputError] = []
+    if dest is None:
+        return out
+    for lc in checks:
+        if lc.classified_as is None or any(f == lc.ref or f.startswith(lc.ref + ".") for f in reported):
+            continue
+        doc = {"date": day.isoformat(), "transaction": "export", "origin": "US", "destination": dest,
+               "quantity": lc.line.quantity}
+        try:
+            case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
+            dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
+        except InputError as exc:
+            if exc.field.startswith(f"{lc.ref}.item"):
+                out.append(InputError(_file_path(lc, exc.field), exc.problem))
+    return out
+
+
+def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
+    if pkg.exporter is not None:
+        return pkg.exporter.model_dump(exclude_none=True)
+    anchors = [m for m in pkg.consortium if m.role is MemberRole.ANCHOR]
+    if len(anchors) != 1:
+        return None
+    a = anchors[0]
+    out = {"name": a.name, "hq": a.hq or a.country}
+    if a.ultimate_parent_hq:
+        out["ultimate_parent_hq"] = a.ultimate_parent_hq
+    return out
+
+
+def determine_line(
+    lc: LineCheck,
+    pkg: Package,
+    as_of: date,
+    mode: Mode,
+    rules: RuleSet,
+    hits: dict[str, list[dict[str, Any]]],
+    flags: list[RedFlagRow],
+    running: TppUsed,
+) -> list[Contribution]:
+    contributions: list[Contribution] = []
+    dests = [lc.line.destination] if lc.line.destination else list(pkg.destinations)
+    pairs = [(d, eu) for d in dests for eu in _end_users_for(pkg, lc.line, d)]
+    if not pairs:
+        raise InputError(lc.ref, "no end user of this line is located in its destination(s)")
+    exporter = _exporter_doc(pkg)
+    for dest, eu in pairs:
+        parent = eu.ultimate_parent or eu.name
+        doc: dict[str, Any] = {
+            "date": as_of.isoformat(),
+            "transaction": pkg.transaction,
+            "origin": "US",
+            "destination": dest,
+            "quantity": lc.line.quantity,
+            "end_user": {
+                "name": eu.name,
+                "located_in": eu.country,
+                "hq": eu.hq or eu.country,
+                "ultimate_parent_hq": eu.ultimate_parent_hq or eu.hq or eu.country,
+                "military_or_intel": eu.military_or_intel,
+                "restricted_party_hits": hits.get(eu.name, []),
+            },
+            "ultimate_consignee": parent,
+            "certifications": list(pkg.certifications),
+            "red_flags": [
+                {"id": f.id, "resolved": f.resolved, **({"resolution": f.resolution} if f.resolution else {})}
+                for f in flags
+            ],
+            "allocation_used_tpp": running.country.get(dest, 0.0),
+            "lpp_used_tpp": running.lpp.get(parent, 0.0),
+        }
+        end_use = _end_use_doc(pkg)
+        if end_use is not None:
+            doc["end_use"] = end_use
+        if exporter is not None:
+            doc["exporter"] = exporter
+        if pkg.exception_facts:
+            doc["facts"] = dict(pkg.exception_facts)
+        assert lc.classified_as is not None
+        try:
+            case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
+            d = dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
+        except InputError as exc:
+            raise InputError(_file_path(lc, exc.field), exc.problem) from None
+        lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name))
+        tpp_total = d.tpp_total
+        if tpp_total is None and lc.tpp is not None:
+            tpp_total = lc.tpp * lc.line.quantity
+        if tpp_total:
+            running.add(dest, parent, float(tpp_total), d.license_exception)
+            contributions.append(
+                Contribution(
+                    line=lc.ref,
+                    destination=dest,
+                    end_user=eu.name,
+                    tpp=float(tpp_total),
+                    level=lc.level,
+                    shared=len(pairs) > 1,
+                    lpp=d.license_exception == LPP_EXCEPTION,
+                    consignee=parent,
+                )
+            )
+    return contributions
+
+
+
+def line_result(lc: LineCheck) -> LineResult:
+    """The line as the memo shows it: its classification (once) and its determinations."""
+    c = lc.result
+    return LineResult(
+        ref=lc.ref,
+        description=lc.line.description,
+        quantity=lc.line.quantity,
+        value=lc.line.value,
+        us_content_share=lc.line.us_content_share,
+        basis=next(k for k in LINE_BASES if getattr(lc.line, k) is not None),
+        catalog=lc.line.catalog,
+        classification=lc.classification,
+        eccn=c.eccn if c is not None else None,
+        level=lc.level,
+        tpp=lc.tpp,
+        tpp_total=lc.tpp * lc.line.quantity if lc.tpp is not None else None,
+        datacenter=c.datacenter if c is not None else None,
+        classify_reasons=list(c.reasons) if c is not None else [],
+        classify_citations=list(c.citations) if c is not None else [],
+        determinations=lc.determinations,
+    )

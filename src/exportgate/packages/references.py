@@ -1,0 +1,89 @@
+"""Cross-references inside a package that need the rule data: country codes known (normalised to upper
+case), line destinations and end users naming the package's own, every destination with an end user."""
+
+from __future__ import annotations
+
+from exportgate.errors import InputError
+from exportgate.packages.model import END_USER_ROLES, LAYER_KEYS, Line, Package
+from exportgate.rules import RuleSet
+
+
+def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Package]:
+    """Country codes known (and normalised to upper case), line destinations/end users referring to the
+    package, and every destination having at least one end user located there."""
+    errors: list[InputError] = []
+
+    def cc(value: str | None, path: str) -> str | None:
+        if value is None:
+            return None
+        try:
+            return rules.country_code(value, field=path)
+        except InputError as exc:
+            errors.append(exc)
+            return value
+
+    dests = [cc(d, f"destinations[{i}]") or d for i, d in enumerate(pkg.destinations)]
+    if len(set(dests)) != len(dests):
+        errors.append(InputError("destinations", "lists a country twice"))
+    members = []
+    for i, m in enumerate(pkg.consortium):
+        members.append(
+            m.model_copy(
+                update={
+                    "country": cc(m.country, f"consortium[{i}].country"),
+                    "hq": cc(m.hq, f"consortium[{i}].hq"),
+                    "ultimate_parent_hq": cc(m.ultimate_parent_hq, f"consortium[{i}].ultimate_parent_hq"),
+                    "controlled_from": [
+                        cc(c, f"consortium[{i}].controlled_from[{j}]") or c for j, c in enumerate(m.controlled_from)
+                    ],
+                }
+            )
+        )
+        for j, key in enumerate(m.provides):
+            if key not in LAYER_KEYS:
+                errors.append(InputError(f"consortium[{i}].provides[{j}]", f"unknown layer {key!r}"))
+    parties = []
+    names: set[str] = set()
+    for i, p in enumerate(pkg.parties):
+        parties.append(
+            p.model_copy(
+                update={
+                    "country": cc(p.country, f"parties[{i}].country"),
+                    "hq": cc(p.hq, f"parties[{i}].hq"),
+                    "ultimate_parent_hq": cc(p.ultimate_parent_hq, f"parties[{i}].ultimate_parent_hq"),
+                }
+            )
+        )
+        names.add(p.name.casefold())
+    end_user_names = {p.name.casefold() for p in pkg.parties if p.role in END_USER_ROLES}
+    layers_update: dict[str, list[Line]] = {}
+    for key in LAYER_KEYS:
+        new_lines = []
+        for i, line in enumerate(pkg.layers.lines(key)):
+            path = f"layers.{key}[{i}]"
+            dest = cc(line.destination, f"{path}.destination")
+            if dest is not None and dest not in dests:
+                errors.append(InputError(f"{path}.destination", f"{dest} is not one of the package's destinations"))
+            if line.end_user is not None and line.end_user.casefold() not in end_user_names:
+                errors.append(
+                    InputError(f"{path}.end_user", f"no end user or ultimate consignee named {line.end_user!r}")
+                )
+            new_lines.append(line.model_copy(update={"destination": dest}))
+        layers_update[key] = new_lines
+    for i, f in enumerate(pkg.facts):
+        if f.party is not None and f.party.casefold() not in names | {m.name.casefold() for m in pkg.consortium}:
+            errors.append(InputError(f"facts[{i}].party", f"no party or member named {f.party!r}"))
+    for i, d in enumerate(dests):
+        if not any(p.role in END_USER_ROLES and p.country == d for p in parties):
+            errors.append(
+                InputError(f"destinations[{i}]", f"no party with role end_user or ultimate_consignee is located in {d}")
+            )
+    fixed = pkg.model_copy(
+        update={
+            "destinations": dests,
+            "consortium": members,
+            "parties": parties,
+            "layers": pkg.layers.model_copy(update=layers_update),
+        }
+    )
+    return errors, fixed

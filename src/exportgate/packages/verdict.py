@@ -1,0 +1,140 @@
+"""The package verdict, read from the structured results of the check (never from their prose).
+
+From worst to best (the exit codes follow the same order):
+
+* ``blocked`` — a confirmed (strong) restricted-party match on a blocking list, an embargoed destination,
+  or a determination that the transaction is prohibited;
+* ``review`` — potential party matches, red flags, a determination on red-flag hold, or a proposal that
+  is not complete under the programme — things to resolve before proceeding;
+* ``license_required`` — at least one line needs a licence for at least one destination / end user, or
+  the package exceeds an allocation or cap in force;
+* ``clear`` — may proceed, subject to the conditions listed.
+"""
+
+from __future__ import annotations
+
+from exportgate.errors import ExportgateError
+from exportgate.packages.completeness import Finding
+from exportgate.packages.lines import LineCheck
+from exportgate.packages.memo import VERDICT_ORDER, Compute, LineDetermination, RedFlagRow
+from exportgate.packages.model import Package
+from exportgate.packages.screening import Screened
+
+#: determination statuses -> the verdict they lead to on their own
+STATUS_VERDICT: dict[str, str] = {
+    "no_license_required": "clear",
+    "license_exception_available": "clear",
+    "license_required": "license_required",
+    "red_flag_hold": "review",
+    "prohibited_without_authorization": "blocked",
+}
+
+
+def _why(d: LineDetermination) -> str:
+    """What decided a determination that is not clear, from its operative provision (a field, not prose)."""
+    op = d.operative
+    if op is None:
+        return d.status.replace("_", " ")
+    if op.kind == "red_flag":
+        return f"red flags held ({op.name}; {op.provision})"
+    return op.reason or f"{op.provision} ({op.citation})"
+
+
+def verdict(
+    pkg: Package,
+    checks: list[LineCheck],
+    screened: list[Screened],
+    flags: list[RedFlagRow],
+    findings: list[Finding],
+    compute: Compute,
+    embargoed: list[str],
+    embargo_citation: str,
+    blocking_lists: set[str],
+) -> tuple[str, list[str]]:
+    """The verdict and the reasons for it (worst first, the others summarised after)."""
+    reasons: dict[str, list[str]] = {v: [] for v in VERDICT_ORDER}
+    for cc in embargoed:
+        reasons["blocked"].append(f"destination {cc} is under a comprehensive US embargo ({embargo_citation})")
+    for s in screened:
+        strong = [m for m in s.matches if m.strength == "strong"]
+        blocking = [m for m in strong if m.list in blocking_lists]
+        if blocking:
+            top = blocking[0]
+            reasons["blocked"].append(
+                f"{s.kind} '{s.name}' ({s.role}, {s.country}) is a confirmed match for "
+                f"'{top.matched_name or top.name}' on {top.list}"
+            )
+        elif strong:
+            top = strong[0]
+            reasons["review"].append(
+                f"{s.kind} '{s.name}' ({s.role}) is a confirmed match for '{top.matched_name or top.name}' "
+                f"on {top.list}, a list that restricts finance or licence exceptions rather than the export: "
+                "assess its restrictions before proceeding"
+            )
+        elif s.status == "potential" and s.matches:
+            top = s.matches[0]
+            reasons["review"].append(
+                f"{s.kind} '{s.name}' ({s.role}) potentially matches '{top.matched_name or top.name}' "
+                f"on {top.list} (score {top.score}); resolve before proceeding"
+            )
+    for lc in checks:
+        for d in lc.determinations:
+            v = STATUS_VERDICT.get(d.status)
+            if v is None:
+                raise ExportgateError(f"{lc.ref}: unknown determination status {d.status!r}")
+            if d.status == "red_flag_hold":
+                # the held flags are listed once below; a licence requirement under the hold still shows
+                if not d.license_required:
+                    continue
+                v = "license_required"
+            if v == "clear":
+                continue
+            policy = f", review policy {d.review_policy}" if d.review_policy else ""
+            reasons[v].append(
+                f"{lc.ref} ({d.classification or lc.classification}) to {d.destination} / {d.end_user}: "
+                f"{d.status.replace('_', ' ')}{policy} — {_why(d)}"
+            )
+    for f in flags:
+        if not f.held:
+            continue
+        reasons["review"].append(f"red flag {f.id}: {f.description}" + (f" ({f.party})" if f.party else ""))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        reasons["review"].append(
+            f"the proposal is incomplete under the American AI Exports Program ({len(errors)} finding"
+            f"{'s' if len(errors) != 1 else ''}: {', '.join(f.id for f in errors)})"
+        )
+    for row in compute.per_destination:
+        if row.exceeded and row.allocation_applied:
+            reasons["license_required"].append(
+                f"{row.country}: the package takes cumulative TPP to {row.after_package:,.0f}, over the "
+                f"{row.allocation:,.0f} country allocation reviewed for its licences; the review policy becomes "
+                f"denial ({row.citation})"
+            )
+    for eu in compute.per_end_user:
+        if eu.exceeded:
+            reasons["license_required"].append(
+                f"{eu.ultimate_consignee or eu.end_user}: TPP under License Exception LPP this year would pass the "
+                f"{eu.cap:,.0f} per-consignee yearly cap ({eu.citation})"
+            )
+    verdict = "clear"
+    for v in VERDICT_ORDER:
+        if reasons[v]:
+            verdict = v
+    out = list(reasons[verdict])
+    for v in reversed(VERDICT_ORDER):
+        if v != verdict and v != "clear" and reasons[v]:
+            out.append(
+                f"also ({v.replace('_', ' ')}): " + "; ".join(reasons[v][:3]) + (" …" if len(reasons[v]) > 3 else "")
+            )
+    if verdict == "clear":
+        dets = [d for lc in checks for d in lc.determinations]
+        under = sorted({str(d.license_exception) for d in dets if d.status == "license_exception_available"})
+        n_cond = len({c for d in dets for c in d.conditions})
+        out = [
+            "no line needs a licence for any destination or end user"
+            + (f" (licence exception{'s' if len(under) > 1 else ''} {', '.join(under)} used)" if under else "")
+            + "; no party matches; no open red flags; the proposal is complete"
+            + (f"; {n_cond} condition{'s' if n_cond != 1 else ''} to meet before shipment" if n_cond else "")
+        ]
+    return verdict, out
