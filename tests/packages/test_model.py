@@ -10,7 +10,7 @@ import pytest
 
 from exportgate.errors import InputErrors
 from exportgate.packages import package_json_schema, parse_package
-from exportgate.packages.model import LAYER_KEYS, loc_path
+from exportgate.packages.model import LAYER_KEYS
 
 
 def _errors(doc: Any) -> list[str]:
@@ -68,11 +68,6 @@ def test_unknown_field_and_bad_date(doc: dict[str, Any]) -> None:
 
 def test_not_a_mapping() -> None:
     assert _errors(["a"]) == ["package: must be a mapping (YAML/JSON object)"]
-
-
-def test_loc_path() -> None:
-    assert loc_path(("layers", "hardware", 2, "quantity")) == "layers.hardware[2].quantity"
-    assert loc_path(()) == "package"
 
 
 def test_json_schema_is_generated_from_the_model() -> None:
