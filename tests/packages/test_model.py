@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from exportgate.errors import InputErrors
 from exportgate.packages import package_json_schema, parse_package
@@ -85,9 +87,6 @@ def test_json_schema_is_generated_from_the_model() -> None:
 
 def test_examples_match_the_json_schema() -> None:
     """The published schema accepts every example (checked with the schema itself, not only pydantic)."""
-    jsonschema = pytest.importorskip("jsonschema")
-    import yaml
-
     examples = Path(__file__).resolve().parents[2] / "examples"
 
     schema = package_json_schema()
@@ -97,7 +96,6 @@ def test_examples_match_the_json_schema() -> None:
 
 
 def test_json_schema_is_a_valid_draft_2020_12_schema_and_rejects_bad_packages(doc: dict[str, Any]) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     schema = package_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
