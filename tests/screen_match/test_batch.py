@@ -37,7 +37,7 @@ def test_dob_and_identifiers_reach_the_screener(small: Screener, tmp_path: Path)
     for row, res in direct.items():
         assert _best(results, row) == res.matches[0].score
     assert _best(results, 3) < _best(results, 1) < _best(results, 2)  # the date of birth counted
-    no_id = [r for r in results if r["row"] == 5][0]
+    no_id = next(r for r in results if r["row"] == 5)
     assert no_id["match_count"] == 0 or float(no_id["best_score"]) < _best(results, 4)  # type: ignore[arg-type]
     match = next(r for r in results if r["row"] == 2)["matches"][0]  # type: ignore[index]
     assert list(match) == list(MATCH_FIELDS)
