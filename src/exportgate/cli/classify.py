@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 if TYPE_CHECKING:
-    from exportgate.rules import RuleSet
+    from exportgate.rules import Mode, RuleSet
 
 #: the rule modes (``exportgate.rules.Mode``), spelt out so that ``--help`` need not load the rules
 ModeName = Literal["enforced", "text"]
@@ -34,11 +34,14 @@ def parse_as_of(text: str | None, field: str = "--as-of") -> date:
         raise InputError(field, f"not a date in YYYY-MM-DD form (got {text!r})") from None
 
 
-def _day(text: str | None, rules: RuleSet, field: str = "--as-of") -> date:
-    """A date option, checked against the period the rule data covers."""
-    day = parse_as_of(text, field)
-    rules.check_date(day, field=field)
-    return day
+def _setup(as_of: str | None, mode: ModeName) -> tuple[RuleSet, date, Mode]:
+    """The rules, the ``--as-of`` day (checked against the period the rule data covers) and the mode."""
+    from exportgate.rules import Mode, load_rules
+
+    day = parse_as_of(as_of)
+    rules = load_rules()
+    rules.check_date(day, field="--as-of")
+    return rules, day, Mode(mode)
 
 
 def classify_cmd(
@@ -57,11 +60,8 @@ def classify_cmd(
     from exportgate.classify.engine import fmt
     from exportgate.errors import InputError
     from exportgate.io import read_document
-    from exportgate.rules import Mode, load_rules
 
-    m = Mode(mode)
-    rules = load_rules()
-    day = _day(as_of, rules)
+    rules, day, m = _setup(as_of, mode)
     if (file is None) == (catalog is None):
         raise InputError("FILE", "give a FILE (or - for stdin) or --catalog NAME, not both and not neither")
     items: list[Item]
@@ -138,11 +138,8 @@ def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOp
 
     from exportgate.classify import catalog_entries, classification_label, classify_entry
     from exportgate.classify.engine import fmt
-    from exportgate.rules import Mode, load_rules
 
-    m = Mode(mode)
-    rules = load_rules()
-    day = _day(as_of, rules)
+    rules, day, m = _setup(as_of, mode)
     rows = [(e, *classify_entry(e, day, m, rules)) for e in catalog_entries()]
     if as_json:
         out = []
@@ -183,11 +180,8 @@ def catalog_show(
 
     from exportgate.classify import classify_entry, find_entry
     from exportgate.classify.catalog import THROUGHPUT_COLUMNS
-    from exportgate.rules import Mode, load_rules
 
-    m = Mode(mode)
-    rules = load_rules()
-    day = _day(as_of, rules)
+    rules, day, m = _setup(as_of, mode)
     entry = find_entry(name, field="NAME")
     c, err = classify_entry(entry, day, m, rules)
     if as_json:
