@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
-def _invoke(*args: str, stdin: str | None = None) -> Any:
-    return CliRunner().invoke(app, list(args), input=stdin)
+def _invoke(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(app, list(args), input=stdin, env=env)
 
 
 class _Text(HTMLParser):
@@ -88,7 +88,8 @@ def slow_runs(tmp_path_factory: pytest.TempPathFactory, warm_index: Any) -> dict
     check = ["check", str(EXAMPLES / "03-india-listed-forwarder.yaml"), "--json"]
     check += ["--report", str(md), "--report", str(pdf), "--db", str(tmp / "ledger.db")]
     return {
-        "clear": _invoke("check", str(EXAMPLES / "01-japan-sovereign-cloud.yaml"), "--db", str(tmp / "ledger.db")),
+        # the default ledger: exportgate.db in EXPORTGATE_HOME
+        "clear": _invoke("check", str(EXAMPLES / "01-japan-sovereign-cloud.yaml"), env={"EXPORTGATE_HOME": str(tmp)}),
         "tmp": tmp,
         "md": md,
         "pdf": pdf,
@@ -102,7 +103,7 @@ def test_check_clear_exit_0_and_the_ledger_is_only_read(slow_runs: dict[str, Any
     result = slow_runs["clear"]
     assert result.exit_code == 0, result.output
     assert "verdict: CLEAR" in result.stdout
-    assert not (slow_runs["tmp"] / "ledger.db").exists()  # a missing ledger is empty; check never creates one
+    assert not (slow_runs["tmp"] / "exportgate.db").exists()  # a missing ledger is empty; check never creates one
 
 
 def test_check_blocked_json_and_memos(slow_runs: dict[str, Any]) -> None:
