@@ -1,7 +1,8 @@
 """Shared test fixtures.
 
 ``shared_dir`` points at ``../shared`` (the project's reference data, present in CI); tests that need
-it are skipped cleanly on a fresh clone without it.
+it are skipped cleanly on a fresh clone without it. ``warm_index`` builds the default screener once per
+run, so its index is on disk before any test starts a subprocess.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,15 +21,24 @@ SHARED = ROOT.parent / "shared"
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the test run away from the user's own data home (ledger, updated lists, caches).
 
-    One private home per run, shared by in-process tests and the subprocesses they start (they inherit
-    the environment), so the screening index cache is built once per run. Tests that need an empty
-    home of their own still set ``EXPORTGATE_HOME`` themselves.
+    One private home per run, and one cache directory (``EXPORTGATE_CACHE_DIR``), shared by in-process
+    tests and the subprocesses they start (they inherit the environment): the screening index is built
+    once per run, also for a test that gives a subprocess an empty home of its own.
     """
     if "EXPORTGATE_TEST_HOME" not in os.environ:
         os.environ["EXPORTGATE_TEST_HOME"] = tempfile.mkdtemp(prefix="exportgate-test-home-")
     os.environ["EXPORTGATE_HOME"] = os.environ["EXPORTGATE_TEST_HOME"]
+    os.environ["EXPORTGATE_CACHE_DIR"] = str(Path(os.environ["EXPORTGATE_TEST_HOME"]) / "cache")
     os.environ.pop("EXPORTGATE_DB_URL", None)
-    os.environ.pop("EXPORTGATE_CACHE_DIR", None)
+
+
+@pytest.fixture(scope="session")
+def warm_index() -> Any:
+    """The default screener (the run's home: the embedded lists), built once per run; its index, cached in
+    ``EXPORTGATE_CACHE_DIR``, is what every later subprocess loads instead of building its own."""
+    from exportgate.packages.screening import default_screener
+
+    return default_screener()
 
 
 @pytest.fixture(scope="session")

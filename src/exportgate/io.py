@@ -1,9 +1,13 @@
-"""Reading case files: YAML or JSON, from a path or from standard input (``-``)."""
+"""Reading case files (YAML or JSON, from a path or from standard input ``-``) and writing output files
+atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,3 +64,32 @@ def parse_date(value: object, field: str) -> date:
     except ValueError:
         raise InputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
 
+
+
+def write_atomic(path: Path | str, data: str | bytes, field: str = "out") -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` so that readers see the old file or the whole new one.
+
+    The data goes to a temporary file in the same directory, is flushed to disk, and is renamed over
+    ``path`` with :func:`os.replace`; a failure at any point leaves no partial file (an earlier file at
+    ``path`` stays as it was). A directory that cannot be created is an :class:`InputError` on ``field``.
+    """
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(field, f"cannot create directory {directory}: {exc.strerror}") from None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    return path

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
 from exportgate.api import create_app
+from exportgate.api.deps import get_screener
+from exportgate.store import Ledger
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app())
+def client(warm_index: Any) -> TestClient:
+    app = create_app()
+    app.dependency_overrides[get_screener] = lambda: warm_index
+    return TestClient(app)
+
+
+def _package(name: str) -> dict[str, Any]:
+    """An example package as a JSON client sends it (dates as ISO strings)."""
+    doc: dict[str, Any] = json.loads(json.dumps(yaml.safe_load((EXAMPLES / name).read_text()), default=str))
+    return doc
 
 
 def test_health_and_rules(client: TestClient) -> None:
@@ -71,3 +83,70 @@ def test_check_and_review_page(client: TestClient) -> None:
     assert memo.status_code == 200 and result["content_hash"][:12] in memo.text
     broken = client.post("/review", data={"package": "name: x\nlayers: 3\n", "as_of": "", "mode": "enforced"})
     assert broken.status_code == 422 and "could not be checked" in broken.text
+
+
+def test_openapi_publishes_the_request_schemas(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    body = {path: spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            for path in ("/classify", "/determine", "/check", "/check/memo", "/screen")}
+    assert body["/check"] == {"$ref": "#/components/schemas/packages.Package"} == body["/check/memo"]
+    assert body["/determine"] == {"$ref": "#/components/schemas/determine.Case"}
+    assert {"$ref": "#/components/schemas/classify.Item"} in body["/classify"]["anyOf"]
+    assert body["/screen"] == {"$ref": "#/components/schemas/ScreenQuery"}
+    assert {"layers", "destinations", "parties"} <= set(schemas["packages.Package"]["properties"])
+    assert "quantity" in schemas["packages.Line"]["properties"]
+    assert {"destination", "item", "end_use"} <= set(schemas["determine.Case"]["properties"])
+    assert "field_prefix" not in schemas["determine.Case"]["properties"]
+    assert "dense_tops" in schemas["classify.Item"]["properties"]
+    assert {"dob", "identifiers"} <= set(schemas["ScreenQuery"]["properties"])
+    refs = {m for m in json.dumps(spec).split('"') if m.startswith("#/components/schemas/")}
+    assert {r.removeprefix("#/components/schemas/") for r in refs} <= set(schemas)  # no dangling reference
+
+
+def test_screen_takes_dob_and_identifiers(client: TestClient) -> None:
+    plain = client.post("/screen", json={"name": "Bank Melli Iran"})
+    assert plain.status_code == 200 and "ofac_sdn:25578" in {m["entity_id"] for m in plain.json()["matches"]}
+    bad_dob = client.post("/screen", json={"name": "Bank Melli Iran", "dob": "1990-13-45"})
+    assert bad_dob.status_code == 422 and bad_dob.json()["errors"][0]["field"] == "dob"
+    ok = client.post("/screen", json={"name": "Bank Melli Iran", "dob": "1980", "identifiers": ["X123"]})
+    assert ok.status_code == 200, ok.text
+    unknown = client.post("/screen", json={"name": "Bank Melli Iran", "contry": "IR"})
+    assert unknown.status_code == 422
+    assert unknown.json() == {"errors": [{"field": "contry", "problem": "unknown field"}]}
+    missing = client.post("/screen", json={})
+    assert missing.json() == {"errors": [{"field": "name", "problem": "required field missing"}]}
+
+
+def test_bad_json_and_schema_errors_have_the_422_shape(client: TestClient) -> None:
+    broken = client.post("/check", content=b"{not json", headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "body"
+    doc = _package("01-japan-sovereign-cloud.yaml")
+    doc["layers"]["hardware"][0]["quantity"] = 0
+    bad = client.post("/check", json=doc)
+    assert bad.status_code == 422
+    assert {"field": "layers.hardware[0].quantity", "problem": "must be > 0"} in bad.json()["errors"]
+    assert client.post("/check", params={"mode": "lenient"}, json=doc).json()["errors"][0]["field"] == "mode"
+
+
+def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Path, warm_index: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST /check and `exportgate check` count what the ledger (the settings' database) already holds."""
+    from typer.testing import CliRunner
+
+    from exportgate.cli import app
+    from exportgate.packages import check_package, load_package
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("EXPORTGATE_DB_URL", url)
+    doc = _package("02-saudi-ai-campus.yaml")
+    empty = client.post("/check", json=doc).json()
+    assert not (tmp_path / "ledger.db").exists()  # read only: no database is created
+    assert empty["compute"]["per_destination"][0]["ledger_before"] == 0
+    first = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=warm_index)
+    with Ledger.open(url) as ledger:
+        ledger.record(first.to_json(), approved_by="test")
+    api = client.post("/check", json=doc).json()
+    cli = json.loads(CliRunner().invoke(app, ["check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--json"]).stdout)
+    assert api["compute"] == cli["compute"]
+    assert api["compute"]["per_destination"][0]["ledger_before"] == 250 * 126_656

@@ -170,7 +170,7 @@ CHANGED_2023_TO_2024 = {  # docs/usage/classify.md lists these (substantive chan
 
 
 def test_changed_list_matches_the_doc() -> None:
-    from exportgate.classify.commands import catalog_changes
+    from exportgate.classify import catalog_changes
 
     changes = catalog_changes(OLD, NEW, Mode.ENFORCED)
     got = {c["name"]: (c["before_label"], c["after_label"]) for c in changes if not c["same_control"]}

@@ -1,13 +1,11 @@
 """`exportgate determine` command line and `--compare`.
 
-Most run in-process with Typer's CliRunner (the command itself turns InputError into exit 2); two run
-the installed script to check ``main()``'s exit code end to end."""
+In-process through the Typer app with CliRunner (the app turns InputError into exit 2, as the console
+script does)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,8 +16,6 @@ import yaml
 from determine_cases import H100, H200, case_doc
 
 from exportgate.determine import compare, parse_case
-
-EXE = str(Path(sys.executable).parent / "exportgate")
 
 
 @dataclass
@@ -38,10 +34,6 @@ def cli(*args: str, stdin: str | None = None) -> Result:
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         raise res.exception
     return Result(res.exit_code, res.stdout, res.stderr)
-
-
-def script(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EXE, "determine", *args], input=stdin, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture()
@@ -75,8 +67,8 @@ def test_text_output_and_mode(tmp_path: Path) -> None:
     assert "status: license_exception_available" in text.stdout and "licence exception: AIA" in text.stdout
 
 
-def test_stdin_script() -> None:
-    res = script("-", "--json", stdin=yaml.safe_dump(case_doc("2024-06-01", "IR", {"eccn": "EAR99"})))
+def test_stdin() -> None:
+    res = cli("-", "--json", stdin=yaml.safe_dump(case_doc("2024-06-01", "IR", {"eccn": "EAR99"})))
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["status"] == "prohibited_without_authorization"
 
@@ -104,8 +96,8 @@ def test_exit_2_naming_the_field(tmp_path: Path, doc: dict[str, Any], args: list
     assert "Traceback" not in res.stderr
 
 
-def test_missing_file_exit_2_script(tmp_path: Path) -> None:
-    res = script(str(tmp_path / "nope.yaml"))
+def test_missing_file_exit_2(tmp_path: Path) -> None:
+    res = cli(str(tmp_path / "nope.yaml"))
     assert res.returncode == 2 and "error: FILE:" in res.stderr
 
 

@@ -15,6 +15,7 @@ from exportgate.errors import InputError, InputErrors
 from exportgate.packages import check_package, load_package, parse_package
 from exportgate.packages.memo import EXIT_CODES, content_hash
 from exportgate.packages.screening import default_screener
+from exportgate.reports import render, write_report
 from exportgate.rules import Mode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -330,16 +331,15 @@ class _Text(HTMLParser):
 
 
 def test_memo_html_and_markdown_carry_the_result(screener: Any, tmp_path: Path) -> None:
-    reports = pytest.importorskip("exportgate.reports")
     data = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=screener).to_json()
-    path = reports.write_report(data, tmp_path / "memo.html")
+    path = write_report(data, tmp_path / "memo.html")
     parser = _Text()
     parser.feed(Path(path).read_text(encoding="utf-8"))
     text = " ".join(parser.parts)
     assert "LICENSE REQUIRED" in text
     assert "4A090.a" in text and "Riyadh AI Campus Company" in text
     assert data["content_hash"] in text
-    md = reports.render(data, "md")
+    md = render(data, "md")
     assert "LICENSE REQUIRED" in md and "layers.hardware[0]" in md
     assert json.loads(json.dumps(data)) == data  # the result is plain JSON
 

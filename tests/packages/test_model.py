@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from exportgate.errors import InputErrors
 from exportgate.packages import package_json_schema, parse_package
-from exportgate.packages.model import LAYER_KEYS, loc_path
+from exportgate.packages.model import LAYER_KEYS
 
 
 def _errors(doc: Any) -> list[str]:
@@ -70,11 +72,6 @@ def test_not_a_mapping() -> None:
     assert _errors(["a"]) == ["package: must be a mapping (YAML/JSON object)"]
 
 
-def test_loc_path() -> None:
-    assert loc_path(("layers", "hardware", 2, "quantity")) == "layers.hardware[2].quantity"
-    assert loc_path(()) == "package"
-
-
 def test_json_schema_is_generated_from_the_model() -> None:
     schema = package_json_schema()
     json.dumps(schema)
@@ -90,9 +87,6 @@ def test_json_schema_is_generated_from_the_model() -> None:
 
 def test_examples_match_the_json_schema() -> None:
     """The published schema accepts every example (checked with the schema itself, not only pydantic)."""
-    jsonschema = pytest.importorskip("jsonschema")
-    import yaml
-
     examples = Path(__file__).resolve().parents[2] / "examples"
 
     schema = package_json_schema()
@@ -102,7 +96,6 @@ def test_examples_match_the_json_schema() -> None:
 
 
 def test_json_schema_is_a_valid_draft_2020_12_schema_and_rejects_bad_packages(doc: dict[str, Any]) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     schema = package_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)

@@ -8,17 +8,15 @@ from typing import Any
 import pytest
 from test_reports_render import parse_html, pdf_text
 
+from exportgate.packages import check_package, load_package
 from exportgate.reports import render
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "03-india-listed-forwarder.yaml"
 
 
 @pytest.fixture(scope="module")
-def real_result() -> dict[str, Any]:
-    packages = pytest.importorskip("exportgate.packages")
-    if not EXAMPLE.is_file():
-        pytest.skip(f"{EXAMPLE.name} is not present")
-    result: dict[str, Any] = packages.check_package(packages.load_package(str(EXAMPLE))).to_json()
+def real_result(warm_index: Any) -> dict[str, Any]:
+    result: dict[str, Any] = check_package(load_package(str(EXAMPLE)), screener=warm_index).to_json()
     return result
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner, Result
 
+from exportgate.cli import app
 from exportgate.errors import InputError, RuleDataError
 from exportgate.rules import DATA_DIR, Mode, NotInForce, UnknownParameter, load_rules
-
-EXE = [sys.executable, "-m", "exportgate"]
 
 
 @pytest.fixture()
@@ -176,17 +174,19 @@ def test_unknown_country_code_is_an_input_error() -> None:
 
 
 def test_cli_rules_show_diff_countries() -> None:
-    out = subprocess.run([*EXE, "countries", "show", "AE", "--as-of", "2026-08-01", "--json"],
-                         capture_output=True, text=True, check=True).stdout
-    doc = yaml.safe_load(out)
-    assert set(doc["groups"]) == {"A:5", "B"}
-    bad = subprocess.run([*EXE, "countries", "show", "ZZ"], capture_output=True, text=True)
-    assert bad.returncode == 2 and bad.stderr.strip() == "error: CC: unknown country code 'ZZ'"
-    early = subprocess.run([*EXE, "rules", "show", "--as-of", "2021-01-01"], capture_output=True, text=True)
-    assert early.returncode == 2 and "--as-of" in early.stderr and "Traceback" not in early.stderr
-    shown = subprocess.run([*EXE, "rules", "show", "--as-of", "2024-01-01", "--json"], capture_output=True,
-                           text=True, check=True).stdout
-    assert any(p["key"] == "regime.start" for p in yaml.safe_load(shown)["parameters"])
-    diff = subprocess.run([*EXE, "rules", "diff", "2023-01-01", "2024-01-01", "--json"], capture_output=True,
-                          text=True, check=True).stdout
-    assert yaml.safe_load(diff)["from"] == "2023-01-01"
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(app, list(args))
+
+    out = run("countries", "show", "AE", "--as-of", "2026-08-01", "--json")
+    assert out.exit_code == 0, out.output
+    assert set(yaml.safe_load(out.stdout)["groups"]) == {"A:5", "B"}
+    bad = run("countries", "show", "ZZ")
+    assert bad.exit_code == 2 and bad.stderr.strip() == "error: CC: unknown country code 'ZZ'"
+    early = run("rules", "show", "--as-of", "2021-01-01")
+    assert early.exit_code == 2 and early.stderr.startswith("error: --as-of") and "Traceback" not in early.output
+    shown = run("rules", "show", "--as-of", "2024-01-01", "--json")
+    assert shown.exit_code == 0, shown.output
+    assert any(p["key"] == "regime.start" for p in yaml.safe_load(shown.stdout)["parameters"])
+    diff = run("rules", "diff", "2023-01-01", "2024-01-01", "--json")
+    assert diff.exit_code == 0, diff.output
+    assert yaml.safe_load(diff.stdout)["from"] == "2023-01-01"

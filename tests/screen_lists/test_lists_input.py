@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +18,6 @@ from exportgate.screen.lists.csl import footnote
 from exportgate.screen.lists.files import kind_of
 from exportgate.screen.lists.remarks import parse_date, parse_identifier, parse_remarks
 from exportgate.screen.model import NameKind
-
-EXE = Path(sys.executable).parent / "exportgate"
 
 
 def test_remarks_parsing() -> None:
@@ -104,10 +99,9 @@ def test_cli_diff_bad_file_is_one_line_exit_2(tmp_path: Path) -> None:
     bad.write_text("1,2,3\r\n", encoding="utf-8")
     good = tmp_path / "sdn_new.csv"
     good.write_text(head_lines("sdn_2024-05-03.csv.gz", 5), encoding="utf-8", newline="")
-    proc = subprocess.run([str(EXE), "lists", "diff", str(bad), str(good)], capture_output=True, text=True,
-                          env={**os.environ, "EXPORTGATE_HOME": str(tmp_path / "h")}, timeout=120)
-    assert proc.returncode == 2
-    assert proc.stderr == "error: sdn.csv: row 1: expected 12 columns, got 3\n"
+    res = CliRunner().invoke(app, ["lists", "diff", str(bad), str(good)], env={"EXPORTGATE_HOME": str(tmp_path / "h")})
+    assert res.exit_code == 2
+    assert res.stderr == "error: sdn.csv: row 1: expected 12 columns, got 3\n"
 
 
 def test_cli_diff_files(tmp_path: Path) -> None:

@@ -6,22 +6,20 @@ Every failure must leave the active version untouched and no staging directory b
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lists_helpers import head_lines
+from typer.testing import CliRunner
 
+from exportgate.cli import app
 from exportgate.errors import InputError
 from exportgate.screen.lists import load_active
 from exportgate.screen.lists.diff import diff
 from exportgate.screen.lists.store import UpdateError, active_version, update, versions
 
 Server = tuple[str, Path, dict[str, Any]]
-EXE = Path(sys.executable).parent / "exportgate"
 
 
 def _state(home: Path) -> tuple[str, list[str]]:
@@ -152,26 +150,24 @@ def test_unknown_file_name_is_refused(small_home: Path) -> None:
 def test_cli_update_failure_is_one_line_exit_2(small_home: Path, http_server: Server) -> None:
     base, _, _ = http_server
     before = _state(small_home)
-    proc = subprocess.run([str(EXE), "lists", "update", "--from", f"{base}/sdn.csv"], capture_output=True,
-                          text=True, env={**os.environ, "EXPORTGATE_HOME": str(small_home)}, timeout=120)
-    assert proc.returncode == 2
+    proc = CliRunner().invoke(app, ["lists", "update", "--from", f"{base}/sdn.csv"],
+                              env={"EXPORTGATE_HOME": str(small_home)})
+    assert proc.exit_code == 2
     assert proc.stderr.strip().count("\n") == 0
     assert proc.stderr.startswith("error: lists update: ") and "HTTP 404" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.output
     assert _state(small_home) == before
 
 
 def test_cli_update_success_and_status(small_home: Path, http_server: Server) -> None:
     base, root, _ = http_server
     _serve_sdn(root, 410)
-    env = {**os.environ, "EXPORTGATE_HOME": str(small_home)}
-    proc = subprocess.run([str(EXE), "lists", "update", "--from", f"{base}/sdn.csv"], capture_output=True,
-                          text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    env = {"EXPORTGATE_HOME": str(small_home)}
+    proc = CliRunner().invoke(app, ["lists", "update", "--from", f"{base}/sdn.csv"], env=env)
+    assert proc.exit_code == 0, proc.output
     assert proc.stdout.startswith("activated lists version ")
-    status = subprocess.run([str(EXE), "lists", "status", "--json"], capture_output=True, text=True, env=env,
-                            timeout=120)
-    assert status.returncode == 0, status.stderr
+    status = CliRunner().invoke(app, ["lists", "status", "--json"], env=env)
+    assert status.exit_code == 0, status.output
     doc = json.loads(status.stdout)
     assert doc["origin"] == "updated"
     assert doc["sources"]["ofac_sdn"]["files"][0] == "sdn.csv"

@@ -3,7 +3,6 @@ snapshot for the evidence logic."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,15 +10,6 @@ import pytest
 
 from exportgate.screen import Screener
 from exportgate.screen.model import EntityType, Identifier, ListedEntity, Name, NameKind
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the index cache of the test session out of the user's cache directory."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EXPORTGATE_CACHE_DIR", str(tmp_path_factory.mktemp("index-cache")))
-    yield
-    mp.undo()
 
 
 @pytest.fixture(scope="session")

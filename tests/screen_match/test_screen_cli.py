@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from exportgate.cli import app
-from exportgate.screen import Screener, screen_cli
-
-EXE = Path(sys.executable).parent / "exportgate"
+from exportgate.cli import screen as screen_cli
+from exportgate.screen import Screener
 
 
 @pytest.fixture()
@@ -34,10 +31,10 @@ def runner(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
-    proc = subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith(message), proc.stderr
-    assert "Traceback" not in proc.stderr
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2
+    assert res.stderr.startswith(message), res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
 
 
 def test_screen_json(runner: CliRunner) -> None:

@@ -1,4 +1,4 @@
-"""``exportgate ledger ...`` through typer's CliRunner on a fresh app (commands registered by register())."""
+"""``exportgate ledger ...`` in-process through the Typer app (CliRunner sees the app's exit codes)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from ledger_samples import make_result
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from exportgate.cli import app as cli_app
 from exportgate.store import Ledger
-from exportgate.store.commands import register
 from exportgate.store.models import Record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,14 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def app() -> typer.Typer:
-    root = typer.Typer()
-
-    @root.callback()
-    def _main() -> None:
-        """test root"""
-
-    register(root)
-    return root
+    return cli_app
 
 
 def run(app: typer.Typer, *args: str) -> Any:
@@ -108,12 +101,9 @@ def test_errors_exit_2_with_one_line(app: typer.Typer, tmp_path: Path, sqlite_ur
     assert out.exit_code == 2 and out.output.startswith("error: --result: file not found")
 
 
-def test_record_package_runs_the_check(app: typer.Typer, sqlite_url: str) -> None:
+def test_record_package_runs_the_check(app: typer.Typer, sqlite_url: str, warm_index: Any) -> None:
     """`ledger record PACKAGE` checks the package (exportgate.packages) and records its compute."""
     example = ROOT / "examples" / "01-japan-sovereign-cloud.yaml"
-    packages = pytest.importorskip("exportgate.packages")
-    if not example.is_file() or not hasattr(packages, "check_package"):
-        pytest.skip("the package check or its example is not present")
     out = run(app, "ledger", "record", str(example), "--db", sqlite_url, "--json")
     assert out.exit_code == 0, out.output
     recorded = json.loads(out.output)
@@ -130,3 +120,29 @@ def test_record_package_runs_the_check(app: typer.Typer, sqlite_url: str) -> Non
     # The same unchanged file again: refused (its re-check has a new hash, the file is the same).
     out = run(app, "ledger", "record", str(example), "--db", sqlite_url)
     assert out.exit_code == 2 and "same package file is already recorded" in out.output
+
+
+def test_reading_commands_never_create_or_migrate(app: typer.Typer, tmp_path: Path) -> None:
+    """show, entries and audit only read: a database that is not there is an error naming it."""
+    missing = tmp_path / "typo.db"
+    for args in (["show"], ["entries"], ["audit"]):
+        out = run(app, "ledger", *args, "--db", str(missing))
+        assert out.exit_code == 2, out.output
+        assert out.stderr == f"error: db: no database at {missing}\n"
+    assert not missing.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_show_on_a_database_without_a_ledger_is_an_error(app: typer.Typer, db_url: str) -> None:
+    if db_url.startswith("sqlite:///"):
+        Path(db_url.removeprefix("sqlite:///")).touch()  # an empty database file
+    out = run(app, "ledger", "show", "--db", db_url)
+    assert out.exit_code == 2 and out.stderr.startswith("error: db: no ledger in ")
+
+
+def test_migrate_then_show_an_empty_ledger(app: typer.Typer, db_url: str) -> None:
+    out = run(app, "ledger", "migrate", "--db", db_url)
+    assert out.exit_code == 0, out.output
+    assert out.stdout.startswith("ledger ") and "is at schema revision 0002_entry_lpp_tpp" in out.stdout
+    out = run(app, "ledger", "show", "--db", db_url, "--json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["records"] == 0

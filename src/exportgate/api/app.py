@@ -1,127 +1,128 @@
 """REST API (FastAPI) over the same pure core the CLI uses.
 
 Every endpoint takes the same documents as the corresponding command (``classify``, ``determine``,
-``screen``, ``check``) and returns the same JSON, so a reviewer can move between the CLI, the API
-and the memo without translation. Bad input returns 422 with ``{"errors": [{"field", "problem"}]}``.
+``screen``, ``check``) and returns the same JSON, so a reviewer can move between the CLI, the API and the
+memo without translation. Bad input returns 422 with ``{"errors": [{"field", "problem"}]}``, whether the
+domain found it (``InputError``) or the request schema did.
+
+Layout: :func:`create_app` (this module: the app, the error handlers, the published schemas), the shared
+dependencies in :mod:`exportgate.api.deps` (rules, screener, ledger, query parameters), and one router per
+concern in :mod:`exportgate.api.routes`. A new endpoint is a function in a router.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from exportgate import __version__
 from exportgate.errors import ExportgateError, InputError, InputErrors
-from exportgate.io import parse_date
-from exportgate.rules import Mode, load_rules
+from exportgate.schema import loc_path, problem
+
+#: request locations that are not part of the field path a user sees
+_LOCATIONS = ("body", "query", "path", "header")
 
 
-def _as_of(value: str | None) -> date:
-    return date.today() if value is None else parse_date(value, "as_of")
+def _errors(errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"errors": errors})
 
 
-@lru_cache(maxsize=1)
-def _screener() -> Any:
-    from exportgate.screen import Screener
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        where = loc.pop(0) if loc and loc[0] in _LOCATIONS else "body"
+        out.append({"field": loc_path(loc) or where, "problem": problem(err)})
+    return out
 
-    return Screener()
+
+def body_schemas() -> dict[str, dict[str, Any]]:
+    """The request documents the routes read themselves (``deps.json_body``), as OpenAPI component schemas
+    generated from the pydantic models their parsers validate with: ``classify.Item``,
+    ``determine.Case`` and ``packages.Package`` (prefixed, since two packages define an ``EndUse``)."""
+    from exportgate.classify import Item
+    from exportgate.determine import Case
+    from exportgate.determine.model import ClassifiedItem
+    from exportgate.packages import Package
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(prefix: str, model: type[BaseModel]) -> dict[str, Any]:
+        schema = model.model_json_schema(ref_template=f"#/components/schemas/{prefix}{{model}}")
+        for name, sub in schema.pop("$defs", {}).items():
+            out[f"{prefix}{name}"] = sub
+        # a recursive model (an item contains items) is itself one of the $defs; its schema is a $ref to it
+        return out.setdefault(f"{prefix}{model.__name__}", schema)
+
+    add("classify.", Item)
+    case = add("determine.", Case)
+    # What parse_case accepts beyond the model: an item as classify reads it, an already classified
+    # {eccn: ...} or a catalog name; an end use as text; red flags as bare ids. field_prefix is internal.
+    props = case["properties"]
+    props.pop("field_prefix", None)
+    props["item"] = {"anyOf": [{"$ref": "#/components/schemas/classify.Item"},
+                               {"$ref": "#/components/schemas/determine.ClassifiedItem"},
+                               {"type": "string", "description": "a catalog name"}]}
+    props["end_use"] = {"anyOf": [{"$ref": "#/components/schemas/determine.EndUse"}, {"type": "string"}]}
+    props["red_flags"] = {"type": "array", "items": {"anyOf": [{"$ref": "#/components/schemas/determine.RedFlag"},
+                                                               {"type": "string"}]}}
+    add("determine.", ClassifiedItem)
+    add("packages.", Package)
+    return out
 
 
 def create_app() -> FastAPI:
-    """Build the application (rules load once; the screening index is built on first use)."""
+    """Build the application (rules load once; the screening index on first use, from the disk cache)."""
+    from exportgate.api.deps import get_screener, open_ledger
+    from exportgate.api.routes import check, classify, determine, rules, screen
+    from exportgate.web import pages
+
     app = FastAPI(title="exportgate", version=__version__,
                   description="Classification, restricted-party screening, licence determination and "
                               "full-stack package vetting for AI technology exports (US EAR).")
 
     @app.exception_handler(InputErrors)
     async def _many(_: Request, exc: InputErrors) -> JSONResponse:
-        return JSONResponse(status_code=422, content={
-            "errors": [{"field": e.field, "problem": e.problem} for e in exc.errors]})
+        return _errors([{"field": e.field, "problem": e.problem} for e in exc.errors])
 
     @app.exception_handler(InputError)
     async def _one(_: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"errors": [{"field": exc.field, "problem": exc.problem}]})
+        return _errors([{"field": exc.field, "problem": exc.problem}])
 
     @app.exception_handler(ExportgateError)
     async def _other(_: Request, exc: ExportgateError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"errors": [{"field": None, "problem": str(exc)}]})
+        return _errors([{"field": None, "problem": str(exc)}])
 
-    @app.get("/health")
-    def health() -> dict[str, Any]:
-        rules = load_rules()
-        return {"status": "ok", "version": __version__, "rules_sha256": rules.sha256}
+    @app.exception_handler(RequestValidationError)
+    async def _schema(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _errors(_validation_errors(exc))
 
-    @app.get("/rules")
-    def rules_in_force(as_of: str | None = Query(None), mode: str = Query("enforced")) -> dict[str, Any]:
-        rules, day, m = load_rules(), _as_of(as_of), Mode.parse(mode, "mode")
-        rules.check_date(day)
-        return {"as_of": day.isoformat(), "mode": m.value, "rules_sha256": rules.sha256,
-                "parameters": [r.to_json() for r in rules.in_force(day, m)]}
+    for module in (rules, classify, determine, screen, check):
+        app.include_router(module.router)
 
-    @app.get("/countries/{code}")
-    def country(code: str, as_of: str | None = Query(None)) -> dict[str, Any]:
-        rules, day = load_rules(), _as_of(as_of)
-        rules.check_date(day)
-        cc = rules.country_code(code, "code")
-        effective, why = rules.effective_country(cc, day)
-        groups = {g: rules.membership(cc, g, day) for g in rules.groups_of(cc, day)}
-        return {"country": cc, "name": rules.countries[cc], "as_of": day.isoformat(),
-                "treated_as": None if why is None else {"country": effective, **why.to_json()},
-                "groups": {g: (r.to_json() if r else None) for g, r in groups.items()}}
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(body_schemas())
+            app.openapi_schema = schema
+        return app.openapi_schema
 
-    @app.post("/classify")
-    def classify_items(doc: Any = Body(...), as_of: str | None = Query(None),
-                       mode: str = Query("enforced")) -> Any:
-        from exportgate.classify import classify, parse_items
+    app.openapi = openapi  # type: ignore[method-assign]
 
-        day, m = _as_of(as_of), Mode.parse(mode, "mode")
-        load_rules().check_date(day)
-        items = parse_items(doc)
-        results = [classify(item, day, m).to_json() for item in items]
-        return results if isinstance(doc, list) else results[0]
+    def review_check(doc: dict[str, Any], as_of: str | None, mode: str) -> dict[str, Any]:
+        """The review page's check: the one POST /check runs, with the same screener and ledger."""
+        from exportgate.api.deps import as_of_or_none
+        from exportgate.api.deps import mode as parse_mode
 
-    @app.post("/determine")
-    def determine_case(doc: dict[str, Any] = Body(...), mode: str = Query("enforced")) -> dict[str, Any]:
-        from exportgate.determine import determine, parse_case
+        screener = app.dependency_overrides.get(get_screener, get_screener)()
+        with open_ledger() as ledger:
+            return check.check(doc, as_of_or_none(as_of), parse_mode(mode), screener, ledger)
 
-        result: dict[str, Any] = determine(parse_case(doc), Mode.parse(mode, "mode")).to_json()
-        return result
-
-    @app.post("/screen")
-    def screen(doc: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        name = doc.get("name")
-        if not isinstance(name, str):
-            raise InputError("name", "must be a string")
-        result = _screener().screen(name, country=doc.get("country"), type=doc.get("type"),
-                                    threshold=doc.get("threshold"))
-        out: dict[str, Any] = result.to_json()
-        return out
-
-    def _check(doc: dict[str, Any], as_of: str | None, mode: str) -> dict[str, Any]:
-        from exportgate.packages import check_document
-
-        result: dict[str, Any] = check_document(doc, as_of=None if as_of is None else _as_of(as_of),
-                                                mode=Mode.parse(mode, "mode"), screener=_screener())
-        return result
-
-    @app.post("/check")
-    def check(doc: dict[str, Any] = Body(...), as_of: str | None = Query(None),
-              mode: str = Query("enforced")) -> dict[str, Any]:
-        return _check(doc, as_of, mode)
-
-    @app.post("/check/memo", response_class=HTMLResponse)
-    def check_memo(doc: dict[str, Any] = Body(...), as_of: str | None = Query(None),
-                   mode: str = Query("enforced")) -> HTMLResponse:
-        from exportgate.reports import render
-
-        html = render(_check(doc, as_of, mode), "html")
-        return HTMLResponse(content=str(html))
-
-    from exportgate.web import pages
-
-    pages.mount(app, _check)
+    pages.mount(app, review_check)
     return app

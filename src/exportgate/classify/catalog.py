@@ -6,20 +6,27 @@ throughput columns -> ``dense_tops`` (per package, so ``dies`` = 1); ``die_area_
 ``host_interface_gbs`` -> ``aggregate_bidirectional_io_gbps`` (blank interconnect = unknown; blank
 host = interconnect only, a lower bound, said in the reasons); ``marketed_for_datacenter`` ->
 ``datacenter_designed_or_marketed``. Rows without any throughput are listed but unclassifiable.
+
+:func:`classify_entry` classifies a row as of a date (a missing figure gives "undetermined" with the
+reason, never a guess) and :func:`catalog_changes` lists the rows whose classification differs
+between two dates (``exportgate catalog diff``).
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from rapidfuzz import process
 
-from exportgate.classify.model import PRECISIONS, Item, parse_item
+from exportgate.classify.engine import classify
+from exportgate.classify.model import PRECISIONS, Classification, Item, parse_item
 from exportgate.errors import InputError
+from exportgate.rules import Mode, RuleSet
 
 THROUGHPUT_COLUMNS: dict[str, str] = {
     "fp64": "fp64_tflops",
@@ -139,3 +146,55 @@ def catalog_item(name: str, field: str = "catalog") -> Item:
     item = parse_item(_item_data(entry), field=f'catalog["{entry.name}"]')
     item._caveats = tuple(entry.caveats())
     return item
+
+
+def classify_entry(
+    entry: CatalogEntry, as_of: date, mode: Mode, rules: RuleSet | None = None
+) -> tuple[Classification | None, str | None]:
+    """Classify a catalog row: ``(classification, None)``, or ``(None, why)`` when it is undetermined
+    (no published throughput, or a figure the rules need is missing); never a guess. A date outside
+    the rule data is still an error."""
+    if not entry.classifiable:
+        return None, "no published dense throughput: unclassifiable"
+    try:
+        return classify(catalog_item(entry.name), as_of, mode, rules), None
+    except InputError as exc:
+        if exc.field == "as_of":
+            raise
+        return None, str(exc)
+
+
+def classification_label(c: Classification | None, error: str | None) -> str:
+    """How a catalog row's classification is shown: the paragraph, ``—`` for none, or ``undetermined``."""
+    if error is not None:
+        return "undetermined"
+    assert c is not None
+    return c.classification or "—"
+
+
+def catalog_changes(first: date, second: date, mode: Mode, rules: RuleSet | None = None) -> list[dict[str, Any]]:
+    """Catalog chips whose classification differs between two dates (undetermined counts as a value)."""
+    out: list[dict[str, Any]] = []
+    for entry in catalog_entries():
+        if not entry.classifiable:
+            continue
+        before, err_before = classify_entry(entry, first, mode, rules)
+        after, err_after = classify_entry(entry, second, mode, rules)
+        a = classification_label(before, err_before)
+        b = classification_label(after, err_after)
+        if a == b:
+            continue
+        both = [c for c in (before, after) if c is not None]
+        out.append({
+            "name": entry.name,
+            "before": before.classification if before else None,
+            "after": after.classification if after else None,
+            "before_label": a,
+            "after_label": b,
+            "undetermined_before": err_before,
+            "undetermined_after": err_after,
+            "tpp": both[0].tpp if both else None,
+            "performance_density": both[-1].performance_density if both else None,
+            "same_control": bool(before and after and before.tier == after.tier and before.tier is not None),
+        })
+    return out

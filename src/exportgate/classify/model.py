@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from exportgate.errors import InputError
+from exportgate.schema import StrictModel as _Strict
+from exportgate.schema import loc_path, problem
 
 PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4", "int4")
 KINDS: tuple[str, ...] = ("integrated_circuit", "computer", "server", "hbm_stack", "model_weights")
@@ -31,10 +33,6 @@ Kind = Literal["integrated_circuit", "computer", "server", "hbm_stack", "model_w
 Precision = Literal["fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4", "int4"]
 NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Contained(_Strict):
@@ -119,28 +117,6 @@ class Classification:
             "reasons": list(self.reasons),
             "citations": list(self.citations),
         }
-
-
-def _path(base: str, loc: tuple[int | str, ...]) -> str:
-    out = base
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def _problem(err: Any) -> str:
-    kind = str(err.get("type", ""))
-    msg = str(err.get("msg", "invalid"))
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required field missing"
-    if kind in ("float_type", "int_type", "float_parsing", "int_parsing") or kind.endswith("_type"):
-        return f"{msg.lower()} (got {value!r})"
-    if kind == "literal_error":
-        return f"{msg.lower()} (got {value!r})"
-    return f"{msg.lower()} (got {value!r})"
 
 
 # YAML 1.2 floats such as ``1e26`` that PyYAML (YAML 1.1) reads as strings; nothing else is coerced.
@@ -234,7 +210,7 @@ def parse_item(data: Any, field: str = "item") -> Item:
         item = Item.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(_path(field, tuple(first["loc"])), _problem(first)) from None
+        raise InputError(loc_path(first["loc"], field), problem(first)) from None
     _check_shape(item, field)
     item._field = field
     return item

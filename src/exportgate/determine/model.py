@@ -14,11 +14,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from exportgate.determine.allocation import TppLedger as TppLedger  # the ledger protocol (one, S8)
 from exportgate.errors import InputError
 from exportgate.rules import Mode, RuleSet, load_rules
+from exportgate.schema import StrictModel as _Strict
+from exportgate.schema import loc_path, problem
 
 STATUSES: tuple[str, ...] = (
     "no_license_required",
@@ -32,10 +34,6 @@ UMBRELLA_DD = "supp2_748_dd"
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 StrictBool = Annotated[bool, Field(strict=True)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PartyHit(_Strict):
@@ -258,26 +256,6 @@ class Determination:
 # ----------------------------------------------------------------------------------------- parsing
 
 
-def _path(base: str, loc: tuple[int | str, ...]) -> str:
-    out = base
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _problem(err: Any) -> str:
-    kind = str(err.get("type", ""))
-    msg = str(err.get("msg", "invalid")).lower()
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required field missing"
-    return f"{msg} (got {err.get('input')!r})"
-
-
 def _catalogue(rules: RuleSet, key: str, day: _dt.date) -> dict[str, Any]:
     value = rules.value(key, day, Mode.ENFORCED)
     return dict(value) if isinstance(value, dict) else {}
@@ -330,8 +308,7 @@ def parse_case(
         case = Case.model_validate({**data, "field_prefix": p})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(_path(p.rstrip("."), tuple(first["loc"])) if p else _path("", tuple(first["loc"])),
-                         _problem(first)) from None
+        raise InputError(loc_path(first["loc"], p.rstrip(".")), problem(first)) from None
     if "field_prefix" in doc:
         raise InputError(f"{p}field_prefix", "unknown field")
     rules.check_date(case.date, field=f"{p}date")
@@ -407,4 +384,4 @@ def _check_item_shape(item: Any, where: str) -> None:
             ClassifiedItem.model_validate(item)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise InputError(_path(where, tuple(first["loc"])), _problem(first)) from None
+            raise InputError(loc_path(first["loc"], where), problem(first)) from None

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from exportgate.errors import InputError, InputErrors
+from exportgate.schema import StrictModel, loc_path, plain_problem
 
 SCHEMA_VERSION = 1
 
@@ -30,8 +31,8 @@ SCHEMA_VERSION = 1
 LAYER_KEYS: tuple[str, ...] = ("hardware", "data_pipelines", "models", "security", "applications")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Strict(StrictModel):
+    model_config = ConfigDict(frozen=False, str_strip_whitespace=True)
 
 
 class MemberRole(StrEnum):
@@ -209,52 +210,8 @@ def package_json_schema() -> dict[str, Any]:
 # --- error messages -------------------------------------------------------------------------------
 
 
-def loc_path(loc: tuple[int | str, ...]) -> str:
-    """``('layers', 'hardware', 2, 'quantity')`` -> ``layers.hardware[2].quantity``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after", "function-before") or str(part).startswith("function-"):
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "package"
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _message(err: Any) -> str:
-    kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        return "required"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "greater_than":
-        return f"must be > {_num(ctx.get('gt'))}"
-    if kind == "greater_than_equal":
-        return f"must be >= {_num(ctx.get('ge'))}"
-    if kind == "less_than_equal":
-        return f"must be <= {_num(ctx.get('le'))}"
-    if kind == "less_than":
-        return f"must be < {_num(ctx.get('lt'))}"
-    if kind in ("string_too_short", "too_short"):
-        return "must not be empty"
-    if kind == "value_error":
-        return str(ctx.get("error", err.get("msg", "invalid")))
-    if kind == "enum" or kind == "literal_error":
-        return f"must be one of {ctx.get('expected')}"
-    msg: str = err.get("msg", "invalid")
-    return msg[0].lower() + msg[1:] if msg else "invalid"
-
-
 def validation_errors(exc: ValidationError) -> list[InputError]:
-    return [InputError(loc_path(tuple(e["loc"])), _message(e)) for e in exc.errors()]
+    return [InputError(loc_path(e["loc"]) or "package", plain_problem(e)) for e in exc.errors()]
 
 
 def parse_package(doc: Any) -> Package:

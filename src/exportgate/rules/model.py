@@ -12,7 +12,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from exportgate.schema import StrictModel as _Strict
 
 
 class Mode(StrEnum):
@@ -50,10 +52,6 @@ class ValueMode(StrEnum):
 
     def applies(self, mode: Mode) -> bool:
         return self is ValueMode.BOTH or self.value == mode.value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class CitationModel(_Strict):

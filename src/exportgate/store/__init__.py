@@ -11,18 +11,41 @@ See ``docs/usage/ledger.md``.
 
 from __future__ import annotations
 
-from exportgate.store.audit import AppendOnlyError, AuditLog, AuditRecord
-from exportgate.store.db import home, migrate, resolve_url
-from exportgate.store.ledger import (
-    CountryYearTotal,
-    EndUserYearTotal,
-    EntryRow,
-    Ledger,
-    LedgerEntry,
-    LedgerTotals,
-    parse_result,
-)
-from exportgate.store.summary import ledger_summary
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exportgate.store.audit import AppendOnlyError, AuditLog, AuditRecord
+    from exportgate.store.db import home, migrate, resolve_url
+    from exportgate.store.ledger import (
+        CountryYearTotal,
+        EndUserYearTotal,
+        EntryRow,
+        Ledger,
+        LedgerEntry,
+        LedgerTotals,
+        parse_result,
+    )
+    from exportgate.store.summary import ledger_summary
+
+#: where each public name lives; imported on first use, so ``import exportgate.store`` (and every
+#: command that does not touch the database) does not pay for SQLAlchemy and Alembic
+_EXPORTS = {
+    "AppendOnlyError": "audit",
+    "AuditLog": "audit",
+    "AuditRecord": "audit",
+    "CountryYearTotal": "ledger",
+    "EndUserYearTotal": "ledger",
+    "EntryRow": "ledger",
+    "Ledger": "ledger",
+    "LedgerEntry": "ledger",
+    "LedgerTotals": "ledger",
+    "home": "db",
+    "ledger_summary": "summary",
+    "migrate": "db",
+    "parse_result": "ledger",
+    "resolve_url": "db",
+}
 
 __all__ = [
     "AppendOnlyError",
@@ -40,3 +63,10 @@ __all__ = [
     "parse_result",
     "resolve_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exportgate.store' has no attribute {name!r}")
+    return getattr(import_module(f"exportgate.store.{module}"), name)

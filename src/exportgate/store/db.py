@@ -5,24 +5,24 @@ file ``exportgate.db`` in ``EXPORTGATE_HOME`` (default ``~/.exportgate``). A val
 taken as a path to a SQLite file. PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname`` (psycopg 3).
 
 The schema is made and kept current by the Alembic migrations shipped in ``store/migrations``, run
-from code (:func:`migrate`); no ``alembic.ini`` is read.
+from code (:func:`migrate`); no ``alembic.ini`` is read. Commands that only read the ledger open it
+with :func:`existing_engine`, which never creates a file or migrates a schema.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from exportgate import settings
 from exportgate.errors import InputError
+
+if TYPE_CHECKING:  # Alembic is imported where a schema revision is read or changed, not by every reader
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DB_FILE = settings.DB_FILE
@@ -63,8 +63,9 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; an unusable URL is an :class:`InputError` on field ``db``."""
+def make_engine(url: str, create: bool = True) -> Engine:
+    """An engine for ``url``; an unusable URL is an :class:`InputError` on field ``db``. With ``create``,
+    the directory of a SQLite file is made if missing (the file itself is made on first connect)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -74,7 +75,7 @@ def make_engine(url: str) -> Engine:
         raise InputError("db", f"unsupported database {backend!r}: use sqlite:///PATH or postgresql+psycopg://...")
     if backend == "postgresql" and parsed.get_driver_name() not in ("psycopg", "psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+    if create and backend == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +93,8 @@ def make_engine(url: str) -> Engine:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """An Alembic Config built in code (no ini file), pointing at the shipped migrations."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -100,16 +103,61 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def existing_engine(url: str, missing_ok: bool = False) -> Engine | None:
+    """An engine on a ledger that already exists at the current schema revision, for commands that only
+    read: nothing is created, nothing is migrated.
+
+    A missing SQLite file, or a database that holds no ledger yet, is ``None`` with ``missing_ok`` (the
+    caller reads it as an empty ledger) and an :class:`InputError` on ``db`` otherwise. A ledger at
+    another schema revision is an error that says how to bring it up to date.
+    """
+    engine = make_engine(url, create=False)
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        path = Path(database)
+        if not path.is_file():
+            engine.dispose()
+            if missing_ok:
+                return None
+            raise InputError("db", f"no database at {path}")
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise InputError("db", f"cannot open {redact(str(engine.url))}: {_first_line(exc)}") from None
+    if current is None:
+        engine.dispose()
+        if missing_ok:
+            return None
+        raise InputError("db", f"no ledger in {redact(str(engine.url))} (nothing has been recorded there)")
+    head = head_revision()
+    if current != head:
+        engine.dispose()
+        raise InputError(
+            "db",
+            f"the ledger in {redact(str(engine.url))} is at schema revision {current}, this exportgate reads "
+            f"{head}: run `exportgate ledger migrate` (or a command that writes, such as `exportgate ledger "
+            "record`) to bring it up to date",
+        )
+    return engine
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (default: the newest), in one transaction per migration run."""
+    from alembic import command
+
     cfg = alembic_config(engine)
     try:
         with engine.begin() as conn:

@@ -39,7 +39,7 @@ from exportgate.errors import InputError
 from exportgate.packages.memo import Memo, content_hash
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.store.audit import AuditLog
-from exportgate.store.db import make_engine, migrate, redact, resolve_url
+from exportgate.store.db import existing_engine, make_engine, migrate, redact, resolve_url
 from exportgate.store.models import Entry, Record
 
 #: verdicts that may be recorded without ``force``
@@ -313,6 +313,13 @@ class Ledger:
         engine = make_engine(resolve_url(url))
         migrate(engine)
         return cls(engine)
+
+    @classmethod
+    def open_existing(cls, url: str | None = None, *, missing_ok: bool = False) -> Ledger | None:
+        """Open the ledger at ``url`` for reading only: nothing is created or migrated
+        (``exportgate.store.db.existing_engine``). ``None`` when there is no ledger yet and ``missing_ok``."""
+        engine = existing_engine(resolve_url(url), missing_ok=missing_ok)
+        return None if engine is None else cls(engine)
 
     @property
     def url(self) -> str:

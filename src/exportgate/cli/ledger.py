@@ -1,26 +1,23 @@
-"""``exportgate ledger record|show|entries|audit``: the compute ledger from the command line.
+"""``exportgate ledger record|show|entries|audit|migrate``: the compute ledger from the command line.
 
-Registered by ``exportgate.cli`` through :func:`register`. Bad input is printed as
-``error: field: problem`` with exit code 2 here as well (so the commands behave the same under
-``typer.testing.CliRunner``, which bypasses ``exportgate.cli.main``).
+``record`` and ``migrate`` write (and bring the schema up to date first); ``show``, ``entries`` and
+``audit`` only read: they never create a database or migrate one, and a database that does not exist is
+an error naming it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from exportgate.errors import ExportgateError, InputError, InputErrors
-from exportgate.io import parse_date, read_document
-from exportgate.rules import Mode, load_rules
-
-LEDGER_HELP = "The compute ledger: record approved packages, report cumulative TPP per country and end user."
+ledger_app = typer.Typer(
+    help="The compute ledger: record approved packages, report cumulative TPP per country and end user.",
+    no_args_is_help=True,
+)
 
 DbOption = Annotated[
     str | None,
@@ -31,24 +28,11 @@ ModeOption = Annotated[str, typer.Option("--mode", help="Rules mode: enforced (d
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Print expected errors as ``error: field: problem`` and exit 2."""
-    try:
-        yield
-    except InputErrors as exc:
-        for err in exc.errors:
-            typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-    except ExportgateError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
+@ledger_app.command("record")
 def record(
     package: Annotated[str | None, typer.Argument(help="Package file (YAML or JSON) to check and record.")] = None,
     result_file: Annotated[
@@ -67,49 +51,44 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record an approved package's compute (TPP per destination, end user and year) in the ledger."""
-    with _errors():
-        if (package is None) == (result_file is None):
-            raise InputError("PACKAGE", "give a package file, or a check result with --result (not both)")
-        from exportgate.store.ledger import Ledger
+    from exportgate.errors import InputError
+    from exportgate.io import parse_date, read_document
+    from exportgate.packages import check_package, load_package
+    from exportgate.rules import Mode
+    from exportgate.store import Ledger
 
-        ledger = Ledger.open(db)
-        try:
-            if result_file is not None:
-                if as_of is not None:
-                    raise InputError("--as-of", "not with --result: the result carries its own date")
-                result = read_document(str(result_file), field="--result")
-            else:
-                assert package is not None
-                result = _check(package, as_of, Mode.parse(mode), ledger)
-            record_id = ledger.record(result, approved_by=approved_by, force=force)
-            entries = [e for e in ledger.entries() if e.record_id == record_id]
-        finally:
-            ledger.close()
-        if as_json:
-            typer.echo(json.dumps({"record_id": record_id, "content_hash": result["content_hash"],
-                                   "entries": [e.to_json() for e in entries]}, indent=2))
-            return
-        name = result.get("package", {}).get("name")
-        typer.echo(f"recorded #{record_id}: {name} as of {result['as_of']} ({result['verdict']}, "
-                   f"{result['mode']} mode)")
-        for e in entries:
-            typer.echo(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP")
-        if not entries:
-            typer.echo("  no controlled compute (nothing added to the totals)")
-
-
-def _check(package: str, as_of: str | None, mode: Mode, ledger: Any) -> dict[str, Any]:
-    """Run the package check (exportgate.packages) against the ledger; the result dict."""
+    if (package is None) == (result_file is None):
+        raise InputError("PACKAGE", "give a package file, or a check result with --result (not both)")
+    ledger = Ledger.open(db)
     try:
-        from exportgate.packages import check_package, load_package
-    except ImportError:
-        raise InputError("PACKAGE", "the package check (exportgate.packages) is not available; use --result") from None
-    day = parse_date(as_of, "--as-of") if as_of is not None else None
-    loaded = load_package(package)
-    result: dict[str, Any] = check_package(loaded, day, mode, ledger=ledger).to_json()
-    return result
+        result: dict[str, Any]
+        if result_file is not None:
+            if as_of is not None:
+                raise InputError("--as-of", "not with --result: the result carries its own date")
+            result = read_document(str(result_file), field="--result")
+        else:
+            assert package is not None
+            m = Mode.parse(mode)
+            day = parse_date(as_of, "--as-of") if as_of is not None else None
+            result = check_package(load_package(package), day, m, ledger=ledger).to_json()
+        record_id = ledger.record(result, approved_by=approved_by, force=force)
+        entries = [e for e in ledger.entries() if e.record_id == record_id]
+    finally:
+        ledger.close()
+    if as_json:
+        typer.echo(json.dumps({"record_id": record_id, "content_hash": result["content_hash"],
+                               "entries": [e.to_json() for e in entries]}, indent=2))
+        return
+    name = result.get("package", {}).get("name")
+    typer.echo(f"recorded #{record_id}: {name} as of {result['as_of']} ({result['verdict']}, "
+               f"{result['mode']} mode)")
+    for e in entries:
+        typer.echo(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP")
+    if not entries:
+        typer.echo("  no controlled compute (nothing added to the totals)")
 
 
+@ledger_app.command("show")
 def show(
     country: Annotated[str | None, typer.Option("--country", help="Only this destination (ISO code).")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Only this calendar year.")] = None,
@@ -121,23 +100,24 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Cumulative TPP exported per country and end user, against any allocation in force."""
-    with _errors():
-        from exportgate.store.ledger import Ledger
-        from exportgate.store.summary import ledger_summary
+    from exportgate.io import parse_date
+    from exportgate.rules import Mode, load_rules
+    from exportgate.store import Ledger, ledger_summary
 
-        rules = load_rules()
-        day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
-        cc = rules.country_code(country, field="--country") if country is not None else None
-        m = Mode.parse(mode)
-        ledger = Ledger.open(db)
-        try:
-            summary = ledger_summary(ledger, day, m, country=cc, year=year, end_user=end_user, rules=rules)
-        finally:
-            ledger.close()
-        if as_json:
-            typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
-            return
-        _print_summary(summary)
+    rules = load_rules()
+    day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
+    cc = rules.country_code(country, field="--country") if country is not None else None
+    m = Mode.parse(mode)
+    ledger = Ledger.open_existing(db)
+    assert ledger is not None  # without missing_ok, a missing ledger is an error
+    try:
+        summary = ledger_summary(ledger, day, m, country=cc, year=year, end_user=end_user, rules=rules)
+    finally:
+        ledger.close()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    _print_summary(summary)
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -185,6 +165,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     console.print(eu_table)
 
 
+@ledger_app.command("entries")
 def entries(
     country: Annotated[str | None, typer.Option("--country")] = None,
     year: Annotated[int | None, typer.Option("--year")] = None,
@@ -193,41 +174,46 @@ def entries(
     db: DbOption = None,
 ) -> None:
     """Every ledger entry matching the filters, as JSON lines (oldest first)."""
-    with _errors():
-        from exportgate.store.ledger import Ledger
+    from exportgate.io import parse_date
+    from exportgate.rules import load_rules
+    from exportgate.store import Ledger
 
-        day = parse_date(as_of, "--as-of") if as_of is not None else None
-        cc = load_rules().country_code(country, field="--country") if country is not None else None
-        ledger = Ledger.open(db)
-        try:
-            for e in ledger.entries(country=cc, year=year, end_user=end_user, as_of=day):
-                typer.echo(json.dumps(e.to_json(), ensure_ascii=False))
-        finally:
-            ledger.close()
+    day = parse_date(as_of, "--as-of") if as_of is not None else None
+    cc = load_rules().country_code(country, field="--country") if country is not None else None
+    ledger = Ledger.open_existing(db)
+    assert ledger is not None
+    try:
+        for e in ledger.entries(country=cc, year=year, end_user=end_user, as_of=day):
+            typer.echo(json.dumps(e.to_json(), ensure_ascii=False))
+    finally:
+        ledger.close()
 
 
+@ledger_app.command("audit")
 def audit(
     event: Annotated[str | None, typer.Option("--event", help="Only this event type, e.g. ledger.record.")] = None,
     db: DbOption = None,
 ) -> None:
     """The audit log, as JSON lines (oldest first)."""
-    with _errors():
-        from exportgate.store.ledger import Ledger
+    from exportgate.store import Ledger
 
-        ledger = Ledger.open(db)
-        try:
-            for line in ledger.audit_log.events(event=event):
-                typer.echo(json.dumps(line.to_json(), ensure_ascii=False))
-        finally:
-            ledger.close()
-
-
-COMMANDS: dict[str, Callable[..., None]] = {"record": record, "show": show, "entries": entries, "audit": audit}
+    ledger = Ledger.open_existing(db)
+    assert ledger is not None
+    try:
+        for line in ledger.audit_log.events(event=event):
+            typer.echo(json.dumps(line.to_json(), ensure_ascii=False))
+    finally:
+        ledger.close()
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``ledger`` command group to the top-level app."""
-    ledger_app = typer.Typer(help=LEDGER_HELP, no_args_is_help=True)
-    for name, fn in COMMANDS.items():
-        ledger_app.command(name)(fn)
-    app.add_typer(ledger_app, name="ledger")
+@ledger_app.command("migrate")
+def migrate(db: DbOption = None) -> None:
+    """Create the ledger database, or bring its schema up to date (`record` does this itself)."""
+    from exportgate.store import Ledger
+    from exportgate.store.db import current_revision
+
+    ledger = Ledger.open(db)
+    try:
+        typer.echo(f"ledger {ledger.url} is at schema revision {current_revision(ledger.engine)}")
+    finally:
+        ledger.close()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from exportgate.errors import InputError, InputErrors
+if TYPE_CHECKING:
+    from exportgate.determine import Comparison, Determination
 
 
 def _parse_compare(value: str) -> tuple[date, date]:
+    from exportgate.errors import InputError
+
     parts = [p.strip() for p in value.split(",")]
     if len(parts) != 2 or not all(parts):
         raise InputError("--compare", f"expected DATE1,DATE2 (got {value!r})")
@@ -24,7 +27,7 @@ def _parse_compare(value: str) -> tuple[date, date]:
     return out[0], out[1]
 
 
-def _render(d: Any) -> list[str]:
+def _render(d: Determination) -> list[str]:
     lines = [f"status: {d.status}"]
     lines.append(f"classification: {d.classification or '-'}")
     lines.append(f"licence required: {'yes' if d.license_required else 'no'}")
@@ -45,28 +48,7 @@ def _render(d: Any) -> list[str]:
     return lines
 
 
-def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None:
-    from exportgate.determine import compare, determine, parse_case
-    from exportgate.io import read_document
-    from exportgate.rules import Mode, load_rules
-
-    m = Mode.parse(mode)
-    rules = load_rules()
-    case = parse_case(read_document(file), rules=rules)
-    if compare_dates is None:
-        d = determine(case, m, rules)
-        if as_json:
-            typer.echo(json.dumps(d.to_json(), indent=2))
-        else:
-            typer.echo("\n".join(_render(d)))
-        return
-    first, second = _parse_compare(compare_dates)
-    for day in (first, second):
-        rules.check_date(day, field="--compare")
-    cmp = compare(case, first, second, m, rules)
-    if as_json:
-        typer.echo(json.dumps(cmp.to_json(), indent=2))
-        return
+def _render_comparison(cmp: Comparison, first: date, second: date, mode: str) -> list[str]:
     out: list[str] = []
     for day, d in ((first, cmp.first), (second, cmp.second)):
         out.append(f"=== {day.isoformat()} ({mode}) ===")
@@ -107,28 +89,34 @@ def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None
                     out.append(f"      note: {r.citation.note}")
     for cc, g in cmp.group_changes.items():
         out.append(f"- country groups of {cc}: {', '.join(g['before']) or '-'} -> {', '.join(g['after']) or '-'}")
-    typer.echo("\n".join(out))
+    return out
 
 
-def register(app: typer.Typer) -> None:
-    """Add this package's commands to the top-level app."""
+def determine_cmd(
+    file: Annotated[str, typer.Argument(help="case file (YAML or JSON), or - for standard input")],
+    mode: Annotated[str, typer.Option("--mode", help="enforced (what BIS enforces) or text (what the CFR says)")] = "enforced",
+    as_json: Annotated[bool, typer.Option("--json", help="print the determination as JSON")] = False,
+    compare_dates: Annotated[
+        str | None, typer.Option("--compare", help="DATE1,DATE2: the answer on each date and the rule changes between")
+    ] = None,
+) -> None:
+    """May this item go to this party, for this use, on this day? (licence determination)"""
+    from exportgate.determine import compare, determine, parse_case
+    from exportgate.io import read_document
+    from exportgate.rules import Mode, load_rules
 
-    @app.command("determine")
-    def determine_cmd(
-        file: Annotated[str, typer.Argument(help="case file (YAML or JSON), or - for standard input")],
-        mode: Annotated[str, typer.Option("--mode", help="enforced (what BIS enforces) or text (what the CFR says)")] = "enforced",
-        as_json: Annotated[bool, typer.Option("--json", help="print the determination as JSON")] = False,
-        compare_dates: Annotated[
-            str | None, typer.Option("--compare", help="DATE1,DATE2: the answer on each date and the rule changes between")
-        ] = None,
-    ) -> None:
-        """May this item go to this party, for this use, on this day? (licence determination)"""
-        try:
-            _run(file, mode, as_json, compare_dates)
-        except InputErrors as exc:
-            for err in exc.errors:
-                typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from None
-        except InputError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    m = Mode.parse(mode)
+    rules = load_rules()
+    case = parse_case(read_document(file), rules=rules)
+    if compare_dates is None:
+        d = determine(case, m, rules)
+        typer.echo(json.dumps(d.to_json(), indent=2) if as_json else "\n".join(_render(d)))
+        return
+    first, second = _parse_compare(compare_dates)
+    for day in (first, second):
+        rules.check_date(day, field="--compare")
+    cmp = compare(case, first, second, m, rules)
+    if as_json:
+        typer.echo(json.dumps(cmp.to_json(), indent=2))
+        return
+    typer.echo("\n".join(_render_comparison(cmp, first, second, mode)))

@@ -7,12 +7,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from exportgate.io import parse_date
-from exportgate.rules.model import Mode, Resolved
-from exportgate.rules.ruleset import load_rules
 
 rules_app = typer.Typer(help="Show the rule data in force on a date, or what changed between two dates.",
                         no_args_is_help=True)
@@ -24,6 +18,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _as_of(value: str | None, field: str = "--as-of") -> date:
+    from exportgate.io import parse_date
+
     return date.today() if value is None else parse_date(value, field)
 
 
@@ -38,6 +34,11 @@ def _show_value(value: Any) -> str:
 @rules_app.command("show")
 def show(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = False) -> None:
     """Print every parameter in force on a date, with its value, period and citation."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from exportgate.rules import Mode, load_rules
+
     rules = load_rules()
     day, m = _as_of(as_of), Mode.parse(mode)
     rules.check_date(day, "--as-of")
@@ -54,10 +55,6 @@ def show(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = Fals
     Console(width=200).print(table)
 
 
-def _change_json(r: Resolved | None) -> dict[str, Any] | None:
-    return None if r is None else r.to_json()
-
-
 @rules_app.command("diff")
 def diff(
     date1: Annotated[str, typer.Argument(help="First date YYYY-MM-DD")],
@@ -66,6 +63,12 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """List what changed between two dates, each change with its citation."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from exportgate.io import parse_date
+    from exportgate.rules import Mode, load_rules
+
     rules = load_rules()
     d1, d2, m = parse_date(date1, "DATE1"), parse_date(date2, "DATE2"), Mode.parse(mode)
     rules.check_date(d1, "DATE1")
@@ -73,8 +76,10 @@ def diff(
     changes = rules.diff(d1, d2, m)
     if as_json:
         typer.echo(json.dumps({"from": d1.isoformat(), "to": d2.isoformat(), "mode": m.value,
-                               "changes": [{"key": c.key, "before": _change_json(c.before),
-                                            "after": _change_json(c.after)} for c in changes]},
+                               "changes": [{"key": c.key,
+                                            "before": None if c.before is None else c.before.to_json(),
+                                            "after": None if c.after is None else c.after.to_json()}
+                                           for c in changes]},
                               indent=2, default=str))
         return
     if not changes:
@@ -98,6 +103,11 @@ def show_country(
     as_json: JsonOpt = False,
 ) -> None:
     """Print a country's Country Groups (Supp. No. 1 to Part 740) on a date."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from exportgate.rules import load_rules
+
     rules = load_rules()
     day = _as_of(as_of)
     rules.check_date(day, "--as-of")
@@ -123,9 +133,3 @@ def show_country(
     Console(width=200).print(table)
     if not groups:
         typer.echo("(in no Country Group on this date)")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``rules`` and ``countries`` to the top-level app."""
-    app.add_typer(rules_app, name="rules")
-    app.add_typer(countries_app, name="countries")

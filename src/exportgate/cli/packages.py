@@ -8,34 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from exportgate.errors import InputError, InputErrors
-from exportgate.io import parse_date
-from exportgate.rules import Mode
-
-EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
-MEMO_FORMATS = ("html", "md", "pdf")
-
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
-
-
-def _ledger(url: str | None) -> Any | None:
-    """The compute ledger (``exportgate.store.Ledger``; ``url`` or its default), or None when the store is not
-    installed (the tally then shows an empty ledger)."""
-    try:
-        from exportgate.store import Ledger
-    except ImportError:
-        return None
-    return Ledger.open(url)
-
-
-def _write_memo(result: dict[str, Any], path: Path) -> Path:
-    """Write one memo (format from the suffix; the renderer writes a temp file and renames it)."""
-    try:
-        from exportgate.reports import write_report
-    except ImportError:
-        raise InputError("--report", "the memo renderer (exportgate.reports) is not installed") from None
-    written: Path = write_report(result, path)
-    return written
 
 
 def _print_summary(result: dict[str, Any]) -> None:
@@ -115,7 +88,11 @@ def check(
 
     Exit code: 0 clear, 10 license_required, 20 review, 30 blocked, 2 bad input.
     """
+    from exportgate.errors import InputError
+    from exportgate.io import parse_date
     from exportgate.packages import check_package, load_package
+    from exportgate.packages.memo import MEMO_FORMATS
+    from exportgate.rules import Mode
 
     m = Mode.parse(mode)
     day = parse_date(as_of, "--as-of") if as_of is not None else None
@@ -123,11 +100,23 @@ def check(
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
             raise InputError("--report", f"{path}: the memo is .html, .md or .pdf")
     loaded = load_package(package)
-    ledger = None if no_ledger else _ledger(db)
-    result = check_package(loaded, day, m, ledger=ledger)
+    ledger = None
+    if not no_ledger:
+        from exportgate.store import Ledger
+
+        # Read only: nothing is created or migrated; no ledger yet is an empty ledger.
+        ledger = Ledger.open_existing(db, missing_ok=True)
+    try:
+        result = check_package(loaded, day, m, ledger=ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
     data = result.to_json()
-    for path in report or []:
-        _write_memo(data, path)
+    if report:
+        from exportgate.reports import write_report
+
+        for path in report:
+            write_report(data, path)
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
@@ -135,27 +124,12 @@ def check(
     raise typer.Exit(result.exit_code)
 
 
+@schema_app.command("package")
 def schema_package() -> None:
     """Print the JSON Schema of the package file."""
     from exportgate.packages import package_json_schema
 
     typer.echo(json.dumps(package_json_schema(), indent=2))
-
-
-def find_examples(directory: Path | None) -> tuple[Path, list[Path]]:
-    """The example packages: DIRECTORY if given, else ./examples, else the copies bundled with the tool."""
-    if directory is None:
-        cwd = Path("examples")
-        if cwd.is_dir() and any(p.suffix in EXAMPLE_SUFFIXES for p in cwd.iterdir()):
-            directory = cwd
-        else:
-            directory = Path(__file__).parent / "examples"
-    if not directory.is_dir():
-        raise InputError("DIRECTORY", f"{directory} is not a directory of example packages")
-    files = sorted(p for p in directory.iterdir() if p.suffix in EXAMPLE_SUFFIXES)
-    if not files:
-        raise InputError("DIRECTORY", f"{directory} holds no .yaml/.yml/.json package")
-    return directory, files
 
 
 def run(
@@ -165,48 +139,26 @@ def run(
 ) -> None:
     """The main job: check every example package, write its memos (HTML, Markdown, PDF, JSON) to OUT and
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
-    from exportgate.packages import check_package, load_package
+    from exportgate.packages.runner import BUNDLED, find_examples, run_examples
+    from exportgate.rules import Mode
 
     m = Mode.parse(mode)
     directory, files = find_examples(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    bundled = directory == BUNDLED
     failures = 0
-    bundled = directory == Path(__file__).parent / "examples"
-    for path in files:
-        label = f"(bundled) {path.name}" if bundled else str(path)
-        try:
-            loaded = load_package(str(path))
-            result = check_package(loaded, None, m, ledger=None)
-        except (InputError, InputErrors) as exc:
-            errs = exc.errors if isinstance(exc, InputErrors) else [exc]
-            typer.echo(f"{'error':<17} {label}: " + "; ".join(str(e) for e in errs))
+    for outcome in run_examples(files, out, m):
+        label = f"(bundled) {outcome.path.name}" if bundled else str(outcome.path)
+        if outcome.errors:
+            typer.echo(f"{'error':<17} {label}: " + "; ".join(outcome.errors))
             failures += 1
             continue
-        data = result.to_json()
-        written = []
-        for fmt in MEMO_FORMATS:
-            written.append(_write_memo(data, out / f"{path.stem}.{fmt}"))
-        json_path = out / f"{path.stem}.json"
-        tmp = json_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        tmp.replace(json_path)
-        expected = loaded.package.expected_verdict
-        ok = expected is None or expected == result.verdict
-        if not ok:
+        if not outcome.ok:
             failures += 1
-        mark = "ok" if ok else f"MISMATCH (expected {expected})"
-        reason = data["verdict_reasons"][0] if data["verdict_reasons"] else ""
+        mark = "ok" if outcome.ok else f"MISMATCH (expected {outcome.expected})"
+        reason = outcome.verdict_reasons[0] if outcome.verdict_reasons else ""
         if len(reason) > 110:
             reason = reason[:109] + "…"
-        typer.echo(f"{result.verdict:<17} {label} [{mark}] {reason}")
+        typer.echo(f"{outcome.verdict:<17} {label} [{mark}] {reason}")
     typer.echo(f"{len(files)} packages, {failures} failed; memos in {out}/")
     if failures:
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    """Add this package's commands to the top-level app."""
-    app.command("check")(check)
-    app.command("run")(run)
-    schema_app.command("package")(schema_package)
-    app.add_typer(schema_app, name="schema")

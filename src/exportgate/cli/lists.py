@@ -1,4 +1,4 @@
-"""``exportgate lists update | status | diff`` — managing the restricted-party lists."""
+"""``exportgate lists status|update|diff``: managing the restricted-party lists."""
 
 from __future__ import annotations
 
@@ -7,22 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from exportgate.errors import ExportgateError
 
 lists_app = typer.Typer(
     name="lists",
     help="Restricted-party lists: show their dates and counts, update them, compare versions.",
     no_args_is_help=True,
 )
-
-
-def _fail(exc: ExportgateError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(2)
-
 
 HomeOpt = Annotated[
     Path | None,
@@ -36,13 +26,12 @@ def status_cmd(
     home: HomeOpt = None,
 ) -> None:
     """Show each list's date and entry count for the active version (updated lists, else embedded)."""
+    from rich.console import Console
+    from rich.table import Table
+
     from exportgate.screen.lists.store import load_active
 
-    try:
-        snap = load_active(home)
-    except ExportgateError as exc:
-        _fail(exc)
-        return
+    snap = load_active(home)
     if as_json:
         typer.echo(json.dumps(snap.to_json(), indent=2))
         return
@@ -83,11 +72,7 @@ def update_cmd(
     """Download, validate and atomically activate new list files (the active version is untouched on failure)."""
     from exportgate.screen.lists.store import update
 
-    try:
-        result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of)
-    except ExportgateError as exc:
-        _fail(exc)
-        return
+    result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of)
     typer.echo(f"activated lists version {result.version} ({result.path})")
     for f in result.fetched:
         typer.echo(f"  {f['kind']}: {f['source']} (as of {f['as_of']})")
@@ -108,11 +93,7 @@ def diff_cmd(
     """List the entries added, removed and changed between two list files or versions."""
     from exportgate.screen.lists.diff import changed_fields, diff
 
-    try:
-        d = diff(old, new, home)
-    except ExportgateError as exc:
-        _fail(exc)
-        return
+    d = diff(old, new, home)
     if as_json:
         typer.echo(json.dumps(d.to_json(), indent=2, ensure_ascii=False))
         return
@@ -131,8 +112,3 @@ def diff_cmd(
             typer.echo(f"  {line}")
         if len(shown) < len(lines):
             typer.echo(f"  ... {len(lines) - len(shown)} more")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``lists`` command group to the top-level app."""
-    app.add_typer(lists_app, name="lists")

@@ -1,0 +1,43 @@
+"""``POST /screen``: one party, with the same evidence the Python API takes (country, type, date of
+birth, identifiers)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from exportgate.api.deps import ScreenerDep
+from exportgate.schema import StrictModel
+
+router = APIRouter(tags=["screen"])
+
+
+class ScreenQuery(StrictModel):
+    """A party to screen (``Screener.screen``); only ``name`` is required."""
+
+    name: str = Field(description="the party's name, as written")
+    country: str | None = Field(default=None, description="ISO 3166 alpha-2 country (evidence)")
+    type: str | None = Field(default=None, description="entity or person (evidence)")
+    dob: str | None = Field(default=None, description="date of birth YYYY, YYYY-MM or YYYY-MM-DD (evidence)")
+    identifiers: list[str] | dict[str, str] | str | None = Field(
+        default=None, description="passport, registration or tax numbers: a list, or a mapping kind -> value"
+    )
+    threshold: Annotated[float, Field(strict=True)] | None = Field(
+        default=None, description="report matches scoring at least this (0-1)"
+    )
+
+
+@router.post("/screen")
+def screen(query: ScreenQuery, screener: ScreenerDep) -> dict[str, Any]:
+    """Screen one party against the restricted-party lists; matches best first, each explained."""
+    result: dict[str, Any] = screener.screen(
+        query.name,
+        country=query.country,
+        type=query.type,
+        dob=query.dob,
+        identifiers=query.identifiers,
+        threshold=query.threshold,
+    ).to_json()
+    return result

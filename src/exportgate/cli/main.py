@@ -1,0 +1,81 @@
+"""The Typer app: every command in one table, and the one error handler.
+
+The handler sits inside the app (:class:`_Group`, the root command group), not around it, so the
+console script and ``typer.testing.CliRunner`` see the same thing: an ``ExportgateError`` (bad input,
+bad rule data, a refused list update) becomes ``error: field: problem`` on stderr, one line per
+problem, and exit code 2; never a traceback.
+
+Start-up: the command modules import only Typer at module level; each command imports the domain
+packages it uses when it runs, so ``exportgate --help`` or ``exportgate rules show`` never loads the
+screening index, SQLAlchemy or FastAPI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from exportgate.cli import classify as classify_cli
+from exportgate.cli import determine as determine_cli
+from exportgate.cli import ledger as ledger_cli
+from exportgate.cli import lists as lists_cli
+from exportgate.cli import packages as packages_cli
+from exportgate.cli import rules as rules_cli
+from exportgate.cli import screen as screen_cli
+from exportgate.cli import serve as serve_cli
+from exportgate.errors import ExportgateError, InputErrors
+
+
+def error_lines(exc: ExportgateError) -> list[str]:
+    """What a user sees for an error: ``error: field: problem``, one line per problem."""
+    errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+    return [f"error: {err}" for err in errors]
+
+
+class _Group(TyperGroup):
+    """The root command group; every command runs inside its :meth:`invoke`."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ExportgateError as exc:
+            for line in error_lines(exc):
+                typer.echo(line, err=True)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(
+    name="exportgate",
+    cls=_Group,
+    help="Vet exports of AI technology: classify items, screen parties, determine licences, check packages.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Commands, in the order `exportgate --help` lists them.
+app.command("classify")(classify_cli.classify_cmd)
+app.command("determine")(determine_cli.determine_cmd)
+app.command("screen")(screen_cli.screen_cmd)
+app.command("screen-batch")(screen_cli.screen_batch_cmd)
+app.command("check")(packages_cli.check)
+app.command("run")(packages_cli.run)
+app.command("serve")(serve_cli.serve)
+# Command groups.
+app.add_typer(rules_cli.rules_app, name="rules")
+app.add_typer(rules_cli.countries_app, name="countries")
+app.add_typer(classify_cli.catalog_app, name="catalog")
+app.add_typer(lists_cli.lists_app, name="lists")
+app.add_typer(packages_cli.schema_app, name="schema")
+app.add_typer(ledger_cli.ledger_app, name="ledger")
+
+
+def main() -> None:
+    """Console-script entry point (``exportgate``)."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

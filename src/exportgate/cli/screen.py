@@ -1,0 +1,162 @@
+"""``exportgate screen NAME`` and ``exportgate screen-batch INPUT --out OUTPUT``.
+
+The file readers and writers of ``screen-batch`` are :mod:`exportgate.screen.batch`; this module only
+shows progress and the summary.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from exportgate.screen import Screener, ScreenResult
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data home for updated lists (default: $EXPORTGATE_HOME or ~/.exportgate)."),
+]
+
+
+def _screener(home: Path | None) -> Screener:
+    from exportgate.screen import Screener
+    from exportgate.screen.lists import load_active
+
+    return Screener(load_active(home))
+
+
+def screen_cmd(
+    name: Annotated[str, typer.Argument(help="Name of the party to screen.")],
+    country: Annotated[
+        str | None, typer.Option("--country", help="ISO 3166 alpha-2 country of the party (evidence).")
+    ] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="entity or person (evidence).")] = None,
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Report matches scoring at least this (0-1).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Screen one name against the restricted-party lists; matches best first."""
+    from exportgate.errors import InputError
+    from exportgate.screen.screener import validate_country, validate_name, validate_threshold, validate_type
+
+    validate_name(name)
+    validate_country(country)
+    etype = validate_type(type_)
+    if etype is not None and etype.value not in {"entity", "person"}:
+        raise InputError("type", f"must be entity or person, got {type_!r}")
+    validate_threshold(threshold)
+    screener = _screener(home)
+    res = screener.screen(name, country=country, type=etype, threshold=threshold)
+    if as_json:
+        typer.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_result(res, screener, threshold)
+
+
+def _print_result(res: ScreenResult, screener: Screener, threshold: float | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    dates = ", ".join(f"{k} {v}" for k, v in sorted(res.lists_as_of.items()))
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    thr = threshold if threshold is not None else screener.config.potential_threshold
+    if not res.matches:
+        console.print(f"No match at or above {thr:.2f} for [bold]{res.query}[/bold].")
+        console.print(f"Lists as of: {dates}")
+        return
+    table = Table(title=f"Screening '{res.query}' — {len(res.matches)} match(es) at or above {thr:.2f}")
+    table.add_column("Score", justify="right")
+    table.add_column("Strength")
+    table.add_column("List")
+    table.add_column("Listed name")
+    table.add_column("Matched name")
+    table.add_column("Country")
+    table.add_column("EL footnote")
+    table.add_column("License policy")
+    table.add_column("Entity id")
+    for m in res.matches:
+        style = "bold red" if m.strength == "strong" else "yellow"
+        table.add_row(
+            f"{m.score:.3f}",
+            f"[{style}]{m.strength}[/{style}]",
+            m.list,
+            m.name,
+            m.matched_name if m.matched_name != m.name else "",
+            m.country or "",
+            str(m.entity_list_footnote) if m.entity_list_footnote is not None else "",
+            m.license_policy or "",
+            m.entity_id,
+        )
+    console.print(table)
+    best = res.matches[0]
+    aligned = ", ".join(
+        f"{a['query']}~{a['listed']} ({a['similarity']:.2f}, w {a['query_weight']:.1f})"
+        for a in best.explanation["aligned"]
+    )
+    console.print(f"Best match: tokens {aligned}; features {best.explanation['features']}")
+    console.print(f"Lists as of: {dates}  (use --json for every match's full explanation)")
+
+
+def screen_batch_cmd(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV, JSON lines or Parquet file of parties.")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .jsonl or .parquet).")],
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Report matches scoring at least this (0-1).")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Screen every row of a file of parties (columns name, country, type, id); write one result per row.
+
+    Rows that cannot be screened get status "error" with the reason; the others status "ok". Exit code
+    0 when every row was screened, 1 when some rows could not be, 2 when the file cannot be read.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from exportgate.errors import InputError
+    from exportgate.screen.batch import file_kind, read_rows, screen_rows, write_results
+    from exportgate.screen.screener import validate_threshold
+
+    err = Console(stderr=True)
+    validate_threshold(threshold)
+    file_kind(out, "out")
+    rows, _columns = read_rows(input_path)
+    screener = _screener(home)
+    with Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("screen", total=len(rows))
+        results = screen_rows(screener, rows, threshold, progress=lambda n: progress.advance(task, n))
+    try:
+        write_results(results, out)
+    except OSError as exc:
+        raise InputError("out", f"cannot write {out}: {exc.strerror or exc}") from None
+    errors = [r for r in results if r["status"] == "error"]
+    hits = sum(1 for r in results if r["status"] == "ok" and r["match_count"])
+    strong = sum(1 for r in results if r["best_strength"] == "strong")
+    dates = ", ".join(f"{k} {v}" for k, v in sorted(screener.lists_as_of.items()))
+    err.print(
+        f"screened {len(results) - len(errors)} of {len(results)} rows: {hits} with matches ({strong} strong), "
+        f"{len(errors)} could not be screened; wrote {out}"
+    )
+    for r in errors[:20]:
+        err.print(f"  row {r['row']}: {r['error']}")
+    if len(errors) > 20:
+        err.print(f"  ... and {len(errors) - 20} more (status=error in {out.name})")
+    err.print(f"Lists as of: {dates}")
+    if errors:
+        raise typer.Exit(1)

@@ -1,0 +1,71 @@
+"""The shape of the code: command-line code only in ``exportgate.cli``, no import from a domain package up
+into the interfaces, and a command line that starts without loading the domain (``--help`` stays fast)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "exportgate"
+#: the interfaces: they may import the domain packages, never the other way round
+INTERFACES = ("cli", "api", "web")
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _area(path: Path) -> str:
+    return path.relative_to(SRC).parts[0].removesuffix(".py")
+
+
+def test_typer_and_rich_only_in_the_cli() -> None:
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if _area(path) != "cli" and {m.split(".")[0] for m in _imports(path)} & {"typer", "rich", "click"}
+    ]
+    assert offenders == []
+
+
+def test_no_domain_package_imports_an_interface() -> None:
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        area = _area(path)
+        if area in INTERFACES or area == "__main__":  # `python -m exportgate` runs the command line
+            continue
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] == "exportgate" and len(parts) > 1 and parts[1] in INTERFACES:
+                offenders.append(f"{path.relative_to(SRC)} imports {name}")
+    assert offenders == []
+
+
+def test_the_command_line_loads_no_domain_package_until_a_command_runs() -> None:
+    code = (
+        "import sys, exportgate.cli\n"
+        "heavy = ('sqlalchemy', 'alembic', 'fastapi', 'pydantic', 'yaml', 'rich', 'exportgate.rules',\n"
+        "         'exportgate.screen', 'exportgate.store', 'exportgate.packages')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_store_package_does_not_load_the_database_stack() -> None:
+    code = "import sys, exportgate.store\nprint(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    import exportgate.store as store
+
+    assert sorted(store.__all__) == sorted(store._EXPORTS)
+    assert all(getattr(store, name) is not None for name in store.__all__)
