@@ -27,6 +27,7 @@ def _register_all() -> None:
     from exportgate.api import commands as api_commands
     from exportgate.classify import commands as classify_commands
     from exportgate.determine import commands as determine_commands
+    from exportgate.landscape.cli import app as landscape_app
     from exportgate.packages import commands as package_commands
     from exportgate.rules import commands as rules_commands
     from exportgate.screen import commands as screen_commands
@@ -43,6 +44,7 @@ def _register_all() -> None:
     ]
     for register in registrars:
         register(app)
+    app.add_typer(landscape_app, name="landscape")
 
 
 _register_all()
