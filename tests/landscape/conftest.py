@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from landscape_helpers import MODERN, WriteBook, synthetic_rows
 
+from exportgate.landscape.reader import ListEdition, read_list
+
 # The store tests' database fixtures (db_url runs a test on SQLite and on PostgreSQL), used as they are.
 _spec = importlib.util.spec_from_file_location("store_conftest", Path(__file__).parent.parent / "store" / "conftest.py")
 assert _spec is not None and _spec.loader is not None
@@ -28,6 +30,13 @@ def lists_dir(shared_dir: Path) -> Path:
     if not folder.is_dir():
         pytest.skip(f"{folder} is not present")
     return folder
+
+
+@pytest.fixture(scope="session")
+def every_edition(lists_dir: Path) -> list[ListEdition]:
+    """Every list in ../shared, read once per test run (about 3 s)."""
+    files = sorted(p for p in lists_dir.iterdir() if p.suffix in (".xls", ".xlsx"))
+    return [read_list(p) for p in files]
 
 
 @pytest.fixture

@@ -114,12 +114,6 @@ def test_spellings_of_one_country_share_a_code(lists_dir: Path) -> None:
     assert {r.country_name for r in old.rows if r.country == "SA"} <= {"Saudia Arabia", "Saudi Arabia"}
 
 
-@pytest.fixture(scope="module")
-def every_edition(lists_dir: Path) -> list[ListEdition]:
-    files = sorted(p for p in lists_dir.iterdir() if p.suffix in (".xls", ".xlsx"))
-    return [read_list(p) for p in files]
-
-
 def test_every_edition_reads_500_rows_ranked_1_to_500(every_edition: list[ListEdition]) -> None:
     assert len(every_edition) == 67
     for edition in every_edition:
