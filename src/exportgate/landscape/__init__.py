@@ -37,20 +37,32 @@ if TYPE_CHECKING:
         profile,
     )
 
-_VIEWS = ("Comparison", "CountryHistory", "EditionTable", "LeadChange", "Profile", "Standing", "Trend",
-          "compare", "countries", "country", "profile")
+__all__ = [
+    "Comparison",
+    "CountryFacts",
+    "CountryHistory",
+    "EditionTable",
+    "Facts",
+    "LeadChange",
+    "Profile",
+    "Standing",
+    "Trend",
+    "compare",
+    "countries",
+    "country",
+    "load_facts",
+    "profile",
+]
 _FACTS = ("CountryFacts", "Facts", "load_facts")
-
-__all__ = [*_VIEWS, *_FACTS]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _VIEWS:
-        from exportgate.landscape import views
-
-        return getattr(views, name)
+    if name not in __all__:
+        raise AttributeError(f"module 'exportgate.landscape' has no attribute {name!r}")
     if name in _FACTS:
         from exportgate.landscape import facts
 
         return getattr(facts, name)
-    raise AttributeError(f"module 'exportgate.landscape' has no attribute {name!r}")
+    from exportgate.landscape import views
+
+    return getattr(views, name)
