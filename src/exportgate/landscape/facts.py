@@ -193,6 +193,10 @@ def _database_exists(db: str | None) -> bool:
     if not url.startswith("sqlite"):
         return True
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    database = make_url(url).database
+    try:
+        database = make_url(url).database
+    except ArgumentError:
+        return True  # opening it says what is wrong with it
     return bool(database) and database != ":memory:" and Path(str(database)).is_file()
