@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,3 +63,27 @@ def parse_date(value: object, field: str) -> date:
     except ValueError:
         raise InputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
 
+
+def write_atomic(path: Path | str, data: bytes, field: str) -> Path:
+    """Write ``data`` to ``path`` all at once: a temporary file in the same folder, flushed to disk,
+    then renamed over ``path`` (:func:`os.replace`). A failure leaves no partial file, and an earlier
+    file at ``path`` stays as it was; a folder that cannot be made is an :class:`InputError` on ``field``."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(field, f"cannot create directory {directory}: {exc.strerror}") from None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    return path

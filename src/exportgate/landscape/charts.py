@@ -9,14 +9,12 @@ written atomically: a temporary file renamed over the target.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from exportgate.errors import InputError
+from exportgate.io import write_atomic
 from exportgate.landscape.editions import edition_years
 from exportgate.landscape.views import Comparison, CountryHistory, LeadChange, Standing
 
@@ -40,7 +38,7 @@ def render(series: dict[str, list[Standing]], changes: Sequence[LeadChange], *, 
            caption: str) -> bytes:
     """The chart as PNG or SVG bytes."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     fig = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
@@ -69,6 +67,7 @@ def render(series: dict[str, list[Standing]], changes: Sequence[LeadChange], *, 
                           xycoords=("data", "axes fraction"), xytext=(3, 0), textcoords="offset points",
                           va="top", ha="left", fontsize=7, color=colour,
                           bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     bottom.set_xlabel("TOP500 list (June and November editions)")
     top.set_title(title)
@@ -81,27 +80,6 @@ def render(series: dict[str, list[Standing]], changes: Sequence[LeadChange], *, 
     return buffer.getvalue()
 
 
-def write_chart(data: bytes, path: Path | str) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then renamed over it)."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError("--plot", f"cannot create directory {directory}: {exc.strerror}") from None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def _who(codes: Sequence[str]) -> str:
     return ", ".join(codes)
 
@@ -112,7 +90,7 @@ def plot_comparison(comparison: Comparison, path: Path | str) -> Path:
     data = render(comparison.series, comparison.lead_changes, fmt=fmt,
                   title=f"TOP500 compute: {_who(comparison.countries)}", caption=_caption(comparison.citation, comparison.database_editions,
                                    bool(comparison.lead_changes)))
-    return write_chart(data, path)
+    return write_atomic(path, data, "--plot")
 
 
 def plot_history(history: CountryHistory, path: Path | str) -> Path:
@@ -121,7 +99,7 @@ def plot_history(history: CountryHistory, path: Path | str) -> Path:
     data = render({history.country: history.editions}, history.lead_changes, fmt=fmt,
                   title=f"TOP500 compute: {history.name} ({history.country})",
                   caption=_caption(history.citation, history.database_editions, bool(history.lead_changes)))
-    return write_chart(data, path)
+    return write_atomic(path, data, "--plot")
 
 
 def _caption(citation: str, database_editions: Sequence[str], marked: bool) -> str:

@@ -76,6 +76,14 @@ def flops(tflops: float) -> str:
     return f"{tflops * 1e3:,.1f} GFlop/s"
 
 
+def _check_plot(plot: Path | None) -> None:
+    """A chart path with a suffix other than .png or .svg is refused before any work (matplotlib loads later)."""
+    if plot is not None:
+        from exportgate.landscape.charts import chart_format
+
+        chart_format(plot)
+
+
 def _place(value: int | None) -> str:
     return "—" if value is None else str(value)
 
@@ -191,10 +199,7 @@ def country_cmd(
     with _errors():
         from exportgate.landscape.views import country as country_view
 
-        if plot is not None:
-            from exportgate.landscape.charts import chart_format
-
-            chart_format(plot)  # a bad suffix is refused before any work
+        _check_plot(plot)
         view = country_view(country, source=_source(source), db=db)
         if plot is not None:
             from exportgate.landscape.charts import plot_history
@@ -241,10 +246,7 @@ def compare_cmd(
     with _errors():
         from exportgate.landscape.views import compare
 
-        if plot is not None:
-            from exportgate.landscape.charts import chart_format
-
-            chart_format(plot)
+        _check_plot(plot)
         view = compare(countries, source=_source(source), db=db)
         if plot is not None:
             from exportgate.landscape.charts import plot_comparison

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, case, delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from exportgate.errors import InputError
 from exportgate.landscape.facts import DECIMALS, TOP, CountryFacts, check_edition
 from exportgate.landscape.reader import ListEdition, SystemRow
 from exportgate.store.audit import AuditLog
-from exportgate.store.db import make_engine, migrate, redact, resolve_url
+from exportgate.store.db import Database
 from exportgate.store.models import Top500Edition, Top500System
 
 
@@ -49,31 +49,8 @@ class StoredEdition:
     imported_at: datetime
 
 
-class TopList:
-    """The imported TOP500 lists of one database."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def open(cls, url: str | None = None) -> TopList:
-        """Open (creating and migrating as needed) the store at ``url`` (see ``exportgate.store.db``)."""
-        engine = make_engine(resolve_url(url))
-        migrate(engine)
-        return cls(engine)
-
-    @property
-    def url(self) -> str:
-        return redact(self.engine.url.render_as_string(hide_password=False))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> TopList:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+class TopList(Database):
+    """The imported TOP500 lists of one database; ``TopList.open(url)`` opens it (see ``exportgate.store.db``)."""
 
     # -- writing -------------------------------------------------------------------------------------
 

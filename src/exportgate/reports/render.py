@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -12,6 +9,7 @@ from typing import Any, Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from exportgate.errors import InputError
+from exportgate.io import write_atomic
 from exportgate.reports.charts import svg_bar_chart, text_bar_chart
 from exportgate.reports.view import FORMATS, STATUS_COLOURS, build_view, fmt_number, humanize
 
@@ -91,21 +89,4 @@ def write_report(result: dict[str, Any], path: Path | str) -> Path:
     fmt = format_for(path)
     content = render(result, fmt)
     data = content if isinstance(content, bytes) else content.encode("utf-8")
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError("report", f"cannot create directory {directory}: {exc.strerror}") from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    return path
+    return write_atomic(path, data, "report")

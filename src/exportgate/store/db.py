@@ -11,7 +11,7 @@ from code (:func:`migrate`); no ``alembic.ini`` is read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
@@ -120,6 +120,37 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:
         raise InputError("db", f"cannot open or migrate {redact(str(engine.url))}: {_first_line(exc)}") from None
+
+
+class Database:
+    """An open store: its engine, its URL with the password hidden, closing, ``with`` use.
+
+    The ledger and the imported TOP500 lists are kept in the same database through subclasses.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Self:
+        """Open (creating and migrating as needed) the database at ``url`` (see the module docstring)."""
+        engine = make_engine(resolve_url(url))
+        migrate(engine)
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return redact(self.engine.url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def _first_line(exc: BaseException) -> str:

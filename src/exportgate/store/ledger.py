@@ -39,7 +39,7 @@ from exportgate.errors import InputError
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.store.allocations import LPP_EXCEPTION
 from exportgate.store.audit import AuditLog
-from exportgate.store.db import make_engine, migrate, redact, resolve_url
+from exportgate.store.db import Database
 from exportgate.store.models import Entry, Record
 
 VERDICTS = ("clear", "license_required", "review", "blocked")
@@ -314,33 +314,12 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
 # --- the ledger ---------------------------------------------------------------------------------------
 
 
-class Ledger:
-    """The compute ledger in one database (see the module docstring)."""
+class Ledger(Database):
+    """The compute ledger in one database (see the module docstring); ``Ledger.open(url)`` opens it."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.audit_log = AuditLog(engine)
-
-    @classmethod
-    def open(cls, url: str | None = None) -> Ledger:
-        """Open (creating and migrating as needed) the ledger at ``url`` (see ``exportgate.store.db``)."""
-        engine = make_engine(resolve_url(url))
-        migrate(engine)
-        return cls(engine)
-
-    @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return redact(self.engine.url.render_as_string(hide_password=False))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # -- writing -------------------------------------------------------------------------------------
 
