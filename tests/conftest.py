@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: ``EXPORTGATE_SHARED_DIR`` points elsewhere (a git worktree whose parent has no ``shared``)
-SHARED = Path(os.environ.get("EXPORTGATE_SHARED_DIR") or ROOT.parent / "shared")
+SHARED = ROOT.parent / "shared"
 
 
 def pytest_configure(config: pytest.Config) -> None:
