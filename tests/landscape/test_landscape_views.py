@@ -192,6 +192,8 @@ def test_profile_of_a_country_never_listed_and_of_one_gone() -> None:
     assert hk.standing.systems == systems("2026-06").get("HK", 0) == 0
     assert hk.first_listed is not None
     assert f"last listed in {citation(last).removeprefix('TOP500.org, list of ')}" in hk.summary
+    then = systems("2021-06").get("HK", 0)
+    assert f"(June 2021): {then} system{'' if then == 1 else 's'}," in hk.summary
 
 
 def test_profile_trend_flat_and_first_lists() -> None:

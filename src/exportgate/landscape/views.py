@@ -288,6 +288,10 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _systems(n: int) -> str:
+    return f"{n} system" if n == 1 else f"{n} systems"
+
+
 def _list_name(edition: str) -> str:
     return citation(edition).removeprefix("TOP500.org, list of ")
 
@@ -314,7 +318,7 @@ def profile(code: str, edition: str | None = None, *, facts: Facts | None = None
     if now.systems:
         assert now.rank_by_systems is not None and now.rank_by_rmax is not None
         summary = (
-            f"{name} ({cc}) on the TOP500 list of {_list_name(chosen)}: {now.systems} systems "
+            f"{name} ({cc}) on the TOP500 list of {_list_name(chosen)}: {_systems(now.systems)} "
             f"({now.systems_pct:.1f}% of the list, {now.rmax_pct:.1f}% of its Rmax), {now.top10} in the top 10, "
             f"best rank {now.best_rank}; {_ordinal(now.rank_by_systems)} of {len(table)} countries by systems, "
             f"{_ordinal(now.rank_by_rmax)} by Rmax."
@@ -325,7 +329,7 @@ def profile(code: str, edition: str | None = None, *, facts: Facts | None = None
     else:
         summary = f"{name} ({cc}) has no system on the TOP500 list of {_list_name(chosen)} and never had one."
     if five is not None and (five.systems or now.systems):
-        summary += (f" Five years earlier ({_list_name(five.since)}): {five.systems} systems, "
+        summary += (f" Five years earlier ({_list_name(five.since)}): {_systems(five.systems)}, "
                     f"{five.rmax_pct:.1f}% of the Rmax.")
     return Profile(
         country=cc, name=name, edition=chosen, citation=citation(chosen), source=facts.sources[chosen],
