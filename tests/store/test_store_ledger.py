@@ -68,7 +68,7 @@ def test_migration_from_empty(db_url: str) -> None:
     ledger = Ledger.open(db_url)
     tables = set(inspect(ledger.engine).get_table_names())
     assert {"ledger_records", "ledger_entries", "audit_log", "alembic_version"} <= tables
-    assert current_revision(ledger.engine) == head_revision() == "0002_entry_lpp_tpp"
+    assert current_revision(ledger.engine) == head_revision() == "0003_landscape"
     # Opening again is a no-op and keeps the data.
     ledger.record(fresh(P1))
     ledger.close()
@@ -97,7 +97,7 @@ def test_upgrade_from_the_first_revision_keeps_entries(db_url: str) -> None:
             "5000000, 'old', :h, 'text')"), {"h": "a" * 64, "rid": rid})
     engine.dispose()
     ledger = Ledger.open(db_url)
-    assert current_revision(ledger.engine) == "0002_entry_lpp_tpp"
+    assert current_revision(ledger.engine) == head_revision()
     [entry] = ledger.entries()
     assert (entry.end_user, entry.tpp, entry.lpp_tpp) == ("Old Co", 5_000_000.0, 0.0)
     ledger.record(fresh(P1))

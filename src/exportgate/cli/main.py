@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from exportgate.cli import classify as classify_cli
 from exportgate.cli import determine as determine_cli
+from exportgate.cli import landscape as landscape_cli
 from exportgate.cli import ledger as ledger_cli
 from exportgate.cli import lists as lists_cli
 from exportgate.cli import packages as packages_cli
@@ -70,6 +71,7 @@ app.add_typer(classify_cli.catalog_app, name="catalog")
 app.add_typer(lists_cli.lists_app, name="lists")
 app.add_typer(packages_cli.schema_app, name="schema")
 app.add_typer(ledger_cli.ledger_app, name="ledger")
+app.add_typer(landscape_cli.app, name="landscape")
 
 
 def main() -> None:

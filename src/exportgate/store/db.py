@@ -12,7 +12,7 @@ with :func:`existing_engine`, which never creates a file or migrates a schema.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -168,6 +168,44 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:
         raise InputError("db", f"cannot open or migrate {redact(str(engine.url))}: {_first_line(exc)}") from None
+
+
+class Database:
+    """An open store: its engine, its URL with the password hidden, closing, ``with`` use.
+
+    The ledger and the imported TOP500 lists are kept in the same database through subclasses.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Self:
+        """Open (creating and migrating as needed) the database at ``url`` (see the module docstring)."""
+        engine = make_engine(resolve_url(url))
+        migrate(engine)
+        return cls(engine)
+
+    @classmethod
+    def open_existing(cls, url: str | None = None, *, missing_ok: bool = False) -> Self | None:
+        """Open the database at ``url`` for reading only: nothing is created or migrated
+        (:func:`existing_engine`). ``None`` when there is no database yet and ``missing_ok``."""
+        engine = existing_engine(resolve_url(url), missing_ok=missing_ok)
+        return None if engine is None else cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return redact(self.engine.url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -39,7 +39,7 @@ from exportgate.errors import InputError
 from exportgate.packages.memo import Memo, content_hash
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.store.audit import AuditLog
-from exportgate.store.db import existing_engine, make_engine, migrate, redact, resolve_url
+from exportgate.store.db import Database
 from exportgate.store.models import Entry, Record
 
 #: verdicts that may be recorded without ``force``
@@ -300,40 +300,12 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
 # --- the ledger ---------------------------------------------------------------------------------------
 
 
-class Ledger:
-    """The compute ledger in one database (see the module docstring)."""
+class Ledger(Database):
+    """The compute ledger in one database (see the module docstring); ``Ledger.open(url)`` opens it."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.audit_log = AuditLog(engine)
-
-    @classmethod
-    def open(cls, url: str | None = None) -> Ledger:
-        """Open (creating and migrating as needed) the ledger at ``url`` (see ``exportgate.store.db``)."""
-        engine = make_engine(resolve_url(url))
-        migrate(engine)
-        return cls(engine)
-
-    @classmethod
-    def open_existing(cls, url: str | None = None, *, missing_ok: bool = False) -> Ledger | None:
-        """Open the ledger at ``url`` for reading only: nothing is created or migrated
-        (``exportgate.store.db.existing_engine``). ``None`` when there is no ledger yet and ``missing_ok``."""
-        engine = existing_engine(resolve_url(url), missing_ok=missing_ok)
-        return None if engine is None else cls(engine)
-
-    @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return redact(self.engine.url.render_as_string(hide_password=False))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # -- writing -------------------------------------------------------------------------------------
 

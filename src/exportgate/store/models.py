@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -106,3 +107,49 @@ class AuditEvent(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Top500Edition(Base):
+    """One TOP500 list imported from the user's own file (``exportgate landscape import``); migration 0003."""
+
+    __tablename__ = "top500_editions"
+
+    #: ``YYYY-MM``
+    edition: Mapped[str] = mapped_column(String(7), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    source_file: Mapped[str] = mapped_column(String(1000), nullable=False)
+    source_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Top500System(Base):
+    """One system of an imported list, in TFlop/s and kW; ``country`` is the landscape's code."""
+
+    __tablename__ = "top500_systems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition: Mapped[str] = mapped_column(
+        ForeignKey("top500_editions.edition", ondelete="CASCADE"), nullable=False
+    )
+    rank: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    computer: Mapped[str] = mapped_column(Text, nullable=False)
+    site: Mapped[str] = mapped_column(Text, nullable=False)
+    manufacturer: Mapped[str] = mapped_column(Text, nullable=False)
+    #: the country as the list writes it; ``country`` is its code
+    country_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    country: Mapped[str] = mapped_column(String(4), nullable=False)
+    rmax_tflops: Mapped[float] = mapped_column(Double, nullable=False)
+    rpeak_tflops: Mapped[float] = mapped_column(Double, nullable=False)
+    cores: Mapped[int | None] = mapped_column(BigInteger)
+    accelerator: Mapped[str | None] = mapped_column(Text)
+    power_kw: Mapped[float | None] = mapped_column(Double)
+    segment: Mapped[str | None] = mapped_column(String(100))
+    year: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("edition", "rank"),
+        Index("ix_top500_systems_edition_country", "edition", "country"),
+        Index("ix_top500_systems_country", "country"),
+    )

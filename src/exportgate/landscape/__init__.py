@@ -1,0 +1,68 @@
+"""The compute landscape: who holds the world's compute, from every TOP500 list since June 1993.
+
+```python
+from exportgate import landscape
+p = landscape.profile("AE")                  # the destination profile a memo shows (latest list)
+p.standing.systems, p.standing.rmax_pct, p.five_years, p.summary
+landscape.profile("CN", edition="2018-11")   # on one list
+landscape.countries("2018-11", top=10)       # every country on one list
+landscape.country("KR").editions             # one country on every list
+landscape.compare(["US", "CN"]).lead_changes
+```
+
+Every view works offline on the per-country facts shipped with the package (``data/top500``); editions
+imported with ``exportgate landscape import`` are read from the database instead (``source="auto"``,
+the default; ``"shipped"`` or ``"db"`` to choose). See ``docs/usage/landscape.md``.
+
+The names are imported lazily so that ``import exportgate.cli`` does not pay for them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exportgate.landscape.facts import CountryFacts, Facts, load_facts
+    from exportgate.landscape.views import (
+        Comparison,
+        CountryHistory,
+        EditionTable,
+        LeadChange,
+        Profile,
+        Standing,
+        Trend,
+        compare,
+        countries,
+        country,
+        profile,
+    )
+
+__all__ = [
+    "Comparison",
+    "CountryFacts",
+    "CountryHistory",
+    "EditionTable",
+    "Facts",
+    "LeadChange",
+    "Profile",
+    "Standing",
+    "Trend",
+    "compare",
+    "countries",
+    "country",
+    "load_facts",
+    "profile",
+]
+_FACTS = ("CountryFacts", "Facts", "load_facts")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'exportgate.landscape' has no attribute {name!r}")
+    if name in _FACTS:
+        from exportgate.landscape import facts
+
+        return getattr(facts, name)
+    from exportgate.landscape import views
+
+    return getattr(views, name)
