@@ -42,7 +42,8 @@ def licence_exceptions(state: State) -> None:
     if barred:
         state.say(
             "licence exceptions barred: " + "; ".join(r.provision for r in barred)
-            + " (no licence exception overcomes it: 740.8(b), 740.2(a)(6), 744.11, 744.23(c), 746.8(c)(1), as cited)"
+            + " (none allows a licence exception: 740.8(b), no NAC/ACA where Part 744 or 746 requires a licence; "
+            "740.2(a)(6) with the Part 746 section; 744.11; 744.23(c))"
         )
         return
     if state.no_exceptions_reason:
