@@ -133,7 +133,7 @@ def _listed(state: State, source: ItemSource) -> ListedItem:
                 )
             return ListedItem(classification, kind, facts)
     if ".Z" not in classification.upper():
-        for key in ("scope.items.at_only", "scope.items.at_only_mass_market"):
+        for key in ("scope.items.at_only", "scope.items.at_only_mass_market", "scope.items.at_only_telecom"):
             at_only = ctx.resolve(key)
             if matches(classification, list(at_only.value or [])):
                 state.say(f"{classification} is AT-only or EAR99: no RS licence requirement on the CCL basis", at_only)
@@ -142,5 +142,5 @@ def _listed(state: State, source: ItemSource) -> ListedItem:
         field_name,
         f"{classification!r} is not a classification this engine's rule data covers on {ctx.as_of} "
         "(deny by default: give a listed paragraph such as 3A090.a.1, 3A090.b, 3A090.c, 4A090.a, a .z "
-        "paragraph, 4E091, 3A991.p, 4A994.l, 5A992, 5D992 or EAR99)",
+        "paragraph, 4E091, 3A991.p, 4A994.l, 5A991, 5A992, 5D992 or EAR99)",
     )
