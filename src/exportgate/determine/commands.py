@@ -47,6 +47,7 @@ def _render(d: Any) -> list[str]:
 
 def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None:
     from exportgate.determine import compare, determine, parse_case
+    from exportgate.determine.compare import delta as mapping_delta
     from exportgate.io import read_document
     from exportgate.rules import Mode, load_rules
 
@@ -95,7 +96,9 @@ def _run(file: str, mode: str, as_json: bool, compare_dates: str | None) -> None
                 out.append(f"    note: {after.citation.note}")
             continue
         same_value = before is not None and after is not None and before.value == after.value
-        out.append(f"- {c.key}:" + (" (same value, legal basis changed)" if same_value else ""))
+        summary = mapping_delta(c)
+        out.append(f"- {c.key}:" + (" (same value, legal basis changed)" if same_value else "")
+                   + (f" {summary}" if summary else ""))
         for label, r in (("before", before), ("after", after)):
             if r is None:
                 out.append(f"    {label}: not in force")
