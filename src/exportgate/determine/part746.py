@@ -150,6 +150,7 @@ def _record(
     regime's favourable policy categories."""
     ctx, section = state.trace, regime.section
     exc, pol, status = ctx.resolve(regime.exceptions), ctx.resolve(regime.policy), ctx.resolve(regime.status)
+    own_policy = policy is not None  # a provision with its own policy ((a)(3): denial in all cases)
     if policy is None:
         policy, policy_why = _policy(state, pol)
     allowed = tuple((exc.value or {}).keys()) if exceptions is None else exceptions
@@ -172,8 +173,9 @@ def _record(
     if state.case.item_category == "medical_device" and "MED" in (exc.value or {}):
         state.cond("License Exception MED (740.23) may authorize EAR99 medical devices and their parts: check its terms")
     favourable = list(dict(pol.value).get("case_by_case_for") or ())
-    if favourable:
-        state.say(f"{section} review policy: {pol.value['default']}; " + "; ".join(favourable), pol)
+    text = f"{section} review policy: {pol.value['default']}; " + "; ".join(favourable)
+    if favourable and not own_policy and text not in ctx.reasons:
+        state.say(text, pol)
 
 
 def _item_text(state: State) -> str:
