@@ -129,7 +129,54 @@ def test_4e091_derived_model(extra: float, expected: str | None) -> None:
     }
     c = run(data, date(2025, 2, 1))
     assert c.classification == expected
-    assert any("max(2.5e+25, 0.25 × 1e+26) = 2.5e+25" in r for r in c.reasons)
+    # without the Note 2 figure the limit is at least the floor (no longer 25% of 10^26, an unverified reading)
+    assert any("the Note 2 figure is not given (note2_operations)" in r and "2.5e+25 used" in r for r in c.reasons)
+
+
+@pytest.mark.parametrize(
+    ("extra", "note2", "expected"),
+    [
+        (5e25, 1.6e26, "4E091"),  # limit = max(2.5e25, 0.25 x 1.6e26 = 4e25) = 4e25 < 5e25
+        (3e25, 1.6e26, None),  # 3e25 <= 4e25: not controlled although above the floor
+        (3e25, 8e25, "4E091"),  # 0.25 x 8e25 = 2e25 < floor: the floor (2.5e25) is the higher
+    ],
+)
+def test_4e091_note1_whichever_is_higher_with_note2_figure(extra: float, note2: float, expected: str | None) -> None:
+    """Note 1 to 4E091: additional training must exceed the higher of 2.5e25 and 25% of the Note 2 figure."""
+    data = {
+        "name": "fine-tune", "kind": "model_weights", "training_operations": 2e26, "weights_published": False,
+        "derived_from_published_weights": True, "additional_training_operations": extra, "note2_operations": note2,
+    }
+    c = run(data, date(2025, 2, 1))
+    assert c.classification == expected
+    assert any("the higher of 2.5e+25 and 0.25 × the Note 2 figure" in r for r in c.reasons)
+
+
+def test_4e091_note2_frontier_floor() -> None:
+    """Note 2 to 4E091: trained with fewer operations than the Note 2 figure -> not controlled."""
+    base = {"name": "m", "kind": "model_weights", "training_operations": 2e26, "weights_published": False}
+    assert cls({**base, "note2_operations": 3e26}, date(2025, 2, 1)) is None
+    assert cls({**base, "note2_operations": 2e26}, date(2025, 2, 1)) == "4E091"
+    assert cls(base, date(2025, 2, 1)) == "4E091"
+
+
+@pytest.mark.parametrize(
+    ("item", "expected", "density"),
+    [
+        ({"memory_bandwidth_gbps": 819, "stack_area_mm2": 110}, "3A090.c", 819 / 110),  # 7.45 > 2
+        ({"memory_bandwidth_gbps": 200, "stack_area_mm2": 110}, None, 200 / 110),  # 1.82: not > 2
+        ({"memory_bandwidth_gbps": 220, "stack_area_mm2": 110}, None, 2.0),  # exactly 2: not greater
+        # a stack inside a package: the packaged device's bandwidth over the package area (Technical Note 1)
+        ({"memory_bandwidth_gbps": 3350, "stack_area_mm2": 110, "package_area_mm2": 2000}, None, 3350 / 2000),
+    ],
+)
+def test_hbm_density_computed_from_bandwidth_and_area(item: dict, expected: str | None, density: float) -> None:
+    c = run({"name": "hbm", "kind": "hbm_stack", **item}, date(2025, 1, 1))
+    assert c.classification == expected
+    assert c.memory_bandwidth_density == pytest.approx(density)
+    assert any("Technical Note 1 to 3A090.c" in r for r in c.reasons)
+    if "package_area_mm2" in item:
+        assert any("package area" in r for r in c.reasons)
 
 
 def test_4e091_published_weights_excluded() -> None:

@@ -149,3 +149,40 @@ def test_compare_diffusion_in_text_mode(rules: Any) -> None:
     cmp = compare(case, date(2025, 1, 12), date(2025, 1, 13), "text", rules)
     assert (cmp.first.status, cmp.second.status) == ("no_license_required", "license_exception_available")
     assert "scope.a_level.worldwide" in {c.key for c in cmp.changes}
+
+
+def test_compare_explains_syria_across_2025_09_02(tmp_path: Path) -> None:
+    """90 FR 42320 (2025-09-02): an EAR99 item to Syria needs a licence before and goes under License Exception
+    SPP after; --compare names the rule changes (the exception list, the policy, SPP) with their citations."""
+    path = tmp_path / "sy.yaml"
+    path.write_text(yaml.safe_dump(case_doc("2025-08-01", "SY", {"eccn": "EAR99"})))
+    res = cli(str(path), "--compare", "2025-08-01,2025-10-01")
+    assert res.returncode == 0, res.stderr
+    changed = res.stdout.split("=== what changed")[1]
+    assert "status: license_required -> license_exception_available" in changed
+    assert "licence exception: - -> SPP" in changed
+    assert "review policy: policy_of_denial -> case_by_case" in changed
+    assert "- exception.spp.available:" in changed
+    assert "- part746.syria.exceptions: added SPP, RPL, CCD; removed BAG; changed TMP, GOV, TSU, AVS" in changed
+    assert "- part746.syria.policy:" in changed and "90 FR 42320" in changed
+    out = json.loads(cli(str(path), "--compare", "2025-08-01,2025-10-01", "--json").stdout)
+    keys = {c["key"]: c for c in out["rule_changes"]}
+    assert keys["part746.syria.exceptions"]["summary"].startswith("added SPP")
+    assert out["same_outcome"] is False
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (case_doc("2024-06-01", "UA", {"eccn": "EAR99"}, destination_region="Narnia"),
+         "error: destination_region: unknown region 'Narnia'"),
+        (case_doc("2024-06-01", "DE", {"eccn": "EAR99"}, transaction="lease"), "error: transaction: "),
+        (case_doc("2024-06-01", "DE", {"eccn": "EAR99"}, parties=[{"role": "shipper"}]), "error: parties[0].role: "),
+    ],
+)
+def test_issue_19_bad_input_is_one_line_exit_2(tmp_path: Path, doc: dict[str, Any], message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    res = cli(str(path))
+    assert res.returncode == 2
+    assert res.stderr.startswith(message) and res.stderr.count("\n") == 1, res.stderr

@@ -192,10 +192,10 @@ def test_to_json_contract(rules: Any) -> None:
 
 
 def test_reasons_in_order(rules: Any) -> None:
-    """The chain: classification, records, embargo, end use, CCL, policy, exceptions, status."""
+    """The chain: classification, records, Part 746, end use, CCL, policy, exceptions, status."""
     d = run(case_doc("2024-06-01", "CN", GAMING_A), rules=rules)
     text = "\n".join(d.reasons)
-    order = ["is on the .a-level list", "Part 762", "E:1/E:2", "742.6(a)(6)", "review policy", "License Exception NAC", "status:"]
+    order = ["is on the .a-level list", "Part 762", "Part 746: no country regime", "742.6(a)(6)", "review policy", "License Exception NAC", "status:"]
     positions = [text.index(o) for o in order]
     assert positions == sorted(positions)
 

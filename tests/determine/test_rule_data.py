@@ -18,7 +18,7 @@ from exportgate.rules import DATA_DIR, RuleSet, load_rules
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "exportgate"
 DATA = ROOT / "src" / "exportgate" / "rules" / "data"
-FILES = ["scope", "policy", "exceptions", "enduse", "kyc", "records", "uae"]
+FILES = ["scope", "policy", "exceptions", "enduse", "kyc", "records", "uae", "part746", "gp10"]
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 

@@ -14,6 +14,7 @@ from determine_cases import B_ITEM, EAR99, GAMING_A, H100, H200, HBM, P_IC, WEIG
 LR, LEA, NLR = "license_required", "license_exception_available", "no_license_required"
 PROHIB, HOLD = "prohibited_without_authorization", "red_flag_hold"
 DENIAL, CBC, APPROVAL = "presumption_of_denial", "case_by_case", "presumption_of_approval"
+POD = "policy_of_denial"  # Part 746 / 744.21(e)(1): "a policy of denial"
 DD = ["supp2_748_dd"]
 PO = {"written_purchase_order": True}
 
@@ -74,7 +75,8 @@ SCENARIOS = [
     S("91FR1684-DRAM-unknown-deny", "enforced",
       case_doc("2026-02-01", "CN", {"eccn": "3A090.a.1", "tpp": 15832, "datacenter_designed_or_marketed": True},
                certifications=DD), LR, None, DENIAL),
-    S("91FR1684-russia-not-china", "enforced", case_doc("2026-02-01", "RU", H200, certifications=DD), LR, None, DENIAL),
+    # Russia is not China for the case-by-case path; 746.8(b)(3)'s policy of denial is the strictest
+    S("91FR1684-russia-not-china", "enforced", case_doc("2026-02-01", "RU", H200, certifications=DD), LR, None, POD),
     S("91FR1684-CN-HQ-located-in-germany", "enforced",
       case_doc("2026-02-01", "DE", H200, end_user={"hq": "CN"}, certifications=DD), LR, None, DENIAL),
     # ---- 742.6(b)(10)(iii)(A)(2) and (iii)(B) text-mode policies --------------------------
@@ -122,7 +124,9 @@ SCENARIOS = [
     S("740.2(a)(9)(ii)-Note1-HBM-vietnam-NLR", "enforced", case_doc("2025-01-01", "VN", HBM), NLR, None, None),
     S("744.23(a)(3)(i)(B)-HBM-malaysia-CN-HQ", "enforced",
       case_doc("2025-01-01", "MY", HBM, end_user={"hq": "CN"}), LEA, "HBM", DENIAL),
-    S("89FR96790-HBM-2024-12-02-in-force", "enforced", case_doc("2024-12-02", "RU", HBM, end_user={"hq": "RU"}), LEA, "HBM", DENIAL),
+    S("89FR96790-HBM-2024-12-02-in-force", "enforced", case_doc("2024-12-02", "CN", HBM, end_user={"hq": "CN"}), LEA, "HBM", DENIAL),
+    # 746.8(a)(1) + 740.2(a)(6): HBM is not among 746.8(c)(2)'s exceptions (was HBM, the shortcut's answer)
+    S("746.8(c)(2)-HBM-to-russia-barred", "enforced", case_doc("2024-12-02", "RU", HBM, end_user={"hq": "RU"}), LR, None, POD),
     # ---- NAC / ACA (740.8) --------------------------------------------------------------------
     S("88FR73458-NAC-all-destinations-before-ACA", "enforced", case_doc("2024-04-03", "SA", GAMING_A, facts=PO), LEA, "NAC", CBC),
     S("89FR23876-ACA-from-2024-04-04", "enforced", case_doc("2024-04-04", "SA", GAMING_A, facts=PO), LEA, "ACA", CBC),
@@ -166,7 +170,10 @@ SCENARIOS = [
       case_doc("2024-06-01", "CN", H100, origin="TW", transaction="reexport", foreign_produced={"direct_product_of": ["3E001"]}),
       LR, None, DENIAL),
     S("744.21-MEU-list-hit", "enforced",
-      case_doc("2024-06-01", "CN", EAR99, end_user={"restricted_party_hits": [{"list": "meu"}]}), LR, None, DENIAL),
+      case_doc("2024-06-01", "CN", P_IC, end_user={"restricted_party_hits": [{"list": "meu"}]}), LR, None, DENIAL),
+    # Supp. 7 to Part 744: the MEU List covers the items of Supp. 2 only (was: a licence for EAR99 too)
+    S("744Supp7-MEU-list-EAR99-not-in-supp2", "enforced",
+      case_doc("2024-06-01", "CN", EAR99, end_user={"restricted_party_hits": [{"list": "meu"}]}), NLR, None, None),
     S("744.21-military-end-user-china", "enforced",
       case_doc("2024-06-01", "CN", P_IC, end_user={"military_or_intel": True}), LR, None, DENIAL),
     S("744.21-military-end-user-germany", "enforced",
@@ -187,10 +194,11 @@ SCENARIOS = [
     S("744.23(a)(2)-macau-2022-not-yet", "enforced",
       case_doc("2022-11-01", "MO", EAR99, end_use={"advanced_node_ic_production": True}), NLR, None, None),
     S("744.2-WMD-end-use", "enforced", case_doc("2024-06-01", "DE", EAR99, end_use={"wmd": True}), LR, None, DENIAL),
-    S("746-embargo-iran", "enforced", case_doc("2024-06-01", "IR", H100), PROHIB, None, "general_policy_of_denial"),
-    S("746-embargo-cuba-EAR99", "enforced", case_doc("2024-06-01", "CU", EAR99), PROHIB, None, "general_policy_of_denial"),
-    S("746-embargo-north-korea", "text", case_doc("2025-06-01", "KP", P_IC), PROHIB, None, "general_policy_of_denial"),
-    S("746-embargo-syria", "enforced", case_doc("2024-06-01", "SY", GAMING_A, facts=PO), PROHIB, None, "general_policy_of_denial"),
+    # the Part 746 regimes (were the blanket E:1/E:2 "prohibited" shortcut)
+    S("746.7(e)-iran-3A090-prohibited-OFAC", "enforced", case_doc("2024-06-01", "IR", H100), PROHIB, None, POD),
+    S("746.2(a)-cuba-EAR99-licence", "enforced", case_doc("2024-06-01", "CU", EAR99), LR, None, POD),
+    S("746.4(a)-north-korea-AT-only-case-by-case", "text", case_doc("2025-06-01", "KP", P_IC), LR, None, CBC),
+    S("746.9-syria-2024-3A090-no-NAC", "enforced", case_doc("2024-06-01", "SY", GAMING_A, facts=PO), LR, None, POD),
     S("764.3-denied-person", "enforced",
       case_doc("2024-06-01", "DE", EAR99, end_user={"restricted_party_hits": [{"list": "dpl"}]}), PROHIB, None, None),
     S("744.15-UVL-no-exceptions", "enforced",
@@ -213,7 +221,8 @@ SCENARIOS = [
       case_doc("2025-06-01", "DE", WEIGHTS, end_user={"hq": "CN"}), LR, None, DENIAL),
     # ---- AT-only / EAR99 -----------------------------------------------------------------------
     S("774Supp1-3A991.p-AT-only-china", "enforced", case_doc("2024-06-01", "CN", P_IC), NLR, None, None),
-    S("774Supp1-4A994.l-AT-only-russia", "enforced", case_doc("2024-06-01", "RU", {"eccn": "4A994.l"}), NLR, None, None),
+    # 746.8(a)(1): any ECCN, AT-only included (was NLR)
+    S("774Supp1-4A994.l-AT-only-russia", "enforced", case_doc("2024-06-01", "RU", {"eccn": "4A994.l"}), LR, None, POD),
 ]
 
 

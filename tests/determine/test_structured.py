@@ -138,10 +138,10 @@ def test_requirements_and_operative_provision(rules: Any) -> None:
     assert el.requirements[0].citation.startswith("15 CFR 744.11")
     assert el.operative is not None and el.operative.name == "entity_list"
 
-    embargo = run(case_doc("2024-06-01", "IR", EAR99, red_flags=["supp3.1"]), rules=rules)
-    assert embargo.status == "prohibited_without_authorization"
-    assert embargo.operative is not None and (embargo.operative.name, embargo.operative.provision) == (
-        "embargo", "Part 746 embargo")
+    iran = run(case_doc("2024-06-01", "IR", EAR99, red_flags=["supp3.1"]), rules=rules)
+    assert iran.status == "prohibited_without_authorization"
+    assert iran.operative is not None and (iran.operative.name, iran.operative.provision) == ("iran", "746.7(e)")
+    assert iran.operative.citation.startswith("15 CFR 746.7")
 
     hold = run(case_doc("2024-06-01", "DE", EAR99, red_flags=["supp3.9"]), rules=rules)
     assert hold.operative is not None and (hold.operative.kind, hold.operative.name) == ("red_flag", "supp3.9")
@@ -152,12 +152,18 @@ def test_requirements_and_operative_provision(rules: Any) -> None:
     assert nlr.to_json()["requirements"] == [] and nlr.to_json()["operative"] is None
 
 
-def test_steps_are_an_ordered_list_with_the_embargo_where_part_746_regimes_go() -> None:
+def test_steps_are_an_ordered_list_with_the_part_746_regimes_together() -> None:
+    """One step per Part 746 regime, after General Prohibition 10 and before the party lists."""
     names = [s.name for s in engine.STEPS]
     assert names[0] == "countries" and names[-1].startswith("red flags")
-    embargo = next(i for i, s in enumerate(engine.STEPS) if s.run.__module__.endswith("part746"))
+    regimes = [i for i, s in enumerate(engine.STEPS) if s.run.__module__.endswith("part746")]
+    assert [engine.STEPS[i].name for i in regimes][:6] == [
+        "Russia and Belarus (746.8)", "occupied regions of Ukraine (746.6)", "Iran (746.7)", "Syria (746.9)",
+        "Cuba (746.2)", "North Korea (746.4)"]
+    assert regimes == list(range(regimes[0], regimes[-1] + 1))
+    gp10 = next(i for i, s in enumerate(engine.STEPS) if s.run.__module__.endswith("gp10"))
     parties = next(i for i, s in enumerate(engine.STEPS) if s.run.__module__.endswith("parties"))
-    assert embargo + 1 == parties
+    assert gp10 + 1 == regimes[0] and regimes[-1] + 1 == parties
 
 
 def test_every_requirement_and_operative_says_why(rules: Any) -> None:

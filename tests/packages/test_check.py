@@ -443,3 +443,52 @@ def test_confirmed_match_on_a_non_export_list_needs_review(doc: dict[str, Any], 
     }
     assert data["verdict"] == "review"
     assert "restricts finance or licence exceptions" in data["verdict_reasons"][0]
+
+
+# --- every party to the transaction (issue 19) ----------------------------------------------------------
+
+
+def test_listed_intermediary_is_a_party_to_every_lines_determination(doc: dict[str, Any], screener: Any) -> None:
+    """744.11 applies to whichever party the Entity List names: a confirmed distributor (an intermediate
+    consignee, 748.5(d)) makes every line need a licence, not only the verdict blocked."""
+    doc["parties"].append({"name": "Atlinx Electronics", "role": "distributor", "country": "AE"})
+    data = _check(doc, screener)
+    assert data["verdict"] == "blocked"
+    for layer in data["layers"]:
+        for ln in layer["lines"]:
+            d = ln["determinations"][0]
+            assert d["status"] == "license_required" and d["review_policy"] == "presumption_of_denial"
+            assert any("Atlinx Electronics (intermediate consignee) is on the Entity List" in r for r in d["reasons"])
+
+
+def test_party_in_ukraine_needs_its_region(doc: dict[str, Any], screener: Any) -> None:
+    """746.6: the region decides; a package end user in UA without one is an error naming parties[i].region."""
+    doc["destinations"] = ["UA"]
+    doc["parties"] = [{"name": "Kyiv Cloud LLC", "role": "ultimate_consignee", "country": "UA"}]
+    errors = _errors(doc, screener)
+    assert any(e.startswith("parties[0].region: required for destination UA") for e in errors), errors
+    doc["parties"][0]["region"] = "Kyiv"
+    assert _check(doc, screener)["verdict"] == "clear"
+    doc["parties"][0]["region"] = "Simferopol"
+    data = _check(doc, screener)
+    assert data["verdict"] == "license_required"
+    assert data["licenses_needed"][0]["operative"]["provision"] == "746.6(a)(1)(i)"
+
+
+def test_cuba_package_lines_follow_746_2(doc: dict[str, Any], screener: Any) -> None:
+    """The package verdict keeps 'comprehensively embargoed -> blocked' (enduse.embargo.destinations); each
+    line's determination is the 746.2 licence requirement, not a blanket prohibition."""
+    doc["destinations"] = ["CU"]
+    doc["parties"][0]["country"] = "CU"
+    data = _check(doc, screener)
+    assert data["verdict"] == "blocked"
+    d = data["layers"][0]["lines"][0]["determinations"][0]
+    assert (d["status"], d["review_policy"]) == ("license_required", "policy_of_denial")
+    assert d["operative"]["provision"] == "746.2(a)"
+
+
+def test_package_schema_names_the_party_region() -> None:
+    from exportgate.packages import package_json_schema
+
+    party = package_json_schema()["$defs"]["Party"]["properties"]
+    assert "region" in party and "746.6" in party["region"]["description"]

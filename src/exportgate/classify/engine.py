@@ -354,16 +354,38 @@ def _classify_computer(item: Item, ctx: Trace) -> tuple[_Outcome, Fraction | Non
     return _Outcome(None, None), total
 
 
-def _classify_hbm(item: Item, ctx: Trace) -> _Outcome:
+def hbm_density(item: Item, ctx: Trace) -> Fraction | None:
+    """Technical Note 1 to 3A090.c: memory bandwidth (GB/s) / area (mm²) — the package area for a stack inside a
+    package (the packaged device's figures), else the stack area; None when the density is given instead."""
+    if item.memory_bandwidth_gbps is None:
+        return None
+    note = ctx.resolve("ccl.3a090.c.density_area")
+    if item.package_area_mm2 is not None:
+        area, which = exact(item.package_area_mm2), str(note.value["in_package"])
+    else:
+        assert item.stack_area_mm2 is not None
+        area, which = exact(item.stack_area_mm2), str(note.value["standalone"])
+    density = exact(item.memory_bandwidth_gbps) / area
+    ctx.say(
+        f"memory bandwidth density = {fmt(exact(item.memory_bandwidth_gbps))} GB/s / {fmt(area)} mm² ({which}) = "
+        f"{fmt(density)} GB/s/mm² (Technical Note 1 to 3A090.c)",
+        note,
+    )
+    return density
+
+
+def _classify_hbm(item: Item, ctx: Trace) -> tuple[_Outcome, Fraction | None]:
     limit = _num(ctx, "ccl.3a090.c.mbd_min_exclusive")
+    computed = hbm_density(item, ctx)
     if limit is None:
         ctx.say(f"3A090.c (HBM) is not in force on {ctx.as_of} (added effective 2024-12-02, 89 FR 96790)")
-        return _Outcome(None, None)
-    mbd = item.memory_bandwidth_density_gbps_per_mm2
+        return _Outcome(None, None), computed
+    given = item.memory_bandwidth_density_gbps_per_mm2
+    mbd = computed if computed is not None else (exact(given) if given is not None else None)
     assert mbd is not None
-    if _cmp(ctx, "3A090.c", "memory bandwidth density GB/s/mm²", exact(mbd), ">", limit):
-        return _Outcome("3A090.c", None)
-    return _Outcome(None, None)
+    if _cmp(ctx, "3A090.c", "memory bandwidth density GB/s/mm²", mbd, ">", limit):
+        return _Outcome("3A090.c", None), computed
+    return _Outcome(None, None), computed
 
 
 def _classify_weights(item: Item, ctx: Trace) -> _Outcome:
@@ -382,23 +404,39 @@ def _classify_weights(item: Item, ctx: Trace) -> _Outcome:
     if item.weights_published and ctx.use("ccl.4e091.published_excluded"):
         ctx.say("Note 1 to 4E091: the weights are published (734.7(a)): not controlled")
         return _Outcome(None, None)
+    note2 = exact(item.note2_operations) if item.note2_operations is not None else None
     if item.derived_from_published_weights:
         floor = _num(ctx, "ccl.4e091.derived.additional_floor")
         frac = _num(ctx, "ccl.4e091.derived.threshold_fraction")
         assert floor is not None and frac is not None
-        limit = max(floor, frac * ops_min)
-        ctx.say(
-            f"Note 1 to 4E091: derived from published weights; additional-training limit = "
-            f"max({fmt(floor)}, {fmt(frac)} × {fmt(ops_min)}) = {fmt(limit)}"
-        )
+        if note2 is not None:
+            limit = max(floor, frac * note2)
+            ctx.say(
+                f"Note 1 to 4E091: derived from published weights; additional-training limit = the higher of "
+                f"{fmt(floor)} and {fmt(frac)} × the Note 2 figure {fmt(note2)} (note2_operations) = {fmt(limit)}"
+            )
+        else:
+            limit = floor
+            ctx.say(
+                f"Note 1 to 4E091: derived from published weights; the Note 2 figure is not given (note2_operations): "
+                f"the additional-training limit is at least {fmt(floor)} (the higher of {fmt(floor)} and "
+                f"{fmt(frac)} × the Note 2 figure) — {fmt(floor)} used (deny by default)"
+            )
         extra = item.additional_training_operations
         assert extra is not None
         if not _cmp(ctx, "4E091 Note 1", "additional training operations", exact(extra), ">", limit):
             return _Outcome(None, None)
-    ctx.say(
-        "Note 2 to 4E091 (frontier floor: fewer operations than the most capable published model needs) "
-        "is not evaluated — it needs BIS guidance or a BIS classification; classified without it"
-    )
+    if note2 is not None:
+        if not _cmp(ctx, "4E091 Note 2", "training operations (vs the Note 2 figure, note2_operations)", exact(ops),
+                    ">=", note2):
+            ctx.say("Note 2 to 4E091: trained with fewer operations than the Note 2 figure: not controlled")
+            return _Outcome(None, None)
+    else:
+        ctx.say(
+            "Note 2 to 4E091 (frontier floor: fewer operations than the most capable published model needs) "
+            "is not evaluated — the figure (note2_operations) comes from BIS guidance or a BIS classification; "
+            "classified without it"
+        )
     return _Outcome("4E091", None)
 
 
@@ -417,6 +455,7 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
         ctx.say(f"catalog caveat: {caveat}")
     tpp: Fraction | None = None
     pd: Fraction | None = None
+    mbd: Fraction | None = None
     if item.kind == "integrated_circuit":
         outcome, perf = _classify_ic(item, ctx)
         tpp, pd = perf.tpp, perf.pd
@@ -426,7 +465,7 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
     elif item.kind in ("computer", "server"):
         outcome, tpp = _classify_computer(item, ctx)
     elif item.kind == "hbm_stack":
-        outcome = _classify_hbm(item, ctx)
+        outcome, mbd = _classify_hbm(item, ctx)
     else:
         outcome = _classify_weights(item, ctx)
     if outcome.paragraph is None:
@@ -446,6 +485,7 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
         tpp=float(tpp) if tpp is not None else None,
         performance_density=float(pd) if pd is not None else None,
         datacenter=bool(item.datacenter_designed_or_marketed),
+        memory_bandwidth_density=float(mbd) if mbd is not None else None,
         reasons=ctx.reasons,
         citations=ctx.citations,
     )

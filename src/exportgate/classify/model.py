@@ -57,12 +57,20 @@ class Item(_Strict):
     aggregate_bidirectional_io_gbps: NonNegative | None = None
     total_dram_bandwidth_gbps: NonNegative | None = None
     memory_bandwidth_density_gbps_per_mm2: NonNegative | None = None
+    #: HBM: the memory bandwidth (GB/s) and area (mm²) the density is computed from (Technical Note 1 to 3A090.c):
+    #: the stack's area, or for a stack inside a package the packaged device's bandwidth and package area
+    memory_bandwidth_gbps: NonNegative | None = None
+    stack_area_mm2: Positive | None = None
+    package_area_mm2: Positive | None = None
     contains: list[Contained] | None = None
     base_eccn: str | None = None
     training_operations: NonNegative | None = None
     weights_published: Annotated[bool, Field(strict=True)] | None = None
     derived_from_published_weights: Annotated[bool, Field(strict=True)] | None = None
     additional_training_operations: NonNegative | None = None
+    #: Note 2 to 4E091: the operations needed to match the most capable published model (BIS guidance or an
+    #: AISI/DOE opinion); used by Note 2 and by Note 1's "whichever is higher"
+    note2_operations: NonNegative | None = None
     vendor: str | None = None
     notes: str | None = None
 
@@ -98,6 +106,8 @@ class Classification:
     tpp: float | None = None
     performance_density: float | None = None
     datacenter: bool = False
+    #: HBM: the memory bandwidth density computed from bandwidth and area (None when given or not HBM)
+    memory_bandwidth_density: float | None = None
     reasons: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
 
@@ -167,15 +177,16 @@ def parse_item(data: Any, field: str = "item") -> Item:
             _check_number(value, f"{field}.dense_tops.{prec}")
     for key in ("tpp", "performance_density", "training_operations", "additional_training_operations",
                 "aggregate_bidirectional_io_gbps", "total_dram_bandwidth_gbps",
-                "memory_bandwidth_density_gbps_per_mm2"):
+                "memory_bandwidth_density_gbps_per_mm2", "memory_bandwidth_gbps", "note2_operations"):
         if data.get(key) is not None:
             data[key] = _yaml12_number(data[key])
             _check_number(data[key], f"{field}.{key}")
-    if data.get("applicable_die_area_mm2") is not None:
-        data["applicable_die_area_mm2"] = _yaml12_number(data["applicable_die_area_mm2"])
-        _check_number(data["applicable_die_area_mm2"], f"{field}.applicable_die_area_mm2")
-        if data["applicable_die_area_mm2"] == 0:
-            raise InputError(f"{field}.applicable_die_area_mm2", "must be greater than 0")
+    for key in ("applicable_die_area_mm2", "stack_area_mm2", "package_area_mm2"):
+        if data.get(key) is not None:
+            data[key] = _yaml12_number(data[key])
+            _check_number(data[key], f"{field}.{key}")
+            if data[key] == 0:
+                raise InputError(f"{field}.{key}", "must be greater than 0")
     contains = data.get("contains")
     if contains is not None:
         if not isinstance(contains, list):
@@ -236,8 +247,31 @@ def _check_shape(item: Item, field: str) -> None:
                 raise InputError(at + name, f"not used for a {item.kind}: give the ICs it contains under contains")
     elif item.contains is not None:
         raise InputError(at + "contains", f"only computers and servers have contains (kind is {item.kind})")
-    if item.kind == "hbm_stack" and item.memory_bandwidth_density_gbps_per_mm2 is None:
-        raise InputError(at + "memory_bandwidth_density_gbps_per_mm2", "required for an hbm_stack")
+    hbm_fields = ("memory_bandwidth_gbps", "stack_area_mm2", "package_area_mm2")
+    if item.kind == "hbm_stack":
+        given = item.memory_bandwidth_gbps is not None or item.stack_area_mm2 is not None or item.package_area_mm2 is not None
+        if item.memory_bandwidth_density_gbps_per_mm2 is not None and given:
+            raise InputError(
+                at + "memory_bandwidth_density_gbps_per_mm2",
+                "give either the density or memory_bandwidth_gbps with stack_area_mm2 / package_area_mm2, not both",
+            )
+        if item.memory_bandwidth_density_gbps_per_mm2 is None:
+            if item.memory_bandwidth_gbps is None:
+                raise InputError(
+                    at + "memory_bandwidth_density_gbps_per_mm2",
+                    "required for an hbm_stack (or memory_bandwidth_gbps with stack_area_mm2 / package_area_mm2)",
+                )
+            if item.stack_area_mm2 is None and item.package_area_mm2 is None:
+                raise InputError(
+                    at + "stack_area_mm2",
+                    "the density needs an area: stack_area_mm2, or package_area_mm2 for a stack inside a package",
+                )
+    else:
+        for name in hbm_fields:
+            if getattr(item, name) is not None:
+                raise InputError(at + name, f"only for an hbm_stack (kind is {item.kind})")
+    if item.note2_operations is not None and item.kind != "model_weights":
+        raise InputError(at + "note2_operations", f"only for model_weights (kind is {item.kind})")
     if item.kind == "model_weights":
         if item.training_operations is None:
             raise InputError(at + "training_operations", "required for model_weights")

@@ -49,6 +49,8 @@ def _render(d: Determination) -> list[str]:
 
 
 def _render_comparison(cmp: Comparison, first: date, second: date, mode: str) -> list[str]:
+    from exportgate.determine.compare import delta as mapping_delta
+
     out: list[str] = []
     for day, d in ((first, cmp.first), (second, cmp.second)):
         out.append(f"=== {day.isoformat()} ({mode}) ===")
@@ -77,7 +79,9 @@ def _render_comparison(cmp: Comparison, first: date, second: date, mode: str) ->
                 out.append(f"    note: {after.citation.note}")
             continue
         same_value = before is not None and after is not None and before.value == after.value
-        out.append(f"- {c.key}:" + (" (same value, legal basis changed)" if same_value else ""))
+        summary = mapping_delta(c)
+        out.append(f"- {c.key}:" + (" (same value, legal basis changed)" if same_value else "")
+                   + (f" {summary}" if summary else ""))
         for label, r in (("before", before), ("after", after)):
             if r is None:
                 out.append(f"    {label}: not in force")

@@ -45,10 +45,26 @@ def _value_changed(c: Change) -> bool:
     return c.before is None or c.after is None or c.before.value != c.after.value
 
 
+def delta(c: Change) -> str | None:
+    """For a mapping-valued rule (a Part 746 regime's exceptions, policy, status): which entries were added,
+    removed or changed, in words; None for other values."""
+    before = c.before.value if c.before is not None else None
+    after = c.after.value if c.after is not None else None
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None
+    added = [k for k in after if k not in before]
+    removed = [k for k in before if k not in after]
+    changed = [k for k in after if k in before and after[k] != before[k]]
+    parts = [f"{label} {', '.join(map(str, keys))}" for label, keys in
+             (("added", added), ("removed", removed), ("changed", changed)) if keys]
+    return "; ".join(parts) or None
+
+
 def _change_json(c: Change) -> dict[str, Any]:
     return {
         "key": c.key,
         "value_changed": _value_changed(c),
+        "summary": delta(c),
         "before": c.before.to_json() if c.before else None,
         "after": c.after.to_json() if c.after else None,
     }

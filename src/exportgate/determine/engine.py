@@ -8,19 +8,23 @@ the case's date in the mode asked; each step appends a reason and the citation o
 The analysis is the ordered list :data:`STEPS`; each step is a function of the :class:`~.state.State`
 in its own module, by CFR part (each step is a reason in the result):
 
-1. countries (Hong Kong treated as China), the item's family (``item``), record retention (``records``);
-2. subject to the EAR: the foreign direct product rules (``part734``);
-3. comprehensively embargoed destinations (``part746``) -> prohibited without authorization;
-4. restricted parties (``parties``: Entity List incl. the footnote 4 FDP rule, MEU, DPL, UVL);
-5. end uses and end users (``part744``: 744.23 supercomputer / advanced-node, military, WMD);
-6. the CCL requirement of 742.6 (``ccl``: 3A090/4A090/.z, 3A090.c, 4E091) by destination, HQ, UAE regime;
-7. review policy (``policy``: 742.6(b)(10), (b)(14), 744.23(d), Entity List entry);
-8. licence exceptions (``exceptions``: NAC, ACA, HBM, AIA, LPP, ACM) and their conditions, unless 740.8(b)
-   or another no-exception rule bars them;
-9. KYC red flags (``redflags``) -> red_flag_hold until resolved.
+1. countries (Hong Kong treated as China) and every party to the transaction, the item's family (``item``),
+   record retention (``records``);
+2. subject to the EAR: the foreign direct product rules (``part734``: footnote 4, 734.9(f), (g), (h));
+3. General Prohibition 10 (``gp10``: knowledge of a violation; the 2025-05-13 PRC advanced-IC guidance);
+4. the Part 746 country regimes (``part746``: Russia/Belarus, occupied regions of Ukraine, Iran, Syria, Cuba,
+   North Korea), each with its item scope, its own licence exceptions, review policy and status;
+5. restricted parties on any party to the transaction (``parties``: Entity List incl. the footnote 4 FDP rule,
+   MEU List, DPL, UVL) and is-informed letters;
+6. end uses and end users (``part744``: 744.23 supercomputer / advanced-node, 744.21/744.22 by country, WMD);
+7. the CCL requirement of 742.6 (``ccl``: 3A090/4A090/.z, 3A090.c, 4E091) by destination, HQ, UAE regime;
+8. review policy (``policy``: 742.6(b)(10), (b)(14), 744.23(d), Part 746, Entity List entry);
+9. licence exceptions (``exceptions``: NAC, ACA, HBM, AIA, LPP, ACM, SPP) and their conditions, unless 740.8(b),
+   740.2(a)(6) (a Part 746 section's own list) or another no-exception rule bars them;
+10. KYC red flags (``redflags``) -> red_flag_hold until resolved.
 
-A new rule is one module with one step function and one entry in :data:`STEPS` (a Part 746 country
-regime goes right after the embargo step). The item is classified at most once:
+A new rule is one step function and one entry in :data:`STEPS` (a Part 746 country regime goes with the
+others, after General Prohibition 10). The item is classified at most once:
 :func:`determine_classified` takes a classification made by ``exportgate.classify`` and never classifies;
 :func:`determine` classifies the case's own item once, then runs the same steps.
 """
@@ -31,10 +35,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from exportgate.classify import Classification
-from exportgate.determine import ccl, exceptions, item, part734, part744, part746, parties, policy, records, redflags
+from exportgate.determine import (
+    ccl,
+    exceptions,
+    gp10,
+    item,
+    part734,
+    part744,
+    part746,
+    parties,
+    policy,
+    records,
+    redflags,
+)
 from exportgate.determine.allocation import TppLedger
 from exportgate.determine.model import Case, Determination, ItemFacts, Operative
-from exportgate.determine.state import ItemSource, State
+from exportgate.determine.state import ItemSource, PartyView, State
 from exportgate.rules import Mode, RuleSet, load_rules
 
 #: kept importable from here (they moved with their steps)
@@ -51,27 +67,49 @@ class Step:
     applies: Callable[[State], bool] | None = None
 
 
-def _subject(state: State) -> bool:
-    return state.subject_to_ear
+def _licensable(state: State) -> bool:
+    """An export, reexport or transfer of an item subject to the EAR: the licence requirements apply."""
+    return state.subject_to_ear and state.exporting
 
 
-def _subject_not_prohibited(state: State) -> bool:
-    return state.subject_to_ear and not state.prohibited
+def _licensable_not_prohibited(state: State) -> bool:
+    return state.subject_to_ear and state.exporting and not state.prohibited
 
 
 def countries(state: State) -> None:
-    """The countries of the case as the EAR treats them on the date (Hong Kong -> China)."""
+    """The countries of the case as the EAR treats them on the date (Hong Kong -> China), every party to the
+    transaction (the end user first), and whether the transaction is one the licence requirements apply to."""
     case = state.case
+    region = f" ({case.destination_region} region)" if case.destination_region else ""
     state.say(
         f"determination on {state.trace.as_of} in {state.trace.mode.value} mode: {case.transaction} from "
-        f"{case.origin} to {case.destination}"
+        f"{case.origin} to {case.destination}{region}"
     )
     state.origin = state.eff(case.origin, "origin")
     state.dest = state.eff(case.destination, "destination")
+    state.region = case.destination_region
     eu = case.end_user
     state.located = state.eff_opt(eu.located_in, "end user location") or state.dest
     state.hq = state.eff_opt(eu.hq, "end user HQ")
     state.parent = state.eff_opt(eu.ultimate_parent_hq, "ultimate parent HQ")
+    state.parties = [PartyView("end_user", eu, state.located, state.hq, state.parent, primary=True)]
+    for i, p in enumerate(case.parties):
+        label = f"parties[{i}] ({p.role})"
+        state.parties.append(PartyView(
+            p.role, p,
+            state.eff_opt(p.located_in, f"{label} location") or state.dest,
+            state.eff_opt(p.hq, f"{label} HQ"),
+            state.eff_opt(p.ultimate_parent_hq, f"{label} ultimate parent HQ"),
+        ))
+    licensed = state.trace.resolve("gp10.licence_transactions")
+    state.exporting = case.transaction in (licensed.value or ())
+    if not state.exporting:
+        state.say(
+            f"a {case.transaction} is not an export, reexport or transfer: the licence requirements of the CCL, "
+            "Part 744 and Part 746 do not apply to it; General Prohibition 10 (knowledge of a violation) and "
+            "denial orders do",
+            licensed,
+        )
 
 
 #: the analysis, in order
@@ -80,11 +118,19 @@ STEPS: tuple[Step, ...] = (
     Step("item (the classification's listed family)", item.resolve),
     Step("record retention (Part 762)", records.retention),
     Step("subject to the EAR (734.9)", part734.subject_to_ear),
-    Step("embargoes (Part 746)", part746.embargo, _subject),
-    # Part 746 country regimes (746.8 Russia/Belarus, ...) go here: one module, one entry each
+    Step("General Prohibition 10 (736.2(b)(10))", gp10.general_prohibition_10),
+    # the Part 746 country regimes, one entry each
+    Step("Russia and Belarus (746.8)", part746.russia_belarus, _licensable),
+    Step("occupied regions of Ukraine (746.6)", part746.ukraine_regions, _licensable),
+    Step("Iran (746.7)", part746.iran, _licensable),
+    Step("Syria (746.9)", part746.syria, _licensable),
+    Step("Cuba (746.2)", part746.cuba, _licensable),
+    Step("North Korea (746.4)", part746.north_korea, _licensable),
+    Step("Part 746: no regime applies", part746.none_applies, _licensable),
     Step("restricted parties (744.11, 744.15, 744.21, 764.3)", parties.restricted_parties),
-    Step("end uses (Part 744)", part744.end_uses, _subject),
-    Step("CCL requirement (742.6)", ccl.requirements, _subject_not_prohibited),
+    Step("is-informed letters", parties.informed, _licensable),
+    Step("end uses (Part 744)", part744.end_uses, _licensable),
+    Step("CCL requirement (742.6)", ccl.requirements, _licensable_not_prohibited),
     Step("review policy", policy.review_policy),
     Step("licence exceptions (Part 740)", exceptions.licence_exceptions),
     Step("conditions of the review policy", policy.licence_conditions),

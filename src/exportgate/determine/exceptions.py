@@ -1,17 +1,23 @@
-"""Part 740 licence exceptions for advanced computing items: NAC and ACA (740.8), HBM (740.25), AIA
+"""Part 740 licence exceptions: for advanced computing items NAC and ACA (740.8), HBM (740.25), AIA
 (740.27), ACM (740.28) and LPP (740.29), with their conditions; 740.2(a)(9)(ii) limits which of them go
-to the licensed D:1/D:4/D:5 set and to D:5/Macau-HQ entities. A requirement may bar all of them (740.8(b);
-744.23(c); 744.11) or allow only some (``Requirement.exceptions``)."""
+to the licensed D:1/D:4/D:5 set and to D:5/Macau-HQ entities. SPP (740.5, EAR99 to Syria) is evaluated only
+where a Part 746 regime lists it. A requirement may bar all of them (740.8(b); 744.23(c); 744.11) or allow
+only some (``Requirement.exceptions``: a Part 746 section's own list, 740.2(a)(6); GOV only for 744.21/744.22)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from exportgate.determine.allocation import LPP_EXCEPTION, lpp_cap, lpp_scope, lpp_tpp_used
+from exportgate.determine.model import Requirement
 from exportgate.determine.state import State, matches, num
 
 #: when several licence exceptions authorize the transaction, the one reported first
-EXCEPTION_PREFERENCE = ("NAC", "ACA", "HBM", "AIA", "LPP", "ACM")
+EXCEPTION_PREFERENCE = ("NAC", "ACA", "HBM", "AIA", "LPP", "ACM", "SPP")
+#: the exceptions this engine evaluates (a Part 746 section may list others: said, not evaluated)
+EVALUATED = EXCEPTION_PREFERENCE
+#: evaluated only where a requirement lists it (a Part 746 regime's own exception)
+LISTED_ONLY = ("SPP",)
 #: the parameter saying whether each exception exists on the date (its citation is the exception's)
 AVAILABLE = {
     "NAC": "exception.nac.available",
@@ -20,6 +26,7 @@ AVAILABLE = {
     "AIA": "exception.aia.available",
     "LPP": "exception.lpp.available",
     "ACM": "exception.acm.available",
+    "SPP": "exception.spp.available",
 }
 
 Conditions = list[str] | None
@@ -35,7 +42,8 @@ def licence_exceptions(state: State) -> None:
     if barred:
         state.say(
             "licence exceptions barred: " + "; ".join(r.provision for r in barred)
-            + " (740.8(b): no NAC/ACA when Part 744/746 requires a licence; 744.23(c); 744.11)"
+            + " (none allows a licence exception: 740.8(b), no NAC/ACA where Part 744 or 746 requires a licence; "
+            "740.2(a)(6) with the Part 746 section; 744.11; 744.23(c))"
         )
         return
     if state.no_exceptions_reason:
@@ -50,12 +58,14 @@ def licence_exceptions(state: State) -> None:
         candidates = [("HBM", hbm)]
     elif kind == "weights":
         candidates = [("AIA", aia)]
+    listed = {e for r in only for e in (r.exceptions or ())}
+    candidates += [(name, LISTED[name]) for name in LISTED_ONLY if name in listed]
     found: dict[str, list[str]] = {}
     said: dict[str, str] = {}  # each available exception's own sentence (it says why it is available last)
     for name, fn in candidates:
         outside = [r for r in only if name not in (r.exceptions or ())]
         if outside:
-            state.say(f"License Exception {name}: does not overcome {'; '.join(r.provision for r in outside)}")
+            state.say(f"License Exception {name}: does not overcome {'; '.join(_why_not(r, name) for r in outside)}")
             continue
         conds = fn(state)
         if conds is not None:
@@ -77,6 +87,47 @@ def licence_exceptions(state: State) -> None:
     state.exception_citation = ctx.resolve(AVAILABLE[chosen]).cite()
     state.exception_reason = said[chosen]
     state.alternatives = order[1:]
+
+
+def _why_not(req: Requirement, name: str) -> str:
+    """Why a requirement's own list of exceptions leaves ``name`` out (the rule that says so)."""
+    if req.part == "746":
+        why = "740.2(a)(6): not among the exceptions the Part 746 section lists"
+        if name in ("NAC", "ACA"):
+            why += "; 740.8(b)"
+        return f"{req.provision} ({why})"
+    if name in ("NAC", "ACA") and req.part == "744":
+        return f"{req.provision} (740.8(b); only {', '.join(req.exceptions or ())})"
+    return req.provision
+
+
+def spp(state: State) -> Conditions:
+    """740.5: EAR99 items to Syria, unless a Part 744 end-use or end-user licence requirement applies."""
+    ctx = state.trace
+    avail = ctx.resolve("exception.spp.available")
+    if not avail.value:
+        state.say(f"License Exception SPP does not exist on {ctx.as_of} (740.5, from 2025-09-02)", avail)
+        return None
+    items = ctx.resolve("exception.spp.items")
+    c = state.item.classification
+    if c is None or c not in (items.value or ()):
+        state.say(f"License Exception SPP: {', '.join(items.value)} items only, not {c or 'an item of unknown ECCN'}", items)
+        return None
+    part744 = [r.provision for r in state.requirements if r.part == "744"]
+    if part744:
+        state.say(f"License Exception SPP: not where a Part 744 licence requirement applies ({'; '.join(part744)}) (740.5(b))", avail)
+        return None
+    state.say(
+        "License Exception SPP available: EAR99 items to Syria, no Part 744 end-use or end-user licence requirement "
+        "found (740.5(a)-(b))",
+        avail,
+        items,
+    )
+    return [
+        "SPP does not authorize an export that needs a licence under any Part 744 end-use or end-user control, incl. "
+        "744.8 (persons on OFAC's SDN List with the identifiers of 744.8(a)(1)), unless OFAC authorizes it (740.5(b)): "
+        "confirm no party is one"
+    ]
 
 
 def restricted_allowed(state: State, name: str) -> bool:
@@ -207,6 +258,27 @@ def _supp5a_party(state: State) -> tuple[bool, str]:
     return True, f"end user located in {state.located} (Supp. 5(a))"
 
 
+def _supp5a_hq(state: State) -> tuple[bool, str]:
+    """740.27(a)(3): 4E091 weights to an entity headquartered (or whose ultimate parent is headquartered) in a
+    Supp. 5(a) country, located anywhere outside Macau/D:5 (and with neither HQ in Macau/D:5)."""
+    ctx = state.trace
+    s5 = set(ctx.resolve("policy.supp5a.countries").value or [])
+    excl = ctx.resolve("exception.diffusion.excluded_destinations")
+    bad = set(excl.value or ())
+    if state.located in bad:
+        return False, f"end user located in {state.located} (Macau/D:5)"
+    for label, cc in (("HQ", state.hq), ("ultimate parent HQ", state.parent)):
+        if cc is not None and cc in bad:
+            return False, f"end user {label} {cc} is in Macau/D:5"
+    inside = [f"{label} {cc}" for label, cc in (("HQ", state.hq), ("ultimate parent HQ", state.parent))
+              if cc is not None and cc in s5]
+    if not inside:
+        if state.hq is None and state.parent is None:
+            return False, "the end user's HQ is not given (end_user.hq): Supp. 5(a) headquarters not shown"
+        return False, "neither the end user's HQ nor its ultimate parent's HQ is in Supp. 5(a)"
+    return True, f"end user {' and '.join(inside)} in Supp. 5(a), located in {state.located} outside Macau/D:5"
+
+
 def aia(state: State) -> Conditions:
     ctx, case = state.trace, state.case
     avail = ctx.resolve("exception.aia.available")
@@ -216,7 +288,7 @@ def aia(state: State) -> Conditions:
     if state.item.kind == "b":
         state.say("License Exception AIA: .a-level items and 4E091 only")
         return None
-    ok, why = _supp5a_party(state)
+    ok, why = _supp5a_hq(state) if state.item.kind == "weights" else _supp5a_party(state)
     if not ok:
         state.say(f"License Exception AIA: {why}")
         return None
@@ -399,3 +471,7 @@ def hbm(state: State) -> Conditions:
     state.say("License Exception HBM available (740.25)", avail, density, exp_hq)
     return conds
 
+
+
+#: the exceptions evaluated only where a requirement lists them, by name
+LISTED: dict[str, Callable[[State], Conditions]] = {"SPP": spp}

@@ -26,13 +26,26 @@ LABELS = {"a": ".a-level", "b": ".b-level", "hbm": "HBM (3A090.c)", "weights": "
 
 
 def facts_of(item: Item, classification: Classification) -> ItemFacts:
-    """The facts the determination reads of an item ``classify`` classified (TPP as classified)."""
+    """The facts the determination reads of an item ``classify`` classified (TPP as classified; the memory
+    bandwidth density as given or computed; the names of the item and of the ICs it contains)."""
+    mbd = item.memory_bandwidth_density_gbps_per_mm2
+    if mbd is None:
+        mbd = classification.memory_bandwidth_density
     return ItemFacts(
         tpp=classification.tpp,
         datacenter_designed_or_marketed=item.datacenter_designed_or_marketed,
         total_dram_bandwidth_gbps=item.total_dram_bandwidth_gbps,
-        memory_bandwidth_density_gbps_per_mm2=item.memory_bandwidth_density_gbps_per_mm2,
+        memory_bandwidth_density_gbps_per_mm2=mbd,
+        names=tuple(dict.fromkeys(names_of(item))),
     )
+
+
+def names_of(item: Item) -> list[str]:
+    """The item's name and the names of everything it contains (recursively)."""
+    out = [item.name] if item.name else []
+    for line in item.contains or ():
+        out += names_of(line.item)
+    return out
 
 
 def given(eccn: str, facts: ItemFacts) -> ItemSource:
@@ -50,7 +63,8 @@ def item_source(case: Case, at: RulesAt) -> ItemSource:
     if isinstance(raw, dict) and "eccn" in raw:
         it = ClassifiedItem.model_validate(raw)
         return given(it.eccn, ItemFacts(it.tpp, it.datacenter_designed_or_marketed, it.total_dram_bandwidth_gbps,
-                                        it.memory_bandwidth_density_gbps_per_mm2))
+                                        it.memory_bandwidth_density_gbps_per_mm2,
+                                        names=(it.name,) if it.name else ()))
     if isinstance(raw, str):
         item = cl.catalog_item(raw, field=where)
     elif isinstance(raw, dict) and set(raw) == {"catalog"}:
@@ -119,7 +133,7 @@ def _listed(state: State, source: ItemSource) -> ListedItem:
                 )
             return ListedItem(classification, kind, facts)
     if ".Z" not in classification.upper():
-        for key in ("scope.items.at_only", "scope.items.at_only_mass_market"):
+        for key in ("scope.items.at_only", "scope.items.at_only_mass_market", "scope.items.at_only_telecom"):
             at_only = ctx.resolve(key)
             if matches(classification, list(at_only.value or [])):
                 state.say(f"{classification} is AT-only or EAR99: no RS licence requirement on the CCL basis", at_only)
@@ -128,5 +142,5 @@ def _listed(state: State, source: ItemSource) -> ListedItem:
         field_name,
         f"{classification!r} is not a classification this engine's rule data covers on {ctx.as_of} "
         "(deny by default: give a listed paragraph such as 3A090.a.1, 3A090.b, 3A090.c, 4A090.a, a .z "
-        "paragraph, 4E091, 3A991.p, 4A994.l, 5A992, 5D992 or EAR99)",
+        "paragraph, 4E091, 3A991.p, 4A994.l, 5A991, 5A992, 5D992 or EAR99)",
     )

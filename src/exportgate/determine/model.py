@@ -29,7 +29,17 @@ STATUSES: tuple[str, ...] = (
     "prohibited_without_authorization",
     "red_flag_hold",
 )
-TRANSACTIONS: tuple[str, ...] = ("export", "reexport", "transfer")
+#: export, reexport, transfer (in-country): the licence requirements apply; use, service, sale, financing:
+#: General Prohibition 10 only (736.2(b)(10), 764.2(e))
+TRANSACTIONS: tuple[str, ...] = ("export", "reexport", "transfer", "use", "service", "sale", "financing")
+Transaction = Literal["export", "reexport", "transfer", "use", "service", "sale", "financing"]
+#: the four parties to a transaction of 748.5(c)-(f)
+PARTY_ROLES: tuple[str, ...] = ("purchaser", "intermediate_consignee", "ultimate_consignee", "end_user")
+PartyRole = Literal["purchaser", "intermediate_consignee", "ultimate_consignee", "end_user"]
+#: the civil end users of 746.8(a)(12)(ii)(A)-(F) (keys of part746.russia_belarus.civil_exclusion)
+CivilSubsidiary = Literal["us", "us_jv", "us_a5a6_jv", "a5a6", "a5a6_jv", "a5a6_mission"]
+#: item categories the Part 746 carve-outs name (EAR99 food and medicine, free personal-communications software)
+ItemCategory = Literal["food", "medicine", "medical_device", "personal_communications_software"]
 UMBRELLA_DD = "supp2_748_dd"
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -37,7 +47,7 @@ StrictBool = Annotated[bool, Field(strict=True)]
 
 
 class PartyHit(_Strict):
-    """A confirmed restricted-party list entry for the end user (``{list: entity_list, footnote: 4}``)."""
+    """A confirmed restricted-party list entry for a party (``{list: entity_list, footnote: 4}``)."""
 
     list: str
     footnote: int | None = None
@@ -46,15 +56,50 @@ class PartyHit(_Strict):
     entry: str | None = None
 
 
-class EndUser(_Strict):
+class InformedLetter(_Strict):
+    """An "is-informed" letter from BIS naming this party (fact sheet 2.10): a licence is required for the
+    items it names (all items when ``eccns`` is empty), with no licence exceptions, from its date."""
+
+    reference: str = Field(min_length=1)
+    date: _dt.date
+    text: str = Field(min_length=1)
+    #: the classifications it names (a paragraph covers its sub-paragraphs); empty: every item
+    eccns: list[str] = Field(default_factory=list)
+    #: the destinations it names (ISO alpha-2); empty: every destination
+    destinations: list[str] = Field(default_factory=list)
+    license_policy: str | None = None
+
+
+class PartyFacts(_Strict):
+    """What the determination knows of one party to the transaction (748.5(c)-(f))."""
+
     name: str | None = None
     located_in: str | None = None
     hq: str | None = None
     ultimate_parent_hq: str | None = None
+    #: input alias kept for old cases: sets military_end_user and military_intelligence_end_user (unless given)
     military_or_intel: StrictBool | None = None
+    military_end_user: StrictBool | None = None  # 744.21
+    military_intelligence_end_user: StrictBool | None = None  # 744.22
     restricted_party_hits: list[PartyHit] = Field(default_factory=list)
+    informed: list[InformedLetter] = Field(default_factory=list)
+
+
+class EndUser(PartyFacts):
+    """The end user (748.5(f)): the end-user party of the transaction."""
+
     supp8_entity: str | None = None
     private_sector: StrictBool | None = None
+    #: 746.8(a)(12)(ii)(A)-(F): the kind of civil end user (U.S. or A:5/A:6 owned subsidiary, joint venture, mission)
+    civil_subsidiary: CivilSubsidiary | None = None
+
+
+class TransactionParty(PartyFacts):
+    """Another party to the transaction: purchaser, intermediate consignee, ultimate consignee or a further end
+    user (748.5(c)-(f)); the Entity List, FDP, MEU List and is-informed rules apply to whichever party they name,
+    the HQ rules to ultimate consignees and end users."""
+
+    role: PartyRole
 
 
 class EndUse(_Strict):
@@ -63,7 +108,8 @@ class EndUse(_Strict):
     description: str | None = None
     supercomputer: StrictBool | None = None
     advanced_node_ic_production: StrictBool | None = None
-    military: StrictBool | None = None
+    military: StrictBool | None = None  # 744.21 military end use
+    military_intelligence: StrictBool | None = None  # 744.22 military-intelligence end use
     wmd: StrictBool | None = None
     acm_activity: Literal["development", "production", "storage"] | None = None
     trains_4e091_model_for_non_supp5a: StrictBool | None = None
@@ -114,14 +160,22 @@ class Case(_Strict):
     """One transaction to determine. Build it with :func:`parse_case`."""
 
     date: _dt.date
-    transaction: Literal["export", "reexport", "transfer"]
+    transaction: Transaction
     origin: str = "US"
     destination: str
+    #: for destination UA: the region (part746.ukraine_regions: crimea, dnr, lnr, rest_of_ukraine or a place name)
+    destination_region: str | None = None
     #: the item as ``classify`` reads it, a catalog name, or ``{eccn: ...}``; None when the caller passes the
     #: item's classification itself (:func:`exportgate.determine.determine_classified`)
     item: Any = None
     quantity: Annotated[int, Field(strict=True, ge=1)] = 1
+    #: the Part 746 carve-outs (EAR99 food and medicine, free personal-communications software, MED)
+    item_category: ItemCategory | None = None
     end_user: EndUser = Field(default_factory=EndUser)
+    #: the other parties to the transaction (748.5(c)-(f)); the end user is ``end_user``
+    parties: list[TransactionParty] = Field(default_factory=list)
+    #: General Prohibition 10: knowledge that a violation has occurred (prior) or is about to / intended to occur
+    knowledge_of_violation: Literal["prior", "intended"] | None = None
     end_use: EndUse = Field(default_factory=EndUse)
     certifications: list[str] = Field(default_factory=list)
     red_flags: list[RedFlag] = Field(default_factory=list)
@@ -150,16 +204,19 @@ class ItemFacts:
     datacenter_designed_or_marketed: bool | None = None
     total_dram_bandwidth_gbps: float | None = None
     memory_bandwidth_density_gbps_per_mm2: float | None = None
+    #: the item's name and the names of the ICs it contains (catalog recognition, e.g. the GP10 guidance)
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Requirement:
     """One licence requirement found: the rule that imposes it and what it allows."""
 
-    #: destination | worldwide | named | hq | hbm | hbm_hq | weights | embargo | dpl | entity_list | meu |
-    #: military | wmd | supercomputer | advanced_node
+    #: destination | worldwide | named | hq | hbm | hbm_hq | weights | dpl | entity_list | meu | military |
+    #: military_intelligence | informed | wmd | supercomputer | advanced_node | gp10 | the Part 746 regimes:
+    #: russia_belarus | ukraine_regions | iran | syria | cuba | north_korea
     basis: str
-    part: str  # the CFR part: 742 | 744 | 746 | 764
+    part: str  # the CFR part: 736 | 742 | 744 | 746 | 764
     provision: str  # the provision that imposes it, e.g. "742.6(a)(6)"
     citation: str  # the citation of the rule data that found it (flagged when not verified)
     review_policy: str | None
@@ -316,23 +373,10 @@ def parse_case(
         "origin": rules.country_code(case.origin, field=f"{p}origin"),
         "destination": rules.country_code(case.destination, field=f"{p}destination"),
     }
-    eu = case.end_user
-    eu_updates: dict[str, Any] = {}
-    for name in ("located_in", "hq", "ultimate_parent_hq"):
-        value = getattr(eu, name)
-        if value is not None:
-            eu_updates[name] = rules.country_code(value, field=f"{p}end_user.{name}")
     lists = _catalogue(rules, "enduse.party_lists", case.date)
     footnotes = rules.value("enduse.entity_list.footnotes", case.date, Mode.ENFORCED) or []
-    for i, hit in enumerate(eu.restricted_party_hits):
-        where = f"{p}end_user.restricted_party_hits[{i}]"
-        if hit.list not in lists:
-            raise InputError(f"{where}.list", f"unknown list {hit.list!r} (known: {', '.join(sorted(lists))})")
-        if hit.footnote is not None:
-            if hit.list != "entity_list":
-                raise InputError(f"{where}.footnote", "footnotes apply to Entity List entries only")
-            if hit.footnote not in footnotes:
-                raise InputError(f"{where}.footnote", f"unknown Entity List footnote {hit.footnote} (known: {footnotes})")
+    eu = case.end_user
+    eu_updates = _party_updates(eu, f"{p}end_user", rules, lists, footnotes)
     if eu.supp8_entity is not None:
         known = _catalogue(rules, "uae.supp8.catalogue", case.date)
         if eu.supp8_entity not in known:
@@ -342,6 +386,23 @@ def parse_case(
             )
     if eu_updates:
         updates["end_user"] = eu.model_copy(update=eu_updates)
+    if case.parties:
+        parties = []
+        for i, party in enumerate(case.parties):
+            upd = _party_updates(party, f"{p}parties[{i}]", rules, lists, footnotes)
+            parties.append(party.model_copy(update=upd) if upd else party)
+        updates["parties"] = parties
+    regions = rules.value(REGIONS_KEY, case.date, Mode.ENFORCED)
+    if updates["destination"] == regions["country"]:
+        if case.destination_region is None:
+            raise InputError(
+                f"{p}destination_region",
+                f"required for destination {updates['destination']} (746.6: the region decides): one of "
+                f"{', '.join(regions['regions'])}, or a place name",
+            )
+        updates["destination_region"] = region_key(case.destination_region, rules, case.date, f"{p}destination_region")
+    elif case.destination_region is not None:
+        raise InputError(f"{p}destination_region", f"applies to destination {regions['country']} only")
     ex = case.exporter
     ex_updates = {
         name: rules.country_code(getattr(ex, name), field=f"{p}exporter.{name}")
@@ -361,7 +422,7 @@ def parse_case(
                 f"{p}certifications[{i}]",
                 f"unknown certification {cert!r} (known: {UMBRELLA_DD}, {', '.join(sorted(certs))})",
             )
-    if case.transaction != "transfer" and updates["origin"] == updates["destination"]:
+    if case.transaction in ("export", "reexport") and updates["origin"] == updates["destination"]:
         raise InputError(f"{p}destination", f"an {case.transaction} leaves the origin country: use transaction: transfer for an in-country transfer")
     if case.transaction == "transfer" and updates["origin"] != updates["destination"]:
         raise InputError(f"{p}destination", "an in-country transfer stays in one country: origin and destination must match")
@@ -372,6 +433,66 @@ def parse_case(
     if with_item:
         _check_item_shape(case.item, f"{p}item")
     return case.model_copy(update=updates)
+
+
+REGIONS_KEY = "part746.ukraine_regions.destinations"
+
+
+def region_key(value: str, rules: RuleSet, day: _dt.date, where: str) -> str:
+    """The region key of ``value`` (a key, or a place name from ``part746.ukraine_regions.region_names``);
+    an unknown or unsettled name is an error naming the field (deny by default)."""
+    regions = dict(rules.value(REGIONS_KEY, day, Mode.ENFORCED)["regions"])
+    wanted = " ".join(str(value).split()).casefold().replace("_", " ")
+    for key in regions:
+        if wanted == str(key).replace("_", " "):
+            return str(key)
+    names = rules.value("part746.ukraine_regions.region_names", day, Mode.ENFORCED) or {}
+    for key, aliases in names.items():
+        if wanted in (str(a).casefold() for a in aliases):
+            return str(key)
+    unsettled = rules.value("part746.ukraine_regions.unresolved_names", day, Mode.ENFORCED) or []
+    if wanted in (str(u).casefold() for u in unsettled):
+        raise InputError(
+            where,
+            f"{value!r} does not settle the region (the oblasts are not wholly covered; OFAC FAQ 1009: use postal "
+            f"codes and maps): give one of {', '.join(regions)}",
+        )
+    raise InputError(where, f"unknown region {value!r} (known: {', '.join(regions)}, or a place name of the rule data)")
+
+
+def _party_updates(party: PartyFacts, where: str, rules: RuleSet, lists: dict[str, Any], footnotes: list[Any]) -> dict[str, Any]:
+    """Country codes checked and normalised, list hits and is-informed letters checked, ``military_or_intel``
+    read as both military facts where they are not given."""
+    out: dict[str, Any] = {}
+    for name in ("located_in", "hq", "ultimate_parent_hq"):
+        value = getattr(party, name)
+        if value is not None:
+            out[name] = rules.country_code(value, field=f"{where}.{name}")
+    for i, hit in enumerate(party.restricted_party_hits):
+        at = f"{where}.restricted_party_hits[{i}]"
+        if hit.list not in lists:
+            raise InputError(f"{at}.list", f"unknown list {hit.list!r} (known: {', '.join(sorted(lists))})")
+        if hit.footnote is not None:
+            if hit.list != "entity_list":
+                raise InputError(f"{at}.footnote", "footnotes apply to Entity List entries only")
+            if hit.footnote not in footnotes:
+                raise InputError(f"{at}.footnote", f"unknown Entity List footnote {hit.footnote} (known: {footnotes})")
+    letters = []
+    for i, letter in enumerate(party.informed):
+        dests = [rules.country_code(c, field=f"{where}.informed[{i}].destinations[{j}]")
+                 for j, c in enumerate(letter.destinations)]
+        for j, eccn in enumerate(letter.eccns):
+            if not eccn.strip():
+                raise InputError(f"{where}.informed[{i}].eccns[{j}]", "must not be empty")
+        letters.append(letter.model_copy(update={"destinations": dests}))
+    if letters:
+        out["informed"] = letters
+    if party.military_or_intel:
+        if party.military_end_user is None:
+            out["military_end_user"] = True
+        if party.military_intelligence_end_user is None:
+            out["military_intelligence_end_user"] = True
+    return out
 
 
 def _check_item_shape(item: Any, where: str) -> None:

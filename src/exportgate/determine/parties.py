@@ -1,52 +1,90 @@
-"""Restricted parties: the Entity List (744.11), military end users (744.21), the Unverified List (744.15)
-and denial orders (764.3), as confirmed hits on the end user; each list's effect comes from
-``enduse.party_lists``."""
+"""Restricted parties: the Entity List (744.11), the MEU List (Supp. 7 to Part 744, read with 744.21 in
+``part744``), the Unverified List (744.15) and denial orders (764.3), as confirmed hits on any party to the
+transaction (purchaser, intermediate consignee, ultimate consignee, end user: 748.5(c)-(f)); each list's effect
+comes from ``enduse.party_lists``. Is-informed letters (fact sheet 2.10) are party-level overrides."""
 
 from __future__ import annotations
 
-from exportgate.determine.state import State, flagged, policy_id
+from exportgate.determine.state import State, flagged, matches, policy_id
 
 
 def restricted_parties(state: State) -> None:
-    ctx, eu = state.trace, state.case.end_user
-    if not eu.restricted_party_hits:
+    ctx = state.trace
+    if not any(p.facts.restricted_party_hits for p in state.parties):
         return
     lists = ctx.resolve("enduse.party_lists")
-    for hit in eu.restricted_party_hits:
-        spec = dict(lists.value[hit.list])
-        who = eu.name or "the end user"
-        if not state.subject_to_ear:
-            state.say(f"{who} is on the {hit.list}, but the item is not subject to the EAR (see above)")
+    for party in state.parties:
+        who = party.label
+        for hit in party.facts.restricted_party_hits:
+            spec = dict(lists.value[hit.list])
+            if not state.subject_to_ear:
+                state.say(f"{who} is on the {hit.list}, but the item is not subject to the EAR (see above)")
+                continue
+            effect = spec["effect"]
+            cite = flagged(str(spec["cite"]), lists)
+            if effect == "prohibited":
+                state.say(
+                    f"{who} is a denied person ({hit.list}): participation prohibited without BIS authorization "
+                    f"({spec['cite']})",
+                    lists,
+                )
+                req = state.require("dpl", "764", "denial order", cite, hit.license_policy, exceptions=())
+                state.prohibit(req, hit.license_policy or state.prohibited_policy)
+            elif not state.exporting:
+                state.say(
+                    f"{who} is on the {hit.list}: its licence requirement applies to exports, reexports and "
+                    f"transfers, not to a {state.case.transaction} ({spec['cite']}); GP10 applies with knowledge "
+                    "of a violation",
+                    lists,
+                )
+            elif effect == "no_exceptions":
+                state.say(f"{who} is on the {hit.list}: licence exceptions are not available ({spec['cite']})", lists)
+                state.no_exceptions_reason = f"{hit.list} party ({spec['cite']})"
+            elif effect == "military_end_user":
+                state.say(
+                    f"{who} is on the MEU List (Supp. 7 to Part 744), a party to the transaction (748.5(c)-(f)): a "
+                    f"military end user under 744.21 (the items of Supp. 2 to Part 744; see the end-use step) "
+                    f"({spec['cite']})",
+                    lists,
+                )
+            else:  # the Entity List: a licence for all items subject to the EAR
+                default = ctx.resolve("enduse.entity_list.default_policy")
+                policy = policy_id(hit.license_policy) or str(default.value)
+                fn = f", footnote {hit.footnote}" if hit.footnote is not None else ""
+                state.say(
+                    f"{who} is on the Entity List{fn}, a party to the transaction: licence required for all items "
+                    f"subject to the EAR, no licence exceptions; review policy of the entry: {policy} (744.11)",
+                    lists,
+                    default,
+                )
+                state.require("entity_list", "744", "Entity List (744.11)", cite, policy, exceptions=())
+
+
+def informed(state: State) -> None:
+    """An is-informed letter attached to a party: a licence for the items and destinations it names, no licence
+    exceptions, from its date; it binds the parties it names only."""
+    letters = [(p, letter) for p in state.parties for letter in p.facts.informed]
+    if not letters:
+        return
+    ctx = state.trace
+    spec = ctx.resolve("enduse.informed")
+    c = state.item.classification
+    for party, letter in letters:
+        ref = f"is-informed letter {letter.reference} of {letter.date}"
+        if letter.date > ctx.as_of:
+            state.say(f"{party.label}: {ref} is dated after the transaction ({ctx.as_of}): not yet informed", spec)
             continue
-        effect = spec["effect"]
-        cite = flagged(str(spec["cite"]), lists)
-        if effect == "prohibited":
-            state.say(
-                f"{who} is a denied person ({hit.list}): participation prohibited without BIS authorization "
-                f"({spec['cite']})",
-                lists,
-            )
-            req = state.require("dpl", "764", "denial order", cite, hit.license_policy, exceptions=())
-            state.prohibit(req, hit.license_policy or state.prohibited_policy)
-        elif effect == "no_exceptions":
-            state.say(f"{who} is on the {hit.list}: licence exceptions are not available ({spec['cite']})", lists)
-            state.no_exceptions_reason = f"{hit.list} party ({spec['cite']})"
-        elif hit.list == "entity_list":
-            default = ctx.resolve("enduse.entity_list.default_policy")
-            policy = policy_id(hit.license_policy) or str(default.value)
-            fn = f", footnote {hit.footnote}" if hit.footnote is not None else ""
-            state.say(
-                f"{who} is on the Entity List{fn}: licence required for all items subject to the EAR, "
-                f"no licence exceptions; review policy of the entry: {policy} (744.11)",
-                lists,
-                default,
-            )
-            state.require("entity_list", "744", "Entity List (744.11)", cite, policy, exceptions=())
-        else:  # another list whose effect is a licence for all items: the military end user list
-            policy = policy_id(hit.license_policy) or str(ctx.get("enduse.military.policy"))
-            state.say(
-                f"{who} is on the {hit.list} (military end user list): licence required, no licence exceptions; "
-                f"review policy {policy} ({spec['cite']})",
-                lists,
-            )
-            state.require("meu", "744", "military end user list", cite, policy, exceptions=())
+        if letter.eccns and c is not None and not matches(c, list(letter.eccns)):
+            state.say(f"{party.label}: {ref} names {', '.join(letter.eccns)}, not {c}", spec)
+            continue
+        if letter.destinations and not ({state.dest, state.located} & set(letter.destinations)):
+            state.say(f"{party.label}: {ref} names {', '.join(letter.destinations)}, not {state.dest}", spec)
+            continue
+        policy = policy_id(letter.license_policy)
+        state.say(
+            f"{party.label} — {ref} (a party-level override; it binds the parties it names): \"{letter.text}\" — "
+            f"licence required, no licence exceptions" + (f"; review policy {policy}" if policy else ""),
+            spec,
+        )
+        state.require("informed", "744", f"is-informed letter {letter.reference}", spec, policy,
+                      exceptions=tuple(spec.value.get("exceptions") or ()))

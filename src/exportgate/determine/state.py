@@ -14,11 +14,14 @@ from typing import Any
 
 from exportgate.classify import Classification
 from exportgate.determine.allocation import TppLedger
-from exportgate.determine.model import Case, ItemFacts, Requirement
+from exportgate.determine.model import Case, ItemFacts, PartyFacts, Requirement
 from exportgate.rules import Resolved, Trace, Verification
 
-#: review policies from the most to the least favourable (an Entity List entry's own text is unranked)
-POLICY_RANK = {"presumption_of_approval": 1, "case_by_case": 2, "presumption_of_denial": 3}
+#: review policies from the most to the least favourable (an Entity List entry's own text is unranked);
+#: "policy_of_denial" is the Part 746 / 744.21(e)(1) wording ("a policy of denial", stricter than a presumption)
+POLICY_RANK = {"presumption_of_approval": 1, "case_by_case": 2, "presumption_of_denial": 3, "policy_of_denial": 4}
+#: the 748.5 roles whose headquarters the HQ rules read (744.23(a)(3); 742.6(a)(6)(iii)(A))
+HQ_ROLES = ("end_user", "ultimate_consignee")
 
 
 def num(value: float) -> str:
@@ -34,12 +37,16 @@ def matches(classification: str, paragraphs: list[str]) -> bool:
     return any(c == p.upper() or c.startswith(p.upper() + ".") for p in paragraphs)
 
 
+#: the identifiers an Entity List entry's own policy text is normalised to (its other wording is kept as is)
+NORMALISED_POLICIES = ("presumption_of_approval", "case_by_case", "presumption_of_denial")
+
+
 def policy_id(text: str | None) -> str | None:
     """An Entity List entry's policy text as a ranked identifier when it is one of the three; else as is."""
     if text is None:
         return None
     low = text.strip().lower().replace("-", " ").replace("_", " ")
-    for ident in POLICY_RANK:
+    for ident in NORMALISED_POLICIES:
         if ident.replace("_", " ") in low:
             return ident
     return text.strip()
@@ -52,6 +59,34 @@ def flagged(text: str, source: Resolved) -> str:
     if source.verification is Verification.SECONDARY:
         return f"{text} [secondary source]"
     return text
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """One party to the transaction as the steps read it (748.5(c)-(f)): its role, its countries after
+    "treated as" (located: the destination when not given), and its facts. ``primary`` is the case's
+    ``end_user`` block."""
+
+    role: str
+    facts: PartyFacts
+    located: str
+    hq: str | None
+    parent: str | None
+    primary: bool = False
+
+    @property
+    def label(self) -> str:
+        """How the reasons name it: "End User Co (end user)", "the purchaser"."""
+        role = self.role.replace("_", " ")
+        return f"{self.facts.name} ({role})" if self.facts.name else f"the {role}"
+
+    @property
+    def military(self) -> bool:
+        return bool(self.facts.military_end_user)
+
+    @property
+    def military_intelligence(self) -> bool:
+        return bool(self.facts.military_intelligence_end_user)
 
 
 @dataclass(frozen=True)
@@ -103,12 +138,20 @@ class State:
     located: str = ""
     hq: str | None = None
     parent: str | None = None
+    #: every party to the transaction, the end user first (748.5(c)-(f))
+    parties: list[PartyView] = field(default_factory=list)
+    #: the destination region (746.6) when the destination is Ukraine
+    region: str | None = None
+    #: an export, reexport or transfer (the licence requirements apply); False for a use, service, sale or financing
+    exporting: bool = True
     # -- the item
     item: ListedItem = field(default_factory=lambda: ListedItem(None, "unlisted", ItemFacts()))
     tpp_total: float | None = None
     retain_until: date | None = None
     #: False when a foreign-produced item is caught by no foreign direct product rule (734.9)
     subject_to_ear: bool = True
+    #: the foreign direct product rules that make a foreign-produced item subject to the EAR ("734.9(f)", ...)
+    fdp_rules: list[str] = field(default_factory=list)
     # -- what the requirement steps found
     requirements: list[Requirement] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
@@ -183,8 +226,24 @@ class State:
         return None if code is None else self.eff(code, label)
 
     def hq_in(self, groups: frozenset[str]) -> str | None:
-        """'end user HQ X' / 'ultimate parent HQ X' when either is in ``groups``."""
+        """'end user HQ X' / 'ultimate parent HQ X' when either is in ``groups``; then the same for the other
+        ultimate consignees and end users of the transaction ('ultimate consignee Y HQ X')."""
         for label, cc in (("end user HQ", self.hq), ("ultimate parent HQ", self.parent)):
             if cc is not None and cc in groups:
                 return f"{label} {cc}"
+        for p in self.parties:
+            if p.primary or p.role not in HQ_ROLES:
+                continue
+            who = f"{p.role.replace('_', ' ')} {p.facts.name}" if p.facts.name else p.role.replace("_", " ")
+            for label, cc in ((f"{who} HQ", p.hq), (f"{who} ultimate parent HQ", p.parent)):
+                if cc is not None and cc in groups:
+                    return f"{label} {cc}"
         return None
+
+    def party_hits(self, list_name: str, footnote: int | None = None) -> list[PartyView]:
+        """The parties with a confirmed hit on ``list_name`` (and ``footnote``, when given)."""
+        return [
+            p for p in self.parties
+            if any(h.list == list_name and (footnote is None or h.footnote == footnote)
+                   for h in p.facts.restricted_party_hits)
+        ]

@@ -15,8 +15,22 @@ from exportgate.determine.allocation import LPP_EXCEPTION, TppUsed
 from exportgate.errors import InputError
 from exportgate.packages.compute import Contribution
 from exportgate.packages.memo import LineDetermination, LineResult, RedFlagRow
-from exportgate.packages.model import END_USER_ROLES, LINE_BASES, Line, MemberRole, Package, Party
+from exportgate.packages.model import END_USER_ROLES, LINE_BASES, Line, MemberRole, Package, Party, PartyRole
 from exportgate.rules import Mode, RuleSet
+
+#: the package's party roles as the four parties of 748.5(c)-(f) the determination reads: forwarders,
+#: distributors and intermediaries take possession to deliver (intermediate consignees, 748.5(d)); an operator
+#: uses the items (an end user, 748.5(f)); end users and ultimate consignees are determined one by one
+PARTY_748_5_ROLE: dict[PartyRole, str] = {
+    PartyRole.PURCHASER: "purchaser",
+    PartyRole.INTERMEDIATE_CONSIGNEE: "intermediate_consignee",
+    PartyRole.FREIGHT_FORWARDER: "intermediate_consignee",
+    PartyRole.DISTRIBUTOR: "intermediate_consignee",
+    PartyRole.INTERMEDIARY: "intermediate_consignee",
+    PartyRole.OPERATOR: "end_user",
+    PartyRole.ULTIMATE_CONSIGNEE: "ultimate_consignee",
+    PartyRole.END_USER: "end_user",
+}
 
 
 @dataclass
@@ -151,6 +165,26 @@ def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
     return out
 
 
+def _other_parties(pkg: Package, hits: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every party of the package that is not determined as an end user (purchasers, intermediate consignees,
+    forwarders, distributors, intermediaries, operators): a party to every line's transaction, with its confirmed
+    list hits (the Entity List, footnote 3/4 FDP and MEU List rules apply to whichever party they name)."""
+    out = []
+    for p in pkg.parties:
+        if p.role in END_USER_ROLES:
+            continue
+        out.append({
+            "role": PARTY_748_5_ROLE[p.role],
+            "name": p.name,
+            "located_in": p.country,
+            "hq": p.hq or p.country,
+            "ultimate_parent_hq": p.ultimate_parent_hq or p.hq or p.country,
+            "military_or_intel": p.military_or_intel or None,
+            "restricted_party_hits": hits.get(p.name, []),
+        })
+    return out
+
+
 def determine_line(
     lc: LineCheck,
     pkg: Package,
@@ -167,6 +201,7 @@ def determine_line(
     if not pairs:
         raise InputError(lc.ref, "no end user of this line is located in its destination(s)")
     exporter = _exporter_doc(pkg)
+    others = _other_parties(pkg, hits)
     for dest, eu in pairs:
         parent = eu.ultimate_parent or eu.name
         doc: dict[str, Any] = {
@@ -183,6 +218,7 @@ def determine_line(
                 "military_or_intel": eu.military_or_intel,
                 "restricted_party_hits": hits.get(eu.name, []),
             },
+            "parties": others,
             "ultimate_consignee": parent,
             "certifications": list(pkg.certifications),
             "red_flags": [
@@ -199,11 +235,15 @@ def determine_line(
             doc["exporter"] = exporter
         if pkg.exception_facts:
             doc["facts"] = dict(pkg.exception_facts)
+        if eu.region is not None:
+            doc["destination_region"] = eu.region
         assert lc.classified_as is not None
         try:
             case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
             d = dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
         except InputError as exc:
+            if exc.field == f"{lc.ref}.destination_region":  # the region is the end user party's
+                raise InputError(f"parties[{pkg.parties.index(eu)}].region", exc.problem) from None
             raise InputError(_file_path(lc, exc.field), exc.problem) from None
         lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name))
         tpp_total = d.tpp_total

@@ -144,6 +144,11 @@ class Party(_Strict):
     ultimate_parent: str | None = Field(default=None, description="name of the ultimate parent, if any")
     military_or_intel: bool = False
     type: Literal["entity", "person"] = "entity"
+    region: str | None = Field(
+        default=None,
+        description="for a party in Ukraine: crimea, dnr, lnr or rest_of_ukraine, or a place name (15 CFR 746.6; "
+        "required for an end user or ultimate consignee located in UA)",
+    )
 
 
 class EndUse(_Strict):
