@@ -16,6 +16,7 @@ from exportgate.errors import InputError
 from exportgate.packages.compute import Contribution
 from exportgate.packages.memo import LineDetermination, LineResult, RedFlagRow
 from exportgate.packages.model import END_USER_ROLES, LINE_BASES, Line, MemberRole, Package, Party, PartyRole
+from exportgate.packages.screening import ConfirmedHits
 from exportgate.rules import Mode, RuleSet
 
 #: the package's party roles as the four parties of 748.5(c)-(f) the determination reads: forwarders,
@@ -165,24 +166,57 @@ def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
     return out
 
 
-def _other_parties(pkg: Package, hits: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def party_doc(p: Party, hits: ConfirmedHits, *, end_user: bool) -> dict[str, Any]:
+    """A package party as the determination case reads it: every party field with the same meaning (the
+    package's ``country`` is the case's ``located_in``), with its confirmed list hits and listed owners."""
+    doc: dict[str, Any] = {
+        "name": p.name,
+        "located_in": p.country,
+        "hq": p.hq or p.country,
+        "ultimate_parent_hq": p.parent_hq or p.hq or p.country,
+        "restricted_party_hits": hits.of(p.name),
+        "owners": hits.owners_of(p.name),
+        "informed": [letter.model_dump(mode="json") for letter in p.informed],
+    }
+    for key in ("military_or_intel", "military_end_user", "military_intelligence_end_user"):
+        if getattr(p, key) is not None:
+            doc[key] = getattr(p, key)
+    if end_user:
+        for key in END_USER_FIELDS:
+            if getattr(p, key) is not None:
+                doc[key] = getattr(p, key)
+    return doc
+
+
+#: the end-user facts of a case a package party gives with the same name (``determine.model.EndUser``)
+END_USER_FIELDS = ("supp8_entity", "private_sector", "civil_subsidiary")
+
+
+def _other_parties(pkg: Package, hits: ConfirmedHits) -> list[dict[str, Any]]:
     """Every party of the package that is not determined as an end user (purchasers, intermediate consignees,
     forwarders, distributors, intermediaries, operators): a party to every line's transaction, with its confirmed
     list hits (the Entity List, footnote 3/4 FDP and MEU List rules apply to whichever party they name)."""
-    out = []
-    for p in pkg.parties:
-        if p.role in END_USER_ROLES:
-            continue
-        out.append({
-            "role": PARTY_748_5_ROLE[p.role],
-            "name": p.name,
-            "located_in": p.country,
-            "hq": p.hq or p.country,
-            "ultimate_parent_hq": p.ultimate_parent_hq or p.hq or p.country,
-            "military_or_intel": p.military_or_intel or None,
-            "restricted_party_hits": hits.get(p.name, []),
-        })
-    return out
+    return [
+        {"role": PARTY_748_5_ROLE[p.role], **party_doc(p, hits, end_user=False)}
+        for p in pkg.parties
+        if p.role not in END_USER_ROLES
+    ]
+
+
+def _party_path(pkg: Package, lc: LineCheck, eu: Party, field: str) -> str:
+    """A case path that names a party's fact, as the package file names it (``parties[1].supp8_entity``)."""
+    prefix = f"{lc.ref}.end_user."
+    if field.startswith(prefix):
+        rest = field[len(prefix):]
+        return f"parties[{pkg.parties.index(eu)}].{'country' if rest == 'located_in' else rest}"
+    prefix = f"{lc.ref}.parties["
+    if field.startswith(prefix):
+        k, _, rest = field[len(prefix):].partition("]")
+        others = [p for p in pkg.parties if p.role not in END_USER_ROLES]
+        if k.isdigit() and int(k) < len(others):
+            rest = rest.lstrip(".")
+            return f"parties[{pkg.parties.index(others[int(k)])}].{'country' if rest == 'located_in' else rest}"
+    return field
 
 
 def determine_line(
@@ -191,7 +225,7 @@ def determine_line(
     as_of: date,
     mode: Mode,
     rules: RuleSet,
-    hits: dict[str, list[dict[str, Any]]],
+    hits: ConfirmedHits,
     flags: list[RedFlagRow],
     running: TppUsed,
 ) -> list[Contribution]:
@@ -203,21 +237,14 @@ def determine_line(
     exporter = _exporter_doc(pkg)
     others = _other_parties(pkg, hits)
     for dest, eu in pairs:
-        parent = eu.ultimate_parent or eu.name
+        parent = eu.parent_name or eu.name
         doc: dict[str, Any] = {
             "date": as_of.isoformat(),
             "transaction": pkg.transaction,
             "origin": "US",
             "destination": dest,
             "quantity": lc.line.quantity,
-            "end_user": {
-                "name": eu.name,
-                "located_in": eu.country,
-                "hq": eu.hq or eu.country,
-                "ultimate_parent_hq": eu.ultimate_parent_hq or eu.hq or eu.country,
-                "military_or_intel": eu.military_or_intel,
-                "restricted_party_hits": hits.get(eu.name, []),
-            },
+            "end_user": party_doc(eu, hits, end_user=True),
             "parties": others,
             "ultimate_consignee": parent,
             "certifications": list(pkg.certifications),
@@ -244,7 +271,7 @@ def determine_line(
         except InputError as exc:
             if exc.field == f"{lc.ref}.destination_region":  # the region is the end user party's
                 raise InputError(f"parties[{pkg.parties.index(eu)}].region", exc.problem) from None
-            raise InputError(_file_path(lc, exc.field), exc.problem) from None
+            raise InputError(_party_path(pkg, lc, eu, _file_path(lc, exc.field)), exc.problem) from None
         lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name))
         tpp_total = d.tpp_total
         if tpp_total is None and lc.tpp is not None:

@@ -172,8 +172,25 @@ class Completeness(_Part):
     us_content: dict[str, Any] | None = None
 
 
+class DecisionRow(_Part):
+    """A reviewer's decision on a screening hit, as the package (or the service) records it."""
+
+    party: str
+    entity_id: str
+    decision: Literal["false_positive", "confirmed"]
+    by: str
+    on: str
+    reason: str
+    entry_fingerprint: str | None = None
+    #: applied | reopened (the entry changed since the decision) | no_current_match (the entry no longer matches)
+    status: str = "applied"
+
+
 class MatchRow(_Part):
-    """A list entry a party's name matched (``exportgate.screen.Match.to_json``)."""
+    """A list entry a party's name matched (``exportgate.screen.Match.to_json``), with what was decided on it.
+
+    The matcher never confirms: ``strength`` (strong | potential) says how close the names are; a match is
+    ``confirmed`` only by a reviewer's decision, or by an exact listed name with an agreeing identifier."""
 
     entity_id: str | None = None
     list: str | None = None
@@ -185,20 +202,38 @@ class MatchRow(_Part):
     license_policy: str | None = None
     explanation: Any = None
     strength: str | None = None
+    entry_fingerprint: str | None = None
+    confirmed: bool = False
+    #: decision | exact_name_and_identifier
+    confirmed_by: str | None = None
+    decision: DecisionRow | None = None
 
 
 class ScreenedParty(_Part):
+    """One screened name: a party, a consortium member, or an owner or ultimate parent of a party.
+
+    ``status``: clear (no match) | potential / strong (an undecided match: needs a decision) | confirmed (a
+    confirmed match, or the package states the listing) | cleared (every match decided a false positive)."""
+
     name: str
     role: str | None = None
     kind: str | None = None
     country: str | None = None
     status: str
+    #: for an owner or ultimate parent: the party it owns
+    of_party: str | None = None
+    #: where it is in the package file (``parties[2].owners[0]``)
+    path: str | None = None
+    #: the listings the package itself states for it (``restricted_party_hits``)
+    stated_hits: list[dict[str, Any]] = Field(default_factory=list)
     matches: list[MatchRow] = Field(default_factory=list)
 
 
 class Screening(_Part):
     lists_as_of: dict[str, str] = Field(default_factory=dict)
     parties: list[ScreenedParty] = Field(default_factory=list)
+    #: the package's screening decisions that match no current hit (the entry no longer matches)
+    unmatched_decisions: list[DecisionRow] = Field(default_factory=list)
 
 
 class RedFlagRow(_Part):

@@ -45,12 +45,26 @@ def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Pa
     parties = []
     names: set[str] = set()
     for i, p in enumerate(pkg.parties):
+        where = f"parties[{i}]"
+        parent = p.ultimate_parent
+        if parent is not None and parent.country is not None:
+            parent = parent.model_copy(update={"country": cc(parent.country, f"{where}.ultimate_parent.country")})
+        parent_hq = cc(p.ultimate_parent_hq, f"{where}.ultimate_parent_hq")
+        if parent is not None and parent.country and parent_hq and parent.country != parent_hq:
+            errors.append(InputError(f"{where}.ultimate_parent_hq", f"{parent_hq} disagrees with "
+                                     f"ultimate_parent.country {parent.country}: give one"))
+        owners = [o.model_copy(update={"country": cc(o.country, f"{where}.owners[{j}].country")})
+                  for j, o in enumerate(p.owners)]
+        if sum(o.share for o in p.owners) > 1 + 1e-9:
+            errors.append(InputError(f"{where}.owners", "the owners' shares add up to more than 1 (100%)"))
         parties.append(
             p.model_copy(
                 update={
-                    "country": cc(p.country, f"parties[{i}].country"),
-                    "hq": cc(p.hq, f"parties[{i}].hq"),
-                    "ultimate_parent_hq": cc(p.ultimate_parent_hq, f"parties[{i}].ultimate_parent_hq"),
+                    "country": cc(p.country, f"{where}.country"),
+                    "hq": cc(p.hq, f"{where}.hq"),
+                    "ultimate_parent_hq": parent_hq,
+                    "ultimate_parent": parent,
+                    "owners": owners,
                 }
             )
         )
