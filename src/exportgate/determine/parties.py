@@ -16,9 +16,10 @@ def restricted_parties(state: State) -> None:
         return
     lists = ctx.resolve("enduse.party_lists")
     for party in state.parties:
-        hits = [(hit, party.label) for hit in party.facts.restricted_party_hits]
-        hits += [(hit, f"{party.label}, by the Affiliates rule,") for hit in affiliated.get(id(party), [])]
-        for hit, who in hits:
+        hits = [(hit, party.label, "entity_list") for hit in party.facts.restricted_party_hits]
+        hits += [(hit, f"{party.label}, by the Affiliates rule,", "affiliates_rule")
+                 for hit in affiliated.get(id(party), [])]
+        for hit, who, basis in hits:
             spec = dict(lists.value[hit.list])
             if not state.subject_to_ear:
                 state.say(f"{who} is on the {hit.list}, but the item is not subject to the EAR (see above)")
@@ -60,7 +61,8 @@ def restricted_parties(state: State) -> None:
                     lists,
                     default,
                 )
-                state.require("entity_list", "744", "Entity List (744.11)", cite, policy, exceptions=())
+                provision = "Entity List (744.11)" if basis == "entity_list" else "Entity List (744.11), Affiliates rule"
+                state.require(basis, "744", provision, cite, policy, exceptions=())
 
 
 def informed(state: State) -> None:

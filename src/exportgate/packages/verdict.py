@@ -57,8 +57,14 @@ def verdict(
         reasons["blocked"].append(f"destination {cc} is under a comprehensive US embargo ({embargo_citation})")
     for s in screened:
         _screening_reasons(s, blocking_lists, reasons)
+    affiliated: set[str] = set()
     for lc in checks:
         for d in lc.determinations:
+            for req in d.requirements:
+                if req.basis == "affiliates_rule" and req.reason not in affiliated:
+                    # restricted like a listed party: blocked as a confirmed listing would be
+                    affiliated.add(req.reason)
+                    reasons["blocked"].append(f"{req.reason} ({req.citation})")
             v = STATUS_VERDICT.get(d.status)
             if v is None:
                 raise ExportgateError(f"{lc.ref}: unknown determination status {d.status!r}")
