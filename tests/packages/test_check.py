@@ -234,7 +234,9 @@ def test_blocked_outranks_everything_and_the_rest_is_still_listed(doc: dict[str,
     doc["parties"].append({"name": "Damascus Cloud", "role": "end_user", "country": "SY"})
     doc["parties"][0]["country"] = "SA"
     doc["layers"]["security"] = []
-    data = _check(_with_servers(doc), screener)
+    _with_servers(doc)["layers"]["hardware"][-1]["split"] = [{"end_user": "Operator KK", "quantity": 6},
+                                                            {"end_user": "Damascus Cloud", "quantity": 4}]
+    data = _check(doc, screener)
     assert data["verdict"] == "blocked"
     assert any(r.startswith("also (review)") for r in data["verdict_reasons"])
     assert any(r.startswith("also (license required)") for r in data["verdict_reasons"])

@@ -186,3 +186,44 @@ def test_a_decision_naming_nothing_screened_is_an_error(doc: dict[str, Any], scr
         _check(doc, screener)
     assert [str(e) for e in info.value.errors] == [
         "screening_decisions[0].party: 'Nobody Ltd' is not a party, member, owner or parent of the package"]
+
+
+# --- quantities counted once -----------------------------------------------------------------------------
+
+
+def _two_end_users(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["destinations"] = ["SA", "QA"]
+    doc["parties"] = [{"name": "Riyadh DC", "role": "ultimate_consignee", "country": "SA"},
+                      {"name": "Doha DC", "role": "end_user", "country": "QA"}]
+    doc["layers"]["hardware"].append({"description": "H100 accelerators", "quantity": 400, "value": 1,
+                                      "catalog": "NVIDIA H100 SXM5"})
+    return doc
+
+
+def test_a_line_to_several_end_users_is_split_not_counted_in_full_for_each(doc: dict[str, Any], screener: Any) -> None:
+    """400 accelerators to two end users were tallied as 800: the check now asks for the split."""
+    pkg = _two_end_users(doc)
+    with pytest.raises(InputErrors) as info:
+        _check(copy.deepcopy(pkg), screener)
+    [err] = [str(e) for e in info.value.errors]
+    assert err.startswith("layers.hardware[1].split: this line goes to 2 end users (Riyadh DC (SA), Doha DC (QA)): "
+                          "say how its 400 units are split")
+    pkg["layers"]["hardware"][1]["split"] = [{"end_user": "Riyadh DC", "quantity": 300},
+                                             {"end_user": "Doha DC", "quantity": 100}]
+    data = _check(pkg, screener)
+    tpp = data["layers"][0]["lines"][1]["tpp"]
+    assert {r["country"]: r["tpp"] for r in data["compute"]["per_destination"]} == {"SA": 300 * tpp, "QA": 100 * tpp}
+    assert data["compute"]["total_tpp"] == 400 * tpp
+    dets = data["layers"][0]["lines"][1]["determinations"]
+    assert [(d["end_user"], d["quantity"]) for d in dets] == [("Riyadh DC", 300), ("Doha DC", 100)]
+
+
+def test_a_split_names_end_users_and_adds_up(doc: dict[str, Any], screener: Any) -> None:
+    pkg = _two_end_users(doc)
+    pkg["layers"]["hardware"][1]["split"] = [{"end_user": "Riyadh DC", "quantity": 300},
+                                             {"end_user": "Jeddah DC", "quantity": 50}]
+    with pytest.raises(InputErrors) as info:
+        _check(pkg, screener)
+    errors = [str(e) for e in info.value.errors]
+    assert "layers.hardware[1].split[1].end_user: no end user or ultimate consignee named 'Jeddah DC'" in errors
+    assert "layers.hardware[1].split: the split adds up to 350 units, the line has 400" in errors

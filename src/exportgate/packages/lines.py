@@ -95,6 +95,26 @@ def classify_line(lc: LineCheck, as_of: date, mode: Mode, rules: RuleSet) -> Non
     lc.facts = facts_of(item, lc.result)
 
 
+def _recipients(lc: LineCheck, pkg: Package) -> list[tuple[str, Party, int]]:
+    """Where the line's units go: (destination, end user, quantity). A split says how many to whom; without one a
+    line with TPP must go to one end user (its units are not counted in full for each: the check asks for the
+    split); a line without TPP goes to each of its end users, its quantity unchanged (nothing is tallied)."""
+    line = lc.line
+    by_name = {p.name.casefold(): p for p in pkg.parties if p.role in END_USER_ROLES}
+    if line.split:
+        return [(by_name[s.end_user.casefold()].country, by_name[s.end_user.casefold()], s.quantity) for s in line.split]
+    dests = [line.destination] if line.destination else list(pkg.destinations)
+    pairs = [(d, eu, line.quantity) for d in dests for eu in _end_users_for(pkg, line, d)]
+    if len(pairs) > 1 and lc.tpp:
+        names = ", ".join(f"{eu.name} ({d})" for d, eu, _ in pairs)
+        raise InputError(
+            f"{lc.ref}.split",
+            f"this line goes to {len(pairs)} end users ({names}): say how its {line.quantity} units are split "
+            "(split: [{end_user, quantity}], or end_user / destination for one)",
+        )
+    return pairs
+
+
 def _end_users_for(pkg: Package, line: Line, dest: str) -> list[Party]:
     eus = [p for p in pkg.parties if p.role in END_USER_ROLES and p.country == dest]
     if line.end_user is not None:
@@ -230,20 +250,19 @@ def determine_line(
     running: TppUsed,
 ) -> list[Contribution]:
     contributions: list[Contribution] = []
-    dests = [lc.line.destination] if lc.line.destination else list(pkg.destinations)
-    pairs = [(d, eu) for d in dests for eu in _end_users_for(pkg, lc.line, d)]
+    pairs = _recipients(lc, pkg)
     if not pairs:
         raise InputError(lc.ref, "no end user of this line is located in its destination(s)")
     exporter = _exporter_doc(pkg)
     others = _other_parties(pkg, hits)
-    for dest, eu in pairs:
+    for dest, eu, quantity in pairs:
         parent = eu.parent_name or eu.name
         doc: dict[str, Any] = {
             "date": as_of.isoformat(),
             "transaction": pkg.transaction,
             "origin": "US",
             "destination": dest,
-            "quantity": lc.line.quantity,
+            "quantity": quantity,
             "end_user": party_doc(eu, hits, end_user=True),
             "parties": others,
             "ultimate_consignee": parent,
@@ -272,10 +291,10 @@ def determine_line(
             if exc.field == f"{lc.ref}.destination_region":  # the region is the end user party's
                 raise InputError(f"parties[{pkg.parties.index(eu)}].region", exc.problem) from None
             raise InputError(_party_path(pkg, lc, eu, _file_path(lc, exc.field)), exc.problem) from None
-        lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name))
+        lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name, quantity=quantity))
         tpp_total = d.tpp_total
         if tpp_total is None and lc.tpp is not None:
-            tpp_total = lc.tpp * lc.line.quantity
+            tpp_total = lc.tpp * quantity
         if tpp_total:
             running.add(dest, parent, float(tpp_total), d.license_exception)
             contributions.append(
@@ -285,7 +304,6 @@ def determine_line(
                     end_user=eu.name,
                     tpp=float(tpp_total),
                     level=lc.level,
-                    shared=len(pairs) > 1,
                     lpp=d.license_exception == LPP_EXCEPTION,
                     consignee=parent,
                 )

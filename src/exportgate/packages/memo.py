@@ -86,6 +86,8 @@ class LineDetermination(_Part):
 
     destination: str | None = None
     end_user: str | None = None
+    #: the units of the line this determination is for (the line's split; default: the line's quantity)
+    quantity: int | None = None
     status: str
     license_required: bool = False
     license_exception: str | None = None
@@ -101,11 +103,12 @@ class LineDetermination(_Part):
     operative: OperativeRow | None = Field(default=None, description="None only for no licence required")
 
     @classmethod
-    def of(cls, d: Determination, *, destination: str, end_user: str) -> LineDetermination:
+    def of(cls, d: Determination, *, destination: str, end_user: str, quantity: int) -> LineDetermination:
         """A determination as the memo keeps it, for one destination and end user."""
         return cls(
             destination=destination,
             end_user=end_user,
+            quantity=quantity,
             status=d.status,
             license_required=d.license_required,
             license_exception=d.license_exception,

@@ -93,6 +93,13 @@ class FinancingAsk(_Strict):
 LINE_BASES: tuple[str, ...] = ("item", "catalog", "eccn", "model_weights")
 
 
+class Split(_Strict):
+    """How many of a line's units go to one end user (or ultimate consignee), by party name."""
+
+    end_user: str = Field(min_length=1)
+    quantity: int = Field(gt=0)
+
+
 class Line(_Strict):
     """One line of one layer: what it is, how many, what it is worth, and how to classify it."""
 
@@ -116,6 +123,10 @@ class Line(_Strict):
     )
     destination: str | None = Field(default=None, description="only this destination (default: all)")
     end_user: str | None = Field(default=None, description="only this end user, by party name (default: all)")
+    split: list[Split] = Field(
+        default_factory=list,
+        description="how the units are split among end users (required for a line with TPP that goes to several)",
+    )
 
 
 class Layers(_Strict):

@@ -82,6 +82,7 @@ def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Pa
                 errors.append(
                     InputError(f"{path}.end_user", f"no end user or ultimate consignee named {line.end_user!r}")
                 )
+            errors.extend(_split_errors(line, path, end_user_names))
             new_lines.append(line.model_copy(update={"destination": dest}))
         layers_update[key] = new_lines
     for i, f in enumerate(pkg.facts):
@@ -101,3 +102,25 @@ def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Pa
         }
     )
     return errors, fixed
+
+
+def _split_errors(line: Line, path: str, end_user_names: set[str]) -> list[InputError]:
+    """A split names end users of the package, each once, and adds up to the line's quantity."""
+    if not line.split:
+        return []
+    errors: list[InputError] = []
+    if line.end_user is not None:
+        errors.append(InputError(f"{path}.split", "give either end_user or split, not both"))
+    seen: set[str] = set()
+    for j, part in enumerate(line.split):
+        key = part.end_user.casefold()
+        if key not in end_user_names:
+            errors.append(InputError(f"{path}.split[{j}].end_user", f"no end user or ultimate consignee named "
+                                     f"{part.end_user!r}"))
+        if key in seen:
+            errors.append(InputError(f"{path}.split[{j}].end_user", f"{part.end_user!r} is named twice"))
+        seen.add(key)
+    total = sum(part.quantity for part in line.split)
+    if total != line.quantity:
+        errors.append(InputError(f"{path}.split", f"the split adds up to {total} units, the line has {line.quantity}"))
+    return errors

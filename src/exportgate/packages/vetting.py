@@ -77,6 +77,8 @@ def check_package(
 
     if ledger is None and ledger_totals is not None:
         ledger = StaticLedger.from_totals(ledger_totals)
+    if ledger is not None:
+        ledger = ledger.excluding(pkg.name)  # a recorded package re-checked is not counted against itself
     # the running totals the determinations see: the ledger's, then each line adds its own
     consignees = [p.parent_name or p.name for p in pkg.parties if p.role in END_USER_ROLES]
     running = TppUsed.from_ledger(ledger, list(pkg.destinations), consignees, day, mode, rules)
