@@ -30,12 +30,12 @@ def test_cache_is_reused_and_keyed_by_the_reference_tables(tmp_path: Path, monke
     monkeypatch.setenv("EXPORTGATE_CACHE_DIR", str(tmp_path / "cache"))
     index_mod._builder_fingerprint.cache_clear()
     first = index_mod.load_or_build(_entities())
-    files = sorted((tmp_path / "cache").glob("screen-index-*.pkl"))
+    files = sorted((tmp_path / "cache").glob("screen-index-*.egcache"))
     assert len(files) == 1 and first.fingerprint in files[0].name
 
     again = index_mod.load_or_build(_entities())
     assert again.fingerprint == first.fingerprint
-    assert sorted((tmp_path / "cache").glob("screen-index-*.pkl")) == files
+    assert sorted((tmp_path / "cache").glob("screen-index-*.egcache")) == files
 
     # an edited reference table (as after an upgrade) gives a new key: the old index is not loaded
     tables = tmp_path / "rigour"
@@ -49,4 +49,4 @@ def test_cache_is_reused_and_keyed_by_the_reference_tables(tmp_path: Path, monke
     finally:
         index_mod._builder_fingerprint.cache_clear()
     assert changed.fingerprint != first.fingerprint
-    assert len(list((tmp_path / "cache").glob("screen-index-*.pkl"))) == 2
+    assert len(list((tmp_path / "cache").glob("screen-index-*.egcache"))) == 2

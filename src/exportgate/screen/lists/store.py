@@ -4,7 +4,7 @@ Layout (``EXPORTGATE_HOME``, default ``~/.exportgate``)::
 
     <home>/lists/versions/<version>/   list files + manifest.json (one directory per update)
     <home>/lists/active                the active version's name (swapped atomically: temp + os.replace)
-    <home>/cache/lists-<hash>.pickle   parsed snapshots, keyed on the files' sha256
+    <home>/cache/lists-<hash>.egcache  parsed snapshots, keyed on the files' sha256 (inert, verified data)
 
 Nothing is written outside ``<home>``. A failed update removes its staging directory and never
 touches ``active``.
@@ -32,6 +32,7 @@ from exportgate.screen.lists.files import kind_of
 from exportgate.screen.lists.snapshot import (
     ListSnapshot,
     build_snapshot,
+    cache_path,
     load_directory,
     read_manifest,
     sha256_file,
@@ -304,5 +305,6 @@ def update(
         # Warm the cache so the next CLI call does not parse again.
         from exportgate.screen.lists.snapshot import _cache_key
 
-        write_cache(cache_dir(home) / f"lists-{_cache_key(final, manifest, 'updated')}.pickle", snap)
+        key = _cache_key(final, manifest, "updated")
+        write_cache(cache_path(cache_dir(home), key), snap, key)
     return UpdateResult(version=version, path=final, snapshot=snap, fetched=fetched, previous=prev_snapshot.counts())
