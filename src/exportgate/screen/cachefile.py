@@ -9,13 +9,13 @@ shown to be exactly what this code would have written for the same inputs:
 * a JSON header naming what the file is (``kind``), the hash of the code that wrote it and the hash of
   the data it was built from; the reader compares both with the hashes it computes itself, so a file
   from another version of the matcher or of the lists is never used;
-* a SHA-256 of the header and the payload (a truncated or corrupted file fails it);
+* a SHA-256 of all of it: format, header and payload (a truncated or corrupted file fails it);
 * the payload: named sections of bytes (UTF-8 text, JSON, packed 32-bit integers or 64-bit floats),
   each within the payload.
 
 Layout::
 
-    b"EXPGCACH" | u32 format | u32 header length | 32-byte SHA-256(header + payload) | header | payload
+    b"EXPGCACH" | u32 format | u32 header length | 32-byte SHA-256 (of all else) | header | payload
 
 Anything that does not verify is ignored (``read`` returns None) and the caller rebuilds the cache. Writes
 are atomic (a temporary file, then ``os.replace``) and best effort: an unwritable folder only costs speed.
@@ -39,6 +39,7 @@ MAGIC = b"EXPGCACH"
 FORMAT_VERSION = 1
 SUFFIX = ".egcache"
 _PREFIX = struct.Struct("<8sII32s")
+_SIGNED = struct.Struct("<8sII")  # the prefix fields the digest covers (with the header and the payload)
 MAX_HEADER_BYTES = 1 << 20  # the header is a few hundred bytes; more is not a file this code wrote
 MAX_FILE_BYTES = 1 << 32  # offsets are 32-bit: no valid cache file is larger
 # Section encodings: "bytes", "text" (UTF-8, each item ended by "\n"), "json", "u32" (unsigned 32-bit ints), "f64".
@@ -149,7 +150,7 @@ def write(path: Path, kind: str, code: str, data: str, sections: Mapping[str, tu
         sort_keys=True,
         separators=(",", ":"),
     ).encode("utf-8")
-    digest = hashlib.sha256(header)
+    digest = hashlib.sha256(_SIGNED.pack(MAGIC, FORMAT_VERSION, len(header)) + header)
     for _, blob in sections.values():
         digest.update(blob)
     tmp = None
@@ -196,7 +197,9 @@ def verify(blob: bytes, kind: str, code: str, data: str) -> CacheFile | None:
     start = _PREFIX.size
     if len(blob) < start + header_len:
         return None
-    if hashlib.sha256(memoryview(blob)[start:]).digest() != digest:
+    checked = hashlib.sha256(_SIGNED.pack(magic, version, header_len))
+    checked.update(memoryview(blob)[start:])
+    if checked.digest() != digest:
         return None
     try:
         header = json.loads(blob[start : start + header_len])

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 
-import anyascii
 from rapidfuzz.distance import OSA
 
 from exportgate import settings
@@ -45,7 +44,7 @@ from exportgate.screen.index_store import (
     TokenLists,
 )
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import REFERENCE_DIR, canon, normalize_name, tables
+from exportgate.screen.normalize import REFERENCE_DIR, anyascii_version, canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
@@ -474,7 +473,7 @@ def _builder_fingerprint() -> str:
     them (an upgrade, an edited table) makes a new cache key, so a stale index is never loaded (a
     hand-bumped format number relied on people remembering to bump it)."""
     sources = [*sorted(Path(__file__).parent.glob("*.py")), *sorted(REFERENCE_DIR.glob("*.yml"))]
-    return cachefile.code_hash(sources, f"anyascii={getattr(anyascii, '__version__', '')}")
+    return cachefile.code_hash(sources, f"anyascii={anyascii_version()}")
 
 
 def _data_hash(entities: Sequence[ListedEntity]) -> str:

@@ -261,9 +261,7 @@ def tables() -> _Tables:
     """The compiled reference data: compiled once (:func:`compile_tables`, a few tenths of a second of YAML
     and transliteration) and then read from the cache folder in every process, as inert JSON verified
     against the hashes of this module and of the reference files (:mod:`exportgate.screen.cachefile`)."""
-    sources = sorted(REFERENCE_DIR.glob("*.yml"))
-    code = cachefile.code_hash([Path(__file__), Path(cachefile.__file__)], f"anyascii={_anyascii_version()}")
-    data = cachefile.code_hash(sources)
+    code, data = tables_hashes()
     path = settings.cache_dir() / f"normalize-tables-{data[:12]}-{code[:12]}{cachefile.SUFFIX}"
     cf = cachefile.read(path, TABLES_KIND, code, data)
     if cf is not None:
@@ -277,7 +275,15 @@ def tables() -> _Tables:
     return compiled
 
 
-def _anyascii_version() -> str:
+def tables_hashes() -> tuple[str, str]:
+    """The hashes the tables' cache is verified against: the code that compiles them (this module, the
+    cache format, the transliteration library's version) and the reference files they are compiled from."""
+    code = cachefile.code_hash([Path(__file__), Path(cachefile.__file__)], f"anyascii={anyascii_version()}")
+    return code, cachefile.code_hash(sorted(REFERENCE_DIR.glob("*.yml")))
+
+
+def anyascii_version() -> str:
+    """The transliteration library's version (in the cache keys: an upgrade may transliterate differently)."""
     import anyascii as module
 
     return str(getattr(module, "__version__", ""))

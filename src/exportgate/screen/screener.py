@@ -222,9 +222,11 @@ class Screener:
             self.index = load_or_build(snapshot.entities, use_cache=use_cache)
             _INDEX_CACHE.clear()
             _INDEX_CACHE[key] = (snapshot.entities, self.index)
-            # The index is millions of long-lived objects: keep the cyclic garbage collector from
-            # walking them on every collection (a query would otherwise pause for tens of ms).
-            gc.collect()
+            # The index and the objects it decodes as queries reach them live as long as the process: move
+            # everything alive now out of the cyclic garbage collector's sight, so no later collection walks
+            # it. No gc.collect() first: the index holds no reference cycles (reference counting frees a
+            # replaced index), and a full collection would walk every imported module's objects on every
+            # start for the few cycles imports leave.
             gc.freeze()
         self.lists_as_of = _as_of(snapshot)
         self._distinctive = self.index.idf_at_share(self.config.distinctive_df_share)

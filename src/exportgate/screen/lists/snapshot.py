@@ -16,7 +16,6 @@ from typing import Any
 from exportgate.errors import ExportgateError, InputError
 from exportgate.screen import cachefile
 from exportgate.screen.gcpause import gc_paused
-from exportgate.screen.lists import csl, enhanced_xml, ftm, ofac_csv
 from exportgate.screen.lists._data import config, data_dir, list_title
 from exportgate.screen.lists.records import EntityRecords
 from exportgate.screen.model import ListedEntity
@@ -123,6 +122,9 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> ListSnapshot:
     """Parse every list file a manifest names (InputError naming the file/row on bad input)."""
+    # The parsers (csv, XML, JSON) are imported here, not at the top: a warm start reads the cache only.
+    from exportgate.screen.lists import csl, enhanced_xml, ftm, ofac_csv
+
     entries = {f["kind"]: f for f in manifest["files"]}
     path = {k: directory / f["file"] for k, f in entries.items()}
     as_of = {k: f.get("as_of") for k, f in entries.items()}

@@ -21,7 +21,6 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +144,8 @@ def _fetch_url(url: str, dest: Path, timeout: float) -> str:
     if size == 0:
         raise UpdateError(f"{url}: empty download")
     if last_modified:
+        from email.utils import parsedate_to_datetime
+
         with contextlib.suppress(TypeError, ValueError):
             return parsedate_to_datetime(last_modified).astimezone(UTC).date().isoformat()
     return datetime.now(UTC).date().isoformat()
