@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,16 +28,6 @@ from exportgate.screen.lists.snapshot import (
 from exportgate.screen.lists.store import active_version
 
 EXE = Path(sys.executable).parent / "exportgate"
-
-
-class Planted:
-    """Unpickling this creates the marker file: the proof a pickle was loaded."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (open, (str(self.marker), "w"))
 
 
 def test_cached_snapshot_equals_a_fresh_parse(embedded_home: Path) -> None:
@@ -76,7 +64,7 @@ def _active_lists_cache(home: Path) -> Path:
     return path
 
 
-def test_planted_pickles_run_no_code_in_screen(small_home: Path, tmp_path: Path) -> None:
+def test_planted_pickles_run_no_code_in_screen(small_home: Path, planted_pickle: tuple[bytes, Path]) -> None:
     """Every cache file the command reads (parsed lists, index, normalisation tables), and the pickle files
     earlier versions read, replaced by a pickle that would create a marker file when loaded."""
     env = {k: v for k, v in os.environ.items() if k != "EXPORTGATE_CACHE_DIR"}  # every cache in the home
@@ -88,8 +76,7 @@ def test_planted_pickles_run_no_code_in_screen(small_home: Path, tmp_path: Path)
     files = _cache_files(small_home)
     read = [p for p in files if not p.name.startswith("lists-")] + [_active_lists_cache(small_home)]
     assert sorted(p.name.split("-")[0] for p in read) == ["lists", "normalize", "screen"]
-    marker = tmp_path / "pwned"
-    payload = pickle.dumps(Planted(marker))
+    payload, marker = planted_pickle
     for path in files:
         path.write_bytes(payload)
     for path in files:  # the names earlier versions read pickles from
@@ -109,18 +96,20 @@ def test_planted_pickles_run_no_code_in_screen(small_home: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "pickle", "other code"])
-def test_damaged_or_foreign_list_cache_is_parsed_again(small_home: Path, tmp_path: Path, damage: str) -> None:
+def test_damaged_or_foreign_list_cache_is_parsed_again(
+    small_home: Path, planted_pickle: tuple[bytes, Path], damage: str
+) -> None:
     counts = load_active().counts()
     ids = [e.id for e in load_active().entities]
     path = _active_lists_cache(small_home)
     blob = path.read_bytes()
-    marker = tmp_path / "pwned"
+    payload, marker = planted_pickle
     if damage == "truncate":
         path.write_bytes(blob[:-100])
     elif damage == "flip":
         path.write_bytes(blob[:200] + bytes([blob[200] ^ 1]) + blob[201:])
     elif damage == "pickle":
-        path.write_bytes(pickle.dumps(Planted(marker)))
+        path.write_bytes(payload)
     else:
         key = path.name.removeprefix("lists-").removesuffix(cachefile.SUFFIX)
         assert cachefile.read(path, CACHE_KIND, _loader_code(), key) is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import pickle
 import random
 import shutil
 from pathlib import Path
@@ -37,16 +36,6 @@ def _entities() -> list[ListedEntity]:
             id="t:3", source="test_list", type=EntityType.ENTITY, names=[Name("Hua Wei Tech Co Ltd", NameKind.PRIMARY)]
         ),
     ]
-
-
-class Planted:
-    """Unpickling this creates the marker file: the proof a pickle was loaded."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (open, (str(self.marker), "w"))
 
 
 @pytest.fixture()
@@ -99,14 +88,13 @@ def test_cache_is_reused_and_keyed_by_the_reference_tables(
     assert len(list(cache.glob(f"screen-index-*{cachefile.SUFFIX}"))) == 2
 
 
-def test_a_planted_pickle_is_never_executed(cache: Path, tmp_path: Path) -> None:
+def test_a_planted_pickle_is_never_executed(cache: Path, planted_pickle: tuple[bytes, Path]) -> None:
     """Whoever can write the cache folder must not run code in the screening process."""
     entities = _entities()
     expected = _answers(index_mod.build_index(entities), ["Kuzbass Razrez", "Petr Ivanov"])
     index_mod.load_or_build(entities)
     path = _index_file(cache)
-    marker = tmp_path / "pwned"
-    payload = pickle.dumps(Planted(marker))
+    payload, marker = planted_pickle
     path.write_bytes(payload)  # where the index is read from
     legacy = cache / path.name.replace(cachefile.SUFFIX, ".pkl")  # where earlier versions read a pickle
     legacy.write_bytes(payload)
@@ -136,7 +124,9 @@ def test_a_damaged_or_foreign_cache_is_rebuilt(cache: Path, damage: str) -> None
     elif damage == "empty":
         path.write_bytes(b"")
     else:  # a valid file, written for other code or from other data under this file's name
-        good = cachefile.read(path, index_mod.INDEX_KIND, index_mod._builder_fingerprint(), index_mod._data_hash(entities))
+        good = cachefile.read(
+            path, index_mod.INDEX_KIND, index_mod._builder_fingerprint(), index_mod._data_hash(entities)
+        )
         assert good is not None
         code = "0" * 64 if damage == "other code" else index_mod._builder_fingerprint()
         data = "0" * 64 if damage == "other data" else index_mod._data_hash(entities)

@@ -3,22 +3,12 @@ fresh compilation, and a planted or damaged file is compiled again (never execut
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from exportgate.screen import cachefile, normalize
-
-
-class Planted:
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (open, (str(self.marker), "w"))
 
 
 @pytest.fixture()
@@ -43,12 +33,14 @@ def test_cached_tables_equal_a_fresh_compilation(cache: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["pickle", "truncate", "other data"])
-def test_a_planted_or_damaged_tables_file_is_compiled_again(cache: Path, tmp_path: Path, damage: str) -> None:
+def test_a_planted_or_damaged_tables_file_is_compiled_again(
+    cache: Path, planted_pickle: tuple[bytes, Path], damage: str
+) -> None:
     compiled = normalize.tables()
     path = _file(cache)
-    marker = tmp_path / "pwned"
+    payload, marker = planted_pickle
     if damage == "pickle":
-        path.write_bytes(pickle.dumps(Planted(marker)))
+        path.write_bytes(payload)
     elif damage == "truncate":
         path.write_bytes(path.read_bytes()[:-1])
     else:  # a valid file under this name, but built from other reference data

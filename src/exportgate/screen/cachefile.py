@@ -31,9 +31,14 @@ import struct
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
+
+from exportgate.errors import ExportgateError
+
+T = TypeVar("T")
 
 MAGIC = b"EXPGCACH"
 FORMAT_VERSION = 1
@@ -102,6 +107,88 @@ class CacheFile:
 
 class CacheError(ValueError):
     """A cache file that verified but does not hold what its reader expects (it is then rebuilt)."""
+
+
+class DamagedCache(ExportgateError):
+    """A row of a verified cache file that its reader cannot use. The file passed its checksum, so it was
+    edited on purpose: one line for the user (never code, never a traceback), naming the file to delete."""
+
+
+class LazyRows(Sequence[T]):
+    """Items stored as one JSON row each (one bytes section and its offsets), decoded the first time they
+    are read and kept: a process that needs a few of 50,000 items decodes a few. ``items[i]`` is None until
+    item ``i`` is decoded; hot loops read ``items`` and call :meth:`load` on None. Subclasses say how a row
+    becomes an item (:meth:`decode`) and what an item is called (``what``)."""
+
+    __slots__ = ("_off", "_rows", "_source", "items")
+    what = "row"
+
+    def __init__(
+        self, items: list[T | None], rows: bytes | memoryview = b"", off: array[int] | None = None, source: str = ""
+    ) -> None:
+        self.items = items
+        self._rows = rows
+        self._off = off if off is not None else array("I")
+        self._source = source
+
+    @staticmethod
+    def read_rows(cf: CacheFile, prefix: str) -> tuple[list[Any], memoryview, array[int]]:
+        """(all None, rows, offsets) of the sections ``<prefix>.rows`` and ``<prefix>.off``."""
+        off = cf.u32(f"{prefix}.off")
+        rows = cf.raw(f"{prefix}.rows")
+        if not off or off[0] != 0 or off[-1] != len(rows):
+            raise CacheError(f"{prefix}: offsets do not match the rows")
+        return [None] * (len(off) - 1), rows, off
+
+    def row_sections(self, prefix: str, encode_row: Any) -> dict[str, tuple[str, bytes]]:
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+        rows = [encode(encode_row(item)).encode("utf-8") for item in self]
+        return {
+            f"{prefix}.rows": ("bytes", b"".join(rows)),
+            f"{prefix}.off": u32_section(accumulate(map(len, rows), initial=0)),
+        }
+
+    def decode(self, row: Any) -> T:
+        raise NotImplementedError
+
+    def load(self, i: int) -> T:
+        """Item ``i``, decoded from its row the first time (DamagedCache when the row is not one this code
+        writes)."""
+        item = self.items[i]
+        if item is None:
+            try:
+                item = self.decode(json.loads(bytes(self._rows[self._off[i] : self._off[i + 1]])))
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
+                raise DamagedCache(
+                    f"cache {self._source}: {self.what} {i} is unreadable ({exc}); delete the file"
+                ) from None
+            self.items[i] = item
+        return item
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self.load(k) for k in range(*i.indices(len(self.items)))]
+        if i < 0:
+            i += len(self.items)
+        if not 0 <= i < len(self.items):
+            raise IndexError(i)
+        return self.items[i] or self.load(i)
+
+    def __iter__(self) -> Iterator[T]:
+        items = self.items
+        for i in range(len(items)):
+            yield items[i] or self.load(i)
+
+    def __repr__(self) -> str:
+        decoded = sum(item is not None for item in self.items)
+        return f"<{type(self).__name__}: {len(self.items)} {self.what} rows, {decoded} decoded>"
 
 
 def code_hash(paths: Iterable[Path], *extra: str) -> str:

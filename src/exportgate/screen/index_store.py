@@ -18,16 +18,14 @@ The same columns come from :func:`exportgate.screen.index.build_index` and from 
 
 from __future__ import annotations
 
-import json
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
-from typing import Any, overload
+from typing import Any
 
-from exportgate.errors import ExportgateError
-from exportgate.screen.cachefile import CacheError, CacheFile, text_section, u32_section
+from exportgate.screen.cachefile import CacheError, CacheFile, DamagedCache, LazyRows, text_section
 from exportgate.screen.model import EntityType, NameKind
 
 _KINDS = {k.value: k for k in NameKind}
@@ -46,11 +44,6 @@ class NameRecord:
     compact: tuple[str, ...] = ()  # NormName.compact: the written words without spaces
     written: tuple[str, ...] = ()  # NormName.written: words mapped to a symbol, as written
     legal_written: tuple[str, ...] = ()  # NormName.legal_written: words of the legal forms as written
-
-
-class DamagedCache(ExportgateError):
-    """A cache file that passed its checksum holds a row this code cannot read (it was written by hand):
-    one line for the user, and the file is not used again."""
 
 
 class SortedKeys:
@@ -158,79 +151,35 @@ class IdLists(SortedKeys):
         return cls(cf.text(f"{prefix}.keys"), cf.u32(f"{prefix}.ids"), cf.u32(f"{prefix}.off"), limit)
 
 
-class NameTable(Sequence[NameRecord]):
-    """The listed names: ``items[i]`` is the record of name ``i`` once decoded (None before); ``load(i)``
-    decodes it from its JSON row. The screener reads ``items`` directly on its hot path."""
+class NameTable(LazyRows[NameRecord]):
+    """The listed names, each decoded from its JSON row the first time a query reaches it. The rows hold no
+    weights: ``weigh`` gives a token's weight (computed from df as the build computed it)."""
 
-    __slots__ = ("_n_entities", "_off", "_rows", "_source", "_weigh", "items")
+    __slots__ = ("_n_entities", "_weigh")
+    what = "name"
 
     def __init__(
         self,
         items: list[NameRecord | None],
         rows: bytes | memoryview = b"",
         off: array[int] | None = None,
-        n_entities: int = 0,
         source: str = "",
+        n_entities: int = 0,
         weigh: Callable[[str], float] | None = None,
     ) -> None:
-        self.items = items
-        self._rows = rows
-        self._off = off if off is not None else array("I")
+        super().__init__(items, rows, off, source)
         self._n_entities = n_entities
-        self._source = source
         self._weigh = weigh
 
     @classmethod
     def read(cls, cf: CacheFile, n_entities: int, source: str, weigh: Callable[[str], float]) -> NameTable:
-        """The names of a cache file; ``weigh`` gives a token's weight (the rows do not store weights)."""
-        off = cf.u32("names.off")
-        rows = cf.raw("names.rows")
-        if not off or off[0] != 0 or off[-1] != len(rows):
-            raise CacheError("names: offsets do not match the rows")
-        return cls([None] * (len(off) - 1), rows, off, n_entities, source, weigh)
+        return cls(*cls.read_rows(cf, "names"), source, n_entities, weigh)
 
-    def load(self, i: int) -> NameRecord:
-        """Name ``i``, decoded from its row the first time (DamagedCache if the row is not one this code
-        writes: the file passed its checksum, so it was edited on purpose)."""
-        rec = self.items[i]
-        if rec is None:
-            try:
-                row = json.loads(bytes(self._rows[self._off[i] : self._off[i + 1]]))
-                rec = name_from_row(row, self._n_entities, self._weigh)
-            except (ValueError, TypeError, KeyError, RecursionError) as exc:
-                raise DamagedCache(
-                    f"screening index cache {self._source}: name {i} is unreadable ({exc}); delete the file"
-                ) from None
-            self.items[i] = rec
-        return rec
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @overload
-    def __getitem__(self, i: int) -> NameRecord: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[NameRecord]: ...
-    def __getitem__(self, i: int | slice) -> NameRecord | list[NameRecord]:
-        if isinstance(i, slice):
-            return [self.load(k) for k in range(*i.indices(len(self.items)))]
-        if i < 0:
-            i += len(self.items)
-        if not 0 <= i < len(self.items):
-            raise IndexError(i)
-        return self.items[i] or self.load(i)
-
-    def __iter__(self) -> Iterator[NameRecord]:
-        for i in range(len(self.items)):
-            yield self.items[i] or self.load(i)
+    def decode(self, row: Any) -> NameRecord:
+        return name_from_row(row, self._n_entities, self._weigh)
 
     def sections(self) -> dict[str, tuple[str, bytes]]:
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-        rows = [encode(name_row(rec)).encode("utf-8") for rec in self]
-        return {
-            "names.rows": ("bytes", b"".join(rows)),
-            "names.off": u32_section(accumulate(map(len, rows), initial=0)),
-        }
+        return self.row_sections("names", name_row)
 
 
 def name_row(rec: NameRecord) -> list[Any]:

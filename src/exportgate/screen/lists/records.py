@@ -9,78 +9,52 @@ give data, and a row that is not exactly what :func:`entity_row` writes is refus
 
 from __future__ import annotations
 
-import json
 from array import array
-from collections.abc import Iterator, Sequence
-from itertools import accumulate
-from typing import Any, overload
+from collections.abc import Sequence
+from typing import Any
 
-from exportgate.errors import ExportgateError
+from exportgate.screen.cachefile import CacheFile, LazyRows
 from exportgate.screen.model import Address, EntityType, Identifier, ListedEntity, Name, NameKind
 
 _TYPES = {t.value: t for t in EntityType}
 _KINDS = {k.value: k for k in NameKind}
 
 
-class DamagedSnapshotCache(ExportgateError):
-    """A list cache file that passed its checksum holds an entity row this code does not write (it was
-    edited by hand): one line for the user instead of a traceback."""
-
-
-class EntityRecords(Sequence[ListedEntity]):
+class EntityRecords(LazyRows[ListedEntity]):
     """A snapshot's entities: a list, or rows of a cache file decoded one at a time.
 
     ``content_key`` identifies the content (the list files and the loaders' code): the index cache is keyed
     on it instead of hashing every name again.
     """
 
-    __slots__ = ("_items", "_off", "_rows", "_source", "content_key")
+    __slots__ = ("content_key",)
+    what = "entity"
 
     def __init__(
         self,
         items: list[ListedEntity | None],
-        content_key: str = "",
         rows: bytes | memoryview = b"",
         off: array[int] | None = None,
         source: str = "",
+        content_key: str = "",
     ) -> None:
-        self._items = items
+        super().__init__(items, rows, off, source)
         self.content_key = content_key
-        self._rows = rows
-        self._off = off if off is not None else array("I")
-        self._source = source
 
     @classmethod
     def of(cls, entities: Sequence[ListedEntity], content_key: str = "") -> EntityRecords:
         items: list[ListedEntity | None] = list(entities)
-        return cls(items, content_key)
+        return cls(items, content_key=content_key)
 
-    def _load(self, i: int) -> ListedEntity:
-        try:
-            ent = entity_from_row(json.loads(bytes(self._rows[self._off[i] : self._off[i + 1]])))
-        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
-            raise DamagedSnapshotCache(
-                f"lists cache {self._source}: entity {i} is unreadable ({exc}); delete the file"
-            ) from None
-        self._items[i] = ent
-        return ent
+    @classmethod
+    def read(cls, cf: CacheFile, source: str, content_key: str) -> EntityRecords:
+        return cls(*cls.read_rows(cf, "entities"), source, content_key)
 
-    def __len__(self) -> int:
-        return len(self._items)
+    def decode(self, row: Any) -> ListedEntity:
+        return entity_from_row(row)
 
-    @overload
-    def __getitem__(self, i: int) -> ListedEntity: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[ListedEntity]: ...
-    def __getitem__(self, i: int | slice) -> ListedEntity | list[ListedEntity]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self._items)))]
-        return self._items[i] or self._load(i if i >= 0 else i + len(self._items))
-
-    def __iter__(self) -> Iterator[ListedEntity]:
-        items = self._items
-        for i in range(len(items)):
-            yield items[i] or self._load(i)
+    def sections(self) -> dict[str, tuple[str, bytes]]:
+        return self.row_sections("entities", entity_row)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
@@ -88,16 +62,6 @@ class EntityRecords(Sequence[ListedEntity]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        loaded = sum(e is not None for e in self._items)
-        return f"<EntityRecords {len(self._items)} entities, {loaded} decoded>"
-
-    def rows(self) -> tuple[bytes, list[int]]:
-        """All rows and their offsets (for writing the cache)."""
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-        rows = [encode(entity_row(e)).encode("utf-8") for e in self]
-        return b"".join(rows), list(accumulate(map(len, rows), initial=0))
 
 
 def entity_row(e: ListedEntity) -> list[Any]:

@@ -278,15 +278,13 @@ def read_cache(path: Path, key: str) -> ListSnapshot | None:
         return None
     try:
         meta = cf.json("meta")
-        rows = cf.raw("entities.rows")
-        off = cf.u32("entities.off")
-        if not off or off[0] != 0 or off[-1] != len(rows) or len(off) - 1 != meta["total"]:
+        entities = EntityRecords.read(cf, str(path), key)
+        if len(entities) != meta["total"]:
             return None
         sources = {k: SourceInfo.from_json(v) for k, v in meta["sources"].items()}
         file_rows = {str(k): int(v) for k, v in meta["file_rows"].items()}
-        items: list[ListedEntity | None] = [None] * (len(off) - 1)
         return ListSnapshot(
-            entities=EntityRecords(items, key, rows, off, str(path)),
+            entities=entities,
             sources=sources,
             version=str(meta["version"]),
             origin=str(meta["origin"]),
@@ -300,13 +298,8 @@ def read_cache(path: Path, key: str) -> ListSnapshot | None:
 def write_cache(cache_file: Path, snap: ListSnapshot, key: str) -> None:
     """Write the snapshot's cache atomically (best effort: an unwritable data home only costs speed)."""
     entities = snap.entities if isinstance(snap.entities, EntityRecords) else EntityRecords.of(snap.entities, key)
-    rows, off = entities.rows()
     meta = {**snap.to_json(), "file_rows": snap.file_rows}
-    sections = {
-        "meta": cachefile.json_section(meta),
-        "entities.rows": ("bytes", rows),
-        "entities.off": cachefile.u32_section(off),
-    }
+    sections = {"meta": cachefile.json_section(meta), **entities.sections()}
     if cachefile.write(cache_file, CACHE_KIND, _loader_code(), key, sections):
         # Keep the few newest caches (embedded + recent versions); pickles of earlier versions are removed.
         cachefile.prune(cache_file.parent, f"lists-*{cachefile.SUFFIX}", CACHE_KEEP, cache_file)
