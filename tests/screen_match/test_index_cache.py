@@ -57,6 +57,7 @@ def _answers(idx: index_mod.Index, queries: list[str]) -> list[dict[str, Any]]:
     scr.index = idx
     scr.lists_as_of = {}
     scr._distinctive = idx.idf_at_share(scr.config.distinctive_df_share)
+    scr._queries = 0
     return [r.to_json() for r in scr.screen_many(queries, threshold=0.5)]
 
 

@@ -148,7 +148,9 @@ class LazyRows(Sequence[T]):
             f"{prefix}.off": u32_section(accumulate(map(len, rows), initial=0)),
         }
 
-    def decode(self, row: Any) -> T:
+    def decode(self, row: Any, i: int) -> T:
+        """Item ``i`` from its row (parsed JSON); TypeError/ValueError/KeyError if it is not a row this code
+        writes."""
         raise NotImplementedError
 
     def load(self, i: int) -> T:
@@ -157,7 +159,7 @@ class LazyRows(Sequence[T]):
         item = self.items[i]
         if item is None:
             try:
-                item = self.decode(json.loads(bytes(self._rows[self._off[i] : self._off[i + 1]])))
+                item = self.decode(json.loads(bytes(self._rows[self._off[i] : self._off[i + 1]])), i)
             except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
                 raise DamagedCache(
                     f"cache {self._source}: {self.what} {i} is unreadable ({exc}); delete the file"

@@ -24,9 +24,9 @@ import heapq
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz.distance import OSA
@@ -78,15 +78,35 @@ class Index:
     _sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _expand_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
+    def warm(self) -> None:
+        """Hold every lookup table as a dict: tens of milliseconds once, then each lookup is a hash probe
+        instead of a binary search (for a process that screens many names; see index_store._Table)."""
+        for table in (self.deletes, self.folded, self.skeletons, self.joined, self.raw_forms):
+            table.warm()
+
     # ---------------------------------------------------------------- weights
 
     def idf(self, token: str) -> float:
-        """IDF of a listed token (nan when no listed name has it): see :func:`token_idf`."""
-        return token_idf(self.df, self.n_entities, token)
+        """IDF of a listed token (nan when no listed name has it). Org words, their symbols and legal-form
+        words weigh ``generic_weight_factor`` of that: they describe a name, they don't identify it."""
+        df = self.df.get(token)
+        if df is None:
+            return math.nan
+        w = math.log((self.n_entities + 1) / (df + 0.5))
+        t = tables()
+        if token in t.generic_words:
+            if token in t.legal_words:
+                # Legal-form words ("joint", "stock", "sdn") are rare as name tokens only because legal
+                # forms usually absorb them: weigh them like a word in GENERIC_SHARE of the entities.
+                w = min(w, self.idf_at_share(GENERIC_SHARE))
+            w *= GENERIC_WEIGHT_FACTOR
+        return max(w, 0.05)
 
     def idf_at_share(self, share: float) -> float:
-        """IDF of a token found in ``share`` of all entities: see :func:`idf_at_share`."""
-        return idf_at_share(self.n_entities, share)
+        """IDF of a token found in ``share`` of all entities (the 'distinctive enough' bar); in a tiny
+        list, at most 0.8 of the IDF of a token found in one entity."""
+        n = self.n_entities
+        return min(math.log((n + 1) / (share * n + 0.5)), 0.8 * math.log((n + 1) / 1.5))
 
     def corrections(self, tokens: Sequence[str], cfg: MatchConfig) -> dict[str, str]:
         """Query tokens no listed name has that are one edit from an org/legal word ("compani" ->
@@ -182,16 +202,17 @@ class Index:
                 found[cand] = sim
 
         if len(token) >= 4:
+            deletes = self.deletes.get
             for p in {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}:
-                for cand in self.deletes.get(p).split():
+                for cand in deletes(p):
                     consider(cand)
         folded = phonetic_fold(token)
-        for cand in self.folded.get(folded).split():
+        for cand in self.folded.get(folded):
             consider(cand)
         if abjad:
             sk = skeleton(folded)
             if len(sk) >= 2:
-                for cand in self.skeletons.get(sk).split()[:200]:
+                for cand in self.skeletons.get(sk)[:200]:
                     consider(cand)
         best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_token_expansions]
         if len(self._expand_cache) > 200_000:
@@ -337,30 +358,6 @@ class Index:
         else:
             ranked.sort(reverse=True)
         return [nid for _, nid in ranked]
-
-
-def token_idf(df: Mapping[str, int], n_entities: int, token: str) -> float:
-    """IDF of a listed token (nan when no listed name has it). Org words, their symbols and legal-form
-    words weigh ``generic_weight_factor`` of that: they describe a name, they don't identify it."""
-    found = df.get(token)
-    if found is None:
-        return math.nan
-    w = math.log((n_entities + 1) / (found + 0.5))
-    t = tables()
-    if token in t.generic_words:
-        if token in t.legal_words:
-            # Legal-form words ("joint", "stock", "sdn") are rare as name tokens only because legal
-            # forms usually absorb them: weigh them like a word in GENERIC_SHARE of the entities.
-            w = min(w, idf_at_share(n_entities, GENERIC_SHARE))
-        w *= GENERIC_WEIGHT_FACTOR
-    return max(w, 0.05)
-
-
-def idf_at_share(n_entities: int, share: float) -> float:
-    """IDF of a token found in ``share`` of all entities (the 'distinctive enough' bar); in a tiny
-    list, at most 0.8 of the IDF of a token found in one entity."""
-    n = n_entities
-    return min(math.log((n + 1) / (share * n + 0.5)), 0.8 * math.log((n + 1) / 1.5))
 
 
 def _glued_word(part: str) -> bool:
@@ -679,8 +676,7 @@ def _from_cache(cf: cachefile.CacheFile, entities: Sequence[ListedEntity], fp: s
     if len(df_counts) != len(vocab):
         raise CacheError("df")
     df = dict(zip(vocab, df_counts, strict=True))
-    # A name's token weights are not stored: they follow from df (computed as the build computed them).
-    names = NameTable.read(cf, len(entities), str(path), partial(token_idf, df, n_entities))
+    names = NameTable.read(cf, len(entities), str(path))
     n_names = len(names)
     totals = cf.f64("name_totals")
     if len(totals) != n_names or not all(map((0.0).__lt__, totals)):

@@ -18,17 +18,27 @@ The same columns come from :func:`exportgate.screen.index.build_index` and from 
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from exportgate.screen.cachefile import CacheError, CacheFile, DamagedCache, LazyRows, text_section
+from exportgate.screen.cachefile import (
+    CacheError,
+    CacheFile,
+    DamagedCache,
+    LazyRows,
+    f64_section,
+    text_section,
+    u32_section,
+)
 from exportgate.screen.model import EntityType, NameKind
 
 _KINDS = {k.value: k for k in NameKind}
+V = TypeVar("V")
 ENTITY_TYPES = {t.value: t for t in EntityType}
 
 
@@ -46,27 +56,58 @@ class NameRecord:
     legal_written: tuple[str, ...] = ()  # NormName.legal_written: words of the legal forms as written
 
 
-class SortedKeys:
-    """Keys in sorted order, found by binary search (C code, about half a microsecond): a dict of the
-    500,000 keys of ``deletes``, ``joined`` and ``raw_forms`` would cost more to build at every start than
-    all the lookups of a batch of thousands of names."""
+class _Table(Generic[V]):
+    """key -> value, held one of two ways with the same answers:
 
-    __slots__ = ("keys",)
+    * a dict (as :func:`~exportgate.screen.index.build_index` makes it, or once :meth:`warm`);
+    * sorted keys found by binary search (C code, about half a microsecond) with the values sliced from
+      packed storage, as read from the cache: a dict of the 500,000 keys of ``deletes``, ``joined`` and
+      ``raw_forms`` costs more to build than one query's lookups, so a process that screens one name does
+      not build it.
+    """
 
-    def __init__(self, keys: list[str]) -> None:
-        self.keys = keys
+    __slots__ = ("_keys", "_map", "_off")
+    empty: V
 
-    def row(self, key: str) -> int:
-        """The row of ``key``, -1 when absent."""
-        keys = self.keys
+    def __init__(self, mapping: dict[str, V] | None, keys: list[str], off: array[int]) -> None:
+        self._map = mapping
+        self._keys = keys
+        self._off = off
+
+    def _value(self, row: int) -> V:
+        raise NotImplementedError
+
+    def get(self, key: str) -> V:
+        """The value of ``key`` (``empty`` when absent)."""
+        mapping = self._map
+        if mapping is not None:
+            return mapping.get(key, self.empty)
+        keys = self._keys
         i = bisect_left(keys, key)
-        return i if i < len(keys) and keys[i] == key else -1
+        return self._value(i) if i < len(keys) and keys[i] == key else self.empty
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.row(key) >= 0
+        if self._map is not None:
+            return key in self._map
+        keys = self._keys
+        if not isinstance(key, str):
+            return False
+        i = bisect_left(keys, key)
+        return i < len(keys) and keys[i] == key
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self._map) if self._map is not None else len(self._keys)
+
+    def warm(self) -> None:
+        """Hold the table as a dict from now on (for a process that screens many names)."""
+        if self._map is None:
+            self._map = dict(zip(self._keys, map(self._value, range(len(self._keys))), strict=True))
+
+    def sorted_items(self) -> tuple[list[str], list[V]]:
+        if self._map is None:
+            return self._keys, [self._value(i) for i in range(len(self._keys))]
+        keys = sorted(self._map)
+        return keys, list(map(self._map.__getitem__, keys))
 
 
 def _offsets(off: array[int], n_keys: int, total: int, what: str) -> array[int]:
@@ -75,33 +116,32 @@ def _offsets(off: array[int], n_keys: int, total: int, what: str) -> array[int]:
     return off
 
 
-class TokenLists(SortedKeys):
-    """key -> vocabulary tokens (``deletes``, ``folded``, ``skeletons``): the tokens joined by spaces (tokens
-    have none), sliced from one string."""
+class TokenLists(_Table[Sequence[str]]):
+    """key -> vocabulary tokens (``deletes``, ``folded``, ``skeletons``); from the cache, the tokens of a row
+    are sliced from one string of space-joined tokens (tokens have no spaces) and split."""
 
-    __slots__ = ("_off", "_text")
+    __slots__ = ("_text",)
+    empty: Sequence[str] = ()
 
-    def __init__(self, keys: list[str], text: str, off: array[int]) -> None:
-        super().__init__(keys)
+    def __init__(self, mapping: dict[str, Sequence[str]] | None, keys: list[str], text: str, off: array[int]) -> None:
+        super().__init__(mapping, keys, _offsets(off, len(keys), len(text), "token lists"))
         self._text = text
-        self._off = _offsets(off, len(keys), len(text), "token lists")
 
     @classmethod
     def build(cls, table: dict[str, list[str]]) -> TokenLists:
-        keys = sorted(table)
-        values = [" ".join(table[k]) for k in keys]
-        return cls(keys, "".join(values), array("I", accumulate(map(len, values), initial=0)))
+        mapping: dict[str, Sequence[str]] = dict(table)
+        return cls(mapping, [], "", array("I", [0]))
 
-    def get(self, key: str) -> str:
-        """The tokens of ``key`` joined by spaces ("" when absent)."""
-        i = self.row(key)
-        return "" if i < 0 else self._text[self._off[i] : self._off[i + 1]]
+    def _value(self, row: int) -> Sequence[str]:
+        return self._text[self._off[row] : self._off[row + 1]].split(" ")
 
     def sections(self, prefix: str) -> dict[str, tuple[str, bytes]]:
+        keys, values = self.sorted_items()
+        joined = list(map(" ".join, values))
         return {
-            f"{prefix}.keys": text_section(self.keys),
-            f"{prefix}.tokens": ("bytes", self._text.encode("utf-8")),
-            f"{prefix}.off": ("u32", self._off.tobytes()),
+            f"{prefix}.keys": text_section(keys),
+            f"{prefix}.tokens": ("bytes", "".join(joined).encode("utf-8")),
+            f"{prefix}.off": u32_section(accumulate(map(len, joined), initial=0)),
         }
 
     @classmethod
@@ -109,53 +149,51 @@ class TokenLists(SortedKeys):
         text = str(cf.raw(f"{prefix}.tokens"), "utf-8")
         if not text.isascii():  # offsets count characters; normalised tokens are ASCII
             raise CacheError(f"{prefix}: tokens are not ASCII")
-        return cls(cf.text(f"{prefix}.keys"), text, cf.u32(f"{prefix}.off"))
+        return cls(None, cf.text(f"{prefix}.keys"), text, cf.u32(f"{prefix}.off"))
 
 
-class IdLists(SortedKeys):
-    """key -> name ids (``joined``, ``raw_forms``): one packed array of ids, sliced per row on demand."""
+class IdLists(_Table[Sequence[int]]):
+    """key -> name ids (``joined``, ``raw_forms``); from the cache, one packed array of ids sliced per row."""
 
-    __slots__ = ("_flat", "_limit", "_off")
+    __slots__ = ("_flat", "_limit")
+    empty: Sequence[int] = ()
 
-    def __init__(self, keys: list[str], flat: array[int], off: array[int], limit: int) -> None:
-        super().__init__(keys)
+    def __init__(
+        self, mapping: dict[str, Sequence[int]] | None, keys: list[str], flat: array[int], off: array[int], limit: int
+    ) -> None:
+        super().__init__(mapping, keys, _offsets(off, len(keys), len(flat), "id lists"))
         self._flat = flat
-        self._off = _offsets(off, len(keys), len(flat), "id lists")
         self._limit = limit  # ids are below this (checked per row: rows are read one at a time)
 
     @classmethod
     def build(cls, table: dict[str, list[int]], limit: int) -> IdLists:
-        keys = sorted(table)
-        flat = array("I", chain.from_iterable(table[k] for k in keys))
-        off = array("I", accumulate((len(table[k]) for k in keys), initial=0))
-        return cls(keys, flat, off, limit)
+        mapping: dict[str, Sequence[int]] = dict(table)
+        return cls(mapping, [], array("I"), array("I", [0]), limit)
 
-    def get(self, key: str) -> Sequence[int]:
-        i = self.row(key)
-        if i < 0:
-            return ()
-        ids = self._flat[self._off[i] : self._off[i + 1]]
+    def _value(self, row: int) -> Sequence[int]:
+        ids = self._flat[self._off[row] : self._off[row + 1]]
         if ids and max(ids) >= self._limit:
             raise DamagedCache("screening index cache: a name id is out of range; delete the cache folder")
         return ids
 
     def sections(self, prefix: str) -> dict[str, tuple[str, bytes]]:
+        keys, values = self.sorted_items()
         return {
-            f"{prefix}.keys": text_section(self.keys),
-            f"{prefix}.ids": ("u32", self._flat.tobytes()),
-            f"{prefix}.off": ("u32", self._off.tobytes()),
+            f"{prefix}.keys": text_section(keys),
+            f"{prefix}.ids": u32_section(chain.from_iterable(values)),
+            f"{prefix}.off": u32_section(accumulate(map(len, values), initial=0)),
         }
 
     @classmethod
     def read(cls, cf: CacheFile, prefix: str, limit: int) -> IdLists:
-        return cls(cf.text(f"{prefix}.keys"), cf.u32(f"{prefix}.ids"), cf.u32(f"{prefix}.off"), limit)
+        return cls(None, cf.text(f"{prefix}.keys"), cf.u32(f"{prefix}.ids"), cf.u32(f"{prefix}.off"), limit)
 
 
 class NameTable(LazyRows[NameRecord]):
-    """The listed names, each decoded from its JSON row the first time a query reaches it. The rows hold no
-    weights: ``weigh`` gives a token's weight (computed from df as the build computed it)."""
+    """The listed names, each decoded from its JSON row the first time a query reaches it; the token weights
+    are one packed array of floats beside the rows (exactly the doubles the build computed)."""
 
-    __slots__ = ("_n_entities", "_weigh")
+    __slots__ = ("_n_entities", "_weights", "_woff")
     what = "name"
 
     def __init__(
@@ -165,21 +203,31 @@ class NameTable(LazyRows[NameRecord]):
         off: array[int] | None = None,
         source: str = "",
         n_entities: int = 0,
-        weigh: Callable[[str], float] | None = None,
+        weights: array[float] | None = None,
+        woff: array[int] | None = None,
     ) -> None:
         super().__init__(items, rows, off, source)
         self._n_entities = n_entities
-        self._weigh = weigh
+        self._weights = weights if weights is not None else array("d")
+        self._woff = woff if woff is not None else array("I", [0])
 
     @classmethod
-    def read(cls, cf: CacheFile, n_entities: int, source: str, weigh: Callable[[str], float]) -> NameTable:
-        return cls(*cls.read_rows(cf, "names"), source, n_entities, weigh)
+    def read(cls, cf: CacheFile, n_entities: int, source: str) -> NameTable:
+        items, rows, off = cls.read_rows(cf, "names")
+        weights = cf.f64("names.weights")
+        woff = _offsets(cf.u32("names.woff"), len(items), len(weights), "names.weights")
+        return cls(items, rows, off, source, n_entities, weights, woff)
 
-    def decode(self, row: Any) -> NameRecord:
-        return name_from_row(row, self._n_entities, self._weigh)
+    def decode(self, row: Any, i: int) -> NameRecord:
+        return name_from_row(row, self._n_entities, tuple(self._weights[self._woff[i] : self._woff[i + 1]]))
 
     def sections(self) -> dict[str, tuple[str, bytes]]:
-        return self.row_sections("names", name_row)
+        records = list(self)
+        return {
+            **self.row_sections("names", name_row),
+            "names.weights": f64_section(chain.from_iterable(r.weights for r in records)),
+            "names.woff": u32_section(accumulate((len(r.weights) for r in records), initial=0)),
+        }
 
 
 def name_row(rec: NameRecord) -> list[Any]:
@@ -197,26 +245,38 @@ def name_row(rec: NameRecord) -> list[Any]:
 
 
 def _strs(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if type(value) is not list:
         raise TypeError("expected a list of strings")
+    "".join(value)  # TypeError unless every item is a string (checked in C)
     return tuple(value)
 
 
-def name_from_row(row: object, n_entities: int, weigh: Callable[[str], float] | None) -> NameRecord:
-    """A name record from its row; TypeError/ValueError on anything :func:`name_row` would not write."""
-    if not isinstance(row, list) or len(row) != 9:
+def name_from_row(row: object, n_entities: int, weights: tuple[float, ...]) -> NameRecord:
+    """A name record from its row and its tokens' weights; TypeError/ValueError/KeyError on anything
+    :func:`name_row` would not write (a row of a file written on purpose: it must not fail a query later)."""
+    if type(row) is not list or len(row) != 9:
         raise TypeError("a name row is a list of 9 fields")
     entity, kind, value, tokens, legal, bag, compact, written, legal_written = row
-    if not isinstance(entity, int) or isinstance(entity, bool) or not 0 <= entity < n_entities:
+    if type(entity) is not int or not 0 <= entity < n_entities:
         raise ValueError("entity out of range")
-    if not isinstance(value, str) or not isinstance(bag, str):
+    if type(value) is not str or type(bag) is not str:
         raise TypeError("value and bag are strings")
     toks = _strs(tokens)
-    if not toks:
-        raise ValueError("a name has tokens")
-    ws = tuple(map(weigh, toks)) if weigh is not None else ()
-    if not all(w > 0 for w in ws):  # every token of a listed name is in df (not nan)
-        raise ValueError("a token of the name is not in the index")
+    if not toks or len(weights) != len(toks) or not all(map(_positive, weights)):
+        raise ValueError("a name has tokens, each with a positive weight")
     return NameRecord(
-        entity, _KINDS[kind], value, toks, _strs(legal), ws, bag, _strs(compact), _strs(written), _strs(legal_written)
+        entity,
+        _KINDS[kind],
+        value,
+        toks,
+        _strs(legal),
+        weights,
+        bag,
+        _strs(compact),
+        _strs(written),
+        _strs(legal_written),
     )
+
+
+def _positive(w: float) -> bool:
+    return 0.0 < w < math.inf

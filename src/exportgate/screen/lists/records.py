@@ -50,7 +50,7 @@ class EntityRecords(LazyRows[ListedEntity]):
     def read(cls, cf: CacheFile, source: str, content_key: str) -> EntityRecords:
         return cls(*cls.read_rows(cf, "entities"), source, content_key)
 
-    def decode(self, row: Any) -> ListedEntity:
+    def decode(self, row: Any, i: int) -> ListedEntity:
         return entity_from_row(row)
 
     def sections(self) -> dict[str, tuple[str, bytes]]:
@@ -86,40 +86,44 @@ def entity_row(e: ListedEntity) -> list[Any]:
 
 
 def _str(v: object) -> str:
-    if not isinstance(v, str):
+    if type(v) is not str:
         raise TypeError("expected a string")
     return v
 
 
 def _opt(v: object) -> str | None:
-    return None if v is None else _str(v)
+    if v is not None and type(v) is not str:
+        raise TypeError("expected a string or null")
+    return v
 
 
 def _rows(v: object, width: int) -> list[list[Any]]:
-    if not isinstance(v, list) or not all(isinstance(r, list) and len(r) == width for r in v):
+    if type(v) is not list or not all(type(r) is list and len(r) == width for r in v):
         raise TypeError(f"expected rows of {width} fields")
     return v
 
 
 def _strs(v: object) -> list[str]:
-    if not isinstance(v, list):
+    if type(v) is not list:
         raise TypeError("expected a list")
-    return [_str(x) for x in v]
+    "".join(v)  # TypeError unless every item is a string (checked in C)
+    return v
 
 
 def entity_from_row(row: object) -> ListedEntity:
-    """The entity :func:`entity_row` wrote; TypeError/ValueError/KeyError on anything else."""
-    if not isinstance(row, list) or len(row) != 16:
+    """The entity :func:`entity_row` wrote; TypeError/ValueError/KeyError on anything else (a row of a file
+    written on purpose: it must not fail a query later)."""
+    if type(row) is not list or len(row) != 16:
         raise TypeError("an entity row is a list of 16 fields")
     footnote = row[9]
-    if footnote is not None and (not isinstance(footnote, int) or isinstance(footnote, bool)):
+    if footnote is not None and type(footnote) is not int:
         raise TypeError("entity_list_footnote is an integer")
     return ListedEntity(
         id=_str(row[0]),
         source=_str(row[1]),
         type=_TYPES[_str(row[2])],
         names=[Name(_str(v), _KINDS[_str(k)]) for v, k in _rows(row[3], 2)],
-        addresses=[Address(*(_opt(x) for x in a)) for a in _rows(row[4], 5)],
+        addresses=[Address(_opt(a), _opt(b), _opt(c), _opt(d), _opt(e)) for a, b, c, d, e in _rows(row[4], 5)],
         countries=_strs(row[5]),
         identifiers=[Identifier(_str(k), _str(v), _opt(c)) for k, v, c in _rows(row[6], 3)],
         dates_of_birth=_strs(row[7]),
