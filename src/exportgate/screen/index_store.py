@@ -23,7 +23,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate, chain, pairwise
 from typing import Any, Generic, TypeVar
 
 from exportgate.screen.cachefile import (
@@ -98,10 +98,17 @@ class _Table(Generic[V]):
     def __len__(self) -> int:
         return len(self._map) if self._map is not None else len(self._keys)
 
+    @property
+    def warmed(self) -> bool:
+        return self._map is not None
+
     def warm(self) -> None:
         """Hold the table as a dict from now on (for a process that screens many names)."""
         if self._map is None:
-            self._map = dict(zip(self._keys, map(self._value, range(len(self._keys))), strict=True))
+            self._map = dict(zip(self._keys, self._all_values(), strict=True))
+
+    def _all_values(self) -> list[V]:
+        return [self._value(i) for i in range(len(self._keys))]
 
     def sorted_items(self) -> tuple[list[str], list[V]]:
         if self._map is None:
@@ -117,13 +124,15 @@ def _offsets(off: array[int], n_keys: int, total: int, what: str) -> array[int]:
 
 
 class TokenLists(_Table[Sequence[str]]):
-    """key -> vocabulary tokens (``deletes``, ``folded``, ``skeletons``); from the cache, the tokens of a row
-    are sliced from one string of space-joined tokens (tokens have no spaces) and split."""
+    """key -> vocabulary tokens (``deletes``, ``folded``, ``skeletons``); from the cache, one string of rows,
+    each the space-joined tokens of a key (tokens have no spaces) ended by a newline."""
 
     __slots__ = ("_text",)
     empty: Sequence[str] = ()
 
-    def __init__(self, mapping: dict[str, Sequence[str]] | None, keys: list[str], text: str, off: array[int]) -> None:
+    def __init__(
+        self, mapping: dict[str, Sequence[str]] | None, keys: list[str], text: str, off: array[int]
+    ) -> None:
         super().__init__(mapping, keys, _offsets(off, len(keys), len(text), "token lists"))
         self._text = text
 
@@ -133,15 +142,22 @@ class TokenLists(_Table[Sequence[str]]):
         return cls(mapping, [], "", array("I", [0]))
 
     def _value(self, row: int) -> Sequence[str]:
-        return self._text[self._off[row] : self._off[row + 1]].split(" ")
+        return self._text[self._off[row] : self._off[row + 1] - 1].split(" ")
+
+    def _all_values(self) -> list[Sequence[str]]:
+        rows = self._text.split("\n")
+        rows.pop()  # after the last newline
+        if len(rows) != len(self._keys):
+            raise DamagedCache("screening index cache: a token list holds a newline; delete the cache folder")
+        return list(map(str.split, rows))
 
     def sections(self, prefix: str) -> dict[str, tuple[str, bytes]]:
         keys, values = self.sorted_items()
-        joined = list(map(" ".join, values))
+        rows = [" ".join(v) + "\n" for v in values]
         return {
             f"{prefix}.keys": text_section(keys),
-            f"{prefix}.tokens": ("bytes", "".join(joined).encode("utf-8")),
-            f"{prefix}.off": u32_section(accumulate(map(len, joined), initial=0)),
+            f"{prefix}.tokens": ("bytes", "".join(rows).encode("utf-8")),
+            f"{prefix}.off": u32_section(accumulate(map(len, rows), initial=0)),
         }
 
     @classmethod
@@ -175,6 +191,12 @@ class IdLists(_Table[Sequence[int]]):
         if ids and max(ids) >= self._limit:
             raise DamagedCache("screening index cache: a name id is out of range; delete the cache folder")
         return ids
+
+    def _all_values(self) -> list[Sequence[int]]:
+        flat = self._flat.tolist()
+        if flat and max(flat) >= self._limit:
+            raise DamagedCache("screening index cache: a name id is out of range; delete the cache folder")
+        return [flat[a:b] for a, b in pairwise(self._off)]
 
     def sections(self, prefix: str) -> dict[str, tuple[str, bytes]]:
         keys, values = self.sorted_items()

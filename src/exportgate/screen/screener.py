@@ -251,7 +251,7 @@ class Screener:
         """Screen one party; matches at or above the threshold, best first. InputError on bad input."""
         self._queries += 1
         if self._queries == WARM_AFTER_QUERIES:
-            self.index.warm()
+            self._warm()
         cleaned, warnings = validate_name(name)
         cc = validate_country(country)
         etype = validate_type(type)
@@ -267,7 +267,7 @@ class Screener:
         """Screen many parties. A record is a name or a mapping with name, country, type, dob, identifiers
         (or id). A record that cannot be screened gives a result with ``error`` set, never an exception."""
         out: list[ScreenResult] = []
-        self.index.warm()
+        self._warm()
         with gc_paused():
             self._screen_records(records, threshold, out)
         return out
@@ -303,6 +303,14 @@ class Screener:
                 )
 
     # ---------------------------------------------------------------- internals
+
+    def _warm(self) -> None:
+        """Make the index ready for many queries (Index.warm), then collect and freeze: what it built lives
+        as long as the process, and a full collection just before the freeze also tells the collector how
+        much the process holds, so that it does not start full collections every few hundred queries."""
+        if not self.index.warm():
+            gc.collect()
+            gc.freeze()
 
     def _match(
         self,
