@@ -49,7 +49,7 @@ MAX_HEADER_BYTES = 1 << 20  # the header is a few hundred bytes; more is not a f
 MAX_FILE_BYTES = 1 << 32  # offsets are 32-bit: no valid cache file is larger
 # Section encodings: "bytes", "text" (UTF-8, each item ended by "\n"), "json", "u32" (unsigned 32-bit ints), "f64".
 _ITEMSIZE = {"u32": 4, "f64": 8}
-_TYPECODE = {"u32": "I", "f64": "d"}
+_TYPECODE = {"u32": next(c for c in "IL" if array(c).itemsize == 4), "f64": "d"}
 
 
 class CacheFile:
@@ -243,7 +243,7 @@ def json_section(value: Any) -> tuple[str, bytes]:
 
 
 def u32_section(values: Iterable[int]) -> tuple[str, bytes]:
-    return "u32", array("I", values).tobytes()
+    return "u32", array(_TYPECODE["u32"], values).tobytes()
 
 
 def f64_section(values: Iterable[float]) -> tuple[str, bytes]:

@@ -262,7 +262,10 @@ def tables() -> _Tables:
     and transliteration) and then read from the cache folder in every process, as inert JSON verified
     against the hashes of this module and of the reference files (:mod:`exportgate.screen.cachefile`)."""
     code, data = tables_hashes()
-    path = settings.cache_dir() / f"normalize-tables-{data[:12]}-{code[:12]}{cachefile.SUFFIX}"
+    try:
+        path = settings.cache_dir() / f"normalize-tables-{data[:12]}-{code[:12]}{cachefile.SUFFIX}"
+    except RuntimeError:  # no home directory to put a cache in: compile every time
+        return compile_tables()
     cf = cachefile.read(path, TABLES_KIND, code, data)
     if cf is not None:
         try:

@@ -196,10 +196,11 @@ def validate_threshold(threshold: object, field_name: str = "threshold") -> floa
 
 
 _INDEX_CACHE: dict[int, tuple[Any, Index]] = {}
-# An index read from the cache searches its big tables by bisection (no dict to build at start: a one-name
-# `exportgate screen` stays fast). A screener asked this many names, or for a batch, holds them as dicts
-# (Index.warm: tens of milliseconds once, then each lookup a hash probe; measured about 7% of the time of a
-# query on the benchmark's names).
+# An index read from the cache searches its big tables by bisection and decodes a listed name when a query
+# first reaches it: nothing to build at start, so a one-name `exportgate screen` stays fast. A screener
+# asked this many names, or for a batch, warms the index once (Index.warm: dict tables, every name decoded,
+# about 0.4 s): each later query then costs what it did when the whole index was unpickled at start (a
+# cold index costs about 7% more per query on the benchmark's names, most of it first-use decoding).
 WARM_AFTER_QUERIES = 32
 
 
