@@ -1,6 +1,7 @@
 """The candidate index over every listed name: no query ever scans all entries.
 
-Built once per snapshot (and cached on disk, keyed by the snapshot's content):
+Built once per snapshot, and cached on disk as inert columns verified against the matcher's code and the
+snapshot's content (:func:`load_or_build`; the layout in :mod:`exportgate.screen.index_store`):
 
 * ``postings``: normalised token -> ids of the names that contain it (token blocking);
 * ``deletes``: every vocabulary token of 4+ characters and each of its one-character deletions -> the

@@ -1,19 +1,20 @@
-"""How the candidate index is held in memory and on disk: a few large arrays and strings, not one object
-per listed name.
+"""How the candidate index is held in memory and on disk.
 
-An index over the embedded lists has about 45,000 names and 500,000 lookup keys. Held as one Python
-object per name and one list per key (as it once was, and pickled as such), loading it meant creating
-about 800,000 objects and having the garbage collector walk them: most of a warm ``exportgate screen``.
-Here every table is columns:
+An index over the embedded lists has about 45,000 names and 500,000 lookup keys. Held as one Python object
+per name and one list per key, and pickled as such (as it once was), loading it meant creating about
+800,000 objects and having the garbage collector walk them: most of a warm ``exportgate screen``. The
+cache file (:mod:`exportgate.screen.cachefile`) holds columns instead, and a process reads only what its
+queries need:
 
-* lookup keys -> names (``joined``, ``raw_forms``): the keys in one dict (key -> row) and the name ids in one
-  packed integer array with row offsets (:class:`IdLists`); a row is sliced only when a query asks for it;
-* lookup keys -> vocabulary tokens (``deletes``, ``folded``, ``skeletons``): a dict of space-joined tokens
-  (tokens have no spaces), built by C code from two lists of strings;
-* the names: one JSON row each, decoded the first time a query reaches the name (:class:`NameTable`).
+* the big lookup tables (``deletes``, ``folded``, ``skeletons`` -> tokens; ``joined``, ``raw_forms`` ->
+  name ids): sorted keys searched by bisection, values sliced from one packed string or integer array
+  (:class:`TokenLists`, :class:`IdLists`); as built, and once warmed, plain dicts;
+* the names: one JSON row each, with their token weights as packed doubles, decoded the first time a query
+  reaches the name, or all at once when warmed (:class:`NameTable`);
+* the postings and token frequencies: dicts, built at load from one list of tokens and two integer arrays.
 
-The same columns come from :func:`exportgate.screen.index.build_index` and from the cache file
-(:mod:`exportgate.screen.cachefile`), so a fresh index and a cached one answer through the same code.
+A fresh index and a cached one answer through the same code (tests/screen_match/test_index_cache.py checks
+that their answers are identical).
 """
 
 from __future__ import annotations
