@@ -46,3 +46,22 @@ def shared_dir() -> Path:
     if not (SHARED / "data").is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+class _Planted:
+    """Unpickling this creates a marker file: the proof that something loaded a pickle."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.fixture()
+def planted_pickle(tmp_path: Path) -> tuple[bytes, Path]:
+    """A pickle that would create a marker file if anything loaded it, and the marker's path (absent)."""
+    import pickle
+
+    marker = tmp_path / "planted-pickle-ran"
+    return pickle.dumps(_Planted(marker)), marker

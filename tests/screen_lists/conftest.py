@@ -105,7 +105,7 @@ def base_home(tmp_path_factory: pytest.TempPathFactory, small_files: Path, embed
 
     h = tmp_path_factory.mktemp("basehome")
     (h / "cache").mkdir()
-    for cached in (embedded_home / "cache").glob("lists-*.pickle"):
+    for cached in (embedded_home / "cache").glob("lists-*.egcache"):
         shutil.copy2(cached, h / "cache" / cached.name)
     update([str(small_files / n) for n in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "consolidated.csv")],
            h, min_ratio=0.0, as_of="2022-04-21")
@@ -116,7 +116,7 @@ def base_home(tmp_path_factory: pytest.TempPathFactory, small_files: Path, embed
 def small_home(base_home: Path, embedded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     h = tmp_path / "home"
     shutil.copytree(base_home, h)
-    for cached in (embedded_home / "cache").glob("lists-*.pickle"):
+    for cached in (embedded_home / "cache").glob("lists-*.egcache"):
         shutil.copy2(cached, h / "cache" / cached.name)
     monkeypatch.setenv("EXPORTGATE_HOME", str(h))
     return h

@@ -127,9 +127,9 @@ def test_manifest_files_match_provenance() -> None:
 
 def test_load_active_without_update_is_embedded_and_cached(embedded_home: Path, snap: ListSnapshot) -> None:
     # embedded_home's cache was written when the snapshot was first parsed
-    assert len(list((embedded_home / "cache").glob("lists-*.pickle"))) == 1
+    assert len(list((embedded_home / "cache").glob("lists-*.egcache"))) == 1
     first = snap
-    second = load_active(embedded_home)  # no active version: the embedded snapshot, from the pickle cache
+    second = load_active(embedded_home)  # no active version: the embedded snapshot, from the cache
     assert second.origin == "embedded"
     assert second.counts() == first.counts()
     assert [e.id for e in second.entities[:50]] == [e.id for e in first.entities[:50]]

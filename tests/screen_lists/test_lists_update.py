@@ -177,7 +177,7 @@ def test_cli_update_success_and_status(small_home: Path, http_server: Server) ->
 
 def test_corrupt_cache_is_rebuilt(small_home: Path) -> None:
     counts = load_active().counts()
-    caches = list((small_home / "cache").glob("lists-*.pickle"))
+    caches = list((small_home / "cache").glob("lists-*.egcache"))
     assert caches
     for cache in caches:
         cache.write_bytes(b"\x80\x05garbage")

@@ -1,6 +1,7 @@
 """The candidate index over every listed name: no query ever scans all entries.
 
-Built once per snapshot (and cached on disk, keyed by the snapshot's content):
+Built once per snapshot, and cached on disk as inert columns verified against the matcher's code and the
+snapshot's content (:func:`load_or_build`; the layout in :mod:`exportgate.screen.index_store`):
 
 * ``postings``: normalised token -> ids of the names that contain it (token blocking);
 * ``deletes``: every vocabulary token of 4+ characters and each of its one-character deletions -> the
@@ -23,8 +24,6 @@ import hashlib
 import heapq
 import itertools
 import math
-import os
-import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,10 +33,19 @@ from pathlib import Path
 from rapidfuzz.distance import OSA
 
 from exportgate import settings
+from exportgate.screen import cachefile
+from exportgate.screen.cachefile import CacheError
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.gcpause import gc_paused
-from exportgate.screen.model import EntityType, ListedEntity, NameKind
-from exportgate.screen.normalize import REFERENCE_DIR, canon, normalize_name, tables
+from exportgate.screen.index_store import (
+    ENTITY_TYPES,
+    IdLists,
+    NameRecord,
+    NameTable,
+    TokenLists,
+)
+from exportgate.screen.model import EntityType, ListedEntity
+from exportgate.screen.normalize import REFERENCE_DIR, anyascii_version, canon, normalize_name, tables
 from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
 
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
@@ -47,36 +55,41 @@ GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of
 
 
 @dataclass(slots=True)
-class NameRecord:
-    entity: int  # index into ``Index.entities``
-    kind: NameKind
-    value: str
-    tokens: tuple[str, ...]
-    legal: tuple[str, ...]
-    weights: tuple[float, ...] = ()  # IDF of each token (set once the index is built)
-    bag: str = ""  # NormName.bag: the written words, sorted
-    compact: tuple[str, ...] = ()  # NormName.compact: the written words without spaces
-    written: tuple[str, ...] = ()  # NormName.written: words mapped to a symbol, as written
-    legal_written: tuple[str, ...] = ()  # NormName.legal_written: words of the legal forms as written
-
-
-@dataclass(slots=True)
 class Index:
-    entities: list[ListedEntity]
-    names: list[NameRecord]
+    """The lookup tables (see the module docstring), held as columns (:mod:`exportgate.screen.index_store`).
+
+    ``entities`` is the snapshot's own sequence (entities are decoded from the list cache only when a match
+    needs them); ``entity_types`` has each entity's type, which scoring asks of every candidate.
+    """
+
+    entities: Sequence[ListedEntity]
+    entity_types: list[EntityType]
+    names: NameTable
     postings: dict[str, list[int]]
-    deletes: dict[str, list[str]]
-    skeletons: dict[str, list[str]]
-    folded: dict[str, list[str]]
-    joined: dict[str, list[int]]
     df: dict[str, int]
-    raw_forms: dict[str, list[int]]
+    deletes: TokenLists
+    skeletons: TokenLists
+    folded: TokenLists
+    joined: IdLists
+    raw_forms: IdLists
     extra_forms: dict[int, frozenset[str]]  # written forms of names dropped as duplicates of this name id
     n_entities: int
+    name_totals: list[float]  # sum of each name's token weights
     fingerprint: str = ""
-    name_totals: list[float] = field(default_factory=list)  # sum of each name's token weights
     _sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _expand_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def warm(self) -> bool:
+        """Make ready for many queries, as the index once was in memory: every lookup table a dict (a hash
+        probe per lookup instead of a binary search, see index_store._Table) and every name decoded (no
+        first-use decoding in a query). A few tenths of a second once. Whether it was ready already."""
+        tables = (self.deletes, self.folded, self.skeletons, self.joined, self.raw_forms)
+        was = all(table.warmed for table in tables) and all(self.names.items)
+        with gc_paused():
+            for table in tables:
+                table.warm()
+            self.names.load_all()
+        return was
 
     # ---------------------------------------------------------------- weights
 
@@ -184,8 +197,10 @@ class Index:
         if token in self.postings:
             found[token] = 1.0
 
+        postings = self.postings
+
         def consider(cand: str) -> None:
-            if cand in found:
+            if cand in found or cand not in postings:
                 return
             sim = token_similarity(token, cand, cfg.short_token_length, cfg.edit_cost)
             if abjad and sim < 0.9:
@@ -194,16 +209,17 @@ class Index:
                 found[cand] = sim
 
         if len(token) >= 4:
+            deletes = self.deletes.get
             for p in {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}:
-                for cand in self.deletes.get(p, ()):
+                for cand in deletes(p):
                     consider(cand)
         folded = phonetic_fold(token)
-        for cand in self.folded.get(folded, ()):
+        for cand in self.folded.get(folded):
             consider(cand)
         if abjad:
             sk = skeleton(folded)
             if len(sk) >= 2:
-                for cand in self.skeletons.get(sk, ())[:200]:
+                for cand in self.skeletons.get(sk)[:200]:
                     consider(cand)
         best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_token_expansions]
         if len(self._expand_cache) > 200_000:
@@ -215,12 +231,15 @@ class Index:
         """Names with the same written words as the query in another order (``"reordered"``), or the same
         letters spaced differently (``"respaced"``): name id -> which."""
         out: dict[int, str] = {}
-        for nid in self.raw_forms.get(bag, ()):
-            if self.names[nid].bag == bag or bag in self.extra_forms.get(nid, ()):
+        names = self.names.items
+        for nid in self.raw_forms.get(bag):
+            if (names[nid] or self.names.load(nid)).bag == bag or bag in self.extra_forms.get(nid, ()):
                 out[nid] = "reordered"
         for form in compact:
-            for nid in self.raw_forms.get(form, ()):
-                if nid not in out and (form in self.names[nid].compact or form in self.extra_forms.get(nid, ())):
+            for nid in self.raw_forms.get(form):
+                if nid not in out and (
+                    form in (names[nid] or self.names.load(nid)).compact or form in self.extra_forms.get(nid, ())
+                ):
                     out[nid] = "respaced"
         return out
 
@@ -271,7 +290,7 @@ class Index:
                     continue
                 walk.append((cand, w))
                 bound += w
-            joined_ids: Sequence[int] = self.joined.get(canon(tok), ())
+            joined_ids: Sequence[int] = self.joined.get(canon(tok))
             if joined_ids:
                 bound += w_tok
             plan.append((walk, joined_ids, w_tok, bound))
@@ -452,34 +471,36 @@ def _legal_word_uses() -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
-def _builder_fingerprint() -> bytes:
-    """What the index depends on besides the entities: the matcher's code (this package's modules), the
-    reference tables and the transliteration library's version. A change to any of them (an upgrade, an
-    edited table) makes a new cache key, so a stale index is never loaded (a hand-bumped format number
-    relied on people remembering to bump it)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    h = hashlib.sha256()
+def _builder_fingerprint() -> str:
+    """What the index depends on besides the entities: the matcher's code (this package's modules, the cache
+    format among them), the reference tables and the transliteration library's version. A change to any of
+    them (an upgrade, an edited table) makes a new cache key, so a stale index is never loaded (a
+    hand-bumped format number relied on people remembering to bump it)."""
     sources = [*sorted(Path(__file__).parent.glob("*.py")), *sorted(REFERENCE_DIR.glob("*.yml"))]
-    for path in sources:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    try:
-        h.update(f"anyascii={version('anyascii')}".encode())
-    except PackageNotFoundError:  # pragma: no cover - installed with the package
-        pass
-    return h.digest()
+    return cachefile.code_hash(sources, f"anyascii={anyascii_version()}")
 
 
-def _fingerprint(entities: Sequence[ListedEntity]) -> str:
-    h = hashlib.sha256(_builder_fingerprint())
+def _data_hash(entities: Sequence[ListedEntity]) -> str:
+    """What the index is built from: a snapshot's content key when it has one (its list files and loaders
+    decide every entity), else every entity's id, type and names."""
+    key = getattr(entities, "content_key", None)
+    if isinstance(key, str) and key:
+        return hashlib.sha256(b"snapshot\x1f" + key.encode()).hexdigest()
+    h = hashlib.sha256(b"entities")
     for e in entities:
         h.update(e.id.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1d" + e.type.value.encode())
         for n in e.names:
             h.update(b"\x1f")
             h.update(n.value.encode("utf-8", "surrogatepass"))
         h.update(b"\x1e")
-    return h.hexdigest()[:24]
+    return h.hexdigest()
+
+
+def _fingerprint(entities: Sequence[ListedEntity], data: str | None = None) -> str:
+    """The index's cache key (its file name): the builder's code and the data it indexes."""
+    code = _builder_fingerprint()
+    return hashlib.sha256(f"{code}|{data or _data_hash(entities)}".encode()).hexdigest()[:24]
 
 
 def cache_dir() -> Path:
@@ -494,8 +515,9 @@ def build_index(entities: Iterable[ListedEntity]) -> Index:
 
 
 def _build_index(entities: Iterable[ListedEntity]) -> Index:
-    ents = list(entities)
-    names: list[NameRecord] = []
+    ents = entities if isinstance(entities, Sequence) else list(entities)
+    names: list[NameRecord | None] = []
+    records: list[NameRecord] = []
     postings: dict[str, list[int]] = defaultdict(list)
     joined: dict[str, list[int]] = defaultdict(list)
     df: dict[str, int] = defaultdict(int)
@@ -516,15 +538,15 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
             if kept is not None:
                 # The same tokens as another name of this entity: not scored twice, but its written forms
                 # (another order, another spacing) still find that name.
-                rec = names[kept]
+                rec = records[kept]
                 for form, forms in ((norm.bag, (rec.bag,)), *((c, rec.compact) for c in norm.compact)):
                     if form not in forms and form not in extra_forms[kept]:
                         extra_forms[kept].add(form)
                         raw_forms[form].append(kept)
                 continue
-            nid = len(names)
+            nid = len(records)
             seen_names[sig] = nid
-            names.append(
+            records.append(
                 NameRecord(
                     ei,
                     name.kind,
@@ -561,54 +583,136 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
         sk = skeleton(f)
         if len(sk) >= 2:
             skeletons[sk].append(tok)
+    totals: list[float] = []
+    names.extend(records)
     idx = Index(
         entities=ents,
-        names=names,
+        entity_types=[e.type for e in ents],
+        names=NameTable(names),
         postings=dict(postings),
-        deletes=dict(deletes),
-        skeletons=dict(skeletons),
-        folded=dict(folded),
-        joined=dict(joined),
         df=dict(df),
-        raw_forms=dict(raw_forms),
+        deletes=TokenLists.build(deletes),
+        skeletons=TokenLists.build(skeletons),
+        folded=TokenLists.build(folded),
+        joined=IdLists.build(joined, len(records)),
+        raw_forms=IdLists.build(raw_forms, len(records)),
         extra_forms={k: frozenset(v) for k, v in extra_forms.items()},
         n_entities=max(1, len(ents)),
+        name_totals=totals,
         fingerprint=_fingerprint(ents),
     )
-    for rec in names:
+    for rec in records:
         rec.weights = tuple(idx.idf(t) for t in rec.tokens)
-        idx.name_totals.append(sum(rec.weights) or 1.0)
+        totals.append(sum(rec.weights) or 1.0)
     return idx
+
+
+# --------------------------------------------------------------------------------------------------
+# The on-disk cache (exportgate.screen.cachefile: inert, verified against the code and data hashes)
+
+INDEX_KIND = "screen-index"
+CACHE_KEEP = 4  # index files kept in the cache folder (the active lists, the embedded ones, recent versions)
 
 
 def load_or_build(entities: Sequence[ListedEntity], use_cache: bool = True) -> Index:
-    """Build the index, or load it from the on-disk cache when the same entities were indexed before."""
+    """Build the index, or load it from the on-disk cache when the same entities were indexed by the same
+    code before. A cache file that does not verify is ignored and rewritten."""
     if not use_cache:
         return build_index(entities)
-    fp = _fingerprint(entities)
-    path = cache_dir() / f"screen-index-{fp}.pkl"
-    if path.is_file():
+    code = _builder_fingerprint()
+    data = _data_hash(entities)
+    fp = _fingerprint(entities, data)
+    folder = cache_dir()
+    path = folder / f"screen-index-{fp}{cachefile.SUFFIX}"
+    cf = cachefile.read(path, INDEX_KIND, code, data)
+    if cf is not None:
         try:
-            with path.open("rb") as fh:
-                with gc_paused():
-                    idx = pickle.load(fh)
-            if isinstance(idx, Index) and idx.fingerprint == fp:
-                idx.entities = list(entities)  # the caller's objects (identical content)
-                return idx
-        except Exception:  # a corrupt or stale cache is rebuilt, never fatal
-            pass
+            with gc_paused():
+                return _from_cache(cf, entities, fp, path)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+            pass  # verified yet unreadable (written by hand): rebuilt below
     idx = build_index(entities)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        saved_entities = idx.entities
-        idx.entities = []
-        try:
-            with tmp.open("wb") as fh:
-                pickle.dump(idx, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            idx.entities = saved_entities
-        tmp.replace(path)
-    except OSError:
-        pass
+        sections = _cache_sections(idx)
+    except ValueError:  # a token with a newline: cannot happen for normalised tokens; then no cache
+        return idx
+    if cachefile.write(path, INDEX_KIND, code, data, sections):
+        cachefile.prune(folder, f"screen-index-*{cachefile.SUFFIX}", CACHE_KEEP, path)
+        for legacy in folder.glob("screen-index-*.pkl"):  # pickles of earlier versions: never read, removed
+            legacy.unlink(missing_ok=True)
     return idx
+
+
+def _cache_sections(idx: Index) -> dict[str, tuple[str, bytes]]:
+    if idx.df.keys() != idx.postings.keys():
+        raise ValueError("df and postings have different tokens")
+    vocab = list(idx.postings)
+    plists = idx.postings.values()
+    return {
+        "meta": cachefile.json_section({"entities": len(idx.entities), "n_entities": idx.n_entities}),
+        "entity_types": cachefile.text_section(t.value for t in idx.entity_types),
+        **idx.names.sections(),
+        "name_totals": cachefile.f64_section(idx.name_totals),
+        "postings.keys": cachefile.text_section(vocab),
+        "postings.ids": cachefile.u32_section(itertools.chain.from_iterable(plists)),
+        "postings.off": cachefile.u32_section(itertools.accumulate(map(len, plists), initial=0)),
+        "df": cachefile.u32_section(idx.df[t] for t in vocab),
+        **idx.deletes.sections("deletes"),
+        **idx.folded.sections("folded"),
+        **idx.skeletons.sections("skeletons"),
+        **idx.joined.sections("joined"),
+        **idx.raw_forms.sections("raw_forms"),
+        "extra_forms": cachefile.json_section([[k, sorted(v)] for k, v in idx.extra_forms.items()]),
+    }
+
+
+def _from_cache(cf: cachefile.CacheFile, entities: Sequence[ListedEntity], fp: str, path: Path) -> Index:
+    """The index from a verified cache file; CacheError (a ValueError) where its columns do not fit
+    together or do not fit ``entities``: nothing read here can make a later query fail."""
+    meta = cf.json("meta")
+    if not isinstance(meta, dict) or meta.get("entities") != len(entities):
+        raise CacheError("the cache indexes another number of entities")
+    n_entities = meta.get("n_entities")
+    if not isinstance(n_entities, int) or n_entities != max(1, len(entities)):
+        raise CacheError("n_entities")
+    entity_types = [ENTITY_TYPES[v] for v in cf.text("entity_types")]
+    if len(entity_types) != len(entities):
+        raise CacheError("entity_types")
+    df_counts = cf.u32("df")
+    vocab = cf.text("postings.keys")
+    if len(df_counts) != len(vocab):
+        raise CacheError("df")
+    df = dict(zip(vocab, df_counts, strict=True))
+    names = NameTable.read(cf, len(entities), str(path))
+    n_names = len(names)
+    totals = cf.f64("name_totals")
+    if len(totals) != n_names or not all(map((0.0).__lt__, totals)):
+        raise CacheError("name_totals")
+    flat = cf.u32("postings.ids").tolist()
+    off = cf.u32("postings.off")
+    if len(off) != len(vocab) + 1 or off[0] != 0 or off[-1] != len(flat) or (flat and max(flat) >= n_names):
+        raise CacheError("postings")
+    extra: dict[int, frozenset[str]] = {}
+    for row in cf.json("extra_forms"):
+        nid, forms = row
+        if not isinstance(nid, int) or not 0 <= nid < n_names or not isinstance(forms, list):
+            raise CacheError("extra_forms")
+        if not all(isinstance(f, str) for f in forms):
+            raise CacheError("extra_forms")
+        extra[nid] = frozenset(forms)
+    return Index(
+        entities=entities,
+        entity_types=entity_types,
+        names=names,
+        postings=dict(zip(vocab, [flat[a:b] for a, b in itertools.pairwise(off)], strict=True)),
+        df=df,
+        deletes=TokenLists.read(cf, "deletes"),
+        skeletons=TokenLists.read(cf, "skeletons"),
+        folded=TokenLists.read(cf, "folded"),
+        joined=IdLists.read(cf, "joined", n_names),
+        raw_forms=IdLists.read(cf, "raw_forms", n_names),
+        extra_forms=extra,
+        n_entities=n_entities,
+        name_totals=totals.tolist(),  # a list: read per candidate, and an array would box a float each time
+        fingerprint=fp,
+    )

@@ -33,8 +33,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from anyascii import anyascii
+
+from exportgate import settings
+from exportgate.screen import cachefile
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference" / "rigour"
 
@@ -213,6 +215,8 @@ class _Tables:
 
 
 def _load_yaml(name: str) -> Any:
+    import yaml  # only to compile the tables (then cached): not on every process's path
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
     with (REFERENCE_DIR / name).open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=loader)
@@ -249,9 +253,122 @@ def _one_word_symbol(alias: str, section: str, target: str) -> bool:
     return word[:n] == target[:n]
 
 
+TABLES_KIND = "normalize-tables"
+
+
 @lru_cache(maxsize=1)
 def tables() -> _Tables:
-    """Compile the reference data (cached for the process).
+    """The compiled reference data: compiled once (:func:`compile_tables`, a few tenths of a second of YAML
+    and transliteration) and then read from the cache folder in every process, as inert JSON verified
+    against the hashes of this module and of the reference files (:mod:`exportgate.screen.cachefile`)."""
+    code, data = tables_hashes()
+    try:
+        path = settings.cache_dir() / f"normalize-tables-{data[:12]}-{code[:12]}{cachefile.SUFFIX}"
+    except RuntimeError:  # no home directory to put a cache in: compile every time
+        return compile_tables()
+    cf = cachefile.read(path, TABLES_KIND, code, data)
+    if cf is not None:
+        try:
+            return _tables_from_json(cf.json("tables"))
+        except (ValueError, TypeError, KeyError):
+            pass  # verified yet not what this code writes: compiled again below
+    compiled = compile_tables()
+    if cachefile.write(path, TABLES_KIND, code, data, {"tables": cachefile.json_section(_tables_to_json(compiled))}):
+        cachefile.prune(path.parent, f"normalize-tables-*{cachefile.SUFFIX}", 2, path)
+    return compiled
+
+
+def tables_hashes() -> tuple[str, str]:
+    """The hashes the tables' cache is verified against: the code that compiles them (this module, the
+    cache format, the transliteration library's version) and the reference files they are compiled from."""
+    code = cachefile.code_hash([Path(__file__), Path(cachefile.__file__)], f"anyascii={anyascii_version()}")
+    return code, cachefile.code_hash(sorted(REFERENCE_DIR.glob("*.yml")))
+
+
+def anyascii_version() -> str:
+    """The transliteration library's version (in the cache keys: an upgrade may transliterate differently)."""
+    import anyascii as module
+
+    return str(getattr(module, "__version__", ""))
+
+
+def _tables_to_json(t: _Tables) -> dict[str, Any]:
+    return {
+        "legal": [[list(k), v] for k, v in t.legal.items()],
+        "single": t.single,
+        "symbols": [[list(k), v] for k, v in t.symbols.items()],
+        "symbol_targets": sorted(t.symbol_targets),
+        "generic_words": sorted(t.generic_words),
+        "org_words": sorted(t.org_words),
+        "legal_forms": sorted(t.legal_forms),
+        "legal_words": sorted(t.legal_words),
+        "legal_first": sorted(t.legal_first),
+        "symbol_first": sorted(t.symbol_first),
+        "person_prefixes": sorted(list(k) for k in t.person_prefixes),
+        "org_prefixes": sorted(list(k) for k in t.org_prefixes),
+        "max_legal": t.max_legal,
+        "max_symbol": t.max_symbol,
+        "max_prefix": t.max_prefix,
+        "digit_letters": t.digit_letters,
+        "legal_types": t.legal_types,
+    }
+
+
+def _tables_from_json(doc: Any) -> _Tables:
+    """The inverse of :func:`_tables_to_json`; TypeError/ValueError/KeyError on anything else."""
+
+    def words(value: Any) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+            raise TypeError("expected a list of words")
+        return frozenset(value)
+
+    def phrase(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value or not all(isinstance(w, str) for w in value):
+            raise TypeError("expected a phrase (a list of words)")
+        return tuple(value)
+
+    def phrases(value: Any) -> dict[tuple[str, ...], str]:
+        return {phrase(key): _text(target) for key, target in value}
+
+    def mapping(value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise TypeError("expected a mapping of words")
+        return dict(value)
+
+    def number(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise TypeError("expected a positive integer")
+        return value
+
+    return _Tables(
+        legal=phrases(doc["legal"]),
+        single=mapping(doc["single"]),
+        symbols=phrases(doc["symbols"]),
+        symbol_targets=words(doc["symbol_targets"]),
+        generic_words=words(doc["generic_words"]),
+        org_words=words(doc["org_words"]),
+        legal_forms=words(doc["legal_forms"]),
+        legal_words=words(doc["legal_words"]),
+        legal_first=words(doc["legal_first"]),
+        symbol_first=words(doc["symbol_first"]),
+        person_prefixes=frozenset(phrase(k) for k in doc["person_prefixes"]),
+        org_prefixes=frozenset(phrase(k) for k in doc["org_prefixes"]),
+        max_legal=number(doc["max_legal"]),
+        max_symbol=number(doc["max_symbol"]),
+        max_prefix=number(doc["max_prefix"]),
+        digit_letters=mapping(doc["digit_letters"]),
+        legal_types=mapping(doc["legal_types"]),
+    )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def compile_tables() -> _Tables:
+    """Compile the reference data.
 
     Single-word organisation symbols are applied first ("corporation" -> "corp"), and every legal-form
     and multi-word symbol phrase is keyed on words mapped the same way, so "Tactical Missiles Corp." and

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from exportgate.errors import InputError
 from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.gcpause import gc_paused
-from exportgate.screen.index import Index, NameRecord, load_or_build
+from exportgate.screen.index import Index, load_or_build
+from exportgate.screen.index_store import NameRecord
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
 from exportgate.screen.score import NameScore, apply_raw_form, apply_same_name, evidence, explain, score_tokens
@@ -27,7 +28,8 @@ _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 
 class SnapshotLike(Protocol):
-    entities: list[ListedEntity]
+    @property
+    def entities(self) -> Sequence[ListedEntity]: ...
 
     @property
     def sources(self) -> Mapping[str, Any]: ...
@@ -194,6 +196,12 @@ def validate_threshold(threshold: object, field_name: str = "threshold") -> floa
 
 
 _INDEX_CACHE: dict[int, tuple[Any, Index]] = {}
+# An index read from the cache searches its big tables by bisection and decodes a listed name when a query
+# first reaches it: nothing to build at start, so a one-name `exportgate screen` stays fast. A screener
+# asked this many names, or for a batch, warms the index once (Index.warm: dict tables, every name decoded,
+# about 0.4 s): each later query then costs what it did when the whole index was unpickled at start (a
+# cold index costs about 7% more per query on the benchmark's names, most of it first-use decoding).
+WARM_AFTER_QUERIES = 32
 
 
 class Screener:
@@ -220,12 +228,15 @@ class Screener:
             self.index = load_or_build(snapshot.entities, use_cache=use_cache)
             _INDEX_CACHE.clear()
             _INDEX_CACHE[key] = (snapshot.entities, self.index)
-            # The index is millions of long-lived objects: keep the cyclic garbage collector from
-            # walking them on every collection (a query would otherwise pause for tens of ms).
-            gc.collect()
+            # The index and the objects it decodes as queries reach them live as long as the process: move
+            # everything alive now out of the cyclic garbage collector's sight, so no later collection walks
+            # it. No gc.collect() first: the index holds no reference cycles (reference counting frees a
+            # replaced index), and a full collection would walk every imported module's objects on every
+            # start for the few cycles imports leave.
             gc.freeze()
         self.lists_as_of = _as_of(snapshot)
         self._distinctive = self.index.idf_at_share(self.config.distinctive_df_share)
+        self._queries = 0
 
     # ---------------------------------------------------------------- API
 
@@ -239,6 +250,9 @@ class Screener:
         threshold: float | None = None,
     ) -> ScreenResult:
         """Screen one party; matches at or above the threshold, best first. InputError on bad input."""
+        self._queries += 1
+        if self._queries == WARM_AFTER_QUERIES:
+            self._warm()
         cleaned, warnings = validate_name(name)
         cc = validate_country(country)
         etype = validate_type(type)
@@ -254,6 +268,7 @@ class Screener:
         """Screen many parties. A record is a name or a mapping with name, country, type, dob, identifiers
         (or id). A record that cannot be screened gives a result with ``error`` set, never an exception."""
         out: list[ScreenResult] = []
+        self._warm()
         with gc_paused():
             self._screen_records(records, threshold, out)
         return out
@@ -290,6 +305,14 @@ class Screener:
 
     # ---------------------------------------------------------------- internals
 
+    def _warm(self) -> None:
+        """Make the index ready for many queries (Index.warm), then collect and freeze: what it built lives
+        as long as the process, and a full collection just before the freeze also tells the collector how
+        much the process holds, so that it does not start full collections every few hundred queries."""
+        if not self.index.warm():
+            gc.collect()
+            gc.freeze()
+
     def _match(
         self,
         name: str,
@@ -325,8 +348,10 @@ class Screener:
             + cfg.identifier_match_bonus * bool(identifiers)
             + cfg.legal_form_match_bonus * bool(norm.legal or len(readings) > 1)
         )
-        best: dict[int, tuple[float, int, NameScore, float, list[dict[str, Any]], int, NormName]] = {}
+        best: dict[int, _Best] = {}  # entity -> its best-scoring name so far
         distinctive = self._distinctive
+        names = idx.names.items
+        entity_types = idx.entity_types
         for ri, (rd, _) in enumerate(readings):
             # The words a repair produced must be written in a listed name for this reading to count there
             # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
@@ -340,10 +365,10 @@ class Screener:
             # persons' names are normalised without legal forms, and so is the query for them.
             as_person: tuple[NormName, list[float]] | None = None
             for nid in cands:
-                rec = idx.names[nid]
+                rec = names[nid] or idx.names.load(nid)
                 if ri and not _repair_used(repaired, new_legal, rec):
                     continue  # checked before scoring: a repaired reading counts only where borne out
-                person = idx.entities[rec.entity].type is EntityType.PERSON
+                person = entity_types[rec.entity] is EntityType.PERSON
                 q_norm, q_w = rd, q_weights
                 if person and rd.legal:
                     if as_person is None:
@@ -382,46 +407,58 @@ class Screener:
                 if name_score + max_bonus < threshold:
                     continue
                 prev = best.get(rec.entity)
-                if prev is not None and prev[0] >= name_score + max_bonus:
+                if prev is not None and prev.final >= name_score + max_bonus:
                     continue
                 ent = idx.entities[rec.entity]
                 adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal)
                 final = max(0.0, min(1.0, name_score + adj))
-                if prev is None or final > prev[0]:
-                    best[rec.entity] = (final, nid, ns, name_score, rows, ri, q_norm)
+                if prev is None or final > prev.final:
+                    best[rec.entity] = _Best(final, rec, ns, name_score, rows, readings[ri][1], q_norm)
         matches: list[Match] = []
-        for ei, (final, nid, ns, name_score, rows, ri, q_norm) in best.items():
-            if final < threshold:
+        for ei, b in best.items():
+            if b.final < threshold:
                 continue
             ent = idx.entities[ei]
-            rec = idx.names[nid]
-            fixes = readings[ri][1]
-            expl = explain(ns, q_norm.tokens, rec.tokens, distinctive, cfg)
+            rec = b.record
+            expl = explain(b.name, b.query.tokens, rec.tokens, distinctive, cfg)
             expl["name_kind"] = rec.kind.value
-            expl["name_score"] = round(name_score, 4)
+            expl["name_score"] = round(b.name_score, 4)
             if rec.kind is NameKind.WEAK:
                 expl["weak_alias_factor"] = cfg.weak_alias_factor
-            expl["legal_forms"] = {"query": list(q_norm.legal), "listed": list(rec.legal)}
-            if fixes:
-                expl["query_corrections"] = dict(fixes)
-            expl["evidence"] = rows
-            expl["score"] = round(final, 4)
+            expl["legal_forms"] = {"query": list(b.query.legal), "listed": list(rec.legal)}
+            if b.fixes:
+                expl["query_corrections"] = dict(b.fixes)
+            expl["evidence"] = b.evidence
+            expl["score"] = round(b.final, 4)
             matches.append(
                 Match(
                     entity_id=ent.id,
                     list=ent.source,
                     name=ent.primary_name,
                     matched_name=rec.value,
-                    score=round(final, 4),
+                    score=round(b.final, 4),
                     country=ent.countries[0] if ent.countries else None,
                     entity_list_footnote=ent.entity_list_footnote,
                     license_policy=ent.license_policy,
                     explanation=expl,
-                    strength="strong" if final >= cfg.strong_threshold else "potential",
+                    strength="strong" if b.final >= cfg.strong_threshold else "potential",
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.entity_id))
         return matches
+
+
+@dataclass(slots=True)
+class _Best:
+    """An entity's best-scoring listed name for one query so far, with what its explanation needs."""
+
+    final: float  # the score with the evidence
+    record: NameRecord  # the listed name
+    name: NameScore  # how its tokens scored
+    name_score: float  # the name score (weak aliases discounted), before the evidence
+    evidence: list[dict[str, Any]]  # the evidence rows
+    fixes: dict[str, str]  # the corrections of the query reading that scored it ({} as written)
+    query: NormName  # that reading
 
 
 def _root(word: str) -> str:

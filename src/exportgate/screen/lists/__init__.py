@@ -12,13 +12,29 @@ List keys: ofac_sdn, ssi, plc, fse, capta, ns_mbs, cmic, ofac_cons (other Non-SD
 entity_list, meu, uvl, dpl, isn, itar_debarred (and ftm for FollowTheMoney files a user loads).
 """
 
-from exportgate.screen.lists.csl import load_csv as load_csl_csv
-from exportgate.screen.lists.csl import load_json as load_csl_json
-from exportgate.screen.lists.enhanced_xml import load_enhanced_xml
-from exportgate.screen.lists.ftm import load_ftm
-from exportgate.screen.lists.ofac_csv import load_legacy as load_ofac_csv
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from exportgate.screen.lists.snapshot import ListSnapshot, SourceInfo
 from exportgate.screen.lists.store import load_active, load_embedded, update
+
+if TYPE_CHECKING:
+    from exportgate.screen.lists.csl import load_csv as load_csl_csv
+    from exportgate.screen.lists.csl import load_json as load_csl_json
+    from exportgate.screen.lists.enhanced_xml import load_enhanced_xml
+    from exportgate.screen.lists.ftm import load_ftm
+    from exportgate.screen.lists.ofac_csv import load_legacy as load_ofac_csv
+
+# The parsers, imported when first asked for: screening from the cache needs none of them.
+_LOADERS = {
+    "load_csl_csv": ("csl", "load_csv"),
+    "load_csl_json": ("csl", "load_json"),
+    "load_enhanced_xml": ("enhanced_xml", "load_enhanced_xml"),
+    "load_ftm": ("ftm", "load_ftm"),
+    "load_ofac_csv": ("ofac_csv", "load_legacy"),
+}
 
 __all__ = [
     "ListSnapshot",
@@ -32,3 +48,11 @@ __all__ = [
     "load_ofac_csv",
     "update",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    found = _LOADERS.get(name)
+    if found is None:
+        raise AttributeError(f"module 'exportgate.screen.lists' has no attribute {name!r}")
+    module, attr = found
+    return getattr(import_module(f"exportgate.screen.lists.{module}"), attr)

@@ -8,8 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def data_dir() -> Path:
     """The directory of the embedded list snapshot and its configuration files."""
@@ -19,15 +17,19 @@ def data_dir() -> Path:
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
     """``sources.yaml``: list keys, CSL source mapping, program mapping, download URLs, validation."""
-    with (data_dir() / "sources.yaml").open(encoding="utf-8") as fh:
-        doc: dict[str, Any] = yaml.safe_load(fh)
-    return doc
+    return _load_yaml("sources.yaml")
 
 
 @lru_cache(maxsize=1)
 def footnote_rules() -> dict[str, Any]:
-    with (data_dir() / "footnotes.yaml").open(encoding="utf-8") as fh:
-        doc: dict[str, Any] = yaml.safe_load(fh)
+    return _load_yaml("footnotes.yaml")
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    import yaml  # only when lists are parsed or updated: a warm start reads the cache (no YAML import)
+
+    with (data_dir() / name).open(encoding="utf-8") as fh:
+        doc: dict[str, Any] = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return doc
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def load_file(path: Path) -> list[ListedEntity]:
     )
 
 
-def load_spec(spec: str, home: Path | None = None) -> list[ListedEntity]:
+def load_spec(spec: str, home: Path | None = None) -> Sequence[ListedEntity]:
     """A file, a version directory, a version name under the data home, ``embedded`` or ``active``."""
     if spec == "embedded":
         return load_embedded(home).entities
@@ -83,7 +84,7 @@ def load_spec(spec: str, home: Path | None = None) -> list[ListedEntity]:
 
 
 def diff_entities(
-    old: list[ListedEntity], new: list[ListedEntity], old_label: str = "old", new_label: str = "new"
+    old: Sequence[ListedEntity], new: Sequence[ListedEntity], old_label: str = "old", new_label: str = "new"
 ) -> ListDiff:
     def norm(e: ListedEntity) -> ListedEntity:
         return dataclasses.replace(e, list_date=None)

@@ -1,28 +1,29 @@
 """A loaded set of lists: ``ListSnapshot`` (entities + per-list ``SourceInfo``), built from a
-directory of list files described by a ``manifest.json``, with a pickle cache keyed on file hashes.
+directory of list files described by a ``manifest.json``, with a cache keyed on the files' hashes and the
+loaders' code (:mod:`exportgate.screen.cachefile`: inert data, verified before use; entities decoded
+one at a time, :mod:`exportgate.screen.lists.records`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import pickle
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from exportgate.errors import ExportgateError, InputError
+from exportgate.screen import cachefile
 from exportgate.screen.gcpause import gc_paused
-from exportgate.screen.lists import csl, enhanced_xml, ftm, ofac_csv
 from exportgate.screen.lists._data import config, data_dir, list_title
+from exportgate.screen.lists.records import EntityRecords
 from exportgate.screen.model import ListedEntity
 
 # Part of the cache key (with the data files and the loaders' source): bump to drop all caches.
 LOADER_VERSION = "1"
 CACHE_KEEP = 4
+CACHE_KIND = "list-snapshot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +51,31 @@ class SourceInfo:
             "notes": self.notes,
         }
 
+    @classmethod
+    def from_json(cls, doc: Any) -> SourceInfo:
+        """The inverse of :meth:`to_json` (TypeError/KeyError on anything else)."""
+        if not isinstance(doc, dict):
+            raise TypeError("a source is an object")
+        strs = (doc["key"], doc["title"], doc["origin"], *doc["files"], *doc["notes"], *doc["sha256"].values())
+        if not all(isinstance(v, str) for v in (*strs, *doc["sha256"])) or not isinstance(doc["count"], int):
+            raise TypeError("source fields")
+        if doc["as_of"] is not None and not isinstance(doc["as_of"], str):
+            raise TypeError("as_of")
+        return cls(
+            key=doc["key"],
+            title=doc["title"],
+            as_of=doc["as_of"],
+            count=doc["count"],
+            files=list(doc["files"]),
+            sha256=dict(doc["sha256"]),
+            origin=doc["origin"],
+            notes=list(doc["notes"]),
+        )
+
 
 @dataclass(slots=True)
 class ListSnapshot:
-    entities: list[ListedEntity]
+    entities: Sequence[ListedEntity]  # an EntityRecords when loaded through the cache
     sources: dict[str, SourceInfo]
     version: str = "embedded"
     origin: str = "embedded"
@@ -100,6 +122,9 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> ListSnapshot:
     """Parse every list file a manifest names (InputError naming the file/row on bad input)."""
+    # The parsers (csv, XML, JSON) are imported here, not at the top: a warm start reads the cache only.
+    from exportgate.screen.lists import csl, enhanced_xml, ftm, ofac_csv
+
     entries = {f["kind"]: f for f in manifest["files"]}
     path = {k: directory / f["file"] for k, f in entries.items()}
     as_of = {k: f.get("as_of") for k, f in entries.items()}
@@ -199,21 +224,30 @@ def build_snapshot(directory: Path, manifest: dict[str, Any], origin: str) -> Li
 
 
 def _cache_key(directory: Path, manifest: dict[str, Any], origin: str) -> str:
+    """The snapshot's content key: the manifest, the list files, the list configuration (its data hash)."""
     h = hashlib.sha256(f"{LOADER_VERSION}|{origin}|".encode())
     h.update(json.dumps(manifest, sort_keys=True).encode())
     for f in manifest["files"]:
         h.update(sha256_file(directory / f["file"]).encode())
     for name in ("sources.yaml", "footnotes.yaml", "countries.json"):
         h.update(sha256_file(data_dir() / name).encode())
-    # The loaders' own code: a changed parser must not be served a stale cache.
-    for code in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(code.read_bytes())
-    h.update((Path(__file__).parent.parent / "model.py").read_bytes())
+    h.update(_loader_code().encode())
     return h.hexdigest()[:32]
 
 
+def _loader_code() -> str:
+    """The loaders' own code, the entity model and the cache format: a changed parser must not be served a
+    stale cache."""
+    here = Path(__file__).parent
+    return cachefile.code_hash([*sorted(here.glob("*.py")), here.parent / "model.py", here.parent / "cachefile.py"])
+
+
+def cache_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / f"lists-{key}{cachefile.SUFFIX}"
+
+
 def load_directory(directory: Path, origin: str, cache_dir: Path | None) -> ListSnapshot:
-    """Load a list directory, through the pickle cache in ``cache_dir`` when possible."""
+    """Load a list directory, through the cache in ``cache_dir`` when possible."""
     with gc_paused():
         return _load_directory(directory, origin, cache_dir)
 
@@ -223,36 +257,51 @@ def _load_directory(directory: Path, origin: str, cache_dir: Path | None) -> Lis
     for f in manifest["files"]:
         if not (directory / f["file"]).is_file():
             raise InputError(str(directory / f["file"]), "file not found (named in manifest.json)")
-    cache_file = None
+    key = _cache_key(directory, manifest, origin)
     if cache_dir is not None:
-        cache_file = cache_dir / f"lists-{_cache_key(directory, manifest, origin)}.pickle"
-        with contextlib.suppress(
-            OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError, ValueError, IndexError
-        ):
-            with cache_file.open("rb") as fh:
-                snap = pickle.load(fh)
-            if isinstance(snap, ListSnapshot):
-                return snap
+        cached = read_cache(cache_path(cache_dir, key), key)
+        if cached is not None:
+            cached.path = str(directory)
+            return cached
     snap = build_snapshot(directory, manifest, origin)
-    if cache_file is not None:
-        write_cache(cache_file, snap)
+    snap.entities = EntityRecords.of(snap.entities, key)
+    if cache_dir is not None:
+        write_cache(cache_path(cache_dir, key), snap, key)
     return snap
 
 
-def write_cache(cache_file: Path, snap: ListSnapshot) -> None:
-    """Atomically write the pickle (best effort: an unwritable data home only costs speed)."""
-    with contextlib.suppress(OSError):
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_file.parent, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache_file)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        # Keep the few newest caches (embedded + recent versions); each is ~10 MB.
-        caches = sorted(cache_file.parent.glob("lists-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in caches[CACHE_KEEP:]:
-            if old != cache_file:
-                old.unlink(missing_ok=True)
+def read_cache(path: Path, key: str) -> ListSnapshot | None:
+    """The snapshot cached at ``path`` if the file verifies for ``key`` (else None: it is rebuilt). Its
+    entities are decoded only as they are read."""
+    cf = cachefile.read(path, CACHE_KIND, _loader_code(), key)
+    if cf is None:
+        return None
+    try:
+        meta = cf.json("meta")
+        entities = EntityRecords.read(cf, str(path), key)
+        if len(entities) != meta["total"]:
+            return None
+        sources = {k: SourceInfo.from_json(v) for k, v in meta["sources"].items()}
+        file_rows = {str(k): int(v) for k, v in meta["file_rows"].items()}
+        return ListSnapshot(
+            entities=entities,
+            sources=sources,
+            version=str(meta["version"]),
+            origin=str(meta["origin"]),
+            path=meta["path"] if isinstance(meta["path"], str) else None,
+            file_rows=file_rows,
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def write_cache(cache_file: Path, snap: ListSnapshot, key: str) -> None:
+    """Write the snapshot's cache atomically (best effort: an unwritable data home only costs speed)."""
+    entities = snap.entities if isinstance(snap.entities, EntityRecords) else EntityRecords.of(snap.entities, key)
+    meta = {**snap.to_json(), "file_rows": snap.file_rows}
+    sections = {"meta": cachefile.json_section(meta), **entities.sections()}
+    if cachefile.write(cache_file, CACHE_KIND, _loader_code(), key, sections):
+        # Keep the few newest caches (embedded + recent versions); pickles of earlier versions are removed.
+        cachefile.prune(cache_file.parent, f"lists-*{cachefile.SUFFIX}", CACHE_KEEP, cache_file)
+        for legacy in cache_file.parent.glob("lists-*.pickle"):
+            legacy.unlink(missing_ok=True)

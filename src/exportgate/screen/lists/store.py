@@ -4,7 +4,7 @@ Layout (``EXPORTGATE_HOME``, default ``~/.exportgate``)::
 
     <home>/lists/versions/<version>/   list files + manifest.json (one directory per update)
     <home>/lists/active                the active version's name (swapped atomically: temp + os.replace)
-    <home>/cache/lists-<hash>.pickle   parsed snapshots, keyed on the files' sha256
+    <home>/cache/lists-<hash>.egcache  parsed snapshots, keyed on the files' sha256 (inert, verified data)
 
 Nothing is written outside ``<home>``. A failed update removes its staging directory and never
 touches ``active``.
@@ -21,7 +21,6 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from exportgate.screen.lists.files import kind_of
 from exportgate.screen.lists.snapshot import (
     ListSnapshot,
     build_snapshot,
+    cache_path,
     load_directory,
     read_manifest,
     sha256_file,
@@ -144,6 +144,8 @@ def _fetch_url(url: str, dest: Path, timeout: float) -> str:
     if size == 0:
         raise UpdateError(f"{url}: empty download")
     if last_modified:
+        from email.utils import parsedate_to_datetime
+
         with contextlib.suppress(TypeError, ValueError):
             return parsedate_to_datetime(last_modified).astimezone(UTC).date().isoformat()
     return datetime.now(UTC).date().isoformat()
@@ -304,5 +306,6 @@ def update(
         # Warm the cache so the next CLI call does not parse again.
         from exportgate.screen.lists.snapshot import _cache_key
 
-        write_cache(cache_dir(home) / f"lists-{_cache_key(final, manifest, 'updated')}.pickle", snap)
+        key = _cache_key(final, manifest, "updated")
+        write_cache(cache_path(cache_dir(home), key), snap, key)
     return UpdateResult(version=version, path=final, snapshot=snap, fetched=fetched, previous=prev_snapshot.counts())
