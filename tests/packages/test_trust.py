@@ -227,3 +227,21 @@ def test_a_split_names_end_users_and_adds_up(doc: dict[str, Any], screener: Any)
     errors = [str(e) for e in info.value.errors]
     assert "layers.hardware[1].split[1].end_user: no end user or ultimate consignee named 'Jeddah DC'" in errors
     assert "layers.hardware[1].split: the split adds up to 350 units, the line has 400" in errors
+
+
+# --- an ECCN the rule data does not evaluate ----------------------------------------------------------------
+
+
+def test_a_common_eccn_is_a_line_for_manual_classification_not_a_stopped_package(
+    doc: dict[str, Any], screener: Any
+) -> None:
+    """A security line with 5A002 stopped the whole package (exit 2). Deny by default stays, as a line status."""
+    doc["layers"]["security"].append({"description": "HSM appliances", "quantity": 4, "value": 1, "eccn": "5A002.a"})
+    data = _check(doc, screener)
+    line = data["layers"][3]["lines"][1]
+    assert line["status"] == "needs_manual_classification" and line["determinations"] == []
+    assert "5A002.a" in line["manual_reason"]
+    assert data["verdict"] == "review"
+    assert any("layers.security[1] (5A002.a) needs manual classification" in r for r in data["verdict_reasons"])
+    # the other lines are determined as before
+    assert all(ln["status"] == "determined" for layer in data["layers"] for ln in layer["lines"] if ln is not line)

@@ -46,6 +46,15 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 StrictBool = Annotated[bool, Field(strict=True)]
 
 
+class UncoveredClassification(InputError):
+    """The item's classification is one the rule data does not evaluate (5A002, 4A003, ...): deny by default. A
+    single case is an error; a package line becomes ``needs_manual_classification`` (a reviewer classifies it)."""
+
+    def __init__(self, field: str, problem: str, classification: str) -> None:
+        super().__init__(field, problem)
+        self.classification = classification
+
+
 class PartyHit(_Strict):
     """A confirmed restricted-party list entry for a party (``{list: entity_list, footnote: 4}``)."""
 

@@ -47,6 +47,8 @@ class LineCheck:
     given_eccn: str | None = None
     facts: ItemFacts = field(default_factory=ItemFacts)
     determinations: list[LineDetermination] = field(default_factory=list)
+    #: why the line needs a reviewer to classify it (its ECCN is one the rule data does not evaluate)
+    manual: str | None = None
 
     @property
     def ref(self) -> str:
@@ -167,6 +169,8 @@ def item_errors(
         try:
             case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
             dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
+        except dt.UncoveredClassification:
+            continue  # a line status, not an error (needs_manual_classification)
         except InputError as exc:
             if exc.field.startswith(f"{lc.ref}.item"):
                 out.append(InputError(_file_path(lc, exc.field), exc.problem))
@@ -287,6 +291,11 @@ def determine_line(
         try:
             case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
             d = dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
+        except dt.UncoveredClassification as exc:
+            # deny by default, as a line status: a reviewer classifies the item and determines it by hand
+            lc.manual = exc.problem
+            lc.determinations.clear()
+            return []
         except InputError as exc:
             if exc.field == f"{lc.ref}.destination_region":  # the region is the end user party's
                 raise InputError(f"parties[{pkg.parties.index(eu)}].region", exc.problem) from None
@@ -331,5 +340,7 @@ def line_result(lc: LineCheck) -> LineResult:
         datacenter=c.datacenter if c is not None else None,
         classify_reasons=list(c.reasons) if c is not None else [],
         classify_citations=list(c.citations) if c is not None else [],
+        status="needs_manual_classification" if lc.manual else "determined",
+        manual_reason=lc.manual,
         determinations=lc.determinations,
     )

@@ -141,6 +141,9 @@ class LineResult(_Part):
     datacenter: bool | None = None
     classify_reasons: list[str] = Field(default_factory=list)
     classify_citations: list[str] = Field(default_factory=list)
+    #: determined | needs_manual_classification (its ECCN is one the rule data does not evaluate: deny by default)
+    status: str = "determined"
+    manual_reason: str | None = None
     determinations: list[LineDetermination] = Field(default_factory=list)
 
 

@@ -80,6 +80,12 @@ def verdict(
                 f"{lc.ref} ({d.classification or lc.classification}) to {d.destination} / {d.end_user}: "
                 f"{d.status.replace('_', ' ')}{policy} — {_why(d)}"
             )
+    for lc in checks:
+        if lc.manual:
+            reasons["review"].append(
+                f"{lc.ref} ({lc.classification}) needs manual classification: the rule data does not evaluate "
+                f"{lc.classification} (deny by default) — classify the item and determine it before shipping"
+            )
     for f in flags:
         if not f.held:
             continue
