@@ -143,7 +143,9 @@ def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Pa
     empty = client.post("/check", json=doc).json()
     assert not (tmp_path / "ledger.db").exists()  # read only: no database is created
     assert empty["compute"]["per_destination"][0]["ledger_before"] == 0
-    first = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=warm_index)
+    loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
+    phase1 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 1"})})
+    first = check_package(phase1, screener=warm_index)
     with Ledger.open(url) as ledger:
         ledger.record(first.to_json(), approved_by="test")
     api = client.post("/check", json=doc).json()

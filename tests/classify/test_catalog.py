@@ -181,3 +181,27 @@ def test_changed_list_matches_the_doc() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "usage" / "classify.md").read_text()
     for name in CHANGED_2023_TO_2024:
         assert f"| {name} |" in doc
+
+
+def test_an_ambiguous_catalog_name_is_an_error_listing_the_candidates() -> None:
+    """'NVIDIA H100' picked the SXM5 (TPP 15,832) though the PCIe card is 12,104: a 30% error in the tally."""
+    from typer.testing import CliRunner
+
+    from exportgate.cli import app
+
+    out = CliRunner().invoke(app, ["classify", "--catalog", "NVIDIA H100", "--as-of", "2024-01-01"])
+    assert out.exit_code == 2
+    assert "'NVIDIA H100' is ambiguous: 2 catalog entries start with it (NVIDIA H100 SXM5 80GB; NVIDIA H100 PCIe 80GB)" \
+        in out.stderr
+    for family in ("NVIDIA A100", "NVIDIA A800", "NVIDIA H800", "Intel Gaudi 2"):
+        with pytest.raises(InputError, match="is ambiguous"):
+            find_entry(family)
+    # the full names and the variant aliases still name one entry each
+    assert find_entry("NVIDIA H100 PCIe").name == "NVIDIA H100 PCIe 80GB"
+    assert find_entry("nvidia  h100 sxm").name == "NVIDIA H100 SXM5 80GB"
+
+
+def test_did_you_mean_uses_the_model_number() -> None:
+    with pytest.raises(InputError) as info:
+        find_entry("h100")
+    assert "did you mean: NVIDIA H100 SXM5 80GB; NVIDIA H100 PCIe 80GB" in info.value.problem

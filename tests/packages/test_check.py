@@ -95,8 +95,12 @@ def test_saudi_example_licence_details(screener: Any) -> None:
 def test_blocked_example_names_the_listed_intermediary(screener: Any) -> None:
     data = check_package(load_package(str(EXAMPLES / "03-india-listed-forwarder.yaml")), screener=screener).to_json()
     party = next(p for p in data["screening"]["parties"] if p["name"] == "Complete Freight Solutions")
-    assert party["status"] == "strong"
-    assert party["matches"][0]["list"] == "entity_list"
+    # the matcher's strong match is confirmed by the package's screening decision, which the memo shows
+    assert party["status"] == "confirmed"
+    top = party["matches"][0]
+    assert top["list"] == "entity_list" and top["strength"] == "strong"
+    assert top["confirmed"] is True and top["confirmed_by"] == "decision"
+    assert top["decision"]["by"] == "A. Rao (export compliance)" and top["decision"]["status"] == "applied"
     assert "Complete Freight Solutions" in data["verdict_reasons"][0]
     assert data["screening"]["lists_as_of"]["entity_list"]
     # the other parties and members are clean
@@ -164,18 +168,30 @@ def test_embargoed_destination_is_blocked(doc: dict[str, Any], screener: Any) ->
     assert data["verdict_reasons"][0].startswith("destination CU is under a comprehensive US embargo")
 
 
+def _confirm(doc: dict[str, Any], screener: Any, name: str, on_list: str | None = None) -> dict[str, Any]:
+    """The package with a reviewer's decision confirming ``name``'s top match (on ``on_list``), as a reviewer would
+    add it after reading the memo."""
+    first = _check(copy.deepcopy(doc), screener)
+    matches = next(p for p in first["screening"]["parties"] if p["name"] == name)["matches"]
+    top = next(m for m in matches if on_list is None or m["list"] == on_list)
+    doc.setdefault("screening_decisions", []).append({
+        "party": name, "entity_id": top["entity_id"], "decision": "confirmed", "by": "J. Doe", "on": "2026-10-01",
+        "reason": "same name and address as the entry", "entry_fingerprint": top["entry_fingerprint"]})
+    return doc
+
+
 def test_confirmed_listed_end_user_is_blocked(doc: dict[str, Any], screener: Any) -> None:
     doc["parties"].append({"name": "Atlinx Electronics", "role": "distributor", "country": "AE"})
-    data = _check(doc, screener)
+    data = _check(_confirm(doc, screener, "Atlinx Electronics"), screener)
     assert data["verdict"] == "blocked"
-    assert any("Atlinx Electronics" in r for r in data["verdict_reasons"])
+    assert any("Atlinx Electronics" in r and "confirmed" in r for r in data["verdict_reasons"])
 
 
 def test_listed_consortium_member_is_blocked(doc: dict[str, Any], screener: Any) -> None:
     doc["consortium"].append({"name": "Cloudminds (Hong Kong) Limited", "country": "HK"})
-    data = _check(doc, screener)
+    data = _check(_confirm(doc, screener, "Cloudminds (Hong Kong) Limited"), screener)
     assert data["verdict"] == "blocked"
-    member = next(p for p in data["screening"]["parties"] if p["kind"] == "member" and p["status"] == "strong")
+    member = next(p for p in data["screening"]["parties"] if p["kind"] == "member" and p["status"] == "confirmed")
     assert member["name"] == "Cloudminds (Hong Kong) Limited"
 
 
@@ -185,7 +201,7 @@ def test_potential_match_needs_review(doc: dict[str, Any], screener: Any) -> Non
     party = next(p for p in data["screening"]["parties"] if p["name"] == "Complete Freight Services")
     assert party["status"] == "potential"
     assert data["verdict"] == "review"
-    assert any("potentially matches" in r for r in data["verdict_reasons"])
+    assert any("potentially matches" in r and "needs a decision" in r for r in data["verdict_reasons"])
 
 
 def test_stated_red_flag_needs_review_until_resolved(doc: dict[str, Any], screener: Any) -> None:
@@ -218,7 +234,9 @@ def test_blocked_outranks_everything_and_the_rest_is_still_listed(doc: dict[str,
     doc["parties"].append({"name": "Damascus Cloud", "role": "end_user", "country": "SY"})
     doc["parties"][0]["country"] = "SA"
     doc["layers"]["security"] = []
-    data = _check(_with_servers(doc), screener)
+    _with_servers(doc)["layers"]["hardware"][-1]["split"] = [{"end_user": "Operator KK", "quantity": 6},
+                                                            {"end_user": "Damascus Cloud", "quantity": 4}]
+    data = _check(doc, screener)
     assert data["verdict"] == "blocked"
     assert any(r.startswith("also (review)") for r in data["verdict_reasons"])
     assert any(r.startswith("also (license required)") for r in data["verdict_reasons"])
@@ -426,9 +444,9 @@ def test_entity_listed_end_user_is_blocked_and_the_determination_sees_the_hit(
 ) -> None:
     doc["destinations"] = ["CN"]
     doc["parties"] = [{"name": "Huawei Technologies Co., Ltd.", "role": "end_user", "country": "CN", "hq": "CN"}]
-    data = _check(doc, screener)
+    data = _check(_confirm(doc, screener, "Huawei Technologies Co., Ltd.", "entity_list"), screener)
     assert data["verdict"] == "blocked"
-    assert "on entity_list" in data["verdict_reasons"][0]
+    assert "confirmed on entity_list" in data["verdict_reasons"][0]
     d = data["layers"][0]["lines"][0]["determinations"][0]
     assert d["status"] == "license_required"  # EAR99 too: the Entity List covers all items subject to the EAR
     assert any("Entity List" in r for r in d["reasons"])
@@ -436,11 +454,9 @@ def test_entity_listed_end_user_is_blocked_and_the_determination_sees_the_hit(
 
 def test_confirmed_match_on_a_non_export_list_needs_review(doc: dict[str, Any], screener: Any) -> None:
     doc["parties"].append({"name": "Inspur Group", "role": "intermediary", "country": "JP"})
-    data = _check(doc, screener)
+    data = _check(_confirm(doc, screener, "Inspur Group"), screener)
     party = next(p for p in data["screening"]["parties"] if p["name"] == "Inspur Group")
-    assert party["status"] == "strong" and {m["list"] for m in party["matches"] if m["strength"] == "strong"} == {
-        "cmic"
-    }
+    assert party["status"] == "confirmed" and {m["list"] for m in party["matches"] if m["confirmed"]} == {"cmic"}
     assert data["verdict"] == "review"
     assert "restricts finance or licence exceptions" in data["verdict_reasons"][0]
 
@@ -452,7 +468,7 @@ def test_listed_intermediary_is_a_party_to_every_lines_determination(doc: dict[s
     """744.11 applies to whichever party the Entity List names: a confirmed distributor (an intermediate
     consignee, 748.5(d)) makes every line need a licence, not only the verdict blocked."""
     doc["parties"].append({"name": "Atlinx Electronics", "role": "distributor", "country": "AE"})
-    data = _check(doc, screener)
+    data = _check(_confirm(doc, screener, "Atlinx Electronics"), screener)
     assert data["verdict"] == "blocked"
     for layer in data["layers"]:
         for ln in layer["lines"]:

@@ -181,8 +181,13 @@ def test_check_reads_the_ledger(tmp_path: Path, warm_index: Any) -> None:
     loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
     first = check_package(loaded, mode=Mode.TEXT, ledger=ledger, screener=warm_index).to_json()
     ledger.record(first, approved_by="test")
-    again = check_package(loaded, mode=Mode.TEXT, ledger=ledger, screener=warm_index).to_json()
     tpp = 250 * 126_656
+    # re-checking the recorded package does not count it against itself
+    same = check_package(loaded, mode=Mode.TEXT, ledger=ledger, screener=warm_index).to_json()
+    assert same["compute"]["per_destination"][0]["ledger_before"] == 0
+    # another package (phase 2 of the campus) counts what phase 1 recorded
+    phase2 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 2"})})
+    again = check_package(phase2, mode=Mode.TEXT, ledger=ledger, screener=warm_index).to_json()
     row = again["compute"]["per_destination"][0]
     assert row["ledger_before"] == tpp and row["after_package"] == 2 * tpp
     assert row["remaining"] == 790_000_000 - 2 * tpp
@@ -193,7 +198,9 @@ def test_check_db_option_reads_that_ledger(tmp_path: Path, warm_index: Any) -> N
     from exportgate.packages import check_package, load_package
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    first = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=warm_index)
+    loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
+    phase1 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 1"})})
+    first = check_package(phase1, screener=warm_index)
     Ledger.open(url).record(first.to_json(), approved_by="test")
     result = _invoke("check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--db", url, "--json")
     assert result.exit_code == 10, result.output

@@ -24,10 +24,10 @@ def _tally(*args: Any) -> dict[str, Any]:
     return tally(*args).model_dump(mode="json")
 
 
-def _c(dest: str, eu: str, tpp: float, level: str | None = "a", shared: bool = False, lpp: bool = False,
+def _c(dest: str, eu: str, tpp: float, level: str | None = "a", lpp: bool = False,
        consignee: str | None = None) -> Contribution:
     return Contribution(line="layers.hardware[0]", destination=dest, end_user=eu, tpp=tpp, level=level,
-                        shared=shared, lpp=lpp, consignee=consignee)
+                        lpp=lpp, consignee=consignee)
 
 
 def test_totals_per_destination_and_end_user_enforced_mode_has_no_allocation() -> None:
@@ -150,19 +150,6 @@ def test_lpp_cap_is_counted_for_the_ultimate_consignee() -> None:
     assert rows["Site A"]["ultimate_consignee"] == "Parent SA" and rows["Site A"]["lpp_tpp"] == 30_000_000
     assert rows["Site A"]["exceeded"] and rows["Site B"]["exceeded"]
     assert sum("Parent SA" in n for n in out["notes"]) == 1
-
-
-def test_shared_lines_are_counted_in_full_and_noted() -> None:
-    out = _tally(
-        [_c("SA", "A", 10.0, shared=True), _c("QA", "B", 10.0, shared=True)],
-        {"A": ("SA", "SA"), "B": ("QA", "QA")},
-        DAY,
-        Mode.ENFORCED,
-        RULES,
-        None,
-    )
-    assert out["total_tpp"] is None
-    assert any("counted in full" in n for n in out["notes"])
 
 
 def test_static_ledger_from_totals_answers_the_ledger_questions() -> None:

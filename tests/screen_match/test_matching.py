@@ -101,8 +101,9 @@ def test_to_json_contract(screener: Screener) -> None:
     m = doc["matches"][0]
     assert set(m) == {
         "entity_id", "list", "name", "matched_name", "score", "country", "entity_list_footnote",
-        "license_policy", "explanation", "strength",
+        "license_policy", "explanation", "strength", "entry_fingerprint",
     }  # fmt: skip
+    assert len(m["entry_fingerprint"]) == 64
 
 
 def test_entity_list_fields_are_carried(screener: Screener) -> None:

@@ -117,9 +117,10 @@ def test_record_package_runs_the_check(app: typer.Typer, sqlite_url: str, warm_i
     for e in recorded["entries"]:
         got[e["country"]] = got.get(e["country"], 0.0) + e["tpp"]
     assert got == expected and sum(expected.values()) > 0
-    # The same unchanged file again: refused (its re-check has a new hash, the file is the same).
+    # The same unchanged file again: refused. Its re-check does not count the recorded package against itself,
+    # so it is the same result (the same content hash).
     out = run(app, "ledger", "record", str(example), "--db", sqlite_url)
-    assert out.exit_code == 2 and "same package file is already recorded" in out.output
+    assert out.exit_code == 2 and "this result is already recorded (record #1" in out.output
 
 
 def test_reading_commands_never_create_or_migrate(app: typer.Typer, tmp_path: Path) -> None:

@@ -387,7 +387,7 @@ def test_summary_agrees_with_the_check_tally_for_the_same_ledger(ledger: Ledger)
     day = date(2026, 10, 1)
     summary = ledger_summary(ledger, day, Mode.TEXT)
     hq = {"Bharat AI": ("IN", "IN"), "Tokyo DC": ("JP", "JP"), "Beijing DC": ("CN", "CN"), "KL Cloud": ("MY", "CN")}
-    package = [Contribution("layers.hardware[0]", cc, eu, 1.0, "a", False) for eu, (cc, _) in hq.items()]
+    package = [Contribution("layers.hardware[0]", cc, eu, 1.0, "a") for eu, (cc, _) in hq.items()]
     check = tally(package, hq, day, Mode.TEXT, load_rules(), ledger, set()).model_dump(mode="json")
     by_cc = {r["country"]: r for r in summary["countries"]}
     for row in check["per_destination"]:

@@ -15,6 +15,7 @@ between two dates (``exportgate catalog diff``).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -99,15 +100,42 @@ def catalog_names() -> list[str]:
     return [e.name for e in _entries()]
 
 
+def _spellings(entry: CatalogEntry) -> list[str]:
+    return [entry.name.casefold(), *(a.casefold() for a in entry.aliases)]
+
+
 def find_entry(name: str, field: str = "catalog") -> CatalogEntry:
-    """Exact name or alias (case-insensitive); otherwise an InputError with the nearest names."""
+    """The entry whose name or alias this is (case-insensitive, spaces collapsed).
+
+    Nothing else resolves: a name that is only the start of several entries' names — "NVIDIA H100" is the SXM5
+    (TPP 15,832) and the PCIe card (12,104) — is an error listing the candidates (the catalog never picks one
+    silently), and an unknown name is an error suggesting entries with the same model number ("h100" -> the
+    H100s), else the nearest names."""
     wanted = " ".join(name.split()).casefold()
     for entry in _entries():
-        if wanted == entry.name.casefold() or wanted in (a.casefold() for a in entry.aliases):
+        if wanted in _spellings(entry):
             return entry
+    family = [e for e in _entries() if any(sp.startswith(wanted + " ") for sp in _spellings(e))]
+    if len(family) > 1:
+        raise InputError(
+            field,
+            f"{name!r} is ambiguous: {len(family)} catalog entries start with it ({'; '.join(e.name for e in family)});"
+            " give the full name",
+        )
+    raise InputError(field, f"unknown catalog name {name!r} ({_suggest(name)}; see `exportgate catalog list`)")
+
+
+def _suggest(name: str) -> str:
+    """Entries sharing the query's model number (a word with a digit: H100, MI300X, 910B), else the nearest."""
+    models = [w for w in re.findall(r"[a-z0-9]+", name.casefold()) if any(ch.isdigit() for ch in w)]
+    same_model = [
+        e.name for e in _entries()
+        if models and all(any(m in w for w in re.findall(r"[a-z0-9]+", " ".join(_spellings(e)))) for m in models)
+    ]
+    if same_model:
+        return "did you mean: " + "; ".join(same_model[:6])
     choices = [e.name for e in _entries()] + [a for e in _entries() for a in e.aliases]
-    near = [c for c, _score, _i in process.extract(name, choices, limit=3)]
-    raise InputError(field, f"unknown catalog name {name!r} (nearest: {'; '.join(near)}; see `exportgate catalog list`)")
+    return "nearest: " + "; ".join(c for c, _score, _i in process.extract(name, choices, limit=3))
 
 
 def _item_data(entry: CatalogEntry) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from exportgate.determine.model import (
     ItemFacts,
     Operative,
     Requirement,
+    UncoveredClassification,
     parse_case,
     red_flag_catalogue,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Operative",
     "Requirement",
     "TppLedger",
+    "UncoveredClassification",
     "compare",
     "determine",
     "determine_classified",

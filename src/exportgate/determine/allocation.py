@@ -67,6 +67,11 @@ class TppLedger(Protocol):
         """All TPP recorded to ``end_user`` in calendar ``year`` up to ``as_of`` (shown to people; decides nothing)."""
         ...
 
+    def excluding(self, package_name: str) -> TppLedger:
+        """The same ledger without the records of the package named ``package_name``: a package re-checked after
+        it was recorded is not counted against itself."""
+        ...
+
 
 View = RulesAt | Trace
 

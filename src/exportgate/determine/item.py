@@ -6,10 +6,12 @@ for a case that carries the item itself.
 
 from __future__ import annotations
 
+import re
+
 from exportgate import classify as cl
 from exportgate.classify import Classification
 from exportgate.classify.model import Item
-from exportgate.determine.model import Case, ClassifiedItem, ItemFacts
+from exportgate.determine.model import Case, ClassifiedItem, ItemFacts, UncoveredClassification
 from exportgate.determine.state import ItemSource, ListedItem, State, matches, num
 from exportgate.errors import InputError
 from exportgate.rules import RulesAt
@@ -22,6 +24,8 @@ LISTS: tuple[tuple[str, str], ...] = (
     ("scope.items.hbm", "hbm"),
     ("scope.items.model_weights", "weights"),
 )
+#: the shape of an ECCN (Supp. 1 to Part 774: category 0-9, product group A-E, three digits, paragraphs)
+ECCN_SYNTAX = re.compile(r"^[0-9][A-E][0-9]{3}(\.[0-9A-Za-z]+)*$")
 LABELS = {"a": ".a-level", "b": ".b-level", "hbm": "HBM (3A090.c)", "weights": "model weights (4E091)"}
 
 
@@ -138,9 +142,13 @@ def _listed(state: State, source: ItemSource) -> ListedItem:
             if matches(classification, list(at_only.value or [])):
                 state.say(f"{classification} is AT-only or EAR99: no RS licence requirement on the CCL basis", at_only)
                 return ListedItem(classification, "at_only", facts)
-    raise InputError(
+    if not ECCN_SYNTAX.match(classification):
+        raise InputError(field_name, f"{classification!r} is not an ECCN (category digit, product group A-E, three "
+                         "digits, then paragraphs: 5A002.a) or EAR99")
+    raise UncoveredClassification(
         field_name,
         f"{classification!r} is not a classification this engine's rule data covers on {ctx.as_of} "
         "(deny by default: give a listed paragraph such as 3A090.a.1, 3A090.b, 3A090.c, 4A090.a, a .z "
         "paragraph, 4E091, 3A991.p, 4A994.l, 5A991, 5A992, 5D992 or EAR99)",
+        classification,
     )

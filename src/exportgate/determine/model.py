@@ -46,6 +46,15 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 StrictBool = Annotated[bool, Field(strict=True)]
 
 
+class UncoveredClassification(InputError):
+    """The item's classification is one the rule data does not evaluate (5A002, 4A003, ...): deny by default. A
+    single case is an error; a package line becomes ``needs_manual_classification`` (a reviewer classifies it)."""
+
+    def __init__(self, field: str, problem: str, classification: str) -> None:
+        super().__init__(field, problem)
+        self.classification = classification
+
+
 class PartyHit(_Strict):
     """A confirmed restricted-party list entry for a party (``{list: entity_list, footnote: 4}``)."""
 
@@ -70,6 +79,16 @@ class InformedLetter(_Strict):
     license_policy: str | None = None
 
 
+class OwnerFacts(_Strict):
+    """An owner of a party, with its confirmed list hits: listed owners holding the Affiliates rule's share
+    (50%) or more bring the party under the same restrictions (90 FR 47201) while that rule is in force."""
+
+    name: str = Field(min_length=1)
+    #: the fraction of the party it owns (0.5 = 50%); None: the ultimate parent, which controls the party
+    share: Annotated[float, Field(gt=0, le=1)] | None = None
+    restricted_party_hits: list[PartyHit] = Field(default_factory=list)
+
+
 class PartyFacts(_Strict):
     """What the determination knows of one party to the transaction (748.5(c)-(f))."""
 
@@ -83,6 +102,8 @@ class PartyFacts(_Strict):
     military_intelligence_end_user: StrictBool | None = None  # 744.22
     restricted_party_hits: list[PartyHit] = Field(default_factory=list)
     informed: list[InformedLetter] = Field(default_factory=list)
+    #: its owners and ultimate parent, with their confirmed list hits (the Affiliates rule reads them)
+    owners: list[OwnerFacts] = Field(default_factory=list)
 
 
 class EndUser(PartyFacts):
@@ -460,15 +481,8 @@ def region_key(value: str, rules: RuleSet, day: _dt.date, where: str) -> str:
     raise InputError(where, f"unknown region {value!r} (known: {', '.join(regions)}, or a place name of the rule data)")
 
 
-def _party_updates(party: PartyFacts, where: str, rules: RuleSet, lists: dict[str, Any], footnotes: list[Any]) -> dict[str, Any]:
-    """Country codes checked and normalised, list hits and is-informed letters checked, ``military_or_intel``
-    read as both military facts where they are not given."""
-    out: dict[str, Any] = {}
-    for name in ("located_in", "hq", "ultimate_parent_hq"):
-        value = getattr(party, name)
-        if value is not None:
-            out[name] = rules.country_code(value, field=f"{where}.{name}")
-    for i, hit in enumerate(party.restricted_party_hits):
+def _check_hits(hits: list[PartyHit], where: str, lists: dict[str, Any], footnotes: list[Any]) -> None:
+    for i, hit in enumerate(hits):
         at = f"{where}.restricted_party_hits[{i}]"
         if hit.list not in lists:
             raise InputError(f"{at}.list", f"unknown list {hit.list!r} (known: {', '.join(sorted(lists))})")
@@ -477,6 +491,19 @@ def _party_updates(party: PartyFacts, where: str, rules: RuleSet, lists: dict[st
                 raise InputError(f"{at}.footnote", "footnotes apply to Entity List entries only")
             if hit.footnote not in footnotes:
                 raise InputError(f"{at}.footnote", f"unknown Entity List footnote {hit.footnote} (known: {footnotes})")
+
+
+def _party_updates(party: PartyFacts, where: str, rules: RuleSet, lists: dict[str, Any], footnotes: list[Any]) -> dict[str, Any]:
+    """Country codes checked and normalised, list hits and is-informed letters checked, ``military_or_intel``
+    read as both military facts where they are not given."""
+    out: dict[str, Any] = {}
+    for name in ("located_in", "hq", "ultimate_parent_hq"):
+        value = getattr(party, name)
+        if value is not None:
+            out[name] = rules.country_code(value, field=f"{where}.{name}")
+    _check_hits(party.restricted_party_hits, where, lists, footnotes)
+    for i, owner in enumerate(party.owners):
+        _check_hits(owner.restricted_party_hits, f"{where}.owners[{i}]", lists, footnotes)
     letters = []
     for i, letter in enumerate(party.informed):
         dests = [rules.country_code(c, field=f"{where}.informed[{i}].destinations[{j}]")

@@ -5,17 +5,21 @@ comes from ``enduse.party_lists``. Is-informed letters (fact sheet 2.10) are par
 
 from __future__ import annotations
 
-from exportgate.determine.state import State, flagged, matches, policy_id
+from exportgate.determine.model import PartyHit
+from exportgate.determine.state import PartyView, State, flagged, matches, policy_id
 
 
 def restricted_parties(state: State) -> None:
     ctx = state.trace
-    if not any(p.facts.restricted_party_hits for p in state.parties):
+    affiliated = {id(p): affiliate_hits(state, p) for p in state.parties if p.facts.owners}
+    if not any(p.facts.restricted_party_hits or affiliated.get(id(p)) for p in state.parties):
         return
     lists = ctx.resolve("enduse.party_lists")
     for party in state.parties:
-        who = party.label
-        for hit in party.facts.restricted_party_hits:
+        hits = [(hit, party.label, "entity_list") for hit in party.facts.restricted_party_hits]
+        hits += [(hit, f"{party.label}, by the Affiliates rule,", "affiliates_rule")
+                 for hit in affiliated.get(id(party), [])]
+        for hit, who, basis in hits:
             spec = dict(lists.value[hit.list])
             if not state.subject_to_ear:
                 state.say(f"{who} is on the {hit.list}, but the item is not subject to the EAR (see above)")
@@ -57,7 +61,8 @@ def restricted_parties(state: State) -> None:
                     lists,
                     default,
                 )
-                state.require("entity_list", "744", "Entity List (744.11)", cite, policy, exceptions=())
+                provision = "Entity List (744.11)" if basis == "entity_list" else "Entity List (744.11), Affiliates rule"
+                state.require(basis, "744", provision, cite, policy, exceptions=())
 
 
 def informed(state: State) -> None:
@@ -88,3 +93,49 @@ def informed(state: State) -> None:
         )
         state.require("informed", "744", f"is-informed letter {letter.reference}", spec, policy,
                       exceptions=tuple(spec.value.get("exceptions") or ()))
+
+
+def affiliate_hits(state: State, party: PartyView) -> list[PartyHit]:
+    """The Affiliates rule (90 FR 47201): a party owned ``enduse.affiliates_rule.threshold`` (50%) or more,
+    together, by owners confirmed on one of ``enduse.affiliates_rule.lists`` is subject to that list's
+    restrictions — read as a hit on the list, on the entry of its largest listed owner. An ultimate parent
+    (no share) controls the party. While the rule is not in force (its stay), a condition says so."""
+    ctx = state.trace
+    threshold = ctx.resolve("enduse.affiliates_rule.threshold")
+    covered = ctx.resolve("enduse.affiliates_rule.lists")
+    listed: dict[str, list[tuple[float, str, PartyHit]]] = {}
+    for owner in party.facts.owners:
+        for hit in owner.restricted_party_hits:
+            if hit.list in (covered.value or []):
+                listed.setdefault(hit.list, []).append((owner.share if owner.share is not None else 1.0, owner.name, hit))
+    out: list[PartyHit] = []
+    for lst, owners in listed.items():
+        share = min(sum(s for s, _, _ in owners), 1.0)
+        names = ", ".join(f"{n} ({'ultimate parent' if s >= 1.0 else f'{s:.0%}'})" for s, n, _ in owners)
+        if threshold.value is None:
+            state.say(
+                f"{party.label} is owned by {names}, on the {lst}; the Affiliates rule is not in force on {ctx.as_of}",
+                threshold,
+            )
+            state.cond(
+                f"{party.label}: owned by {names} on the {lst}: the Affiliates rule (90 FR 47201) does not apply on "
+                f"{ctx.as_of}; confirm the ownership before the rule applies again"
+            )
+            continue
+        if share < float(threshold.value):
+            state.say(
+                f"{party.label} is owned {share:.0%} by parties on the {lst} ({names}): below the Affiliates rule's "
+                f"{float(threshold.value):.0%}",
+                threshold,
+                covered,
+            )
+            continue
+        largest = max(owners, key=lambda o: o[0])[2]
+        state.say(
+            f"{party.label} is owned {share:.0%} by parties on the {lst} ({names}): the Affiliates rule applies the "
+            f"{lst}'s restrictions to it (owned {float(threshold.value):.0%} or more)",
+            threshold,
+            covered,
+        )
+        out.append(largest.model_copy(update={"name": f"{party.label}, owned by {names}"}))
+    return out

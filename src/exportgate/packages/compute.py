@@ -57,6 +57,10 @@ class StaticLedger:
         key = _key(end_user)
         return sum(v for (e, y), v in self.end_users.items() if _key(e) == key and y == year)
 
+    def excluding(self, package_name: str) -> StaticLedger:
+        """Totals given as numbers carry no package names: nothing to leave out."""
+        return self
+
     @classmethod
     def from_totals(cls, totals: dict[str, Any]) -> StaticLedger:
         """Build from a totals dict: ``{"countries": [{"country", "year", "tpp"}], "end_users": [{"end_user",
@@ -82,7 +86,6 @@ class Contribution:
     end_user: str
     tpp: float
     level: str | None  # "a" | "b" | None
-    shared: bool  # the line names several destinations/end users and is counted in full against each
     #: the determination authorized it under License Exception LPP (counts against LPP's cap)
     lpp: bool = False
     #: the ultimate consignee LPP's cap is counted for (the end user's ultimate parent); default the end user
@@ -112,14 +115,12 @@ def tally(
     per_eu: dict[str, float] = {}
     lpp_per_consignee: dict[str, float] = {}
     consignee_of: dict[str, str] = {}
-    shared = False
     for c in contributions:
         per_dest[c.destination] = per_dest.get(c.destination, 0.0) + c.tpp
         per_eu[c.end_user] = per_eu.get(c.end_user, 0.0) + c.tpp
         consignee_of.setdefault(c.end_user, c.ultimate_consignee)
         if c.lpp:
             lpp_per_consignee[c.ultimate_consignee] = lpp_per_consignee.get(c.ultimate_consignee, 0.0) + c.tpp
-        shared = shared or c.shared
 
     view = rules.at(as_of, mode)
     alloc = country_allocation(view)
@@ -194,13 +195,9 @@ def tally(
                 f"{consignee}: TPP under License Exception {LPP_EXCEPTION} this year would reach "
                 f"{lpp_before + lpp_this:,.0f}, over the {cap.tpp:,.0f} per-consignee yearly cap ({cap.citation})"
             )
-    if shared:
-        notes.append(
-            "some lines name no single destination or end user; they are counted in full against each (conservative)"
-        )
     return Compute(
         per_destination=rows,
         per_end_user=eu_rows,
-        total_tpp=sum(per_dest.values()) if not shared else None,
+        total_tpp=sum(per_dest.values()),
         notes=notes,
     )

@@ -16,6 +16,7 @@ from exportgate.errors import InputError
 from exportgate.packages.compute import Contribution
 from exportgate.packages.memo import LineDetermination, LineResult, RedFlagRow
 from exportgate.packages.model import END_USER_ROLES, LINE_BASES, Line, MemberRole, Package, Party, PartyRole
+from exportgate.packages.screening import ConfirmedHits
 from exportgate.rules import Mode, RuleSet
 
 #: the package's party roles as the four parties of 748.5(c)-(f) the determination reads: forwarders,
@@ -46,6 +47,8 @@ class LineCheck:
     given_eccn: str | None = None
     facts: ItemFacts = field(default_factory=ItemFacts)
     determinations: list[LineDetermination] = field(default_factory=list)
+    #: why the line needs a reviewer to classify it (its ECCN is one the rule data does not evaluate)
+    manual: str | None = None
 
     @property
     def ref(self) -> str:
@@ -92,6 +95,26 @@ def classify_line(lc: LineCheck, as_of: date, mode: Mode, rules: RuleSet) -> Non
     lc.item = item
     lc.result = cl.classify(item, as_of, mode, rules)
     lc.facts = facts_of(item, lc.result)
+
+
+def _recipients(lc: LineCheck, pkg: Package) -> list[tuple[str, Party, int]]:
+    """Where the line's units go: (destination, end user, quantity). A split says how many to whom; without one a
+    line with TPP must go to one end user (its units are not counted in full for each: the check asks for the
+    split); a line without TPP goes to each of its end users, its quantity unchanged (nothing is tallied)."""
+    line = lc.line
+    by_name = {p.name.casefold(): p for p in pkg.parties if p.role in END_USER_ROLES}
+    if line.split:
+        return [(by_name[s.end_user.casefold()].country, by_name[s.end_user.casefold()], s.quantity) for s in line.split]
+    dests = [line.destination] if line.destination else list(pkg.destinations)
+    pairs = [(d, eu, line.quantity) for d in dests for eu in _end_users_for(pkg, line, d)]
+    if len(pairs) > 1 and lc.tpp:
+        names = ", ".join(f"{eu.name} ({d})" for d, eu, _ in pairs)
+        raise InputError(
+            f"{lc.ref}.split",
+            f"this line goes to {len(pairs)} end users ({names}): say how its {line.quantity} units are split "
+            "(split: [{end_user, quantity}], or end_user / destination for one)",
+        )
+    return pairs
 
 
 def _end_users_for(pkg: Package, line: Line, dest: str) -> list[Party]:
@@ -146,6 +169,8 @@ def item_errors(
         try:
             case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
             dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
+        except dt.UncoveredClassification:
+            continue  # a line status, not an error (needs_manual_classification)
         except InputError as exc:
             if exc.field.startswith(f"{lc.ref}.item"):
                 out.append(InputError(_file_path(lc, exc.field), exc.problem))
@@ -165,24 +190,57 @@ def _exporter_doc(pkg: Package) -> dict[str, Any] | None:
     return out
 
 
-def _other_parties(pkg: Package, hits: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def party_doc(p: Party, hits: ConfirmedHits, *, end_user: bool) -> dict[str, Any]:
+    """A package party as the determination case reads it: every party field with the same meaning (the
+    package's ``country`` is the case's ``located_in``), with its confirmed list hits and listed owners."""
+    doc: dict[str, Any] = {
+        "name": p.name,
+        "located_in": p.country,
+        "hq": p.hq or p.country,
+        "ultimate_parent_hq": p.parent_hq or p.hq or p.country,
+        "restricted_party_hits": hits.of(p.name),
+        "owners": hits.owners_of(p.name),
+        "informed": [letter.model_dump(mode="json") for letter in p.informed],
+    }
+    for key in ("military_or_intel", "military_end_user", "military_intelligence_end_user"):
+        if getattr(p, key) is not None:
+            doc[key] = getattr(p, key)
+    if end_user:
+        for key in END_USER_FIELDS:
+            if getattr(p, key) is not None:
+                doc[key] = getattr(p, key)
+    return doc
+
+
+#: the end-user facts of a case a package party gives with the same name (``determine.model.EndUser``)
+END_USER_FIELDS = ("supp8_entity", "private_sector", "civil_subsidiary")
+
+
+def _other_parties(pkg: Package, hits: ConfirmedHits) -> list[dict[str, Any]]:
     """Every party of the package that is not determined as an end user (purchasers, intermediate consignees,
     forwarders, distributors, intermediaries, operators): a party to every line's transaction, with its confirmed
     list hits (the Entity List, footnote 3/4 FDP and MEU List rules apply to whichever party they name)."""
-    out = []
-    for p in pkg.parties:
-        if p.role in END_USER_ROLES:
-            continue
-        out.append({
-            "role": PARTY_748_5_ROLE[p.role],
-            "name": p.name,
-            "located_in": p.country,
-            "hq": p.hq or p.country,
-            "ultimate_parent_hq": p.ultimate_parent_hq or p.hq or p.country,
-            "military_or_intel": p.military_or_intel or None,
-            "restricted_party_hits": hits.get(p.name, []),
-        })
-    return out
+    return [
+        {"role": PARTY_748_5_ROLE[p.role], **party_doc(p, hits, end_user=False)}
+        for p in pkg.parties
+        if p.role not in END_USER_ROLES
+    ]
+
+
+def _party_path(pkg: Package, lc: LineCheck, eu: Party, field: str) -> str:
+    """A case path that names a party's fact, as the package file names it (``parties[1].supp8_entity``)."""
+    prefix = f"{lc.ref}.end_user."
+    if field.startswith(prefix):
+        rest = field[len(prefix):]
+        return f"parties[{pkg.parties.index(eu)}].{'country' if rest == 'located_in' else rest}"
+    prefix = f"{lc.ref}.parties["
+    if field.startswith(prefix):
+        k, _, rest = field[len(prefix):].partition("]")
+        others = [p for p in pkg.parties if p.role not in END_USER_ROLES]
+        if k.isdigit() and int(k) < len(others):
+            rest = rest.lstrip(".")
+            return f"parties[{pkg.parties.index(others[int(k)])}].{'country' if rest == 'located_in' else rest}"
+    return field
 
 
 def determine_line(
@@ -191,33 +249,25 @@ def determine_line(
     as_of: date,
     mode: Mode,
     rules: RuleSet,
-    hits: dict[str, list[dict[str, Any]]],
+    hits: ConfirmedHits,
     flags: list[RedFlagRow],
     running: TppUsed,
 ) -> list[Contribution]:
     contributions: list[Contribution] = []
-    dests = [lc.line.destination] if lc.line.destination else list(pkg.destinations)
-    pairs = [(d, eu) for d in dests for eu in _end_users_for(pkg, lc.line, d)]
+    pairs = _recipients(lc, pkg)
     if not pairs:
         raise InputError(lc.ref, "no end user of this line is located in its destination(s)")
     exporter = _exporter_doc(pkg)
     others = _other_parties(pkg, hits)
-    for dest, eu in pairs:
-        parent = eu.ultimate_parent or eu.name
+    for dest, eu, quantity in pairs:
+        parent = eu.parent_name or eu.name
         doc: dict[str, Any] = {
             "date": as_of.isoformat(),
             "transaction": pkg.transaction,
             "origin": "US",
             "destination": dest,
-            "quantity": lc.line.quantity,
-            "end_user": {
-                "name": eu.name,
-                "located_in": eu.country,
-                "hq": eu.hq or eu.country,
-                "ultimate_parent_hq": eu.ultimate_parent_hq or eu.hq or eu.country,
-                "military_or_intel": eu.military_or_intel,
-                "restricted_party_hits": hits.get(eu.name, []),
-            },
+            "quantity": quantity,
+            "end_user": party_doc(eu, hits, end_user=True),
             "parties": others,
             "ultimate_consignee": parent,
             "certifications": list(pkg.certifications),
@@ -241,14 +291,19 @@ def determine_line(
         try:
             case = dt.parse_case(doc, field_prefix=f"{lc.ref}.", rules=rules, with_item=False)
             d = dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
+        except dt.UncoveredClassification as exc:
+            # deny by default, as a line status: a reviewer classifies the item and determines it by hand
+            lc.manual = exc.problem
+            lc.determinations.clear()
+            return []
         except InputError as exc:
             if exc.field == f"{lc.ref}.destination_region":  # the region is the end user party's
                 raise InputError(f"parties[{pkg.parties.index(eu)}].region", exc.problem) from None
-            raise InputError(_file_path(lc, exc.field), exc.problem) from None
-        lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name))
+            raise InputError(_party_path(pkg, lc, eu, _file_path(lc, exc.field)), exc.problem) from None
+        lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name, quantity=quantity))
         tpp_total = d.tpp_total
         if tpp_total is None and lc.tpp is not None:
-            tpp_total = lc.tpp * lc.line.quantity
+            tpp_total = lc.tpp * quantity
         if tpp_total:
             running.add(dest, parent, float(tpp_total), d.license_exception)
             contributions.append(
@@ -258,7 +313,6 @@ def determine_line(
                     end_user=eu.name,
                     tpp=float(tpp_total),
                     level=lc.level,
-                    shared=len(pairs) > 1,
                     lpp=d.license_exception == LPP_EXCEPTION,
                     consignee=parent,
                 )
@@ -286,5 +340,7 @@ def line_result(lc: LineCheck) -> LineResult:
         datacenter=c.datacenter if c is not None else None,
         classify_reasons=list(c.reasons) if c is not None else [],
         classify_citations=list(c.citations) if c is not None else [],
+        status="needs_manual_classification" if lc.manual else "determined",
+        manual_reason=lc.manual,
         determinations=lc.determinations,
     )

@@ -86,6 +86,8 @@ class LineDetermination(_Part):
 
     destination: str | None = None
     end_user: str | None = None
+    #: the units of the line this determination is for (the line's split; default: the line's quantity)
+    quantity: int | None = None
     status: str
     license_required: bool = False
     license_exception: str | None = None
@@ -101,11 +103,12 @@ class LineDetermination(_Part):
     operative: OperativeRow | None = Field(default=None, description="None only for no licence required")
 
     @classmethod
-    def of(cls, d: Determination, *, destination: str, end_user: str) -> LineDetermination:
+    def of(cls, d: Determination, *, destination: str, end_user: str, quantity: int) -> LineDetermination:
         """A determination as the memo keeps it, for one destination and end user."""
         return cls(
             destination=destination,
             end_user=end_user,
+            quantity=quantity,
             status=d.status,
             license_required=d.license_required,
             license_exception=d.license_exception,
@@ -138,6 +141,9 @@ class LineResult(_Part):
     datacenter: bool | None = None
     classify_reasons: list[str] = Field(default_factory=list)
     classify_citations: list[str] = Field(default_factory=list)
+    #: determined | needs_manual_classification (its ECCN is one the rule data does not evaluate: deny by default)
+    status: str = "determined"
+    manual_reason: str | None = None
     determinations: list[LineDetermination] = Field(default_factory=list)
 
 
@@ -172,8 +178,25 @@ class Completeness(_Part):
     us_content: dict[str, Any] | None = None
 
 
+class DecisionRow(_Part):
+    """A reviewer's decision on a screening hit, as the package (or the service) records it."""
+
+    party: str
+    entity_id: str
+    decision: Literal["false_positive", "confirmed"]
+    by: str
+    on: str
+    reason: str
+    entry_fingerprint: str | None = None
+    #: applied | reopened (the entry changed since the decision) | no_current_match (the entry no longer matches)
+    status: str = "applied"
+
+
 class MatchRow(_Part):
-    """A list entry a party's name matched (``exportgate.screen.Match.to_json``)."""
+    """A list entry a party's name matched (``exportgate.screen.Match.to_json``), with what was decided on it.
+
+    The matcher never confirms: ``strength`` (strong | potential) says how close the names are; a match is
+    ``confirmed`` only by a reviewer's decision, or by an exact listed name with an agreeing identifier."""
 
     entity_id: str | None = None
     list: str | None = None
@@ -185,20 +208,38 @@ class MatchRow(_Part):
     license_policy: str | None = None
     explanation: Any = None
     strength: str | None = None
+    entry_fingerprint: str | None = None
+    confirmed: bool = False
+    #: decision | exact_name_and_identifier
+    confirmed_by: str | None = None
+    decision: DecisionRow | None = None
 
 
 class ScreenedParty(_Part):
+    """One screened name: a party, a consortium member, or an owner or ultimate parent of a party.
+
+    ``status``: clear (no match) | potential / strong (an undecided match: needs a decision) | confirmed (a
+    confirmed match, or the package states the listing) | cleared (every match decided a false positive)."""
+
     name: str
     role: str | None = None
     kind: str | None = None
     country: str | None = None
     status: str
+    #: for an owner or ultimate parent: the party it owns
+    of_party: str | None = None
+    #: where it is in the package file (``parties[2].owners[0]``)
+    path: str | None = None
+    #: the listings the package itself states for it (``restricted_party_hits``)
+    stated_hits: list[dict[str, Any]] = Field(default_factory=list)
     matches: list[MatchRow] = Field(default_factory=list)
 
 
 class Screening(_Part):
     lists_as_of: dict[str, str] = Field(default_factory=dict)
     parties: list[ScreenedParty] = Field(default_factory=list)
+    #: the package's screening decisions that match no current hit (the entry no longer matches)
+    unmatched_decisions: list[DecisionRow] = Field(default_factory=list)
 
 
 class RedFlagRow(_Part):

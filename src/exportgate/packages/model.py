@@ -19,8 +19,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from exportgate.determine.model import CivilSubsidiary, InformedLetter, PartyHit
 from exportgate.errors import InputError, InputErrors
 from exportgate.schema import StrictModel, loc_path, plain_problem
 
@@ -92,6 +93,13 @@ class FinancingAsk(_Strict):
 LINE_BASES: tuple[str, ...] = ("item", "catalog", "eccn", "model_weights")
 
 
+class Split(_Strict):
+    """How many of a line's units go to one end user (or ultimate consignee), by party name."""
+
+    end_user: str = Field(min_length=1)
+    quantity: int = Field(gt=0)
+
+
 class Line(_Strict):
     """One line of one layer: what it is, how many, what it is worth, and how to classify it."""
 
@@ -115,6 +123,10 @@ class Line(_Strict):
     )
     destination: str | None = Field(default=None, description="only this destination (default: all)")
     end_user: str | None = Field(default=None, description="only this end user, by party name (default: all)")
+    split: list[Split] = Field(
+        default_factory=list,
+        description="how the units are split among end users (required for a line with TPP that goes to several)",
+    )
 
 
 class Layers(_Strict):
@@ -132,23 +144,97 @@ class Layers(_Strict):
         return value
 
 
+class Owner(_Strict):
+    """Someone who owns part of a party: screened like the party itself; listed owners holding 50% or more
+    together bring the party under the Affiliates rule (90 FR 47201) where it is in force."""
+
+    name: str = Field(min_length=1)
+    country: str = Field(min_length=2, description="where the owner is located or headquartered (ISO alpha-2)")
+    share: float = Field(gt=0, le=1, description="the share of the party it owns, as a fraction (0.5 = 50%)")
+    type: Literal["entity", "person"] = "entity"
+    restricted_party_hits: list[PartyHit] = Field(
+        default_factory=list, description="the package's own statement that this owner is listed"
+    )
+
+
+class UltimateParent(_Strict):
+    """The party's ultimate parent: screened like the party itself; a listed parent controls the party."""
+
+    name: str = Field(min_length=1)
+    country: str | None = Field(default=None, description="the parent's headquarters country (ISO alpha-2)")
+    restricted_party_hits: list[PartyHit] = Field(
+        default_factory=list, description="the package's own statement that the parent is listed"
+    )
+
+
+class Identifier(_Strict):
+    """An identifier of a party (registration number, passport, tax id ...): screening evidence; an exact
+    listed name with an agreeing identifier is a confirmed match."""
+
+    type: str = Field(min_length=1, description="e.g. registration, passport, national_id, tax_id, imo")
+    value: str = Field(min_length=1)
+
+
 class Party(_Strict):
-    """A party to the transaction (consignee, end user, intermediary ...)."""
+    """A party to the transaction (consignee, end user, intermediary ...).
+
+    It takes every field a determination case gives a party (``exportgate.determine``'s ``EndUser`` and
+    ``TransactionParty``), with the same meaning; ``country`` is the case's ``located_in``."""
 
     name: str = Field(min_length=1)
     role: PartyRole
     country: str = Field(min_length=2, description="where the party is located (ISO alpha-2)")
     address: str | None = None
     hq: str | None = Field(default=None, description="headquarters country; default: country")
-    ultimate_parent_hq: str | None = None
-    ultimate_parent: str | None = Field(default=None, description="name of the ultimate parent, if any")
-    military_or_intel: bool = False
+    ultimate_parent_hq: str | None = Field(
+        default=None, description="the ultimate parent's headquarters country (same as ultimate_parent.country)"
+    )
+    ultimate_parent: UltimateParent | None = Field(
+        default=None, description="the ultimate parent: {name, country} (a bare name is accepted)"
+    )
+    owners: list[Owner] = Field(default_factory=list, description="who owns the party, with their shares")
     type: Literal["entity", "person"] = "entity"
+    dob: str | None = Field(default=None, description="a person's date of birth (screening evidence)")
+    identifiers: list[Identifier] = Field(default_factory=list)
     region: str | None = Field(
         default=None,
         description="for a party in Ukraine: crimea, dnr, lnr or rest_of_ukraine, or a place name (15 CFR 746.6; "
         "required for an end user or ultimate consignee located in UA)",
     )
+    # -- the determination's party facts, with the same names and meaning as in a case
+    military_or_intel: bool | None = Field(
+        default=None, description="sets military_end_user and military_intelligence_end_user (an old input alias)"
+    )
+    military_end_user: bool | None = Field(default=None, description="a military end user (744.21)")
+    military_intelligence_end_user: bool | None = Field(
+        default=None, description="a military-intelligence end user (744.22)"
+    )
+    restricted_party_hits: list[PartyHit] = Field(
+        default_factory=list, description="the package's own statement that the party is listed (a confirmed hit)"
+    )
+    informed: list[InformedLetter] = Field(default_factory=list, description="is-informed letters naming the party")
+    supp8_entity: str | None = Field(default=None, description="its Supp. 8 to Part 740 approved-entity id (UAE)")
+    private_sector: bool | None = None
+    civil_subsidiary: CivilSubsidiary | None = Field(default=None, description="746.8(a)(12)(ii)(A)-(F)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parent_name(cls, data: Any) -> Any:
+        """``ultimate_parent: NAME`` (the old form) is ``ultimate_parent: {name: NAME}``."""
+        if isinstance(data, dict) and isinstance(data.get("ultimate_parent"), str):
+            return {**data, "ultimate_parent": {"name": data["ultimate_parent"]}}
+        return data
+
+    @property
+    def parent_name(self) -> str | None:
+        return self.ultimate_parent.name if self.ultimate_parent is not None else None
+
+    @property
+    def parent_hq(self) -> str | None:
+        """The ultimate parent's HQ country, from either field."""
+        if self.ultimate_parent_hq is not None:
+            return self.ultimate_parent_hq
+        return self.ultimate_parent.country if self.ultimate_parent is not None else None
 
 
 class EndUse(_Strict):
@@ -166,6 +252,23 @@ class Fact(_Strict):
     note: str | None = None
     resolved: bool = Field(default=False, description="the inquiry resolved it (Supp. 3 to Part 732)")
     resolution: str | None = Field(default=None, description="how it was resolved (required when resolved)")
+
+
+class ScreeningDecision(_Strict):
+    """A reviewer's decision on one screening hit: the screened name (a party, member, owner or parent), the
+    list entry it matched, confirmed or a false positive, by whom, when and why. A decision is shown in the
+    memo; it is re-opened when the entry has changed since (``entry_fingerprint``, copied from the memo's
+    match, no longer matches the entry)."""
+
+    party: str = Field(min_length=1, description="the screened name, as the package gives it")
+    entity_id: str = Field(min_length=1, description="the list entry, as the memo's match names it")
+    decision: Literal["false_positive", "confirmed"]
+    by: str = Field(min_length=1)
+    on: dt.date
+    reason: str = Field(min_length=1)
+    entry_fingerprint: str | None = Field(
+        default=None, description="the entry as it was decided (the memo's match shows it); a change re-opens"
+    )
 
 
 class Exporter(_Strict):
@@ -191,6 +294,9 @@ class Package(_Strict):
     parties: list[Party] = Field(default_factory=list)
     end_use: EndUse | None = None
     facts: list[Fact] = Field(default_factory=list)
+    screening_decisions: list[ScreeningDecision] = Field(
+        default_factory=list, description="reviewers' decisions on screening hits (confirmed or false positive)"
+    )
     certifications: list[str] = Field(default_factory=list, description="certification ids (determine)")
     exporter: Exporter | None = None
     exception_facts: dict[str, Any] = Field(

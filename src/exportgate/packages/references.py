@@ -45,12 +45,26 @@ def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Pa
     parties = []
     names: set[str] = set()
     for i, p in enumerate(pkg.parties):
+        where = f"parties[{i}]"
+        parent = p.ultimate_parent
+        if parent is not None and parent.country is not None:
+            parent = parent.model_copy(update={"country": cc(parent.country, f"{where}.ultimate_parent.country")})
+        parent_hq = cc(p.ultimate_parent_hq, f"{where}.ultimate_parent_hq")
+        if parent is not None and parent.country and parent_hq and parent.country != parent_hq:
+            errors.append(InputError(f"{where}.ultimate_parent_hq", f"{parent_hq} disagrees with "
+                                     f"ultimate_parent.country {parent.country}: give one"))
+        owners = [o.model_copy(update={"country": cc(o.country, f"{where}.owners[{j}].country")})
+                  for j, o in enumerate(p.owners)]
+        if sum(o.share for o in p.owners) > 1 + 1e-9:
+            errors.append(InputError(f"{where}.owners", "the owners' shares add up to more than 1 (100%)"))
         parties.append(
             p.model_copy(
                 update={
-                    "country": cc(p.country, f"parties[{i}].country"),
-                    "hq": cc(p.hq, f"parties[{i}].hq"),
-                    "ultimate_parent_hq": cc(p.ultimate_parent_hq, f"parties[{i}].ultimate_parent_hq"),
+                    "country": cc(p.country, f"{where}.country"),
+                    "hq": cc(p.hq, f"{where}.hq"),
+                    "ultimate_parent_hq": parent_hq,
+                    "ultimate_parent": parent,
+                    "owners": owners,
                 }
             )
         )
@@ -68,6 +82,7 @@ def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Pa
                 errors.append(
                     InputError(f"{path}.end_user", f"no end user or ultimate consignee named {line.end_user!r}")
                 )
+            errors.extend(_split_errors(line, path, end_user_names))
             new_lines.append(line.model_copy(update={"destination": dest}))
         layers_update[key] = new_lines
     for i, f in enumerate(pkg.facts):
@@ -87,3 +102,25 @@ def reference_errors(pkg: Package, rules: RuleSet) -> tuple[list[InputError], Pa
         }
     )
     return errors, fixed
+
+
+def _split_errors(line: Line, path: str, end_user_names: set[str]) -> list[InputError]:
+    """A split names end users of the package, each once, and adds up to the line's quantity."""
+    if not line.split:
+        return []
+    errors: list[InputError] = []
+    if line.end_user is not None:
+        errors.append(InputError(f"{path}.split", "give either end_user or split, not both"))
+    seen: set[str] = set()
+    for j, part in enumerate(line.split):
+        key = part.end_user.casefold()
+        if key not in end_user_names:
+            errors.append(InputError(f"{path}.split[{j}].end_user", f"no end user or ultimate consignee named "
+                                     f"{part.end_user!r}"))
+        if key in seen:
+            errors.append(InputError(f"{path}.split[{j}].end_user", f"{part.end_user!r} is named twice"))
+        seen.add(key)
+    total = sum(part.quantity for part in line.split)
+    if total != line.quantity:
+        errors.append(InputError(f"{path}.split", f"the split adds up to {total} units, the line has {line.quantity}"))
+    return errors

@@ -56,29 +56,15 @@ def verdict(
     for cc in embargoed:
         reasons["blocked"].append(f"destination {cc} is under a comprehensive US embargo ({embargo_citation})")
     for s in screened:
-        strong = [m for m in s.matches if m.strength == "strong"]
-        blocking = [m for m in strong if m.list in blocking_lists]
-        if blocking:
-            top = blocking[0]
-            reasons["blocked"].append(
-                f"{s.kind} '{s.name}' ({s.role}, {s.country}) is a confirmed match for "
-                f"'{top.matched_name or top.name}' on {top.list}"
-            )
-        elif strong:
-            top = strong[0]
-            reasons["review"].append(
-                f"{s.kind} '{s.name}' ({s.role}) is a confirmed match for '{top.matched_name or top.name}' "
-                f"on {top.list}, a list that restricts finance or licence exceptions rather than the export: "
-                "assess its restrictions before proceeding"
-            )
-        elif s.status == "potential" and s.matches:
-            top = s.matches[0]
-            reasons["review"].append(
-                f"{s.kind} '{s.name}' ({s.role}) potentially matches '{top.matched_name or top.name}' "
-                f"on {top.list} (score {top.score}); resolve before proceeding"
-            )
+        _screening_reasons(s, blocking_lists, reasons)
+    affiliated: set[str] = set()
     for lc in checks:
         for d in lc.determinations:
+            for req in d.requirements:
+                if req.basis == "affiliates_rule" and req.reason not in affiliated:
+                    # restricted like a listed party: blocked as a confirmed listing would be
+                    affiliated.add(req.reason)
+                    reasons["blocked"].append(f"{req.reason} ({req.citation})")
             v = STATUS_VERDICT.get(d.status)
             if v is None:
                 raise ExportgateError(f"{lc.ref}: unknown determination status {d.status!r}")
@@ -93,6 +79,12 @@ def verdict(
             reasons[v].append(
                 f"{lc.ref} ({d.classification or lc.classification}) to {d.destination} / {d.end_user}: "
                 f"{d.status.replace('_', ' ')}{policy} — {_why(d)}"
+            )
+    for lc in checks:
+        if lc.manual:
+            reasons["review"].append(
+                f"{lc.ref} ({lc.classification}) needs manual classification: the rule data does not evaluate "
+                f"{lc.classification} (deny by default) — classify the item and determine it before shipping"
             )
     for f in flags:
         if not f.held:
@@ -138,3 +130,37 @@ def verdict(
             + (f"; {n_cond} condition{'s' if n_cond != 1 else ''} to meet before shipment" if n_cond else "")
         ]
     return verdict, out
+
+
+def _screening_reasons(s: Screened, blocking_lists: set[str], reasons: dict[str, list[str]]) -> None:
+    """A confirmed listing on a blocking list blocks (a party or member; an owner or parent is a question for
+    the reviewer, its effect comes through the Affiliates rule); any other confirmed listing, and every
+    undecided match, needs a reviewer."""
+    who = f"{s.kind} '{s.name}' ({s.role}" + (f", {s.country})" if s.country else ")")
+    confirmed = [(m.list, m.matched_name or m.name, m.confirmed_by) for m in s.matches if m.confirmed]
+    confirmed += [(h.get("list"), h.get("name") or s.name, "the package's own statement") for h in s.stated_hits]
+    if confirmed:
+        blocking = [c for c in confirmed if c[0] in blocking_lists]
+        lst, listed, by = (blocking or confirmed)[0]
+        by_text = {"decision": "a reviewer's decision", "exact_name_and_identifier": "the exact listed name and an "
+                   "agreeing identifier"}.get(str(by), str(by))
+        text = f"{who} is confirmed on {lst} as '{listed}' (by {by_text})"
+        if blocking and s.kind in ("party", "member"):
+            reasons["blocked"].append(text)
+        elif blocking:
+            reasons["review"].append(f"{text}: the party it owns may be restricted through it; assess before proceeding")
+        else:
+            reasons["review"].append(
+                f"{text}, a list that restricts finance or licence exceptions rather than the export: assess its "
+                "restrictions before proceeding"
+            )
+        return
+    undecided = [m for m in s.matches if m.decision is None or m.decision.status == "reopened"]
+    if undecided:
+        top = undecided[0]
+        again = " (a decision on it was re-opened: the entry has changed)" if top.decision is not None else ""
+        reasons["review"].append(
+            f"{who} {'strongly' if top.strength == 'strong' else 'potentially'} matches "
+            f"'{top.matched_name or top.name}' on {top.list} "
+            f"(score {top.score}){again}: needs a decision — confirm it or dismiss it as a false positive"
+        )

@@ -28,7 +28,7 @@ from exportgate.packages.memo import RESULT_SCHEMA_VERSION, Compute, LicenceNeed
 from exportgate.packages.model import END_USER_ROLES, LAYER_KEYS, LoadedPackage, Package
 from exportgate.packages.redflags import held_flags, stated_flags
 from exportgate.packages.references import reference_errors
-from exportgate.packages.screening import Screened, confirmed_hits, default_screener, screen_all
+from exportgate.packages.screening import Screened, confirmed_hits, default_screener, screen_all, unmatched_decisions
 from exportgate.packages.verdict import verdict as decide_verdict
 from exportgate.rules import Mode, RuleSet, load_rules
 
@@ -73,12 +73,14 @@ def check_package(
 
     findings, content = check_completeness(pkg, day, mode, rules)
     screened, lists_as_of = screen_all(pkg, screener if screener is not None else default_screener())
-    hits = confirmed_hits(screened, rules, day, mode)
+    hits = confirmed_hits(pkg, screened, rules, day, mode)
 
     if ledger is None and ledger_totals is not None:
         ledger = StaticLedger.from_totals(ledger_totals)
+    if ledger is not None:
+        ledger = ledger.excluding(pkg.name)  # a recorded package re-checked is not counted against itself
     # the running totals the determinations see: the ledger's, then each line adds its own
-    consignees = [p.ultimate_parent or p.name for p in pkg.parties if p.role in END_USER_ROLES]
+    consignees = [p.parent_name or p.name for p in pkg.parties if p.role in END_USER_ROLES]
     running = TppUsed.from_ledger(ledger, list(pkg.destinations), consignees, day, mode, rules)
     contributions: list[Contribution] = []
     for lc in checks:
@@ -91,7 +93,7 @@ def check_package(
     if errors:
         raise InputErrors(errors)
 
-    eu_hq = {p.name: (p.country, p.ultimate_parent_hq or p.hq or p.country) for p in pkg.parties}
+    eu_hq = {p.name: (p.country, p.parent_hq or p.hq or p.country) for p in pkg.parties}
     allocation_countries = {str(d.destination) for lc in checks for d in lc.determinations if d.allocation}
     compute = tally(contributions, eu_hq, day, mode, rules, ledger, allocation_countries)
 
@@ -199,6 +201,7 @@ def _memo(
         "screening": {
             "lists_as_of": lists_as_of,
             "parties": screened,
+            "unmatched_decisions": unmatched_decisions(pkg, screened),
         },
         "red_flags": flags,
         "compute": compute,

@@ -7,6 +7,9 @@ that the matcher uses as evidence for or against a match.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -73,6 +76,14 @@ class ListedEntity:
     start_date: str | None = None  # date the entry was listed, where the list says
     federal_register_notice: str | None = None
     remarks: str | None = None
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the entry's content (names, addresses, countries, identifiers, dates of birth, programmes,
+        footnote, licence fields, dates, remarks) but not the date of the list version it came from: a reviewer's
+        decision on a match records it, and a changed entry re-opens the decision."""
+        body = {k: v for k, v in dataclasses.asdict(self).items() if k != "list_date"}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     @property
     def primary_name(self) -> str:

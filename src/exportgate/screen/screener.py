@@ -47,6 +47,8 @@ class Match:
     license_policy: str | None
     explanation: dict[str, Any]
     strength: str  # "strong" | "potential"
+    #: the listed entry's content hash (``ListedEntity.fingerprint``): a decision taken on it records it
+    entry_fingerprint: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class Match:
             "license_policy": self.license_policy,
             "explanation": self.explanation,
             "strength": self.strength,
+            "entry_fingerprint": self.entry_fingerprint,
         }
 
 
@@ -442,6 +445,7 @@ class Screener:
                     license_policy=ent.license_policy,
                     explanation=expl,
                     strength="strong" if b.final >= cfg.strong_threshold else "potential",
+                    entry_fingerprint=ent.fingerprint(),
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.entity_id))

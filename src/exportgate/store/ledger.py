@@ -22,6 +22,7 @@ line included, is one transaction.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -250,13 +251,15 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
             where = f"result.layers[{i}].lines[{j}]"
             if line.tpp is None:
                 continue
-            if line.quantity is None:
-                raise InputError(f"{where}.quantity", "missing: a line with a TPP needs its quantity")
-            tpp = _finite(line.tpp, f"{where}.tpp") * line.quantity
-            if tpp == 0:
+            per_unit = _finite(line.tpp, f"{where}.tpp")
+            if per_unit == 0:
                 continue
             for k, det in enumerate(line.determinations):
                 dwhere = f"{where}.determinations[{k}]"
+                quantity = det.quantity if det.quantity is not None else line.quantity
+                if quantity is None:
+                    raise InputError(f"{where}.quantity", "missing: a line with a TPP needs its quantity")
+                tpp = per_unit * quantity
                 country = rules.country_code(det.destination or "", field=f"{dwhere}.destination")
                 name = " ".join((det.end_user or "").split())
                 key = (country, end_user_key(name))
@@ -306,6 +309,8 @@ class Ledger(Database):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self.audit_log = AuditLog(engine)
+        #: a package whose entries the TPP questions leave out (see :meth:`excluding`)
+        self.excluded_package: str | None = None
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -516,13 +521,23 @@ class Ledger(Database):
 
     # -- the TppLedger questions (exportgate.determine.allocation) ------------------------------------
 
-    def allocation_used_tpp(self, country: str, count_from: date, as_of: date) -> float:
-        """TPP to ``country`` in entries dated from ``count_from`` up to ``as_of``."""
-        query = select(func.sum(Entry.tpp)).where(
-            Entry.country == country.upper(), Entry.as_of >= count_from, Entry.as_of <= as_of
-        )
+    def excluding(self, package_name: str) -> Ledger:
+        """This ledger without the entries of the package named ``package_name`` (a package re-checked after it
+        was recorded is not counted against itself); the TPP questions below leave them out."""
+        view = copy.copy(self)
+        view.excluded_package = package_name
+        return view
+
+    def _tpp(self, column: Any, *conditions: Any) -> float:
+        query = select(func.sum(column)).where(*conditions)
+        if self.excluded_package is not None:
+            query = query.where(Entry.package_name != self.excluded_package)
         with Session(self.engine) as session:
             return float(session.scalar(query) or 0.0)
+
+    def allocation_used_tpp(self, country: str, count_from: date, as_of: date) -> float:
+        """TPP to ``country`` in entries dated from ``count_from`` up to ``as_of``."""
+        return self._tpp(Entry.tpp, Entry.country == country.upper(), Entry.as_of >= count_from, Entry.as_of <= as_of)
 
     def lpp_used_tpp(self, ultimate_consignee: str, year: int) -> float:
         """TPP shipped under License Exception LPP to ``ultimate_consignee`` in calendar ``year``."""
@@ -531,18 +546,13 @@ class Ledger(Database):
 
     def country_tpp(self, country: str, years: Iterable[int] | None, as_of: date) -> float:
         """Cumulative TPP to ``country`` in ``years`` (all if ``None``), entries dated on or before ``as_of``."""
-        query = select(func.sum(Entry.tpp)).where(Entry.country == country.upper(), Entry.as_of <= as_of)
+        conditions = [Entry.country == country.upper(), Entry.as_of <= as_of]
         if years is not None:
-            query = query.where(Entry.year.in_(list(years)))
-        with Session(self.engine) as session:
-            return float(session.scalar(query) or 0.0)
+            conditions.append(Entry.year.in_(list(years)))
+        return self._tpp(Entry.tpp, *conditions)
 
     def end_user_tpp(self, end_user: str, year: int, as_of: date, *, lpp_only: bool = False) -> float:
         """Cumulative TPP to ``end_user`` in calendar ``year``, entries dated on or before ``as_of``;
         with ``lpp_only``, only what was shipped under License Exception LPP (what its yearly cap counts)."""
         column = Entry.lpp_tpp if lpp_only else Entry.tpp
-        query = select(func.sum(column)).where(
-            Entry.end_user_key == end_user_key(end_user), Entry.year == year, Entry.as_of <= as_of
-        )
-        with Session(self.engine) as session:
-            return float(session.scalar(query) or 0.0)
+        return self._tpp(column, Entry.end_user_key == end_user_key(end_user), Entry.year == year, Entry.as_of <= as_of)
