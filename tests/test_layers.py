@@ -69,3 +69,39 @@ def test_the_store_package_does_not_load_the_database_stack() -> None:
 
     assert sorted(store.__all__) == sorted(store._EXPORTS)
     assert all(getattr(store, name) is not None for name in store.__all__)
+
+
+#: the layers, lowest first: a package may import only from its own layer or the ones before it
+#: (docs/design/architecture.md draws the same picture)
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors", "settings", "data"),
+    ("schema", "io"),
+    ("rules",),
+    ("classify",),
+    ("determine", "screen"),
+    ("packages",),
+    ("store", "reports"),
+    ("landscape",),
+    ("web",),
+    ("api",),
+    ("cli",),
+    ("__main__",),
+)
+
+
+def test_packages_import_only_downwards_and_form_no_cycle() -> None:
+    rank = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+    areas = {_area(p) for p in SRC.rglob("*.py")} - {"__init__"}
+    assert areas <= set(rank), f"place every package in LAYERS: {sorted(areas - set(rank))}"
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        area = _area(path)
+        if area == "__init__":
+            continue
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "exportgate" or len(parts) < 2 or parts[1] == area or parts[1] not in rank:
+                continue
+            if rank[parts[1]] > rank[area] or (rank[parts[1]] == rank[area] and parts[1] != area):
+                offenders.append(f"{path.relative_to(SRC)} imports {name}")
+    assert offenders == []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import exportgate.packages
-from exportgate.packages.runner import find_examples
+from exportgate.reports.runner import find_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -139,7 +139,7 @@ def run(
 ) -> None:
     """The main job: check every example package, write its memos (HTML, Markdown, PDF, JSON) to OUT and
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
-    from exportgate.packages.runner import BUNDLED, find_examples, run_examples
+    from exportgate.reports.runner import BUNDLED, find_examples, run_examples
     from exportgate.rules import Mode
 
     m = Mode.parse(mode)

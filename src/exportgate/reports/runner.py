@@ -2,7 +2,7 @@
 verdict with the package's ``expected_verdict``.
 
 ```python
-from exportgate.packages.runner import find_examples, run_examples
+from exportgate.reports.runner import find_examples, run_examples
 directory, files = find_examples(None)          # ./examples, else the copies bundled with the tool
 for outcome in run_examples(files, Path("out")):
     outcome.verdict, outcome.expected, outcome.ok, outcome.written
