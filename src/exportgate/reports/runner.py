@@ -26,7 +26,8 @@ from exportgate.rules import Mode
 
 EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
 #: the example packages shipped inside the tool (a copy of the repository's ``examples/``)
-BUNDLED = Path(__file__).parent / "examples"
+#: the example packages bundled with the tool (a copy of ./examples, kept equal by a test)
+BUNDLED = Path(__file__).resolve().parent.parent / "packages" / "examples"
 
 
 @dataclass
