@@ -75,7 +75,10 @@ class _Constructor(SafeConstructor):
             raise ConstructorError(None, None, f"not a value: {_short(str(exc))}", node.start_mark) from None
 
 
-_CParser = getattr(yaml, "CParser", None)
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
 #: the parser in use: ``"libyaml"`` (C) or ``"python"``
 YAML_PARSER = "libyaml" if _CParser is not None else "python"
 
