@@ -15,6 +15,7 @@ failure of ours (the command keeps its exit code, e.g. the verdict's).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,12 @@ class _InertConsole(Console):
         kwargs["markup"] = False
         kwargs["emoji"] = False
         return super().render_str(terminal_text(text), **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; a reader that stopped reading is no failure of ours: hand the
+        # error to `pipe_closed_ok` (which keeps the command's exit code) or to the app's handler (exit 0)
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of stdout has gone")
 
     def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
         # The last guard: a Text built elsewhere (a library's renderable) is shown, not obeyed, too.
