@@ -41,8 +41,10 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _errors(errors: list[dict[str, Any]], status: int = 422, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The one error shape of the API: ``{"errors": [{"field": ..., "problem": ...}]}``."""
-    return JSONResponse(status_code=status, content={"errors": errors}, headers=headers)
+    """The one error shape of the API: ``{"errors": [{"field": ..., "problem": ...}]}`` (JSON that no
+    browser may sniff into a page: a problem can quote a short value the request gave)."""
+    return JSONResponse(status_code=status, content={"errors": errors},
+                        headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
