@@ -75,18 +75,24 @@ class _Constructor(SafeConstructor):
             raise ConstructorError(None, None, f"not a value: {_short(str(exc))}", node.start_mark) from None
 
 
-try:
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+def _c_parser() -> Any:
+    """libyaml's parser, where PyYAML was built with it (``None`` otherwise)."""
+    try:
+        from yaml import cyaml
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return None
+    return getattr(cyaml, "CParser", None)
+
+
+_CParser: Any = _c_parser()
 #: the parser in use: ``"libyaml"`` (C) or ``"python"``
 YAML_PARSER = "libyaml" if _CParser is not None else "python"
 
 if _CParser is not None:
 
-    class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc,valid-type]
+    class _Loader(_CParser, _Constructor, _Resolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)  # type: ignore[misc]
+            _CParser.__init__(self, stream)
             _Constructor.__init__(self)
             _Resolver.__init__(self)
 
@@ -112,8 +118,9 @@ def _short(text: str, width: int = 80) -> str:
 
 
 def _load_yaml(text: str, name: str, field: str) -> Any:
+    loader = _Loader(text)  # what yaml.load does, with our safe loader
     try:
-        return yaml.load(text, Loader=_Loader)
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -121,6 +128,8 @@ def _load_yaml(text: str, name: str, field: str) -> Any:
         raise InputError(field, f"{name} is not valid YAML{where}" + (f": {_short(what)}" if what else "")) from None
     except RecursionError:
         raise _too_deep(name, field) from None
+    finally:
+        loader.dispose()
 
 
 def _too_deep(name: str, field: str) -> InputError:
