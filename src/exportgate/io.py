@@ -228,7 +228,7 @@ def read_source(source: str, field: str = "FILE", lim: Limits | None = None) -> 
             raise InputError(field, f"cannot read {source}: {exc.strerror or exc}") from None
     if len(raw) > cap:
         raise InputError(field, f"{name} is larger than {cap:,} bytes "
-                                "(limit: EXPORTGATE_MAX_INPUT_BYTES or --max-input-bytes)")
+                                "(limit: EXPORTGATE_MAX_INPUT_BYTES, or check --max-input-bytes)")
     return raw, name
 
 

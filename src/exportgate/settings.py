@@ -80,7 +80,7 @@ class Limit:
 #: every limit, in the order the docs list them
 LIMITS: tuple[Limit, ...] = (
     Limit("input_bytes", "EXPORTGATE_MAX_INPUT_BYTES", 16 * 1024 * 1024,
-          "bytes read from one input file or standard input (package, case, item file)", "--max-input-bytes"),
+          "bytes read from one input file or standard input (package, case, item file)", "check --max-input-bytes"),
     Limit("request_bytes", "EXPORTGATE_MAX_REQUEST_BYTES", 8 * 1024 * 1024,
           "bytes of one HTTP request body (API and review page; larger: 413)", "serve --max-request-bytes"),
     Limit("depth", "EXPORTGATE_MAX_DEPTH", 64,
@@ -88,7 +88,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("list_items", "EXPORTGATE_MAX_LIST_ITEMS", 10_000,
           "entries of any one list in a document or request (items to classify, parties, lines of a layer)"),
     Limit("lines", "EXPORTGATE_MAX_LINES", 10_000,
-          "lines of one package, all layers together", "--max-lines"),
+          "lines of one package, all layers together", "check --max-lines"),
     Limit("name_chars", "EXPORTGATE_MAX_NAME_CHARS", 1_000,
           "characters of a name to screen (the longest listed names are about 600)"),
     Limit("max_year", "EXPORTGATE_MAX_YEAR", 2199,

@@ -239,7 +239,7 @@ def _check_line_count(doc: dict[str, Any], lim: Limits) -> None:
     count = sum(len(lines) for key in LAYER_KEYS if isinstance(lines := layers.get(key), list))
     if count > lim.lines:
         raise InputErrors([InputError("layers", f"has {count:,} lines; at most {lim.lines:,} are checked "
-                                                "(limit: EXPORTGATE_MAX_LINES or --max-lines)")])
+                                                "(limit: EXPORTGATE_MAX_LINES, or check --max-lines)")])
 
 
 def _basis_errors(doc: dict[str, Any]) -> list[InputError]:
