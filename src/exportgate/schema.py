@@ -22,13 +22,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from exportgate.safe import shown
+
 __all__ = ["StrictModel", "loc_path", "plain_problem", "problem"]
 
 
 class StrictModel(BaseModel):
-    """Base of every input schema: unknown fields are errors; validated documents are frozen."""
+    """Base of every input schema: unknown fields are errors; validated documents are frozen; a number is
+    finite (``NaN`` and infinity are no quantity, value or share)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def loc_path(loc: Iterable[int | str], base: str = "") -> str:
@@ -46,15 +49,17 @@ def loc_path(loc: Iterable[int | str], base: str = "") -> str:
     return out
 
 
-def problem(err: Mapping[str, Any]) -> str:
-    """One pydantic error in words, with the value that was given: ``input should be ... (got 'x')``."""
+def problem(err: Mapping[str, Any], with_value: bool = True) -> str:
+    """One pydantic error in words, with the value that was given: ``input should be ... (got 'x')`` (the
+    value cut short, a mapping or list only described: :func:`exportgate.safe.shown`). Without
+    ``with_value`` the value is left out (the API never repeats the request in an error)."""
     kind = str(err.get("type", ""))
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
         return "required field missing"
     msg = str(err.get("msg", "invalid")).lower()
-    return f"{msg} (got {err.get('input')!r})"
+    return f"{msg} (got {shown(err.get('input'))})" if with_value else msg
 
 
 def _num(value: Any) -> str:

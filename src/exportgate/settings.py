@@ -7,6 +7,7 @@ Every module that needs a path or a URL asks here, so the order of precedence is
   set, else ``$XDG_CACHE_HOME/exportgate`` (``~/.cache/exportgate``), so a user's caches live with
   their other caches while a test run or a service keeps its own.
 - ``EXPORTGATE_DB_URL``: the database; default a SQLite file ``exportgate.db`` in the data home.
+- ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
 
 Functions, not constants: tests and services change the environment after import.
 """
@@ -14,6 +15,7 @@ Functions, not constants: tests and services change the environment after import
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "EXPORTGATE_HOME"
@@ -53,3 +55,95 @@ def db_url(explicit: str | None = None) -> str:
     if "://" not in chosen:
         return f"sqlite:///{Path(chosen).expanduser().absolute()}"
     return chosen
+
+
+# --- limits -----------------------------------------------------------------------------------------
+#
+# Everything exportgate reads from a counterparty, a user or the network is bounded, so that a hostile or
+# broken input gets one line (``error: field: problem``, exit 2) or a 4xx answer, never a traceback and
+# never unbounded memory or time. Each limit has a documented default, an environment variable to
+# raise (or lower) it, and, where a command reads the input, a flag (``check --max-lines``,
+# ``serve --max-request-bytes`` ...). The table is also in docs/usage/limits.md.
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit: its name (the :class:`Limits` field), environment variable, default and meaning."""
+
+    name: str
+    env: str
+    default: int
+    meaning: str
+    flag: str | None = None
+
+
+#: every limit, in the order the docs list them
+LIMITS: tuple[Limit, ...] = (
+    Limit("input_bytes", "EXPORTGATE_MAX_INPUT_BYTES", 16 * 1024 * 1024,
+          "bytes read from one input file or standard input (package, case, item file)", "check --max-input-bytes"),
+    Limit("request_bytes", "EXPORTGATE_MAX_REQUEST_BYTES", 8 * 1024 * 1024,
+          "bytes of one HTTP request body (API and review page; larger: 413)", "serve --max-request-bytes"),
+    Limit("depth", "EXPORTGATE_MAX_DEPTH", 64,
+          "nesting depth of a YAML/JSON document (mappings and lists inside each other)"),
+    Limit("list_items", "EXPORTGATE_MAX_LIST_ITEMS", 10_000,
+          "entries of any one list in a document or request (items to classify, parties, lines of a layer)"),
+    Limit("lines", "EXPORTGATE_MAX_LINES", 10_000,
+          "lines of one package, all layers together", "check --max-lines"),
+    Limit("name_chars", "EXPORTGATE_MAX_NAME_CHARS", 1_000,
+          "characters of a name to screen (the longest listed names are about 600)"),
+    Limit("max_year", "EXPORTGATE_MAX_YEAR", 2199,
+          "the latest year of a date to decide on (the rule data describe the law as it stands)"),
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits in force (see :data:`LIMITS` for each one's environment variable and default)."""
+
+    input_bytes: int
+    request_bytes: int
+    depth: int
+    list_items: int
+    lines: int
+    name_chars: int
+    max_year: int
+
+
+#: Python's dates end in year 9999; a later limit could not be represented (and leaves no room for the
+#: record-keeping period the rules add to a date)
+_YEAR_CEILING = 9989
+
+
+def limits(**overrides: int | None) -> Limits:
+    """The limits in force: each from ``overrides`` (a command-line flag) when given, else from its
+    environment variable, else its default. A value that is not a whole number > 0 is an
+    :class:`~exportgate.errors.InputError` naming the flag or the variable."""
+    unknown = set(overrides) - {lim.name for lim in LIMITS}
+    if unknown:
+        raise TypeError(f"unknown limits: {', '.join(sorted(unknown))}")
+    return Limits(**{lim.name: _value(lim, overrides.get(lim.name)) for lim in LIMITS})
+
+
+def limit(name: str) -> int:
+    """One limit in force (its environment variable, else its default), for code on a hot path that
+    needs only that one: ``limit("name_chars")``."""
+    return _value(_BY_NAME[name], None)
+
+
+def _value(lim: Limit, given: int | None) -> int:
+    from exportgate.errors import InputError
+
+    where = lim.flag.split()[-1] if given is not None and lim.flag else lim.env
+    raw: object = given if given is not None else os.environ.get(lim.env, "").strip() or lim.default
+    try:
+        value = int(str(raw).replace("_", ""))
+    except ValueError:
+        raise InputError(where, f"must be a whole number > 0, not {str(raw)[:40]!r}") from None
+    if value <= 0:
+        raise InputError(where, f"must be a whole number > 0, not {value}")
+    if lim.name == "max_year" and value > _YEAR_CEILING:
+        raise InputError(where, f"must be at most {_YEAR_CEILING}")
+    return value
+
+
+_BY_NAME = {lim.name: lim for lim in LIMITS}

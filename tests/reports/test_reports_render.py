@@ -260,7 +260,7 @@ def test_write_report_never_leaves_a_partial_memo(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InputError, match=r"cannot write .*memo.html: disk full"):
         write_report(result, target)
     assert target.read_text(encoding="utf-8") == "previous memo"
     assert [p.name for p in tmp_path.iterdir()] == ["memo.html"]

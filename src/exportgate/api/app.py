@@ -3,7 +3,11 @@
 Every endpoint takes the same documents as the corresponding command (``classify``, ``determine``,
 ``screen``, ``check``) and returns the same JSON, so a reviewer can move between the CLI, the API and the
 memo without translation. Bad input returns 422 with ``{"errors": [{"field", "problem"}]}``, whether the
-domain found it (``InputError``) or the request schema did.
+domain found it (``InputError``) or the request schema did, and whether the body was malformed JSON, sent
+with another content type or could not be read; every other error answer (404, 405, 413) has the same
+shape. An error names the field and the problem, never repeats the request (a value is quoted at most a
+few dozen characters: :func:`exportgate.safe.shown`). A request body larger than
+``EXPORTGATE_MAX_REQUEST_BYTES`` is refused with 413 after reading no more than that.
 
 Layout: :func:`create_app` (this module: the app, the error handlers, the published schemas), the shared
 dependencies in :mod:`exportgate.api.deps` (rules, screener, ledger, query parameters), and one router per
@@ -12,24 +16,35 @@ concern in :mod:`exportgate.api.routes`. A new endpoint is a function in a route
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exportgate import __version__
 from exportgate.errors import ExportgateError, InputError, InputErrors
 from exportgate.schema import loc_path, problem
+from exportgate.settings import Limits, limits
 
 #: request locations that are not part of the field path a user sees
 _LOCATIONS = ("body", "query", "path", "header")
+#: the Swagger UI and ReDoc assets, shipped with the package (no CDN: the docs work air-gapped)
+STATIC = Path(__file__).parent / "static"
 
 
-def _errors(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"errors": errors})
+def _errors(errors: list[dict[str, Any]], status: int = 422, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error shape of the API: ``{"errors": [{"field": ..., "problem": ...}]}`` (JSON that no
+    browser may sniff into a page: a problem can quote a short value the request gave)."""
+    return JSONResponse(status_code=status, content={"errors": errors},
+                        headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -37,14 +52,60 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     for err in exc.errors():
         loc = list(err.get("loc", ()))
         where = loc.pop(0) if loc and loc[0] in _LOCATIONS else "body"
-        out.append({"field": loc_path(loc) or where, "problem": problem(err)})
+        if err.get("type") == "json_invalid":
+            out.append({"field": "body", "problem": "not valid JSON"})
+            continue
+        out.append({"field": loc_path(loc) or where, "problem": problem(err, with_value=False)})
     return out
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than ``max_bytes`` is answered 413 in the API's error shape,
+    after reading at most ``max_bytes`` of it (a ``Content-Length`` over the limit is refused before
+    reading anything). The body, once within the limit, is handed to the app as one message."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        first: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+
+        async def replay() -> Message:
+            return first.pop() if first else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = _errors([{"field": "body", "problem": f"the request body is larger than {self.max_bytes:,} bytes "
+                                                         "(limit: EXPORTGATE_MAX_REQUEST_BYTES)"}],
+                           status=413, headers={"Connection": "close"})
+        await response(scope, receive, send)
 
 
 def body_schemas() -> dict[str, dict[str, Any]]:
     """The request documents the routes read themselves (``deps.json_body``), as OpenAPI component schemas
     generated from the pydantic models their parsers validate with: ``classify.Item``,
     ``determine.Case`` and ``packages.Package`` (prefixed, since two packages define an ``EndUse``)."""
+    from exportgate.api.routes.screen import ScreenQuery
     from exportgate.classify import Item
     from exportgate.determine import Case
     from exportgate.determine.model import ClassifiedItem
@@ -73,18 +134,26 @@ def body_schemas() -> dict[str, dict[str, Any]]:
                                                                {"type": "string"}]}}
     add("determine.", ClassifiedItem)
     add("packages.", Package)
+    add("", ScreenQuery)  # published under its own name, as before it was read with json_body
     return out
 
 
-def create_app() -> FastAPI:
-    """Build the application (rules load once; the screening index on first use, from the disk cache)."""
+def create_app(lim: Limits | None = None) -> FastAPI:
+    """Build the application (rules load once; the screening index on first use, from the disk cache).
+
+    ``lim``: the limits on requests (default: :func:`exportgate.settings.limits`, from the environment).
+    """
     from exportgate.api.deps import get_screener, open_ledger
     from exportgate.api.routes import check, classify, determine, rules, screen
     from exportgate.web import pages
 
+    lim = lim or limits()
     app = FastAPI(title="exportgate", version=__version__,
                   description="Classification, restricted-party screening, licence determination and "
-                              "full-stack package vetting for AI technology exports (US EAR).")
+                              "full-stack package vetting for AI technology exports (US EAR).",
+                  docs_url=None, redoc_url=None)
+    app.state.limits = lim
+    app.add_middleware(BodyLimit, max_bytes=lim.request_bytes)
 
     @app.exception_handler(InputErrors)
     async def _many(_: Request, exc: InputErrors) -> JSONResponse:
@@ -101,6 +170,20 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _schema(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _errors(_validation_errors(exc))
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+        # A fault of ours, not of the request: logged by the server, answered in the same shape, no detail.
+        return _errors([{"field": None, "problem": "internal error"}], status=500)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI answers a body it could not parse with 400 "There was an error parsing the body": that is
+        # bad input like any other (422); the rest (404, 405 ...) keep their status, in the same shape.
+        if exc.status_code == 400:
+            return _errors([{"field": "body", "problem": "the request body could not be read"}])
+        return _errors([{"field": None, "problem": str(exc.detail)}], status=exc.status_code,
+                       headers=getattr(exc, "headers", None))
 
     for module in (rules, classify, determine, screen, check):
         app.include_router(module.router)
@@ -122,7 +205,35 @@ def create_app() -> FastAPI:
 
         screener = app.dependency_overrides.get(get_screener, get_screener)()
         with open_ledger() as ledger:
-            return check.check(doc, as_of_or_none(as_of), parse_mode(mode), screener, ledger)
+            return check.check(doc, as_of_or_none(as_of), parse_mode(mode), screener, ledger, lim)
 
     pages.mount(app, review_check)
+    _mount_docs(app)
     return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) from the assets shipped in ``api/static/`` (their
+    provenance and licences: ``api/static/PROVENANCE.md``), so the docs need no network."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    title = f"{app.title} — API"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=title,
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            # no call to the public validator service (the default): nothing leaves the machine
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=title,
+            redoc_js_url="/static/redoc/redoc.standalone.js",
+            redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )

@@ -11,15 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
+from pydantic import BaseModel, ValidationError
 
-from exportgate.errors import InputError
-from exportgate.io import parse_date
+from exportgate.errors import InputError, InputErrors
+from exportgate.io import parse_date, parse_document
 from exportgate.rules import Mode, RuleSet, load_rules
+from exportgate.schema import loc_path, problem
 from exportgate.screen import Screener
+from exportgate.settings import Limits
 from exportgate.store import Ledger
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_rules() -> RuleSet:
@@ -67,13 +72,38 @@ def mode(
     return Mode.parse(mode, "mode")
 
 
+def get_limits(request: Request) -> Limits:
+    """The limits the app was built with (:func:`exportgate.api.create_app`)."""
+    lim: Limits = request.app.state.limits
+    return lim
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return not media or media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 async def json_body(request: Request) -> Any:
     """The request's JSON document, parsed by the domain's own parser afterwards (so the API accepts and
-    rejects exactly what the command line does); its schema is published with :func:`documented_body`."""
+    rejects exactly what the command line does); its schema is published with :func:`documented_body`.
+
+    The body is read as the command line reads a file (:func:`exportgate.io.parse_document`): JSON only,
+    within the limits (depth, list lengths, finite numbers); a body sent as anything but JSON is refused.
+    Its size is bounded before this runs (``exportgate.api.app``: 413).
+    """
+    if not _is_json(request.headers.get("content-type", "")):
+        raise InputError("body", "must be a JSON document sent with Content-Type: application/json")
+    raw = await request.body()
+    return parse_document(raw, "the request body", "body", get_limits(request), json_only=True)
+
+
+def validate_body(model: type[M], doc: Any) -> M:
+    """``doc`` validated with a pydantic request model; every problem as an :class:`InputErrors` naming
+    its field (never the value: an API error does not repeat the request)."""
     try:
-        return await request.json()
-    except ValueError as exc:
-        raise InputError("body", f"not valid JSON ({exc})") from None
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        raise InputErrors([InputError(loc_path(e["loc"]) or "body", problem(e, with_value=False)) for e in exc.errors()]) from None
 
 
 def documented_body(schema: str, many: bool = False) -> dict[str, Any]:
@@ -91,3 +121,4 @@ Day = Annotated[date, Depends(as_of_or_today)]
 OptionalDay = Annotated[date | None, Depends(as_of_or_none)]
 ModeDep = Annotated[Mode, Depends(mode)]
 JsonBody = Annotated[Any, Depends(json_body)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]

@@ -52,12 +52,11 @@ def classify_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Classify items (ICs, computers/servers, HBM stacks, model weights) under the CCL as of a date."""
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     from exportgate.classify import Item, catalog_item, classify, parse_items
     from exportgate.classify.engine import fmt
+    from exportgate.cli.output import console
     from exportgate.errors import InputError
     from exportgate.io import read_document
 
@@ -83,14 +82,14 @@ def classify_cmd(
         table.add_column(col, overflow="fold")
     for r in results:
         table.add_row(
-            Text(r.name or "-"),
+            r.name or "-",
             r.classification or "none (null)",
             fmt(r.tpp) if r.tpp is not None else "-",
             fmt(r.performance_density) if r.performance_density is not None else "-",
-            Text("\n".join(r.reasons)),
-            Text("\n".join(r.citations)),
+            "\n".join(r.reasons),
+            "\n".join(r.citations),
         )
-    Console().print(table)
+    console().print(table)
 
 
 @catalog_app.command("diff")
@@ -101,12 +100,11 @@ def catalog_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Catalog chips whose classification changed between two dates."""
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     from exportgate.classify import catalog_changes
     from exportgate.classify.engine import fmt
+    from exportgate.cli.output import console
     from exportgate.rules import Mode, load_rules
 
     m = Mode(mode)
@@ -124,20 +122,19 @@ def catalog_diff(
         table.add_column(col)
     for ch in changes:
         note = "renamed only" if ch["same_control"] else ""
-        table.add_row(Text(ch["name"]), ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
+        table.add_row(ch["name"], ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
                       fmt(ch["performance_density"]) if ch["performance_density"] else "unknown", note)
-    Console().print(table)
+    console().print(table)
 
 
 @catalog_app.command("list")
 def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = False) -> None:
     """Every catalog chip with its TPP, PD and classification as of a date."""
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     from exportgate.classify import catalog_entries, classification_label, classify_entry
     from exportgate.classify.engine import fmt
+    from exportgate.cli.output import console
 
     rules, day, m = _setup(as_of, mode)
     rows = [(e, *classify_entry(e, day, m, rules)) for e in catalog_entries()]
@@ -162,8 +159,8 @@ def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOp
     for e, c, err in rows:
         tpp = fmt(c.tpp) if c and c.tpp is not None else "-"
         pd = fmt(c.performance_density) if c and c.performance_density is not None else "unknown"
-        table.add_row(Text(e.name), Text(e.vendor), tpp, pd if c else "-", classification_label(c, err))
-    Console().print(table)
+        table.add_row(e.name, e.vendor, tpp, pd if c else "-", classification_label(c, err))
+    console().print(table)
 
 
 @catalog_app.command("show")
@@ -174,12 +171,11 @@ def catalog_show(
     as_json: JsonOpt = False,
 ) -> None:
     """All fields of one catalog chip, with their sources and its classification as of a date."""
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     from exportgate.classify import classify_entry, find_entry
     from exportgate.classify.catalog import THROUGHPUT_COLUMNS
+    from exportgate.cli.output import console
 
     rules, day, m = _setup(as_of, mode)
     entry = find_entry(name, field="NAME")
@@ -193,22 +189,22 @@ def catalog_show(
             "undetermined": err,
         }, indent=2, ensure_ascii=False))
         return
-    console = Console()
+    out = console()
     table = Table(title=entry.name, show_header=False)
     table.add_column("field")
     table.add_column("value", overflow="fold")
     for key, value in entry.row.items():
         if key in THROUGHPUT_COLUMNS.values() and not value:
             continue
-        table.add_row(key, Text(value or "-"))
-    console.print(table)
+        table.add_row(key, value or "-")
+    out.print(table)
     for caveat in entry.caveats():
-        console.print(f"caveat: {caveat}", markup=False)
+        out.print(f"caveat: {caveat}")
     if c is None:
-        console.print(f"classification as of {day.isoformat()} ({m.value}): undetermined — {err}", markup=False)
+        out.print(f"classification as of {day.isoformat()} ({m.value}): undetermined — {err}")
         return
-    console.print(f"classification as of {day.isoformat()} ({m.value}): {c.classification or 'none (null)'}")
+    out.print(f"classification as of {day.isoformat()} ({m.value}): {c.classification or 'none (null)'}")
     for reason in c.reasons:
-        console.print(f"  - {reason}", markup=False)
+        out.print(f"  - {reason}")
     for cite in c.citations:
-        console.print(f"  cite: {cite}", markup=False)
+        out.print(f"  cite: {cite}")

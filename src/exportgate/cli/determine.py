@@ -108,13 +108,14 @@ def determine_cmd(
     from exportgate.determine import compare, determine, parse_case
     from exportgate.io import read_document
     from exportgate.rules import Mode, load_rules
+    from exportgate.safe import terminal_text
 
     m = Mode.parse(mode)
     rules = load_rules()
     case = parse_case(read_document(file), rules=rules)
     if compare_dates is None:
         d = determine(case, m, rules)
-        typer.echo(json.dumps(d.to_json(), indent=2) if as_json else "\n".join(_render(d)))
+        typer.echo(json.dumps(d.to_json(), indent=2) if as_json else terminal_text("\n".join(_render(d))))
         return
     first, second = _parse_compare(compare_dates)
     for day in (first, second):
@@ -123,4 +124,4 @@ def determine_cmd(
     if as_json:
         typer.echo(json.dumps(cmp.to_json(), indent=2))
         return
-    typer.echo("\n".join(_render_comparison(cmp, first, second, mode)))
+    typer.echo(terminal_text("\n".join(_render_comparison(cmp, first, second, mode))))

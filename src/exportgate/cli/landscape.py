@@ -112,8 +112,9 @@ def import_lists(
     if as_json:
         _json({"db": url, "editions": [d.to_json() for d in done]})
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from exportgate.cli.output import console as make_console
 
     table = Table(title=f"TOP500 lists imported into {url}")
     for col in ("Edition", "No.", "File", "Systems", "Countries", ""):
@@ -121,7 +122,7 @@ def import_lists(
     for d in done:
         table.add_row(d.edition, str(d.number), d.source_file, str(d.rows), str(d.countries),
                       "replaced" if d.replaced else "new")
-    Console(highlight=False).print(table)
+    make_console(highlight=False).print(table)
 
 
 # --- views --------------------------------------------------------------------------------------------
@@ -142,8 +143,9 @@ def countries_cmd(
     if as_json:
         _json(view.model_dump(mode="json"))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from exportgate.cli.output import console as make_console
 
     table = Table(title=f"{view.citation} (list no. {view.number}, {view.source} data): {view.countries} "
                         f"countries, {view.systems} systems, {flops(view.rmax_tflops)} Rmax in all")
@@ -153,7 +155,7 @@ def countries_cmd(
         table.add_row(_place(row.rank_by_systems), f"{row.name} ({row.country})", str(row.systems),
                       f"{row.systems_pct:.1f}", flops(row.rmax_tflops), f"{row.rmax_pct:.1f}", str(row.top10),
                       _place(row.best_rank))
-    Console(highlight=False).print(table)
+    make_console(highlight=False).print(table)
 
 
 def _history_table(title: str, rows: list[Standing]) -> Any:
@@ -189,9 +191,9 @@ def country_cmd(
     if as_json:
         _json(view.model_dump(mode="json"))
         return
-    from rich.console import Console
+    from exportgate.cli.output import console as make_console
 
-    console = Console(highlight=False)
+    console = make_console(highlight=False)
     console.print(_history_table(f"{view.name} ({view.country}) on the TOP500 lists — {view.citation}",
                                  view.editions))
     if view.first_listed is None:
@@ -235,8 +237,9 @@ def compare_cmd(
     if as_json:
         _json(view.model_dump(mode="json"))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from exportgate.cli.output import console as make_console
 
     table = Table(title=f"{', '.join(view.countries)} on the TOP500 lists — {view.citation}",
                   caption="Systems on the list and % of its Rmax; Lead: who is ahead by systems / by Rmax")
@@ -250,7 +253,7 @@ def compare_cmd(
         lead = f"{view.leaders['systems'][i] or '—'} / {view.leaders['rmax'][i] or '—'}"
         table.add_row(edition, *[str(view.series[c][i].systems) for c in view.countries],
                       *[f"{view.series[c][i].rmax_pct:.1f}" for c in view.countries], lead)
-    console = Console(highlight=False)
+    console = make_console(highlight=False)
     console.print(table)
     for ch in view.lead_changes:
         console.print(f"{ch.edition}: {ch.leader} moved ahead of {ch.previous} in {_measure(ch.measure)}")

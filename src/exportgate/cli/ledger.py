@@ -79,11 +79,13 @@ def record(
         typer.echo(json.dumps({"record_id": record_id, "content_hash": result["content_hash"],
                                "entries": [e.to_json() for e in entries]}, indent=2))
         return
+    from exportgate.safe import terminal_text
+
     name = result.get("package", {}).get("name")
-    typer.echo(f"recorded #{record_id}: {name} as of {result['as_of']} ({result['verdict']}, "
-               f"{result['mode']} mode)")
+    typer.echo(terminal_text(f"recorded #{record_id}: {name} as of {result['as_of']} ({result['verdict']}, "
+                             f"{result['mode']} mode)"))
     for e in entries:
-        typer.echo(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP")
+        typer.echo(terminal_text(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP"))
     if not entries:
         typer.echo("  no controlled compute (nothing added to the totals)")
 
@@ -121,14 +123,16 @@ def show(
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import line, styled
+
+    console = make_console(highlight=False)
     filters = ", ".join(f"{k} {v}" for k, v in summary["filters"].items() if v is not None)
-    console.print(f"[bold]Compute ledger[/bold] as of {summary['as_of']} ({summary['mode']} mode)"
-                  f"{' — ' + filters if filters else ''}: {summary['records']} package(s) recorded, "
-                  f"{_fmt(summary['total_tpp'])} TPP")
+    console.print(line(("Compute ledger", "bold"), f" as of {summary['as_of']} ({summary['mode']} mode)"
+                       f"{' — ' + filters if filters else ''}: {summary['records']} package(s) recorded, "
+                       f"{_fmt(summary['total_tpp'])} TPP"))
     alloc = summary["allocation_in_force"]
     if alloc is None:
         console.print("No country allocation in force on this date in this mode.")
@@ -148,7 +152,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             row["country"], _fmt(row["tpp"]), by_year,
             _fmt(a["tpp"]) if a else "none in force",
             _fmt(a["used"]) if a else "",
-            (("[red]" if a["exceeded"] else "") + _fmt(a["remaining"])) if a else "",
+            styled(_fmt(a["remaining"]), "red" if a["exceeded"] else "") if a else "",
         )
     console.print(table)
     eu_table = Table(title="Per end user and year")
@@ -160,7 +164,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             row["end_user"] or "(no end user)", row["country"], str(row["year"]), _fmt(row["tpp"]),
             _fmt(cap["lpp_tpp"]) if cap else "",
             _fmt(cap["tpp"]) if cap else "none in force",
-            (("[red]" if cap["exceeded"] else "") + _fmt(cap["remaining"])) if cap else "",
+            styled(_fmt(cap["remaining"]), "red" if cap["exceeded"] else "") if cap else "",
         )
     console.print(eu_table)
 

@@ -26,18 +26,19 @@ def status_cmd(
     home: HomeOpt = None,
 ) -> None:
     """Show each list's date and entry count for the active version (updated lists, else embedded)."""
-    from rich.console import Console
     from rich.table import Table
 
+    from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import line
     from exportgate.screen.lists.store import load_active
 
     snap = load_active(home)
     if as_json:
         typer.echo(json.dumps(snap.to_json(), indent=2))
         return
-    console = Console()
+    console = make_console()
     origin = "embedded snapshot (shipped with exportgate)" if snap.origin == "embedded" else "updated"
-    console.print(f"Lists version [bold]{snap.version}[/bold] — {origin}; {len(snap.entities)} entries")
+    console.print(line("Lists version ", (snap.version, "bold"), f" — {origin}; {len(snap.entities)} entries"))
     table = Table("list", "title", "as of", "entries", "main file")
     for key, info in sorted(snap.sources.items()):
         table.add_row(key, info.title, info.as_of or "unknown", str(info.count), info.files[0] if info.files else "")
@@ -91,6 +92,7 @@ def diff_cmd(
     home: HomeOpt = None,
 ) -> None:
     """List the entries added, removed and changed between two list files or versions."""
+    from exportgate.safe import terminal_text
     from exportgate.screen.lists.diff import changed_fields, diff
 
     d = diff(old, new, home)
@@ -109,6 +111,6 @@ def diff_cmd(
         typer.echo(f"{title}:")
         shown = lines if limit <= 0 else lines[:limit]
         for line in shown:
-            typer.echo(f"  {line}")
+            typer.echo(terminal_text(f"  {line}"))
         if len(shown) < len(lines):
             typer.echo(f"  ... {len(lines) - len(shown)} more")

@@ -12,6 +12,7 @@ screening index, SQLAlchemy or FastAPI.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
@@ -27,12 +28,20 @@ from exportgate.cli import rules as rules_cli
 from exportgate.cli import screen as screen_cli
 from exportgate.cli import serve as serve_cli
 from exportgate.errors import ExportgateError, InputErrors
+from exportgate.safe import terminal_text
 
 
 def error_lines(exc: ExportgateError) -> list[str]:
-    """What a user sees for an error: ``error: field: problem``, one line per problem."""
+    """What a user sees for an error: ``error: field: problem``, one line per problem (each one line:
+    control characters in quoted input are shown as escapes, never obeyed by the terminal)."""
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
-    return [f"error: {err}" for err in errors]
+    return [terminal_text(f"error: {err}").replace("\n", " ") for err in errors]
+
+
+def _silence_stdout() -> None:
+    from exportgate.cli.output import silence_stdout
+
+    silence_stdout()
 
 
 class _Group(TyperGroup):
@@ -45,6 +54,18 @@ class _Group(TyperGroup):
             for line in error_lines(exc):
                 typer.echo(line, err=True)
             raise typer.Exit(2) from None
+        except BrokenPipeError:
+            # The reader of stdout has gone (`exportgate ... | head`): no failure of ours. A command whose
+            # exit code means something (check's verdict) prints inside `output.pipe_closed_ok` and keeps it.
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        finally:
+            # Flush here, not at interpreter exit, where a closed pipe would print a traceback and turn
+            # the exit code into 120; the exit code on its way out (e.g. the verdict's) is kept.
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _silence_stdout()
 
 
 app = typer.Typer(

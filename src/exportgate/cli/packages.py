@@ -12,45 +12,43 @@ schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", 
 
 
 def _print_summary(result: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from exportgate.cli.output import console, line
+
+    out = console()
     pkg = result["package"]
-    console.print(
-        f"[bold]{pkg['name']}[/bold] — {', '.join(pkg['destinations'])} — as of {result['as_of']} "
-        f"({result['mode']} mode)"
-    )
-    console.print(f"verdict: [bold]{result['verdict'].replace('_', ' ').upper()}[/bold]")
+    out.print(line((pkg["name"], "bold"),
+                   f" — {', '.join(pkg['destinations'])} — as of {result['as_of']} ({result['mode']} mode)"))
+    out.print(line("verdict: ", (result["verdict"].replace("_", " ").upper(), "bold")))
     for r in result["verdict_reasons"]:
-        console.print(f"  - {r}", markup=False)
+        out.print(f"  - {r}")
     findings = result["completeness"]["findings"]
     if findings:
-        console.print(f"completeness: {result['completeness']['status']}")
+        out.print(f"completeness: {result['completeness']['status']}")
         for f in findings:
-            console.print(f"  [{f['severity']}] {f['id']}: {f['message']} ({f['citation']})", markup=False)
+            out.print(f"  [{f['severity']}] {f['id']}: {f['message']} ({f['citation']})")
     table = Table(title="Lines")
     for col in ("line", "qty", "classification", "to", "end user", "status"):
         table.add_column(col, overflow="fold")
     for layer in result["layers"]:
-        for line in layer["lines"]:
-            for d in line["determinations"]:
+        for ln in layer["lines"]:
+            for d in ln["determinations"]:
                 table.add_row(
-                    line["ref"].removeprefix("layers."),
-                    f"{line['quantity']:g}",
-                    str(line["classification"]),
+                    ln["ref"].removeprefix("layers."),
+                    f"{ln['quantity']:g}",
+                    str(ln["classification"]),
                     d["destination"],
                     d["end_user"],
                     d["status"],
                 )
-    console.print(table)
+    out.print(table)
     for p in result["screening"]["parties"]:
         if p["status"] != "clear":
             top = p["matches"][0] if p["matches"] else {}
-            console.print(
+            out.print(
                 f"screening: {p['name']} ({p['role']}): {p['status']} — {top.get('matched_name')} "
-                f"[{top.get('list')}] score {top.get('score')}",
-                markup=False,
+                f"[{top.get('list')}] score {top.get('score')}"
             )
     for row in result["compute"]["per_destination"]:
         alloc = (
@@ -58,11 +56,11 @@ def _print_summary(result: dict[str, Any]) -> None:
             if row["allocation"] is None
             else f", allocation {row['allocation']:,.0f}, remaining {row['remaining']:,.0f}"
         )
-        console.print(
+        out.print(
             f"compute {row['country']}: {row['tpp']:,.0f} TPP (ledger before {row['ledger_before']:,.0f}{alloc})"
         )
     for c in result["conditions"]:
-        console.print(f"condition: {c}", markup=False)
+        out.print(f"condition: {c}")
 
 
 def check(
@@ -83,23 +81,33 @@ def check(
         str | None,
         typer.Option("--db", help="Ledger database URL or SQLite path (default: EXPORTGATE_DB_URL, EXPORTGATE_HOME)."),
     ] = None,
+    max_lines: Annotated[
+        int | None, typer.Option("--max-lines", help="Most lines a package may have (default: EXPORTGATE_MAX_LINES, 10,000).")
+    ] = None,
+    max_input_bytes: Annotated[
+        int | None,
+        typer.Option("--max-input-bytes", help="Largest package file read (default: EXPORTGATE_MAX_INPUT_BYTES, 16 MiB)."),
+    ] = None,
 ) -> None:
     """Check a full-stack package: completeness, classification, screening, determination, compute, verdict.
 
     Exit code: 0 clear, 10 license_required, 20 review, 30 blocked, 2 bad input.
     """
+    from exportgate.cli.output import pipe_closed_ok
     from exportgate.errors import InputError
     from exportgate.io import parse_date
     from exportgate.packages import check_package, load_package
     from exportgate.packages.memo import MEMO_FORMATS
     from exportgate.rules import Mode
+    from exportgate.settings import limits
 
+    lim = limits(lines=max_lines, input_bytes=max_input_bytes)
     m = Mode.parse(mode)
     day = parse_date(as_of, "--as-of") if as_of is not None else None
     for path in report or []:
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
             raise InputError("--report", f"{path}: the memo is .html, .md or .pdf")
-    loaded = load_package(package)
+    loaded = load_package(package, lim)
     ledger = None
     if not no_ledger:
         from exportgate.store import Ledger
@@ -117,10 +125,12 @@ def check(
 
         for path in report:
             write_report(data, path)
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    else:
-        _print_summary(data)
+    # A reader that stops early (`| head`) is no failure: the exit code stays the verdict's.
+    with pipe_closed_ok():
+        if as_json:
+            typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        else:
+            _print_summary(data)
     raise typer.Exit(result.exit_code)
 
 
@@ -141,6 +151,7 @@ def run(
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
     from exportgate.reports.runner import BUNDLED, find_examples, run_examples
     from exportgate.rules import Mode
+    from exportgate.safe import terminal_text
 
     m = Mode.parse(mode)
     directory, files = find_examples(directory)
@@ -149,7 +160,7 @@ def run(
     for outcome in run_examples(files, out, m):
         label = f"(bundled) {outcome.path.name}" if bundled else str(outcome.path)
         if outcome.errors:
-            typer.echo(f"{'error':<17} {label}: " + "; ".join(outcome.errors))
+            typer.echo(terminal_text(f"{'error':<17} {label}: " + "; ".join(outcome.errors)))
             failures += 1
             continue
         if not outcome.ok:
@@ -158,7 +169,7 @@ def run(
         reason = outcome.verdict_reasons[0] if outcome.verdict_reasons else ""
         if len(reason) > 110:
             reason = reason[:109] + "…"
-        typer.echo(f"{outcome.verdict:<17} {label} [{mark}] {reason}")
+        typer.echo(terminal_text(f"{outcome.verdict:<17} {label} [{mark}] {reason}"))
     typer.echo(f"{len(files)} packages, {failures} failed; memos in {out}/")
     if failures:
         raise typer.Exit(1)

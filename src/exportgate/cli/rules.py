@@ -34,9 +34,9 @@ def _show_value(value: Any) -> str:
 @rules_app.command("show")
 def show(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = False) -> None:
     """Print every parameter in force on a date, with its value, period and citation."""
-    from rich.console import Console
     from rich.table import Table
 
+    from exportgate.cli.output import console
     from exportgate.rules import Mode, load_rules
 
     rules = load_rules()
@@ -52,7 +52,7 @@ def show(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = Fals
         table.add_column(col, overflow="fold")
     for r in resolved:
         table.add_row(r.key, _show_value(r.value), r.unit or "", r.start.isoformat(), r.cite())
-    Console(width=200).print(table)
+    console(width=200).print(table)
 
 
 @rules_app.command("diff")
@@ -63,9 +63,9 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """List what changed between two dates, each change with its citation."""
-    from rich.console import Console
     from rich.table import Table
 
+    from exportgate.cli.output import console
     from exportgate.io import parse_date
     from exportgate.rules import Mode, load_rules
 
@@ -93,7 +93,7 @@ def diff(
         assert cite is not None
         table.add_row(c.key, "—" if c.before is None else _show_value(c.before.value),
                       "—" if c.after is None else _show_value(c.after.value), cite.cite())
-    Console(width=200).print(table)
+    console(width=200).print(table)
 
 
 @countries_app.command("show")
@@ -103,9 +103,9 @@ def show_country(
     as_json: JsonOpt = False,
 ) -> None:
     """Print a country's Country Groups (Supp. No. 1 to Part 740) on a date."""
-    from rich.console import Console
     from rich.table import Table
 
+    from exportgate.cli.output import console
     from exportgate.rules import load_rules
 
     rules = load_rules()
@@ -130,6 +130,6 @@ def show_country(
     for g, r in groups.items():
         assert r is not None
         table.add_row(g, rules.group_description(g), r.start.isoformat(), r.cite())
-    Console(width=200).print(table)
+    console(width=200).print(table)
     if not groups:
         typer.echo("(in no Country Group on this date)")

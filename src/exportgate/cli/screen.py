@@ -60,17 +60,18 @@ def screen_cmd(
 
 
 def _print_result(res: ScreenResult, screener: Screener, threshold: float | None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from exportgate.cli.output import console, line, styled
+
+    out = console()
     dates = ", ".join(f"{k} {v}" for k, v in sorted(res.lists_as_of.items()))
     for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        out.print(line(("warning:", "yellow"), f" {w}"))
     thr = threshold if threshold is not None else screener.config.potential_threshold
     if not res.matches:
-        console.print(f"No match at or above {thr:.2f} for [bold]{res.query}[/bold].")
-        console.print(f"Lists as of: {dates}")
+        out.print(line(f"No match at or above {thr:.2f} for ", (res.query, "bold"), "."))
+        out.print(f"Lists as of: {dates}")
         return
     table = Table(title=f"Screening '{res.query}' — {len(res.matches)} match(es) at or above {thr:.2f}")
     table.add_column("Score", justify="right")
@@ -83,10 +84,9 @@ def _print_result(res: ScreenResult, screener: Screener, threshold: float | None
     table.add_column("License policy")
     table.add_column("Entity id")
     for m in res.matches:
-        style = "bold red" if m.strength == "strong" else "yellow"
         table.add_row(
             f"{m.score:.3f}",
-            f"[{style}]{m.strength}[/{style}]",
+            styled(m.strength, "bold red" if m.strength == "strong" else "yellow"),
             m.list,
             m.name,
             m.matched_name if m.matched_name != m.name else "",
@@ -95,14 +95,14 @@ def _print_result(res: ScreenResult, screener: Screener, threshold: float | None
             m.license_policy or "",
             m.entity_id,
         )
-    console.print(table)
+    out.print(table)
     best = res.matches[0]
     aligned = ", ".join(
         f"{a['query']}~{a['listed']} ({a['similarity']:.2f}, w {a['query_weight']:.1f})"
         for a in best.explanation["aligned"]
     )
-    console.print(f"Best match: tokens {aligned}; features {best.explanation['features']}")
-    console.print(f"Lists as of: {dates}  (use --json for every match's full explanation)")
+    out.print(f"Best match: tokens {aligned}; features {best.explanation['features']}")
+    out.print(f"Lists as of: {dates}  (use --json for every match's full explanation)")
 
 
 def screen_batch_cmd(
@@ -118,14 +118,14 @@ def screen_batch_cmd(
     Rows that cannot be screened get status "error" with the reason; the others status "ok". Exit code
     0 when every row was screened, 1 when some rows could not be, 2 when the file cannot be read.
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from exportgate.cli.output import console
     from exportgate.errors import InputError
     from exportgate.screen.batch import file_kind, read_rows, screen_rows, write_results
     from exportgate.screen.screener import validate_threshold
 
-    err = Console(stderr=True)
+    err = console(stderr=True)
     validate_threshold(threshold)
     file_kind(out, "out")
     rows, _columns = read_rows(input_path)

@@ -8,6 +8,10 @@ from exportgate.determine.state import State
 
 
 def add_years(day: date, years: int) -> date:
+    """``day`` plus ``years`` (29 February: 1 March, the later day); the last representable date when the
+    sum passes year 9999 (keeping the records "until at least" then is still true)."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February: keep the records to 1 March (the later day)

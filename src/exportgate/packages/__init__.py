@@ -27,6 +27,7 @@ from exportgate.packages.model import (
 )
 from exportgate.packages.vetting import check_package
 from exportgate.rules import Mode
+from exportgate.settings import Limits
 
 
 def check_document(
@@ -35,12 +36,13 @@ def check_document(
     mode: Mode = Mode.ENFORCED,
     screener: Any | None = None,
     ledger: LedgerView | None = None,
+    lim: Limits | None = None,
 ) -> dict[str, Any]:
     """Check a package given as a parsed document (API, web): the memo document as a dict."""
     import hashlib
     import json
 
-    pkg = parse_package(doc)
+    pkg = parse_package(doc, lim)
     digest = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
     loaded = LoadedPackage(package=pkg, source_file="<request>", source_sha256=digest)
     return check_package(loaded, as_of, mode, screener=screener, ledger=ledger).to_json()

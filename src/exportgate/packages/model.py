@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -24,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from exportgate.determine.model import CivilSubsidiary, InformedLetter, PartyHit
 from exportgate.errors import InputError, InputErrors
 from exportgate.schema import StrictModel, loc_path, plain_problem
+from exportgate.settings import Limits, limits
 
 SCHEMA_VERSION = 1
 
@@ -325,10 +324,12 @@ def validation_errors(exc: ValidationError) -> list[InputError]:
     return [InputError(loc_path(e["loc"]) or "package", plain_problem(e)) for e in exc.errors()]
 
 
-def parse_package(doc: Any) -> Package:
-    """Validate a parsed YAML/JSON document; every problem at once as ``InputErrors``."""
+def parse_package(doc: Any, lim: Limits | None = None) -> Package:
+    """Validate a parsed YAML/JSON document; every problem at once as ``InputErrors``. A package of more
+    lines than ``lim.lines`` (all layers together) is refused before anything is validated."""
     if not isinstance(doc, dict):
         raise InputErrors([InputError("package", "must be a mapping (YAML/JSON object)")])
+    _check_line_count(doc, lim or limits())
     errors = _basis_errors(doc)
     try:
         pkg = Package.model_validate(doc)
@@ -338,6 +339,18 @@ def parse_package(doc: Any) -> Package:
     if errors:
         raise InputErrors(errors)
     return pkg
+
+
+def _check_line_count(doc: dict[str, Any], lim: Limits) -> None:
+    """Checking a line costs a classification and a determination per destination and end user, and a
+    row in every memo: the count is bounded (``EXPORTGATE_MAX_LINES`` / ``--max-lines``)."""
+    layers = doc.get("layers")
+    if not isinstance(layers, dict):
+        return
+    count = sum(len(lines) for key in LAYER_KEYS if isinstance(lines := layers.get(key), list))
+    if count > lim.lines:
+        raise InputErrors([InputError("layers", f"has {count:,} lines; at most {lim.lines:,} are checked "
+                                                "(limit: EXPORTGATE_MAX_LINES, or check --max-lines)")])
 
 
 def _basis_errors(doc: dict[str, Any]) -> list[InputError]:
@@ -383,16 +396,13 @@ class LoadedPackage(BaseModel):
     source_sha256: str
 
 
-def load_package(source: str) -> LoadedPackage:
-    """Read and validate a package file (YAML or JSON; ``-`` for stdin)."""
-    from exportgate.io import read_document
+def load_package(source: str, lim: Limits | None = None) -> LoadedPackage:
+    """Read and validate a package file (YAML or JSON; ``-`` for stdin), within the limits ``lim``
+    (default: :func:`exportgate.settings.limits`)."""
+    from exportgate.io import parse_document, read_source
 
-    if source != "-" and Path(source).exists():
-        raw = Path(source).read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-    else:
-        digest = ""
-    doc = read_document(source, field="PACKAGE")
-    if not digest:
-        digest = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
-    return LoadedPackage(package=parse_package(doc), source_file=source, source_sha256=digest)
+    lim = lim or limits()
+    raw, name = read_source(source, "PACKAGE", lim)
+    doc = parse_document(raw, name, "PACKAGE", lim)
+    digest = hashlib.sha256(raw).hexdigest()
+    return LoadedPackage(package=parse_package(doc, lim), source_file=source, source_sha256=digest)

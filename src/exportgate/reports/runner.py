@@ -98,6 +98,9 @@ def run_examples(
     files: Iterable[Path], out: Path, mode: Mode = Mode.ENFORCED, screener: Any | None = None
 ) -> Iterator[ExampleOutcome]:
     """Check each package in turn (outcomes as they come, so a caller can report progress)."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", f"cannot create directory {out}: {exc.strerror or exc}") from None
     for path in files:
         yield check_example(path, out, mode, screener)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from exportgate import settings
 from exportgate.errors import InputError, RuleDataError
 from exportgate.rules.model import (
     Change,
@@ -162,12 +163,18 @@ class RuleSet:
         return chosen.resolved(key, param.description, param.unit)
 
     def check_date(self, as_of: date, field: str = "as_of") -> None:
-        """Deny by default: a date before the first rule in the data is an error, not 'no rule'."""
+        """Deny by default: a date before the first rule in the data is an error, not 'no rule'; so is a
+        date after the year ``EXPORTGATE_MAX_YEAR`` (the rule data describe the law as it stands; year
+        9995 is a typo, and leaves no room for the record-keeping period added to it)."""
         if as_of < self.regime_start:
             raise InputError(
                 field,
                 f"{as_of.isoformat()} is before {self.regime_start.isoformat()}, the first date the rule data covers",
             )
+        latest = settings.limit("max_year")
+        if as_of.year > latest:
+            raise InputError(field, f"{as_of.isoformat()} is after the year {latest}, the last date decided on "
+                                    "(limit: EXPORTGATE_MAX_YEAR)")
 
     #: snapshots kept per rule set before the oldest are dropped (each is small: the keys asked on one date)
     MAX_SNAPSHOTS = 4096

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from exportgate import settings
 from exportgate.errors import InputError
 from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.gcpause import gc_paused
@@ -21,7 +22,6 @@ from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
 from exportgate.screen.score import NameScore, apply_raw_form, apply_same_name, evidence, explain, score_tokens
 
-MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _DOB = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
@@ -97,8 +97,10 @@ def validate_name(name: object, field_name: str = "name") -> tuple[str, list[str
     """Check a query name; returns it (format characters removed) and any warnings. InputError if bad."""
     if not isinstance(name, str):
         raise InputError(field_name, f"must be text, got {type(name).__name__}")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InputError(field_name, f"is {len(name)} characters long; at most {MAX_NAME_LENGTH} are screened")
+    most = settings.limit("name_chars")  # EXPORTGATE_MAX_NAME_CHARS (default 1,000)
+    if len(name) > most:
+        raise InputError(field_name, f"is {len(name)} characters long; at most {most} are screened "
+                                     "(limit: EXPORTGATE_MAX_NAME_CHARS)")
     if name.isascii() and name.isprintable():  # the common case: nothing to check character by character
         cleaned = " ".join(name.split())
         if not cleaned:

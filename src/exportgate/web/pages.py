@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from exportgate.errors import InputError, InputErrors
+from exportgate.io import parse_document
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]))
@@ -39,9 +39,11 @@ def mount(app: FastAPI, check: CheckFn) -> None:
         from exportgate.reports import render
 
         try:
-            doc = yaml.safe_load(package)
-        except yaml.YAMLError:
-            return HTMLResponse(_form(["package: not valid YAML or JSON"], package, as_of, mode), status_code=422)
+            # read as the command line reads a package file: no aliases, bounded depth and lists, YAML 1.2
+            # booleans (the request's size is bounded before this runs: 413)
+            doc = parse_document(package, "the package", "package", request.app.state.limits)
+        except InputError as exc:
+            return HTMLResponse(_form([str(exc)], package, as_of, mode), status_code=422)
         if not isinstance(doc, dict):
             return HTMLResponse(_form(["package: must be a mapping (a package document)"], package, as_of, mode),
                                 status_code=422)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from exportgate.api.deps import ScreenerDep
+from exportgate.api.deps import JsonBody, ScreenerDep, documented_body, validate_body
 from exportgate.schema import StrictModel
 
 router = APIRouter(tags=["screen"])
@@ -29,9 +29,10 @@ class ScreenQuery(StrictModel):
     )
 
 
-@router.post("/screen")
-def screen(query: ScreenQuery, screener: ScreenerDep) -> dict[str, Any]:
+@router.post("/screen", openapi_extra=documented_body("ScreenQuery"))
+def screen(doc: JsonBody, screener: ScreenerDep) -> dict[str, Any]:
     """Screen one party against the restricted-party lists; matches best first, each explained."""
+    query = validate_body(ScreenQuery, doc)
     result: dict[str, Any] = screener.screen(
         query.name,
         country=query.country,
