@@ -74,7 +74,8 @@ def test_the_store_package_does_not_load_the_database_stack() -> None:
 #: the layers, lowest first: a package may import only from its own layer or the ones before it
 #: (docs/design/architecture.md draws the same picture)
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "settings", "data"),
+    ("errors", "data", "safe"),
+    ("settings",),
     ("schema", "io"),
     ("rules",),
     ("classify",),
