@@ -53,3 +53,49 @@ def db_url(explicit: str | None = None) -> str:
     if "://" not in chosen:
         return f"sqlite:///{Path(chosen).expanduser().absolute()}"
     return chosen
+
+
+# --- limits of `lists update` (issue 12: hostile input) -----------------------------------------------
+#
+# ``EXPORTGATE_LISTS_DEADLINE``: seconds one ``lists update`` may spend downloading, all files together
+# (``--deadline`` raises it for one run). The default (10 minutes) fits the official files (about 60 MB in
+# all) on a slow line; a server that trickles bytes can no longer hold an update for ever.
+# ``EXPORTGATE_LISTS_MAX_BYTES``: the most bytes one list file may hold, as downloaded and after
+# decompression (gzip, ZIP), read in chunks and stopped at the cap (``--max-bytes`` raises it for one run).
+# The default (512 MiB) is about five times the largest official list file (OFAC's SDN Enhanced XML);
+# a gzip or ZIP bomb stops there with a one-line error instead of exhausting memory.
+
+LISTS_DEADLINE_ENV = "EXPORTGATE_LISTS_DEADLINE"
+LISTS_MAX_BYTES_ENV = "EXPORTGATE_LISTS_MAX_BYTES"
+DEFAULT_LISTS_DEADLINE_SECONDS = 600.0
+DEFAULT_LISTS_MAX_BYTES = 512 * 1024 * 1024
+
+
+def lists_deadline(explicit: float | None = None) -> float:
+    """Seconds for the whole download of one ``lists update``: ``explicit``, else the environment, else the
+    default."""
+    value = _positive(explicit, LISTS_DEADLINE_ENV)
+    return DEFAULT_LISTS_DEADLINE_SECONDS if value is None else value
+
+
+def lists_max_bytes(explicit: int | None = None) -> int:
+    """The most bytes a list file may hold, downloaded or decompressed: ``explicit``, else the environment,
+    else the default."""
+    value = _positive(explicit, LISTS_MAX_BYTES_ENV)
+    return DEFAULT_LISTS_MAX_BYTES if value is None else int(value)
+
+
+def _positive(explicit: float | None, env: str) -> float | None:
+    """``explicit`` or the environment variable ``env``: a positive finite number (else an InputError)."""
+    from exportgate.errors import InputError
+
+    raw: object = explicit if explicit is not None else os.environ.get(env, "").strip()
+    if raw == "":
+        return None
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise InputError(env, f"must be a positive number, not {raw!r}")
+    return value
