@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +23,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    overrides: ClassVar[dict[str, Any]] = {}  # URL path -> ("lie_length", body)
+    overrides: ClassVar[dict[str, Any]] = {}  # URL path -> ("lie_length", body) | ("gzip", body) | ("trickle", n, s)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -45,6 +46,19 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if rule is not None and rule[0] == "trickle":
+            # a server that never stalls long enough for a read timeout: one byte every `rule[2]` seconds
+            self.send_response(200)
+            self.send_header("Content-Length", str(rule[1]))
+            self.end_headers()
+            for _ in range(rule[1]):
+                try:
+                    self.wfile.write(b"1")
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+                time.sleep(rule[2])
             return
         super().do_GET()
 

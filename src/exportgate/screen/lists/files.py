@@ -7,6 +7,7 @@ chunks and refused once it passes the cap, so a gzip or ZIP bomb costs at most t
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import zipfile
 import zlib
@@ -89,20 +90,20 @@ def read_bytes(path: Path, label: str | None = None, max_bytes: int | None = Non
 
 def read_capped(stream: Readable, cap: int, label: str, what: str = "") -> bytes:
     """All of ``stream``, read in chunks; an InputError as soon as it passes ``cap`` bytes."""
-    buf = bytearray()
-    while chunk := stream.read(min(CHUNK, cap + 1 - len(buf))):
-        buf += chunk
-        if len(buf) > cap:
+    buf = io.BytesIO()  # getvalue() hands over its buffer: no second copy of a large file
+    size = 0
+    while chunk := stream.read(min(CHUNK, cap + 1 - size)):
+        size += len(chunk)
+        if size > cap:
             raise InputError(label, f"{what}content larger than {cap:,} bytes (the list-file size cap; "
                              f"raise it with --max-bytes or {settings.LISTS_MAX_BYTES_ENV})")
-    return bytes(buf)
+        buf.write(chunk)
+    return buf.getvalue()
 
 
 def read_zip_member(raw: bytes, label: str, suffix: str, max_bytes: int | None = None) -> bytes:
     """The first member of a ZIP held in ``raw`` whose name ends with ``suffix``, decompressed in chunks up to
     the cap (the sizes a ZIP states are not trusted)."""
-    import io
-
     cap = settings.lists_max_bytes(max_bytes)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
