@@ -23,28 +23,49 @@ HomeOpt = Annotated[
 @lists_app.command("status")
 def status_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Judge the lists' age on this date (YYYY-MM-DD; default: today).")
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
-    """Show each list's date and entry count for the active version (updated lists, else embedded)."""
+    """Show each list's date and entry count for the active version (updated lists, else embedded), and the
+    lists older than their usual publication interval (rule data screening.lists.max_age_days)."""
+    from datetime import date
+
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from exportgate.io import parse_date
+    from exportgate.rules import load_rules
+    from exportgate.screen.lists import staleness
     from exportgate.screen.lists.store import load_active
 
+    day = parse_date(on, "--on") if on is not None else date.today()
+    rules = load_rules()
+    rules.check_date(day, "--on")
     snap = load_active(home)
+    stale = staleness(snap.lists_as_of(), day, rules)
     if as_json:
-        typer.echo(json.dumps(snap.to_json(), indent=2))
+        typer.echo(json.dumps({**snap.to_json(), "stale": [s.to_json() for s in stale]}, indent=2))
         return
-    console = Console()
+    console = Console(highlight=False)
     origin = "embedded snapshot (shipped with exportgate)" if snap.origin == "embedded" else "updated"
-    console.print(f"Lists version [bold]{snap.version}[/bold] — {origin}; {len(snap.entities)} entries")
+    console.print(f"Lists version [bold]{escape(snap.version)}[/bold] — {origin}; {len(snap.entities)} entries")
     table = Table("list", "title", "as of", "entries", "main file")
     for key, info in sorted(snap.sources.items()):
-        table.add_row(key, info.title, info.as_of or "unknown", str(info.count), info.files[0] if info.files else "")
+        table.add_row(key, escape(info.title), info.as_of or "unknown", str(info.count),
+                      escape(info.files[0]) if info.files else "")
     console.print(table)
     for key, info in sorted(snap.sources.items()):
         for note in info.notes:
-            console.print(f"  {key}: {note}")
+            console.print(f"  {key}: {escape(note)}")
+    if stale:
+        console.print(f"[bold]Stale on {day.isoformat()}[/bold] (older than their usual publication interval; "
+                      f"{escape(stale[0].citation)}):")
+        for s in stale:
+            console.print(f"  {escape(s.message())}")
+        console.print("Run `exportgate lists update` before relying on a screening result.")
     if snap.origin == "embedded":
         console.print(
             "Note: the embedded lists are not current; run `exportgate lists update` before relying on "
