@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from exportgate.api import create_app
 from exportgate.api.deps import get_screener
 from exportgate.store import Ledger
+from exportgate.store.signing import sign_result
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -145,7 +146,7 @@ def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Pa
     assert empty["compute"]["per_destination"][0]["ledger_before"] == 0
     first = check_package(load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml")), screener=warm_index)
     with Ledger.open(url) as ledger:
-        ledger.record(first.to_json(), approved_by="test")
+        ledger.record(sign_result(first.to_json()), approved_by="test")
     api = client.post("/check", json=doc).json()
     cli = json.loads(CliRunner().invoke(app, ["check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--json"]).stdout)
     assert api["compute"] == cli["compute"]
