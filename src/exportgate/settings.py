@@ -93,6 +93,13 @@ LIMITS: tuple[Limit, ...] = (
           "characters of a name to screen (the longest listed names are about 600)"),
     Limit("max_year", "EXPORTGATE_MAX_YEAR", 2199,
           "the latest year of a date to decide on (the rule data describe the law as it stands)"),
+    # about five times the largest official list file (OFAC's SDN Enhanced XML): a gzip or ZIP bomb stops there
+    Limit("lists_max_bytes", "EXPORTGATE_LISTS_MAX_BYTES", 512 * 1024 * 1024,
+          "bytes of one list file as downloaded and after decompression (gzip, ZIP), read in chunks",
+          "lists update --max-bytes"),
+    # the official files (about 60 MB in all) on a slow line; a server that trickles bytes cannot hold an update
+    Limit("lists_deadline", "EXPORTGATE_LISTS_DEADLINE", 600,
+          "seconds one `lists update` may spend downloading, all files together", "lists update --deadline"),
 )
 
 
@@ -107,6 +114,8 @@ class Limits:
     lines: int
     name_chars: int
     max_year: int
+    lists_max_bytes: int
+    lists_deadline: int
 
 
 #: Python's dates end in year 9999; a later limit could not be represented (and leaves no room for the
@@ -147,3 +156,25 @@ def _value(lim: Limit, given: int | None) -> int:
 
 
 _BY_NAME = {lim.name: lim for lim in LIMITS}
+
+#: the list limits' environment variables and default (kept as names: messages and tests cite them)
+LISTS_DEADLINE_ENV = "EXPORTGATE_LISTS_DEADLINE"
+LISTS_MAX_BYTES_ENV = "EXPORTGATE_LISTS_MAX_BYTES"
+
+
+def lists_deadline(explicit: float | None = None) -> float:
+    """Seconds for the whole download of one ``lists update`` (``--deadline``, else the environment, else the
+    default; see :data:`LIMITS`)."""
+    if explicit is not None:
+        from exportgate.errors import InputError
+
+        if not 0 < explicit < float("inf"):
+            raise InputError("--deadline", f"must be a positive number, not {explicit!r}")
+        return float(explicit)
+    return float(limit("lists_deadline"))
+
+
+def lists_max_bytes(explicit: int | None = None) -> int:
+    """The most bytes a list file may hold, downloaded or decompressed (``--max-bytes``, else the environment,
+    else the default; see :data:`LIMITS`)."""
+    return limits(lists_max_bytes=explicit).lists_max_bytes

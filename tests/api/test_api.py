@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from exportgate.api import create_app
 from exportgate.api.deps import get_screener
 from exportgate.store import Ledger
+from exportgate.store.signing import sign_result
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -147,8 +148,17 @@ def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Pa
     phase1 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 1"})})
     first = check_package(phase1, screener=warm_index)
     with Ledger.open(url) as ledger:
-        ledger.record(first.to_json(), approved_by="test")
+        ledger.record(sign_result(first.to_json()), approved_by="test")
     api = client.post("/check", json=doc).json()
     cli = json.loads(CliRunner().invoke(app, ["check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--json"]).stdout)
     assert api["compute"] == cli["compute"]
     assert api["compute"]["per_destination"][0]["ledger_before"] == 250 * 126_656
+
+
+def test_check_results_are_signed_as_the_cli_signs_them(client: TestClient) -> None:
+    """A result from POST /check is this installation's: `ledger record --result` takes it without --force."""
+    from exportgate.store.signing import verify_result
+
+    data = client.post("/check", json=_package("01-japan-sovereign-cloud.yaml")).json()
+    assert data["signature"]["alg"] == "HMAC-SHA256"
+    assert verify_result(data).valid

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from exportgate.cli import app
 from exportgate.store import Ledger
+from exportgate.store.signing import sign_result
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -180,7 +181,7 @@ def test_check_reads_the_ledger(tmp_path: Path, warm_index: Any) -> None:
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'l.db'}")
     loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
     first = check_package(loaded, mode=Mode.TEXT, ledger=ledger, screener=warm_index).to_json()
-    ledger.record(first, approved_by="test")
+    ledger.record(sign_result(first), approved_by="test")  # a result made here, signed here
     tpp = 250 * 126_656
     # re-checking the recorded package does not count it against itself
     same = check_package(loaded, mode=Mode.TEXT, ledger=ledger, screener=warm_index).to_json()
@@ -201,7 +202,7 @@ def test_check_db_option_reads_that_ledger(tmp_path: Path, warm_index: Any) -> N
     loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
     phase1 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 1"})})
     first = check_package(phase1, screener=warm_index)
-    Ledger.open(url).record(first.to_json(), approved_by="test")
+    Ledger.open(url).record(sign_result(first.to_json()), approved_by="test")
     result = _invoke("check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--db", url, "--json")
     assert result.exit_code == 10, result.output
     data = json.loads(result.stdout)

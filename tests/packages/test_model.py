@@ -8,9 +8,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from exportgate.errors import InputErrors
+from exportgate.io import read_document
 from exportgate.packages import package_json_schema, parse_package
 from exportgate.packages.model import LAYER_KEYS
 
@@ -91,7 +91,8 @@ def test_examples_match_the_json_schema() -> None:
 
     schema = package_json_schema()
     for path in sorted(examples.glob("*.yaml")):
-        data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+        # read as exportgate reads package files (only true/false are booleans: `on:` is a key)
+        data = json.loads(json.dumps(read_document(str(path)), default=str))
         jsonschema.validate(data, schema)
 
 

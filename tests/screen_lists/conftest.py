@@ -5,13 +5,14 @@ from __future__ import annotations
 import gzip
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from lists_helpers import embedded_text, head_lines
+from lists_helpers import SMALL, embedded_text, head_lines
 
 
 @pytest.fixture()
@@ -22,7 +23,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    overrides: ClassVar[dict[str, Any]] = {}  # URL path -> ("lie_length", body)
+    overrides: ClassVar[dict[str, Any]] = {}  # URL path -> ("lie_length", body) | ("gzip", body) | ("trickle", n, s)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -45,6 +46,19 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if rule is not None and rule[0] == "trickle":
+            # a server that never stalls long enough for a read timeout: one byte every `rule[2]` seconds
+            self.send_response(200)
+            self.send_header("Content-Length", str(rule[1]))
+            self.end_headers()
+            for _ in range(rule[1]):
+                try:
+                    self.wfile.write(b"1")
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+                time.sleep(rule[2])
             return
         super().do_GET()
 
@@ -76,15 +90,15 @@ def http_server(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, Any]]]:
 def small_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Small but real list files cut from the embedded snapshot (always available)."""
     d = tmp_path_factory.mktemp("small")
-    (d / "sdn.csv").write_text(head_lines("sdn_2024-05-03.csv.gz", 400), encoding="utf-8", newline="")
-    (d / "alt.csv").write_text(head_lines("alt_2026-06-02.csv.gz", 300), encoding="utf-8", newline="")
-    (d / "add.csv").write_text(head_lines("add_2026-06-02.csv.gz", 300), encoding="utf-8", newline="")
-    (d / "sdn_comments.csv").write_text(head_lines("sdn_comments_2025-01-03.csv.gz", 5), encoding="utf-8",
-                                        newline="")
+    (d / SMALL["sdn"]).write_text(head_lines("sdn_2024-05-03.csv.gz", 400), encoding="utf-8", newline="")
+    (d / SMALL["alt"]).write_text(head_lines("alt_2026-06-02.csv.gz", 300), encoding="utf-8", newline="")
+    (d / SMALL["add"]).write_text(head_lines("add_2026-06-02.csv.gz", 300), encoding="utf-8", newline="")
+    (d / SMALL["sdn_comments"]).write_text(head_lines("sdn_comments_2025-01-03.csv.gz", 5), encoding="utf-8",
+                                           newline="")
     csl = embedded_text("consolidated_2022-04.csv.gz").splitlines(keepends=True)
     # header + the non-Treasury rows of the first ~3000 (BIS and State lists)
-    (d / "consolidated.csv").write_text("".join(csl[:1] + [r for r in csl[1:3000] if "Treasury" not in r]),
-                                        encoding="utf-8")
+    (d / SMALL["csl"]).write_text("".join(csl[:1] + [r for r in csl[1:3000] if "Treasury" not in r]),
+                                  encoding="utf-8")
     return d
 
 
@@ -107,8 +121,7 @@ def base_home(tmp_path_factory: pytest.TempPathFactory, small_files: Path, embed
     (h / "cache").mkdir()
     for cached in (embedded_home / "cache").glob("lists-*.egcache"):
         shutil.copy2(cached, h / "cache" / cached.name)
-    update([str(small_files / n) for n in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "consolidated.csv")],
-           h, min_ratio=0.0, as_of="2022-04-21")
+    update([str(small_files / n) for n in SMALL.values()], h, min_ratio=0.0)
     return h
 
 

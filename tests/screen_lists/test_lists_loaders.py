@@ -174,7 +174,8 @@ def test_shared_csv_with_missing_columns_is_clear(lists: Path, tmp_path: Path) -
 def test_update_with_enhanced_xml_replaces_cons_csv(lists: Path, tmp_path: Path) -> None:
     from exportgate.screen.lists.store import load_active, update
 
-    result = update([str(lists / "ofac" / "CONS_ENHANCED_2025-01-14.ZIP")], tmp_path)
+    # the XML (dataAsOf 2025-01-10) is older than the embedded Non-SDN CSV files (2025-12-19)
+    result = update([str(lists / "ofac" / "CONS_ENHANCED_2025-01-14.ZIP")], tmp_path, allow_older=True)
     snap = load_active(tmp_path)
     assert snap.version == result.version
     assert snap.sources["ssi"].files == ["enhanced_xml.zip"]

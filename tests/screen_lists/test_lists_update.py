@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lists_helpers import head_lines
+from lists_helpers import SMALL, head_lines
 from typer.testing import CliRunner
 
 from exportgate.cli import app
@@ -61,7 +61,7 @@ def test_update_success_swaps_active(small_home: Path, http_server: Server) -> N
 
 def test_update_repairs_a_broken_pointer(small_home: Path, small_files: Path) -> None:
     (small_home / "lists" / "active").write_text("gone\n", encoding="utf-8")
-    result = update([str(small_files / "sdn.csv")], min_ratio=0.0)
+    result = update([str(small_files / SMALL["sdn"])], min_ratio=0.0)
     assert active_version() == result.path
 
 
@@ -114,7 +114,7 @@ def test_update_failures_leave_active_untouched(small_home: Path, http_server: S
 def test_gzip_content_encoding(small_home: Path, http_server: Server) -> None:
     base, _, overrides = http_server
     overrides["/sdn.csv"] = ("gzip", head_lines("sdn_2024-05-03.csv.gz", 410).encode())
-    result = update([f"{base}/sdn.csv"])
+    result = update([f"{base}/sdn.csv"], as_of="2024-05-03")  # no Last-Modified, no date in the file
     assert result.snapshot.file_rows["sdn"] == 410
 
 
@@ -137,7 +137,7 @@ def test_bounds_are_configurable(small_home: Path, http_server: Server) -> None:
 
 def test_old_versions_are_pruned(small_home: Path, small_files: Path) -> None:
     for _ in range(6):
-        update([str(small_files / "sdn_comments.csv")])
+        update([str(small_files / SMALL["sdn_comments"])])
     assert len(versions()) == 5
     assert active_version() is not None and active_version().name == versions()[-1]  # type: ignore[union-attr]
 

@@ -1,4 +1,5 @@
-"""Hand-built check results (docs/design/memo.md) with consistent compute and a real content hash."""
+"""Hand-built check results (docs/design/memo.md) with consistent compute, a verdict their content leads to,
+a real content hash and this test run's signature."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 
 def content_hash(result: dict[str, Any]) -> str:
-    body = {k: v for k, v in result.items() if k != "content_hash"}
+    body = {k: v for k, v in result.items() if k not in ("content_hash", "signature")}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -20,8 +21,12 @@ def make_result(
     verdict: str = "clear",
     mode: str = "enforced",
     source_sha256: str | None = None,
+    signed: bool = True,
 ) -> dict[str, Any]:
-    """``lines``: (description, [(destination, end user[, licence exception]), ...], TPP per unit, quantity)."""
+    """``lines``: (description, [(destination, end user[, licence exception]), ...], TPP per unit, quantity).
+
+    The content supports ``verdict``: a licence requirement on the first determination (license_required),
+    a potential match on the SDN list (review), a confirmed one (blocked: a reviewer's decision confirmed it)."""
     per_dest: dict[str, float] = {}
     out_lines = []
     for i, (description, pairs, tpp, qty) in enumerate(lines):
@@ -53,7 +58,7 @@ def make_result(
                         "classification": "EAR99", "tpp": None, "classify_reasons": [],
                         "determinations": [{"destination": d, "end_user": "x", "status": "no_license_required"}
                                            for d in sorted(per_dest)]}]}],
-        "screening": {"lists_as_of": {}, "parties": []},
+        "screening": {"lists_as_of": {}, "parties": _parties(verdict)},
         "red_flags": [],
         "compute": {"per_destination": [{"country": c, "tpp": t, "allocation": None, "ledger_before": 0,
                                          "after_package": t, "remaining": None, "citation": None}
@@ -61,10 +66,31 @@ def make_result(
                     "per_end_user": []},
         "versions": {"exportgate": "0.1.0", "rules_sha256": "0" * 64, "lists_as_of": {}},
     }
+    if verdict == "license_required":
+        out_lines[0]["determinations"][0].update(status="license_required", license_required=True)
     result["content_hash"] = content_hash(result)
-    return result
+    return sign(result) if signed else result
+
+
+def _parties(verdict: str) -> list[dict[str, Any]]:
+    if verdict not in ("review", "blocked"):
+        return []
+    strength = "strong" if verdict == "blocked" else "potential"
+    confirmed = {"confirmed": True, "confirmed_by": "decision"} if verdict == "blocked" else {}
+    return [{"name": "Listed Trading LLC", "role": "end_user", "kind": "party", "country": "AE",
+             "status": "confirmed" if confirmed else strength,
+             "matches": [{"entity_id": "ofac_sdn:1", "list": "ofac_sdn", "name": "LISTED TRADING",
+                          "score": 0.97, "strength": strength, **confirmed}]}]
+
+
+def sign(result: dict[str, Any]) -> dict[str, Any]:
+    """The result signed by this test run's installation (its data home's key)."""
+    from exportgate.store.signing import sign_result
+
+    return sign_result(result)
 
 
 def rehash(result: dict[str, Any]) -> dict[str, Any]:
+    """The content hash recomputed after an edit (as a forger would; the signature no longer matches)."""
     result["content_hash"] = content_hash(result)
     return result

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from ledger_samples import make_result, rehash
+from ledger_samples import make_result, rehash, sign
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -213,7 +213,7 @@ def test_same_package_file_rechecked_is_refused_unless_forced(ledger: Ledger) ->
     # The same file checked again later: the ledger moved, so the content hash differs.
     again = fresh(P1)
     again["compute"]["per_destination"][0]["ledger_before"] = 15_832_000.0
-    rehash(again)
+    again = sign(rehash(again))
     with pytest.raises(InputError, match="same package file is already recorded"):
         ledger.record(again)
     assert ledger.totals().per_country["AE"] == 15_832_000.0
@@ -383,7 +383,7 @@ def test_summary_agrees_with_the_check_tally_for_the_same_ledger(ledger: Ledger)
         {"end_user": eu, "country": cc, "hq": hq} for eu, cc, hq in
         (("Bharat AI", "IN", "IN"), ("Tokyo DC", "JP", "JP"), ("Beijing DC", "CN", "CN"), ("KL Cloud", "MY", "CN"))
     ]
-    ledger.record(rehash(india))
+    ledger.record(sign(rehash(india)))
     day = date(2026, 10, 1)
     summary = ledger_summary(ledger, day, Mode.TEXT)
     hq = {"Bharat AI": ("IN", "IN"), "Tokyo DC": ("JP", "JP"), "Beijing DC": ("CN", "CN"), "KL Cloud": ("MY", "CN")}

@@ -45,8 +45,8 @@ def record(
     db: DbOption = None,
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approved the export.")] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Record even a 'review' or 'blocked' result, or a package file "
-                           "already recorded (the audit log notes it).")
+        bool, typer.Option("--force", help="Record even a 'review' or 'blocked' result, a result not signed by "
+                           "this installation, or a package file already recorded (the audit log notes it).")
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -56,6 +56,7 @@ def record(
     from exportgate.packages import check_package, load_package
     from exportgate.rules import Mode
     from exportgate.store import Ledger
+    from exportgate.store.signing import sign_result, verify_result
 
     if (package is None) == (result_file is None):
         raise InputError("PACKAGE", "give a package file, or a check result with --result (not both)")
@@ -70,20 +71,24 @@ def record(
             assert package is not None
             m = Mode.parse(mode)
             day = parse_date(as_of, "--as-of") if as_of is not None else None
-            result = check_package(load_package(package), day, m, ledger=ledger).to_json()
+            result = sign_result(check_package(load_package(package), day, m, ledger=ledger).to_json())
         record_id = ledger.record(result, approved_by=approved_by, force=force)
+        signature = verify_result(result)
         entries = [e for e in ledger.entries() if e.record_id == record_id]
     finally:
         ledger.close()
     if as_json:
         typer.echo(json.dumps({"record_id": record_id, "content_hash": result["content_hash"],
-                               "entries": [e.to_json() for e in entries]}, indent=2))
+                               "signature": signature.to_json(), "entries": [e.to_json() for e in entries]},
+                              indent=2))
         return
     from exportgate.safe import terminal_text
 
     name = result.get("package", {}).get("name")
     typer.echo(terminal_text(f"recorded #{record_id}: {name} as of {result['as_of']} ({result['verdict']}, "
                              f"{result['mode']} mode)"))
+    if not signature.valid:
+        typer.echo(terminal_text(f"  forced: the result is {signature.describe()}"))
     for e in entries:
         typer.echo(terminal_text(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP"))
     if not entries:

@@ -1,16 +1,16 @@
-"""``exportgate lists status|update|diff``: managing the restricted-party lists."""
+"""``exportgate lists status|update|versions|activate|rollback|diff``: managing the restricted-party lists."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 lists_app = typer.Typer(
     name="lists",
-    help="Restricted-party lists: show their dates and counts, update them, compare versions.",
+    help="Restricted-party lists: show their dates and counts, update them, switch and compare versions.",
     no_args_is_help=True,
 )
 
@@ -23,18 +23,31 @@ HomeOpt = Annotated[
 @lists_app.command("status")
 def status_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Judge the lists' age on this date (YYYY-MM-DD; default: today).")
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
-    """Show each list's date and entry count for the active version (updated lists, else embedded)."""
+    """Show each list's date and entry count for the active version (updated lists, else embedded), and the
+    lists older than their usual publication interval (rule data screening.lists.max_age_days)."""
+    from datetime import date
+
     from rich.table import Table
 
     from exportgate.cli.output import console as make_console
     from exportgate.cli.output import line
+    from exportgate.io import parse_date
+    from exportgate.rules import load_rules
+    from exportgate.screen.lists import staleness
     from exportgate.screen.lists.store import load_active
 
+    day = parse_date(on, "--on") if on is not None else date.today()
+    rules = load_rules()
+    rules.check_date(day, "--on")
     snap = load_active(home)
+    stale = staleness(snap.lists_as_of(), day, rules)
     if as_json:
-        typer.echo(json.dumps(snap.to_json(), indent=2))
+        typer.echo(json.dumps({**snap.to_json(), "stale": [s.to_json() for s in stale]}, indent=2))
         return
     console = make_console()
     origin = "embedded snapshot (shipped with exportgate)" if snap.origin == "embedded" else "updated"
@@ -46,6 +59,12 @@ def status_cmd(
     for key, info in sorted(snap.sources.items()):
         for note in info.notes:
             console.print(f"  {key}: {note}")
+    if stale:
+        console.print(line((f"Stale on {day.isoformat()}", "bold"), " (older than their usual publication "
+                           f"interval; {stale[0].citation}):"))
+        for s in stale:
+            console.print(f"  {s.message()}")
+        console.print("Run `exportgate lists update` before relying on a screening result.")
     if snap.origin == "embedded":
         console.print(
             "Note: the embedded lists are not current; run `exportgate lists update` before relying on "
@@ -66,21 +85,98 @@ def update_cmd(
         float | None, typer.Option(help="Refuse a list whose count grows above this share of the previous one.")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Content date (YYYY-MM-DD) of the given files, if known.")
+        str | None,
+        typer.Option("--as-of", help="Publication date (YYYY-MM-DD) of given files that state none themselves."),
+    ] = None,
+    allow_older: Annotated[
+        bool, typer.Option("--allow-older", help="Accept files older than the same lists in the active version.")
+    ] = False,
+    deadline: Annotated[
+        float | None,
+        typer.Option("--deadline", min=0.001, help="Seconds for all downloads together (default: "
+                     "$EXPORTGATE_LISTS_DEADLINE, else 600)."),
+    ] = None,
+    max_bytes: Annotated[
+        int | None,
+        typer.Option("--max-bytes", min=1, help="Largest list file, downloaded or decompressed (default: "
+                     "$EXPORTGATE_LISTS_MAX_BYTES, else 512 MiB)."),
     ] = None,
     home: HomeOpt = None,
 ) -> None:
     """Download, validate and atomically activate new list files (the active version is untouched on failure)."""
     from exportgate.screen.lists.store import update
 
-    result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of)
+    result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of,
+                    allow_older=allow_older, deadline=deadline, max_bytes=max_bytes)
     typer.echo(f"activated lists version {result.version} ({result.path})")
     for f in result.fetched:
-        typer.echo(f"  {f['kind']}: {f['source']} (as of {f['as_of']})")
+        typer.echo(f"  {f['kind']}: {f['source']} (as of {f['as_of']}; {f['as_of_basis']})")
     for key, info in sorted(result.snapshot.sources.items()):
         before = result.previous.get(key)
         change = f" (was {before})" if before is not None and before != info.count else ""
         typer.echo(f"  {key}: {info.count} entries{change}, as of {info.as_of or 'unknown'}")
+    for line in result.older:
+        typer.echo(f"warning: older than the list it replaces (--allow-older): {line}", err=True)
+    _audit(home, result.log_line)
+
+
+@lists_app.command("versions")
+def versions_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """List the versions in the data home (and the embedded snapshot): which is active, each file's date."""
+    from exportgate.screen.lists.versions import list_versions, undo_target
+
+    found = list_versions(home)
+    if as_json:
+        typer.echo(json.dumps({"versions": [v.to_json() for v in found], "rollback_to": undo_target(home)},
+                              indent=2, ensure_ascii=False))
+        return
+    for v in found:
+        mark = "*" if v.active else " "
+        created = f"created {v.created}" if v.created else "shipped with exportgate"
+        typer.echo(f"{mark} {v.name}  ({created})")
+        for f in v.files:
+            basis = f" [{f['as_of_basis']}]" if f.get("as_of_basis") else ""
+            typer.echo(f"      {f['kind']}: {f['file']}, as of {f.get('as_of') or 'unknown'}{basis}")
+    target = undo_target(home)
+    typer.echo(f"(* active; `exportgate lists rollback` returns to {target})" if target else "(* active)")
+
+
+@lists_app.command("activate")
+def activate_cmd(
+    version: Annotated[str, typer.Argument(help="A version name from `lists versions`, or 'embedded'.")],
+    allow_older: Annotated[
+        bool, typer.Option("--allow-older", help="Activate it even if it holds older lists than the active one.")
+    ] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Make another list version the active one (recorded; `lists rollback` undoes it)."""
+    from exportgate.screen.lists.versions import activate
+
+    _switched(activate(version, home, allow_older=allow_older), home)
+
+
+@lists_app.command("rollback")
+def rollback_cmd(home: HomeOpt = None) -> None:
+    """Undo the last change of the active list version (an update, an activation or a rollback before it)."""
+    from exportgate.screen.lists.versions import rollback
+
+    _switched(rollback(home), home)
+
+
+def _switched(switch: Any, home: Path | None) -> None:
+    typer.echo(f"active lists version: {switch.current} (was {switch.previous})")
+    _audit(home, switch.line)
+
+
+def _audit(home: Path | None, line: dict[str, Any]) -> None:
+    """The change into the ledger's audit log too, when there is a ledger (a warning if it cannot be written)."""
+    from exportgate.store.audit import record_list_change
+
+    for warning in record_list_change(home, line):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @lists_app.command("diff")
@@ -92,7 +188,6 @@ def diff_cmd(
     home: HomeOpt = None,
 ) -> None:
     """List the entries added, removed and changed between two list files or versions."""
-    from exportgate.safe import terminal_text
     from exportgate.screen.lists.diff import changed_fields, diff
 
     d = diff(old, new, home)
@@ -111,6 +206,6 @@ def diff_cmd(
         typer.echo(f"{title}:")
         shown = lines if limit <= 0 else lines[:limit]
         for line in shown:
-            typer.echo(terminal_text(f"  {line}"))
+            typer.echo(f"  {line}")
         if len(shown) < len(lines):
             typer.echo(f"  ... {len(lines) - len(shown)} more")

@@ -119,7 +119,7 @@ def check(
     finally:
         if ledger is not None:
             ledger.close()
-    data = result.to_json()
+    data = _signed(result.to_json())
     if report:
         from exportgate.reports import write_report
 
@@ -132,6 +132,20 @@ def check(
         else:
             _print_summary(data)
     raise typer.Exit(result.exit_code)
+
+
+def _signed(data: dict[str, Any]) -> dict[str, Any]:
+    """The result signed by this installation (``exportgate.store.signing``), so that `ledger record --result`
+    knows it for one of its own; unsigned, with a warning, if the data home has no room for the key."""
+    from exportgate.errors import InputError
+    from exportgate.store.signing import sign_result
+
+    try:
+        return sign_result(data)
+    except InputError as exc:
+        typer.echo(f"warning: the result is not signed ({exc}); `ledger record --result` will need --force",
+                   err=True)
+        return data
 
 
 @schema_app.command("package")

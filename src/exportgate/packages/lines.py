@@ -48,7 +48,7 @@ class LineCheck:
     facts: ItemFacts = field(default_factory=ItemFacts)
     determinations: list[LineDetermination] = field(default_factory=list)
     #: why the line needs a reviewer to classify it (its ECCN is one the rule data does not evaluate)
-    manual: str | None = None
+    manual_reason: str | None = None
 
     @property
     def ref(self) -> str:
@@ -293,7 +293,7 @@ def determine_line(
             d = dt.determine_classified(case, lc.classified_as, lc.facts, mode, rules)
         except dt.UncoveredClassification as exc:
             # deny by default, as a line status: a reviewer classifies the item and determines it by hand
-            lc.manual = exc.problem
+            lc.manual_reason = exc.problem
             lc.determinations.clear()
             return []
         except InputError as exc:
@@ -340,7 +340,7 @@ def line_result(lc: LineCheck) -> LineResult:
         datacenter=c.datacenter if c is not None else None,
         classify_reasons=list(c.reasons) if c is not None else [],
         classify_citations=list(c.citations) if c is not None else [],
-        status="needs_manual_classification" if lc.manual else "determined",
-        manual_reason=lc.manual,
+        status="needs_manual_classification" if lc.manual_reason else "determined",
+        manual_reason=lc.manual_reason,
         determinations=lc.determinations,
     )

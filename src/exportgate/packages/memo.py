@@ -31,9 +31,14 @@ MEMO_FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 RESULT_SCHEMA_VERSION = 1
 
 
+#: top-level keys the content hash does not cover: the hash itself, and the signature that signs it
+#: (``exportgate.store.signing``)
+UNHASHED = ("content_hash", "signature")
+
+
 def content_hash(data: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, no whitespace) of everything but ``content_hash``."""
-    body = {k: v for k, v in data.items() if k != "content_hash"}
+    """SHA-256 of the canonical JSON (sorted keys, no whitespace) of everything but ``UNHASHED``."""
+    body = {k: v for k, v in data.items() if k not in UNHASHED}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

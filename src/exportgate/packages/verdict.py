@@ -9,16 +9,46 @@ From worst to best (the exit codes follow the same order):
 * ``license_required`` — at least one line needs a licence for at least one destination / end user, or
   the package exceeds an allocation or cap in force;
 * ``clear`` — may proceed, subject to the conditions listed.
+
+:func:`verdict` reads the check's own objects (``check_package``) or, the same way, a memo's rows
+(:func:`verdict_of_memo`): a result whose verdict was edited after the check does not re-derive to it.
 """
 
 from __future__ import annotations
 
-from exportgate.errors import ExportgateError
-from exportgate.packages.completeness import Finding
-from exportgate.packages.lines import LineCheck
-from exportgate.packages.memo import VERDICT_ORDER, Compute, LineDetermination, RedFlagRow
-from exportgate.packages.model import Package
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from exportgate.errors import ExportgateError, InputError, InputErrors
+from exportgate.packages.memo import VERDICT_ORDER, Compute, LineDetermination, Memo, RedFlagRow
 from exportgate.packages.screening import Screened
+
+if TYPE_CHECKING:
+    from exportgate.rules import RuleSet
+
+
+class _Line(Protocol):
+    """A determined line: a ``LineCheck`` of the check, or a memo's ``LineResult``."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def classification(self) -> str | None: ...
+    @property
+    def determinations(self) -> list[LineDetermination]: ...
+    @property
+    def manual_reason(self) -> str | None: ...
+
+
+class _Finding(Protocol):
+    """A completeness finding: the check's ``Finding`` or a memo's ``FindingRow``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+
 
 #: determination statuses -> the verdict they lead to on their own
 STATUS_VERDICT: dict[str, str] = {
@@ -41,11 +71,10 @@ def _why(d: LineDetermination) -> str:
 
 
 def verdict(
-    pkg: Package,
-    checks: list[LineCheck],
+    checks: Sequence[_Line],
     screened: list[Screened],
     flags: list[RedFlagRow],
-    findings: list[Finding],
+    findings: Sequence[_Finding],
     compute: Compute,
     embargoed: list[str],
     embargo_citation: str,
@@ -81,7 +110,7 @@ def verdict(
                 f"{d.status.replace('_', ' ')}{policy} — {_why(d)}"
             )
     for lc in checks:
-        if lc.manual:
+        if lc.manual_reason:
             reasons["review"].append(
                 f"{lc.ref} ({lc.classification}) needs manual classification: the rule data does not evaluate "
                 f"{lc.classification} (deny by default) — classify the item and determine it before shipping"
@@ -164,3 +193,42 @@ def _screening_reasons(s: Screened, blocking_lists: set[str], reasons: dict[str,
             f"'{top.matched_name or top.name}' on {top.list} "
             f"(score {top.score}){again}: needs a decision — confirm it or dismiss it as a false positive"
         )
+
+
+def verdict_of_memo(memo: Memo, rules: RuleSet | None = None) -> tuple[str, list[str]]:
+    """The verdict (and its reasons) that a memo's own determinations, screening, red flags, completeness
+    findings and compute lead to, by :func:`verdict` with the rule data of the memo's date and mode (the
+    embargoed destinations and the blocking lists). ``InputError``/``InputErrors`` naming the field
+    (``result.…``) if the memo cannot be read that way."""
+    from exportgate.packages.vetting import BLOCKING_LISTS_KEY, EMBARGO_KEY
+    from exportgate.rules import Mode, load_rules
+
+    rules = rules or load_rules()
+    try:
+        day = date.fromisoformat(memo.as_of or "")
+    except ValueError:
+        raise InputError("result.as_of", f"must be a date (YYYY-MM-DD), not {memo.as_of!r}") from None
+    mode = Mode.parse(str(memo.mode), "result.mode")
+    rules.check_date(day, "result.as_of")
+    errors: list[InputError] = []
+    lines = []
+    for i, layer in enumerate(memo.layers):
+        for j, line in enumerate(layer.lines):
+            lines.append(line)
+            for k, d in enumerate(line.determinations):
+                if d.status not in STATUS_VERDICT:
+                    errors.append(InputError(f"result.layers[{i}].lines[{j}].determinations[{k}].status",
+                                             f"unknown determination status {d.status!r}"))
+    embargo = rules.resolve(EMBARGO_KEY, day, mode)
+    embargoed: list[str] = []
+    for i, cc in enumerate(memo.package.destinations):
+        try:
+            if rules.effective_country(cc, day)[0] in set(embargo.value or []):
+                embargoed.append(cc)
+        except InputError as exc:
+            errors.append(InputError(f"result.package.destinations[{i}]", exc.problem))
+    if errors:
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    blocking = set(rules.value(BLOCKING_LISTS_KEY, day, mode) or [])
+    return verdict(lines, memo.screening.parties, memo.red_flags, memo.completeness.findings, memo.compute,
+                   embargoed, str(embargo.citation), blocking)

@@ -101,9 +101,8 @@ def check_package(
     embargoed = [c for c in pkg.destinations if rules.effective_country(c, day)[0] in set(embargo.value or [])]
     flags = held_flags(flags, checks, rules, day)
     blocking = set(rules.value(BLOCKING_LISTS_KEY, day, mode) or [])
-    verdict, reasons = decide_verdict(
-        pkg, checks, screened, flags, findings, compute, embargoed, str(embargo.citation), blocking
-    )
+    verdict, reasons = decide_verdict(checks, screened, flags, findings, compute, embargoed, str(embargo.citation),
+                                      blocking)
     return _memo(loaded, pkg, day, mode, rules, checks, screened, lists_as_of, flags, findings, content,
                  compute, verdict, reasons)
 

@@ -9,6 +9,12 @@ totals.per_country, totals.per_end_user, totals.per_year, totals.to_json()
 ledger.entries(country="AE"); ledger.audit("note", {...}); ledger.audit_log.events()
 ```
 
+Before anything is written, the result must hold together: its content hash must match its content, its
+verdict must be the one its own determinations, screening, red flags and findings lead to (re-derived by
+``exportgate.packages.verdict.verdict_of_memo``: an edited verdict with a recomputed hash is refused,
+always), and it must be signed by this installation (``exportgate.store.signing``) unless ``force`` is
+given, which the audit line records with the signature's state.
+
 A recorded result becomes one :class:`Record` row (the whole result kept as JSON) and one
 :class:`Entry` row per destination x end user x calendar year, dated by the result's ``as_of``. The
 TPP of each pair is taken from the result's lines (quantity x TPP for every destination and end user
@@ -38,10 +44,12 @@ from sqlalchemy.orm import Session
 from exportgate.determine.allocation import LPP_EXCEPTION
 from exportgate.errors import InputError
 from exportgate.packages.memo import Memo, content_hash
+from exportgate.packages.verdict import verdict_of_memo
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.store.audit import AuditLog
 from exportgate.store.db import Database
 from exportgate.store.models import Entry, Record
+from exportgate.store.signing import SignatureCheck, verify_result
 
 #: verdicts that may be recorded without ``force``
 APPROVABLE = ("clear", "license_required")
@@ -216,13 +224,18 @@ class ParsedResult:
     source_file: str | None
     source_sha256: str | None
     rows: list[EntryRow]
+    #: the verdict the result's own determinations and screening lead to
+    derived_verdict: str = ""
+    rules_differ: bool = False  # the result names other rule data than this installation's
 
 
-def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
+def parse_result(result: Any, rules: RuleSet | None = None, *, check_verdict: bool = True) -> ParsedResult:
     """Check a result and work out its ledger rows (see the module docstring); InputError if unfit.
 
     The result is the memo document (``exportgate.packages.memo.Memo``, or its JSON); its content hash
-    must match what it says, and its lines must add up to its own compute totals.
+    must match what it says, its lines must add up to its own compute totals, and (unless
+    ``check_verdict`` is false: the caller checks ``derived_verdict`` itself) its verdict must be the one
+    its own content leads to.
     """
     doc = result.to_json() if isinstance(result, Memo) else result
     if not isinstance(doc, dict):
@@ -288,7 +301,8 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
         EntryRow(country=country, end_user=name, year=as_of.year, tpp=tpp, lpp_tpp=lpp)
         for (country, _), (name, tpp, lpp) in sorted(pairs.items())
     ]
-    return ParsedResult(
+    derived, _reasons = verdict_of_memo(memo, rules)
+    parsed = ParsedResult(
         content_hash=stated_hash,
         verdict=memo.verdict,
         as_of=as_of,
@@ -297,6 +311,24 @@ def parse_result(result: Any, rules: RuleSet | None = None) -> ParsedResult:
         source_file=memo.package.source_file or None,
         source_sha256=memo.package.source_sha256 or None,
         rows=rows,
+        derived_verdict=derived,
+        rules_differ=memo.versions.rules_sha256 != rules.sha256,
+    )
+    if check_verdict:
+        refuse_edited_verdict(parsed)
+    return parsed
+
+
+def refuse_edited_verdict(parsed: ParsedResult) -> None:
+    """An InputError if the result's verdict is not the one its own content leads to."""
+    if parsed.derived_verdict == parsed.verdict:
+        return
+    other_rules = " (or it was checked with other rule data than this installation's)" if parsed.rules_differ else ""
+    raise InputError(
+        "result.verdict",
+        f"{parsed.package_name!r} says {parsed.verdict!r}, but its own determinations, screening, red flags and "
+        f"findings lead to {parsed.derived_verdict!r}: the result was changed after the check{other_rules}; "
+        "check the package again",
     )
 
 
@@ -324,14 +356,24 @@ class Ledger(Database):
     ) -> int:
         """Record an approved package check result; the new record's id.
 
-        Refused (``InputError``) if the result is not a consistent check result, if its verdict is
+        Refused (``InputError``) if the result is not a consistent check result, if its verdict is not the
+        one its own content leads to (always), if it is not signed by this installation (unless ``force``;
+        ``exportgate.store.signing.sign_result`` signs a result made in this process), if its verdict is
         ``blocked`` or ``review`` (unless ``force``), if the same content hash is already recorded
         (always), or if the same package file (``package.source_sha256``) is already recorded (unless
         ``force``: a re-check of an unchanged package after recording it has a different hash, because
         the ledger totals in it moved). The refusal itself is written to the audit log.
         """
-        parsed = parse_result(result, rules)
+        parsed = parse_result(result, rules, check_verdict=False)
+        signature = verify_result(result) if isinstance(result, dict) else SignatureCheck("missing")
         try:
+            refuse_edited_verdict(parsed)
+            if not signature.valid and not force:
+                raise InputError(
+                    "result.signature",
+                    f"{parsed.package_name!r} is {signature.describe()}; check the package here, or force the "
+                    "record (the audit log notes it)",
+                )
             if parsed.verdict not in APPROVABLE and not force:
                 raise InputError(
                     "result.verdict",
@@ -349,7 +391,7 @@ class Ledger(Database):
                     as_of=parsed.as_of,
                     mode=parsed.mode,
                     verdict=parsed.verdict,
-                    forced=bool(force and parsed.verdict not in APPROVABLE),
+                    forced=bool(force and (parsed.verdict not in APPROVABLE or not signature.valid)),
                     approved_by=approved_by,
                     recorded_at=now,
                     total_tpp=math.fsum(r.tpp for r in parsed.rows),
@@ -385,6 +427,7 @@ class Ledger(Database):
                         "mode": parsed.mode,
                         "verdict": parsed.verdict,
                         "forced": record.forced,
+                        "signature": signature.to_json(),
                         "total_tpp": record.total_tpp,
                         "entries": [row.__dict__ for row in parsed.rows],
                     },
@@ -393,7 +436,7 @@ class Ledger(Database):
                 )
                 return record.id
         except InputError as exc:
-            self._audit_refusal(parsed, exc, approved_by)
+            self._audit_refusal(parsed, exc, approved_by, signature)
             raise
         except IntegrityError:
             # A concurrent writer may have recorded the same content hash between our check and our insert.
@@ -402,7 +445,7 @@ class Ledger(Database):
             if taken is None:
                 raise
             refusal = InputError("result.content_hash", f"this result is already recorded (record #{taken})")
-            self._audit_refusal(parsed, refusal, approved_by)
+            self._audit_refusal(parsed, refusal, approved_by, signature)
             raise refusal from None
 
     def _refuse_duplicates(self, session: Session, parsed: ParsedResult, force: bool) -> None:
@@ -424,11 +467,13 @@ class Ledger(Database):
                     f"as of {earlier.as_of.isoformat()}); force the record if this is a second shipment",
                 )
 
-    def _audit_refusal(self, parsed: ParsedResult, exc: InputError, actor: str | None) -> None:
+    def _audit_refusal(self, parsed: ParsedResult, exc: InputError, actor: str | None,
+                       signature: SignatureCheck) -> None:
         try:
             self.audit_log.write(
                 "ledger.record_refused",
                 {"package": parsed.package_name, "as_of": parsed.as_of, "verdict": parsed.verdict,
+                 "derived_verdict": parsed.derived_verdict, "signature": signature.to_json(),
                  "field": exc.field, "problem": exc.problem},
                 actor=actor,
                 content_hash=parsed.content_hash,

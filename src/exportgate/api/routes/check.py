@@ -28,8 +28,11 @@ def check(doc: Any, as_of: date | None, mode: Mode, screener: Screener, ledger: 
 def check_package(
     doc: JsonBody, day: OptionalDay, mode: ModeDep, screener: ScreenerDep, ledger: LedgerDep, lim: LimitsDep
 ) -> dict[str, Any]:
-    """Check a full-stack package: the result document of ``exportgate check --json``."""
-    return check(doc, day, mode, screener, ledger, lim)
+    """Check a full-stack package: the result document of ``exportgate check --json``, signed by this
+    installation (``exportgate.store.signing``) as the command signs it."""
+    from exportgate.store.signing import sign_result
+
+    return sign_result(check(doc, day, mode, screener, ledger, lim))
 
 
 @router.post("/check/memo", response_class=HTMLResponse, openapi_extra=documented_body("packages.Package"))

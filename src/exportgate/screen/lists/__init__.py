@@ -7,6 +7,7 @@ Public API (re-exported from ``exportgate.screen``)::
     snap.entities               # list[ListedEntity]
     snap.sources                # dict[list key, SourceInfo(key, title, as_of, count, files, sha256, origin, notes)]
     snap.lists_as_of()          # {list key: ISO date}
+    staleness(snap.lists_as_of(), date.today(), rules)   # lists older than their publication interval
 
 List keys: ofac_sdn, ssi, plc, fse, capta, ns_mbs, cmic, ofac_cons (other Non-SDN programs),
 entity_list, meu, uvl, dpl, isn, itar_debarred (and ftm for FollowTheMoney files a user loads).
@@ -26,19 +27,24 @@ if TYPE_CHECKING:
     from exportgate.screen.lists.enhanced_xml import load_enhanced_xml
     from exportgate.screen.lists.ftm import load_ftm
     from exportgate.screen.lists.ofac_csv import load_legacy as load_ofac_csv
+    from exportgate.screen.lists.stale import Stale, staleness
 
-# The parsers, imported when first asked for: screening from the cache needs none of them.
+# The parsers (and the staleness check, which reads the rule data), imported when first asked for: screening
+# from the cache needs none of them.
 _LOADERS = {
     "load_csl_csv": ("csl", "load_csv"),
     "load_csl_json": ("csl", "load_json"),
     "load_enhanced_xml": ("enhanced_xml", "load_enhanced_xml"),
     "load_ftm": ("ftm", "load_ftm"),
     "load_ofac_csv": ("ofac_csv", "load_legacy"),
+    "Stale": ("stale", "Stale"),
+    "staleness": ("stale", "staleness"),
 }
 
 __all__ = [
     "ListSnapshot",
     "SourceInfo",
+    "Stale",
     "load_active",
     "load_csl_csv",
     "load_csl_json",
@@ -46,6 +52,7 @@ __all__ = [
     "load_enhanced_xml",
     "load_ftm",
     "load_ofac_csv",
+    "staleness",
     "update",
 ]
 

@@ -305,3 +305,40 @@ def load_json(path: Path, *, list_date: str | None = None, exclude_keys: Iterabl
             continue
         out.append(entity_from_row(row, label, i, list_date))
     return out
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def stated_dates(path: Path) -> list[str]:
+    """Every date (ISO day) the file states about its entries or its own making: each row's ``start_date``,
+    and in the JSON form the ``sources_used`` dates (``source_last_updated``, ``last_imported``) the trade.gov
+    API writes. The file was published on or after the latest of them. Unreadable files give [] (the loader
+    reports what is wrong with them)."""
+    try:
+        text = read_text(path)
+    except InputError:
+        return []
+    values: list[Any] = []
+    if path.name.lower().removesuffix(".gz").endswith(".json"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            return []
+        rows = doc.get("results") if isinstance(doc, dict) else doc
+        values += [r.get("start_date") for r in rows or [] if isinstance(r, dict)]
+        used = doc.get("sources_used") if isinstance(doc, dict) else None
+        for source in used if isinstance(used, list) else []:
+            if isinstance(source, dict):
+                values += [source.get("source_last_updated"), source.get("last_imported")]
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = next(reader, [])
+            if "start_date" not in header:
+                return []
+            at = header.index("start_date")
+            values += [row[at] for row in reader if len(row) > at]
+        except csv.Error:
+            return []
+    return [v.strip()[:10] for v in values if isinstance(v, str) and _ISO_DAY.match(v.strip())]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 from exportgate.errors import InputError
 from exportgate.screen.lists._data import config
 from exportgate.screen.lists.countries import to_iso2
-from exportgate.screen.lists.files import read_bytes
+from exportgate.screen.lists.files import Readable, read_bytes, read_zip_member
 from exportgate.screen.lists.ofac_csv import cons_key
 from exportgate.screen.model import Address, EntityType, Identifier, ListedEntity, Name, NameKind
 
@@ -23,15 +21,39 @@ _COUNTRY_FEATURES = ("Nationality Country", "Citizenship Country", "Nationality 
 def _xml_bytes(path: Path) -> bytes:
     raw = read_bytes(path)
     if raw[:2] == b"PK":
+        return read_zip_member(raw, path.name, ".xml")
+    return raw
+
+
+def data_as_of(path: Path) -> str | None:
+    """The file's ``publicationInfo/dataAsOf`` date (ISO), read from the head of the file only (streamed:
+    parsing stops at the first entity)."""
+    import gzip
+    import zipfile
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        fh = stack.enter_context(path.open("rb"))
+        magic = fh.read(2)
+        fh.seek(0)
+        stream: Readable = fh
         try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            if magic == b"\x1f\x8b":
+                stream = stack.enter_context(gzip.GzipFile(fileobj=fh, mode="rb"))
+            elif magic == b"PK":
+                zf = stack.enter_context(zipfile.ZipFile(fh))
                 members = [n for n in zf.namelist() if n.lower().endswith(".xml")]
                 if not members:
-                    raise InputError(path.name, "ZIP holds no .xml file")
-                return zf.read(members[0])
-        except zipfile.BadZipFile as exc:
-            raise InputError(path.name, f"corrupt or truncated ZIP ({exc})") from None
-    return raw
+                    return None
+                stream = stack.enter_context(zf.open(members[0]))
+            for _event, el in ET.iterparse(stream, events=("end",)):
+                if el.tag == f"{NS}dataAsOf":
+                    return (el.text or "").strip()[:10] or None
+                if el.tag in (f"{NS}publicationInfo", f"{NS}entity"):
+                    return None
+        except (ET.ParseError, OSError, EOFError, zipfile.BadZipFile):
+            return None  # the loader says what is wrong with the file
+    return None
 
 
 def _t(el: ET.Element | None, tag: str) -> str | None:

@@ -130,3 +130,22 @@ def load_ftm(path: Path, *, key: str = "ftm", list_date: str | None = None) -> l
             )
         )
     return out
+
+
+def stated_dates(path: Path) -> list[str]:
+    """Each entity's ``last_change`` day: the export was made on or after the latest of them. Unreadable
+    files give [] (the loader reports what is wrong with them)."""
+    try:
+        text = read_text(path)
+    except InputError:
+        return []
+    out: list[str] = []
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            return []
+        change = rec.get("last_change") if isinstance(rec, dict) else None
+        if isinstance(change, str) and len(change) >= 10:
+            out.append(change[:10])
+    return out

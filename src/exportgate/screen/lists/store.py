@@ -1,13 +1,16 @@
-"""The data home: versioned list directories, the ``active`` pointer, and ``lists update``.
+"""The data home's lists: loading the active version, and ``lists update``.
 
 Layout (``EXPORTGATE_HOME``, default ``~/.exportgate``)::
 
     <home>/lists/versions/<version>/   list files + manifest.json (one directory per update)
     <home>/lists/active                the active version's name (swapped atomically: temp + os.replace)
+    <home>/lists/versions.log          every change of the active version (:mod:`.versions`)
     <home>/cache/lists-<hash>.egcache  parsed snapshots, keyed on the files' sha256 (inert, verified data)
 
-Nothing is written outside ``<home>``. A failed update removes its staging directory and never
-touches ``active``.
+Nothing is written outside ``<home>``. A failed update removes its staging directory and never touches
+``active``; one killed outright leaves its staging directory, which the next change removes. Each new
+file's content date is what the file says (:mod:`.dates`), never the day it was fetched, and an update
+that would replace a list with an older one is refused unless asked for.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -24,9 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from exportgate import __version__, settings
+from exportgate import settings
 from exportgate.errors import ExportgateError, InputError
 from exportgate.screen.lists._data import config, data_dir
+from exportgate.screen.lists.dates import content_date, iso_day, name_date, resolve_as_of
+from exportgate.screen.lists.fetch import Limits, UpdateError, copy_path, fetch_url
 from exportgate.screen.lists.files import kind_of
 from exportgate.screen.lists.snapshot import (
     ListSnapshot,
@@ -37,40 +41,30 @@ from exportgate.screen.lists.snapshot import (
     sha256_file,
     write_cache,
 )
+from exportgate.screen.lists.versions import (
+    EMBEDDED,
+    STAGING_PREFIX,
+    active_name,
+    active_version,
+    changing,
+    lists_dir,
+    log_change,
+    older_files,
+    refuse_older,
+    set_active,
+    undo_target,
+)
 
-_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+__all__ = ["UpdateError", "UpdateResult", "active_version", "cache_dir", "home_dir", "lists_dir", "load_active",
+           "load_embedded", "update", "versions"]
 
 
 def home_dir(home: Path | None = None) -> Path:
     return settings.home(home)
 
 
-def lists_dir(home: Path | None = None) -> Path:
-    return home_dir(home) / "lists"
-
-
 def cache_dir(home: Path | None = None) -> Path:
     return home_dir(home) / "cache"
-
-
-def active_version(home: Path | None = None) -> Path | None:
-    """The active updated version's directory, or None when the embedded snapshot is in use."""
-    pointer = lists_dir(home) / "active"
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ExportgateError(f"lists: cannot read {pointer} ({exc.strerror})") from None
-    if not name:
-        return None
-    directory = lists_dir(home) / "versions" / name
-    if not (directory / "manifest.json").is_file():
-        raise ExportgateError(
-            f"lists: the active version {name!r} is missing ({directory}); run `exportgate lists update` "
-            f"or delete {pointer} to use the embedded snapshot"
-        )
-    return directory
 
 
 def load_embedded(home: Path | None = None) -> ListSnapshot:
@@ -103,13 +97,10 @@ class UpdateResult:
     snapshot: ListSnapshot
     fetched: list[dict[str, Any]] = field(default_factory=list)
     previous: dict[str, int] = field(default_factory=dict)
-
-
-class UpdateError(InputError):
-    """A list update was refused; the active version is untouched."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__("lists update", problem)
+    #: files older than the lists they replaced (only with ``allow_older``)
+    older: list[str] = field(default_factory=list)
+    #: the line the change wrote to the version log (the interfaces copy it into the ledger's audit log)
+    log_line: dict[str, Any] = field(default_factory=dict)
 
 
 def _suffix(name: str) -> str:
@@ -120,54 +111,12 @@ def _suffix(name: str) -> str:
     return ""
 
 
-def _fetch_url(url: str, dest: Path, timeout: float) -> str:
-    """Download ``url`` to ``dest``; returns the content date (Last-Modified, else today, UTC)."""
-    import httpx  # not on the screening hot path
-
-    try:
-        # Raw bytes are stored as received: ask for gzip or nothing (gzip is recognised when read).
-        headers = {"Accept-Encoding": "gzip", "User-Agent": f"exportgate/{__version__}"}
-        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout, headers=headers) as resp:
-            if resp.status_code != 200:
-                raise UpdateError(f"{url}: HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
-            expected = resp.headers.get("content-length")
-            size = 0
-            with dest.open("wb") as fh:
-                for chunk in resp.iter_raw():
-                    size += len(chunk)
-                    fh.write(chunk)
-            if expected is not None and expected.isdigit() and int(expected) != size:
-                raise UpdateError(f"{url}: truncated download ({size} of {expected} bytes)")
-            last_modified = resp.headers.get("last-modified")
-    except httpx.HTTPError as exc:
-        raise UpdateError(f"{url}: download failed ({type(exc).__name__}: {exc})") from None
-    if size == 0:
-        raise UpdateError(f"{url}: empty download")
-    if last_modified:
-        from email.utils import parsedate_to_datetime
-
-        with contextlib.suppress(TypeError, ValueError):
-            return parsedate_to_datetime(last_modified).astimezone(UTC).date().isoformat()
-    return datetime.now(UTC).date().isoformat()
-
-
-def _copy_path(src: Path, dest: Path) -> str:
-    if not src.is_file():
-        raise UpdateError(f"{src}: file not found")
-    if src.stat().st_size == 0:
-        raise UpdateError(f"{src}: empty file")
-    shutil.copyfile(src, dest)
-    m = _DATE_IN_NAME.search(src.name)
-    if m:
-        return m.group(1)
-    return datetime.fromtimestamp(src.stat().st_mtime, UTC).date().isoformat()
-
-
-def _prune_versions(root: Path, keep: int, active: str) -> None:
-    """Delete the oldest version directories beyond ``keep`` (names sort by creation time)."""
+def _prune_versions(root: Path, keep: int, protect: set[str]) -> None:
+    """Delete the oldest version directories beyond ``keep`` (names sort by creation time), never the
+    active one nor the one a rollback would return to."""
     names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for name in names[: max(0, len(names) - max(keep, 1))]:
-        if name != active:
+        if name not in protect:
             shutil.rmtree(root / name, ignore_errors=True)
 
 
@@ -202,20 +151,24 @@ def update(
     *,
     min_ratio: float | None = None,
     max_ratio: float | None = None,
-    timeout: float | None = None,
     as_of: str | None = None,
+    allow_older: bool = False,
+    deadline: float | None = None,
+    max_bytes: int | None = None,
 ) -> UpdateResult:
     """Fetch list files (URLs or paths; default: the official URLs in sources.yaml), validate them and
     make them the active version. Files not given are carried over from the previous version.
 
-    ``as_of`` (ISO date) overrides the content date of the given files; otherwise it is the HTTP
-    Last-Modified date, a date in the file name, or the download/file modification date."""
-    if as_of is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+    Each new file's content date comes from the file (:mod:`.dates`); ``as_of`` (ISO date) states it for
+    files that carry none. A file older than the same list in the active version is refused unless
+    ``allow_older``. ``deadline`` (seconds, all downloads together) and ``max_bytes`` (per file, as stored
+    and decompressed) default to the settings (:mod:`exportgate.settings`)."""
+    if as_of is not None and iso_day(as_of) != as_of:
         raise UpdateError(f"--as-of {as_of!r} is not an ISO date (YYYY-MM-DD)")
+    limits = Limits.start(deadline, max_bytes)
     cfg = config()
     min_ratio = float(cfg["validation"]["min_ratio"] if min_ratio is None else min_ratio)
     max_ratio = float(cfg["validation"]["max_ratio"] if max_ratio is None else max_ratio)
-    timeout = float(cfg["validation"]["timeout_seconds"] if timeout is None else timeout)
     items: list[tuple[str, str]] = []
     if sources:
         for src in sources:
@@ -233,17 +186,32 @@ def update(
         raise UpdateError(
             "the same list file is given twice: " + ", ".join(sorted({k for k in kinds if kinds.count(k) > 1}))
         )
+    with changing(home):
+        result, line = _update(items, home, min_ratio, max_ratio, as_of, allow_older, limits)
+    result.log_line = line
+    return result
 
+
+def _update(
+    items: list[tuple[str, str]],
+    home: Path | None,
+    min_ratio: float,
+    max_ratio: float,
+    as_of: str | None,
+    allow_older: bool,
+    limits: Limits,
+) -> tuple[UpdateResult, dict[str, Any]]:
+    """The update itself, under the data home's lock: (its result, its version-log line)."""
     try:
         prev_dir = active_version(home)
     except ExportgateError:
         prev_dir = None  # a broken pointer: updating is the way out, so start from the embedded snapshot
     base_dir = prev_dir if prev_dir is not None else data_dir()
     base_manifest = read_manifest(base_dir)
+    previous_name = prev_dir.name if prev_dir is not None else EMBEDDED
 
     root = lists_dir(home) / "versions"
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=STAGING_PREFIX))
     staging.chmod(0o755)
     try:
         files: list[dict[str, Any]] = []
@@ -252,11 +220,25 @@ def update(
             stem = {"csl": "consolidated", "csl_json": "consolidated", "ftm": "entities"}.get(kind, kind)
             name = f"{stem}{_suffix(src) or '.csv'}"  # a name kind_of() recognises, so files can be diffed
             dest = staging / name
-            is_url = src.startswith(("http://", "https://"))
-            date = _fetch_url(src, dest, timeout) if is_url else _copy_path(Path(src), dest)
-            entry = {"kind": kind, "file": name, "as_of": as_of or date, "sha256": sha256_file(dest), "source": src}
+            last_modified = None
+            if src.startswith(("http://", "https://")):
+                last_modified = fetch_url(src, dest, limits)
+            else:
+                copy_path(Path(src), dest, limits)
+            day, basis = resolve_as_of(
+                f"lists update: {src}",
+                content_date(dest, kind),
+                stated=as_of,
+                name=name_date(src),
+                last_modified=last_modified,
+            )
+            entry = {"kind": kind, "file": name, "as_of": day, "as_of_basis": basis, "sha256": sha256_file(dest),
+                     "source": src}
             files.append(entry)
             fetched.append(entry)
+        older = older_files(fetched, base_manifest["files"], f"the active version ({previous_name})")
+        if not allow_older:
+            refuse_older(older, "this update")
         new_kinds = {f["kind"] for f in files}
         # The same list in another format: a new file replaces the carried-over other format.
         if new_kinds & {"csl", "csl_json"}:
@@ -293,19 +275,21 @@ def update(
         final = root / version
         os.replace(staging, final)
         snap.path = str(final)
-        # Swap the pointer atomically: readers see the old or the new version, never a mix.
-        pointer = lists_dir(home) / "active"
-        tmp = pointer.with_name(f".active-{uuid.uuid4().hex[:8]}")
-        tmp.write_text(version + "\n", encoding="utf-8")
-        os.replace(tmp, pointer)
+        set_active(version, home)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _prune_versions(root, keep=int(cfg["retention"]["keep_versions"]), active=version)
+    line = log_change(home, "lists.update", previous_name, version, allow_older=allow_older or None, older=older,
+                      files=[{k: f[k] for k in ("kind", "file", "as_of", "as_of_basis", "sha256", "source")}
+                             for f in fetched])
+    _prune_versions(root, keep=int(config()["retention"]["keep_versions"]),
+                    protect={version, *(n for n in (undo_target(home), active_name(home)) if n)})
     with contextlib.suppress(ExportgateError, OSError):
         # Warm the cache so the next CLI call does not parse again.
         from exportgate.screen.lists.snapshot import _cache_key
 
         key = _cache_key(final, manifest, "updated")
         write_cache(cache_path(cache_dir(home), key), snap, key)
-    return UpdateResult(version=version, path=final, snapshot=snap, fetched=fetched, previous=prev_snapshot.counts())
+    result = UpdateResult(version=version, path=final, snapshot=snap, fetched=fetched,
+                          previous=prev_snapshot.counts(), older=older)
+    return result, line
