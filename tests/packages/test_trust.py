@@ -245,3 +245,19 @@ def test_a_common_eccn_is_a_line_for_manual_classification_not_a_stopped_package
     assert any("layers.security[1] (5A002.a) needs manual classification" in r for r in data["verdict_reasons"])
     # the other lines are determined as before
     assert all(ln["status"] == "determined" for layer in data["layers"] for ln in layer["lines"] if ln is not line)
+
+
+# --- list dates shown where decisions are made ---------------------------------------------------------------
+
+
+def test_lists_older_than_the_transaction_are_a_condition_and_a_banner(doc: dict[str, Any], screener: Any) -> None:
+    """Screened against lists N days older than the transaction: a condition to re-screen and the memo's banner
+    (``screening.stale``), from the rule data's usual publication interval."""
+    doc["date"] = "2024-05-10"
+    data = _check(doc, screener)
+    stale = {s["key"]: s for s in data["screening"]["stale"]}
+    assert stale["entity_list"]["list_date"] == "2022-04-21" and stale["entity_list"]["days"] == 750
+    assert stale["entity_list"]["interval"] == 30
+    assert "ofac_sdn" not in stale  # the SDN list of 2024-05-03 is 7 days old
+    [condition] = [c for c in data["conditions"] if c.startswith("re-screen every party against current lists")]
+    assert "entity_list of 2022-04-21: 750 days" in condition and condition.endswith("(screening)")

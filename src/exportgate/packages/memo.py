@@ -240,8 +240,22 @@ class ScreenedParty(_Part):
     matches: list[MatchRow] = Field(default_factory=list)
 
 
+class StaleRow(_Part):
+    """A list screened against that is older than the transaction by more than its usual publication interval
+    (``exportgate.screen.lists.staleness``; rule data ``screening.lists.max_age_days``)."""
+
+    key: str
+    list_date: str | None = None
+    on: str | None = None
+    days: int | None = None
+    interval: int | None = None
+    citation: str | None = None
+
+
 class Screening(_Part):
     lists_as_of: dict[str, str] = Field(default_factory=dict)
+    #: the lists older than the transaction by more than their usual publication interval (a memo banner)
+    stale: list[StaleRow] = Field(default_factory=list)
     parties: list[ScreenedParty] = Field(default_factory=list)
     #: the package's screening decisions that match no current hit (the entry no longer matches)
     unmatched_decisions: list[DecisionRow] = Field(default_factory=list)

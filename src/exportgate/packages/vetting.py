@@ -31,6 +31,7 @@ from exportgate.packages.references import reference_errors
 from exportgate.packages.screening import Screened, confirmed_hits, default_screener, screen_all, unmatched_decisions
 from exportgate.packages.verdict import verdict as decide_verdict
 from exportgate.rules import Mode, RuleSet, load_rules
+from exportgate.screen.lists import staleness
 
 EMBARGO_KEY = "enduse.embargo.destinations"
 BLOCKING_LISTS_KEY = "aaep.check.blocking_lists"
@@ -162,6 +163,18 @@ def _memo(
                         citations=d.citations,
                     )
                 )
+    stale = staleness(lists_as_of, day, rules, mode)
+    if stale:
+        listed = "; ".join(
+            f"{s.key} of {s.list_date}: {s.days:,} days" if s.days is not None else f"{s.key}: date unknown"
+            for s in stale
+        )
+        condition_lines.setdefault(
+            f"re-screen every party against current lists before shipping (`exportgate lists update`): screened "
+            f"against lists older than the transaction by more than their usual publication interval of "
+            f"{stale[0].interval} days ({listed}; {stale[0].citation})",
+            ["screening"],
+        )
     titles = layer_titles(rules, day, mode)
     data: dict[str, Any] = {
         "schema_version": RESULT_SCHEMA_VERSION,
@@ -200,6 +213,7 @@ def _memo(
         "screening": {
             "lists_as_of": lists_as_of,
             "parties": screened,
+            "stale": [s.to_json() for s in stale],
             "unmatched_decisions": unmatched_decisions(pkg, screened),
         },
         "red_flags": flags,
