@@ -84,7 +84,7 @@ def classify_cmd(
     for r in results:
         table.add_row(
             Text(r.name or "-"),
-            r.classification or "none (null)",
+            r.label or "none (null)",
             fmt(r.tpp) if r.tpp is not None else "-",
             fmt(r.performance_density) if r.performance_density is not None else "-",
             Text("\n".join(r.reasons)),

@@ -340,6 +340,7 @@ def line_result(lc: LineCheck) -> LineResult:
         datacenter=c.datacenter if c is not None else None,
         classify_reasons=list(c.reasons) if c is not None else [],
         classify_citations=list(c.citations) if c is not None else [],
+        not_subject_to_ear=c.not_subject_to_ear if c is not None else None,
         status="needs_manual_classification" if lc.manual else "determined",
         manual_reason=lc.manual,
         determinations=lc.determinations,

@@ -141,6 +141,8 @@ class LineResult(_Part):
     datacenter: bool | None = None
     classify_reasons: list[str] = Field(default_factory=list)
     classify_citations: list[str] = Field(default_factory=list)
+    #: the provision under which the item is not subject to the EAR (``734.7(a)``: published weights), else None
+    not_subject_to_ear: str | None = None
     #: determined | needs_manual_classification (its ECCN is one the rule data does not evaluate: deny by default)
     status: str = "determined"
     manual_reason: str | None = None
