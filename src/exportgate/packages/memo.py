@@ -194,6 +194,25 @@ class DecisionRow(_Part):
     status: str = "applied"
 
 
+class ListedEntry(_Part):
+    """The listed entry a match points to, as the list gives it (``exportgate.screen.ListedEntity.details``)."""
+
+    type: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    programs: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    identifiers: list[dict[str, Any]] = Field(default_factory=list)
+    dates_of_birth: list[str] = Field(default_factory=list)
+    entity_list_footnote: int | None = None
+    license_requirement: str | None = None
+    license_policy: str | None = None
+    start_date: str | None = None
+    federal_register_notice: str | None = None
+    remarks: str | None = None
+    list_date: str | None = None
+
+
 class MatchRow(_Part):
     """A list entry a party's name matched (``exportgate.screen.Match.to_json``), with what was decided on it.
 
@@ -211,6 +230,8 @@ class MatchRow(_Part):
     explanation: Any = None
     strength: str | None = None
     entry_fingerprint: str | None = None
+    #: the listed entry's details (programme, addresses, identifiers, remarks, footnote, policy, FR notice)
+    entry: ListedEntry | None = None
     confirmed: bool = False
     #: decision | exact_name_and_identifier
     confirmed_by: str | None = None
