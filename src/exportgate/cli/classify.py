@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
+from exportgate.cli.output import print_table
+
 if TYPE_CHECKING:
     from exportgate.rules import Mode, RuleSet
 
@@ -52,7 +54,6 @@ def classify_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Classify items (ICs, computers/servers, HBM stacks, model weights) under the CCL as of a date."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -90,7 +91,7 @@ def classify_cmd(
             Text("\n".join(r.reasons)),
             Text("\n".join(r.citations)),
         )
-    Console().print(table)
+    print_table(table, figures=("classification", "TPP", "PD"))
 
 
 @catalog_app.command("diff")
@@ -101,7 +102,6 @@ def catalog_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Catalog chips whose classification changed between two dates."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -126,13 +126,12 @@ def catalog_diff(
         note = "renamed only" if ch["same_control"] else ""
         table.add_row(Text(ch["name"]), ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
                       fmt(ch["performance_density"]) if ch["performance_density"] else "unknown", note)
-    Console().print(table)
+    print_table(table, figures=(d1.isoformat(), d2.isoformat(), "TPP", "PD"))
 
 
 @catalog_app.command("list")
 def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOpt = False) -> None:
     """Every catalog chip with its TPP, PD and classification as of a date."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -163,7 +162,7 @@ def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOp
         tpp = fmt(c.tpp) if c and c.tpp is not None else "-"
         pd = fmt(c.performance_density) if c and c.performance_density is not None else "unknown"
         table.add_row(Text(e.name), Text(e.vendor), tpp, pd if c else "-", classification_label(c, err))
-    Console().print(table)
+    print_table(table, figures=("TPP", "PD", "classification"))
 
 
 @catalog_app.command("show")

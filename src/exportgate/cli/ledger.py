@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from exportgate.cli.output import print_table
+
 ledger_app = typer.Typer(
     help="The compute ledger: record approved packages, report cumulative TPP per country and end user.",
     no_args_is_help=True,
@@ -150,7 +152,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             _fmt(a["used"]) if a else "",
             (("[red]" if a["exceeded"] else "") + _fmt(a["remaining"])) if a else "",
         )
-    console.print(table)
+    print_table(table, figures=("Country",), console=console)
     eu_table = Table(title="Per end user and year")
     for col in ("End user", "Country", "Year", "TPP", "Under LPP", "LPP cap", "Remaining"):
         eu_table.add_column(col, justify="left" if col in ("End user", "Country") else "right")
@@ -162,7 +164,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             _fmt(cap["tpp"]) if cap else "none in force",
             (("[red]" if cap["exceeded"] else "") + _fmt(cap["remaining"])) if cap else "",
         )
-    console.print(eu_table)
+    print_table(eu_table, figures=("Country",), console=console)
 
 
 @ledger_app.command("entries")

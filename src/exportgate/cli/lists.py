@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from exportgate.cli.output import print_table
+
 lists_app = typer.Typer(
     name="lists",
     help="Restricted-party lists: show their dates and counts, update them, compare versions.",
@@ -41,7 +43,7 @@ def status_cmd(
     table = Table("list", "title", "as of", "entries", "main file")
     for key, info in sorted(snap.sources.items()):
         table.add_row(key, info.title, info.as_of or "unknown", str(info.count), info.files[0] if info.files else "")
-    console.print(table)
+    print_table(table, figures=("list", "as of", "entries"), console=console)
     for key, info in sorted(snap.sources.items()):
         for note in info.notes:
             console.print(f"  {key}: {note}")

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from exportgate.cli.output import print_table
+
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
 
 
@@ -38,12 +40,12 @@ def _print_summary(result: dict[str, Any]) -> None:
                 table.add_row(
                     line["ref"].removeprefix("layers."),
                     f"{line['quantity']:g}",
-                    str(line["classification"]),
+                    _classification_label(line),
                     d["destination"],
                     d["end_user"],
                     d["status"],
                 )
-    console.print(table)
+    print_table(table, figures=("line", "qty", "classification", "to", "status"), console=console)
     for p in result["screening"]["parties"]:
         if p["status"] != "clear":
             top = p["matches"][0] if p["matches"] else {}
@@ -63,6 +65,15 @@ def _print_summary(result: dict[str, Any]) -> None:
         )
     for c in result["conditions"]:
         console.print(f"condition: {c}", markup=False)
+
+
+def _classification_label(line: dict[str, Any]) -> str:
+    """A line's classification as a reader names it (published weights: not subject to the EAR)."""
+    if line.get("not_subject_to_ear"):
+        return f"not subject to the EAR ({line['not_subject_to_ear']})"
+    if line.get("status") == "needs_manual_classification":
+        return f"{line.get('classification')} (needs manual classification)"
+    return str(line.get("classification") or "unclassified")
 
 
 def check(

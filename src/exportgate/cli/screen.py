@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from exportgate.cli.output import print_table
+
 if TYPE_CHECKING:
     from exportgate.screen import Screener, ScreenResult
 
@@ -95,7 +97,7 @@ def _print_result(res: ScreenResult, screener: Screener, threshold: float | None
             m.license_policy or "",
             m.entity_id,
         )
-    console.print(table)
+    print_table(table, figures=("Strength", "List", "Entity id"), console=console)
     best = res.matches[0]
     aligned = ", ".join(
         f"{a['query']}~{a['listed']} ({a['similarity']:.2f}, w {a['query_weight']:.1f})"
