@@ -229,7 +229,7 @@ def test_check_reads_json_packages(tmp_path: Path, warm_index: Any) -> None:
     path.write_text(json.dumps(doc, default=str))
     result = _invoke("check", str(path), "--no-ledger", "--json")
     assert result.exit_code == 10, result.output
-    assert json.loads(result.stdout)["package"]["source_file"] == str(path)
+    assert json.loads(result.stdout)["package"]["source_file"] == path.name
 
 
 def test_check_reads_stdin(warm_index: Any) -> None:

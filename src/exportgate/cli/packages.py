@@ -10,6 +10,11 @@ import typer
 
 from exportgate.cli.output import print_table
 
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Who produces the memo (its provenance); default EXPORTGATE_USER, else the OS user."),
+]
+
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
 
 
@@ -94,6 +99,7 @@ def check(
         str | None,
         typer.Option("--db", help="Ledger database URL or SQLite path (default: EXPORTGATE_DB_URL, EXPORTGATE_HOME)."),
     ] = None,
+    produced_by: AsOption = None,
 ) -> None:
     """Check a full-stack package: completeness, classification, screening, determination, compute, verdict.
 
@@ -118,7 +124,7 @@ def check(
         # Read only: nothing is created or migrated; no ledger yet is an empty ledger.
         ledger = Ledger.open_existing(db, missing_ok=True)
     try:
-        result = check_package(loaded, day, m, ledger=ledger)
+        result = check_package(loaded, day, m, ledger=ledger, produced_by=produced_by)
     finally:
         if ledger is not None:
             ledger.close()
@@ -147,6 +153,7 @@ def run(
     directory: Annotated[Path | None, typer.Argument(help="Directory of packages (default: ./examples).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Where the memos go.")] = Path("out"),
     mode: Annotated[str, typer.Option("--mode", help="enforced or text.")] = "enforced",
+    produced_by: AsOption = None,
 ) -> None:
     """The main job: check every example package, write its memos (HTML, Markdown, PDF, JSON) to OUT and
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
@@ -157,7 +164,7 @@ def run(
     directory, files = find_examples(directory)
     bundled = directory == BUNDLED
     failures = 0
-    for outcome in run_examples(files, out, m):
+    for outcome in run_examples(files, out, m, produced_by=produced_by):
         label = f"(bundled) {outcome.path.name}" if bundled else str(outcome.path)
         if outcome.errors:
             typer.echo(f"{'error':<17} {label}: " + "; ".join(outcome.errors))
