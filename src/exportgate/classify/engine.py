@@ -399,8 +399,6 @@ def _classify_weights(item: Item, ctx: Trace) -> _Outcome:
     if ops_min is None:
         ctx.say(f"4E091 (model weights) is not in force on {ctx.as_of} (added effective 2025-01-13, 90 FR 4544)")
         return _Outcome(None, None)
-    if ctx.mode is Mode.ENFORCED:
-        ctx.say("enforced mode: BIS enforcement of 4E091 after 2025-05-13 is unclear; classified per the CFR text (unverified)")
     ops = item.training_operations
     assert ops is not None
     if item.weights_published and ctx.use("ccl.4e091.published_excluded"):
@@ -408,6 +406,8 @@ def _classify_weights(item: Item, ctx: Trace) -> _Outcome:
         ctx.say("the weights are published (734.7(a)): not subject to the EAR (734.3(b)(3)); Note 1 to 4E091 "
                 "excludes them")
         return _Outcome(None, None, not_subject=PUBLISHED_PROVISION)
+    if ctx.mode is Mode.ENFORCED:
+        ctx.say("enforced mode: BIS enforcement of 4E091 after 2025-05-13 is unclear; classified per the CFR text (unverified)")
     if not _cmp(ctx, "4E091", "training operations", exact(ops), ">=", ops_min):
         return _Outcome(None, None)
     if item.weights_published is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -11,7 +12,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from exportgate.errors import InputError
 from exportgate.io import write_atomic
 from exportgate.reports.charts import svg_bar_chart, text_bar_chart
-from exportgate.reports.view import FORMATS, STATUS_COLOURS, build_view, fmt_number, humanize
+from exportgate.reports.view import (
+    FORMATS,
+    STATUS_COLOURS,
+    build_view,
+    classification_label,
+    fmt_number,
+    humanize,
+    short_ref,
+)
 
 Format = Literal["html", "md", "pdf"]
 
@@ -19,12 +28,33 @@ Format = Literal["html", "md", "pdf"]
 SUFFIXES: dict[str, Format] = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
 
 
+#: characters that open Markdown inline syntax or raw HTML, escaped with a backslash (CommonMark) wherever a
+#: package or list text goes into the Markdown memo; ``_`` only where it could start or end emphasis, ``]`` only
+#: where it could close a link or image (``](``, ``][``, ``]:``; the memo defines no link references)
+_MD_SPECIAL = re.compile(r"[\\`*<>|&~]|\](?=[(\[:])|(?<!\w)_|_(?!\w)")
+#: what would open a block (heading, list, quote) at the start of a text placed after "- " or at a line start
+_MD_BLOCK_START = re.compile(r"^(?:(#|[-+](?=\s))|\d+([.)])(?=\s))")
+
+
+def md_text(value: Any) -> str:
+    """Package or list text as literal Markdown: inline syntax, raw HTML and block starts escaped, on one line."""
+    if value is None:
+        return ""
+    text = re.sub(r"\s+", " ", str(value))
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return _MD_BLOCK_START.sub(_escape_block_start, text)
+
+
+def _escape_block_start(m: re.Match[str]) -> str:
+    if m.group(1):
+        return "\\" + m.group(1)
+    return m.group(0)[:-1] + "\\" + m.group(2)  # "12. x" -> "12\. x"
+
+
 def _md_cell(value: Any) -> str:
-    """A value fit for one Markdown table cell (pipes escaped, on one line)."""
-    if value is None or value == "":
-        return "—"
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(text.split())
+    """A value fit for one Markdown table cell (escaped, pipes included, on one line; empty: —)."""
+    text = md_text(value).strip()
+    return text or "—"
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +71,9 @@ def _env() -> Environment:
         num=fmt_number,
         human=humanize,
         cell=_md_cell,
+        md=md_text,
+        short=short_ref,
+        label=classification_label,
         colour=lambda status: STATUS_COLOURS.get(str(status), "#374151"),
     )
     return env
