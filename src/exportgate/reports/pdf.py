@@ -270,7 +270,7 @@ def _decision_page(pdf: MemoPDF, view: MemoView) -> None:
                          policy, "; ".join(f"{ln.ref} {ln.description} ({ln.classification})" for ln in lic.lines),
                          lic.destination + (f" · {'; '.join(lic.end_users)}" if lic.end_users else ""), granted])
         pdf.table_rows(["Operative provision", "Citation and reason", "Review policy", "Lines", "To", "Granted"],
-                       rows, [22, 44, 20, 56, 24, 16], size=7.5, bold_first=True)
+                       rows, [25, 43, 19, 55, 24, 16], size=7.5, bold_first=True)
     else:
         pdf.none("No licence is needed.")
     if view.exceptions:
