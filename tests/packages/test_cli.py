@@ -238,3 +238,29 @@ def test_check_reads_stdin(warm_index: Any) -> None:
     assert result.exit_code == 20, result.output
     data = json.loads(result.stdout)
     assert data["package"]["source_file"] == "-" and len(data["package"]["source_sha256"]) == 64
+
+
+def test_check_compare_explains_the_difference(warm_index: Any) -> None:
+    """The UAE was named in 742.6(a)(6)(iii)(B) in July 2026: the Abu Dhabi servers need a licence on both
+    dates, but under another provision; the comparison says so and names the rule changes behind it."""
+    path = str(EXAMPLES / "05-gulf-regional.yaml")
+    result = _invoke("check", path, "--no-ledger", "--compare", "2026-06-01,2026-10-20", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [v["as_of"] for v in doc["verdicts"]] == ["2026-06-01", "2026-10-20"]
+    assert [v["verdict"] for v in doc["verdicts"]] == ["license_required", "license_required"]
+    assert {"line": "hardware[0]", "recipient": "AE · Abu Dhabi Compute Holding PJSC",
+            "field": "operative provision", "before": "742.6(a)(6)", "after": "742.6(a)(6)(iii)(B)"} \
+        in doc["line_changes"]
+    assert not [c for c in doc["line_changes"] if c["line"] == "hardware[1]"]  # QA: the same answer
+    changes = {c["key"]: c["change"] for c in doc["rule_changes"]}
+    assert changes["scope.named.countries"] == "+AE" and changes["scope.destinations"] == "−AE"
+    assert all(c["value_changed"] for c in doc["rule_changes"])
+    assert doc["country_group_changes"]["AE"]["after"] == ["A:5", "B"]
+    text = _invoke("check", path, "--no-ledger", "--compare", "2026-06-01,2026-10-20")
+    assert text.exit_code == 0
+    assert "- hardware[0] → AE · Abu Dhabi Compute Holding PJSC: operative provision 742.6(a)(6) -> " \
+           "742.6(a)(6)(iii)(B)" in text.stdout
+    assert "- scope.named.countries: +AE" in text.stdout
+    bad = _invoke("check", path, "--no-ledger", "--compare", "2026-06-01,2026-10-20", "--as-of", "2026-10-20")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --compare:")

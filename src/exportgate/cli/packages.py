@@ -72,6 +72,42 @@ def _print_summary(result: dict[str, Any]) -> None:
         console.print(f"condition: {c}", markup=False)
 
 
+def _render_comparison(doc: dict[str, Any]) -> list[str]:
+    """``check --compare`` for a reader: each date's verdict and licences, what changed, and the rule changes."""
+    out: list[str] = [f"{doc['package']} ({doc['mode']} mode)"]
+    for side in doc["verdicts"]:
+        out.append(f"=== {side['as_of']}: {side['verdict'].replace('_', ' ').upper()} ===")
+        out += [f"  - {r}" for r in side["verdict_reasons"]]
+        for lic in side["licenses_needed"]:
+            op = lic.get("operative") or {}
+            out.append(f"  licence needed: {lic['line'].removeprefix('layers.')} → {lic.get('destination')}"
+                       f" — {op.get('provision') or '-'} ({op.get('citation') or '-'})")
+    first, second = doc["dates"]
+    out.append(f"=== what changed between {first} and {second} ===")
+    a, b = (s["verdict"] for s in doc["verdicts"])
+    out.append(f"verdict: {a} -> {b}" + (" (unchanged)" if a == b else ""))
+    for c in doc["line_changes"]:
+        where = c["line"] + (f" → {c['recipient']}" if c["recipient"] else "")
+        out.append(f"- {where}: {c['field']} {c['before'] or '-'} -> {c['after'] or '-'}")
+    if not doc["line_changes"]:
+        out.append("no line's classification or determination changed")
+    if doc["rule_changes"] or doc["country_group_changes"]:
+        out.append("rule changes among the parameters the check consulted:")
+    else:
+        out.append("no change in the rules the check consulted")
+    for c in doc["rule_changes"]:
+        after, before = c.get("after"), c.get("before")
+        cite = (after or before or {}).get("citation") or {}
+        text = "; ".join(str(v) for k, v in cite.items() if k in ("cfr", "fr"))
+        out.append(f"- {c['key']}: {c['change']}" + (f" [{text}]" if text else ""))
+    for cc, g in doc["country_group_changes"].items():
+        added = sorted(set(g["after"]) - set(g["before"]))
+        removed = sorted(set(g["before"]) - set(g["after"]))
+        delta = " / ".join(p for p in (" ".join(f"+{x}" for x in added), " ".join(f"−{x}" for x in removed)) if p)
+        out.append(f"- country groups of {cc}: {delta}")
+    return out
+
+
 def _classification_label(line: dict[str, Any]) -> str:
     """A line's classification as a reader names it (published weights: not subject to the EAR)."""
     if line.get("not_subject_to_ear"):
@@ -100,6 +136,11 @@ def check(
         typer.Option("--db", help="Ledger database URL or SQLite path (default: EXPORTGATE_DB_URL, EXPORTGATE_HOME)."),
     ] = None,
     produced_by: AsOption = None,
+    compare_dates: Annotated[
+        str | None,
+        typer.Option("--compare", help="DATE1,DATE2: the package's verdict on each date and the rule changes that "
+                     "explain the difference (exit 0)."),
+    ] = None,
 ) -> None:
     """Check a full-stack package: completeness, classification, screening, determination, compute, verdict.
 
@@ -116,6 +157,13 @@ def check(
     for path in report or []:
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
             raise InputError("--report", f"{path}: the memo is .html, .md or .pdf")
+    if compare_dates is not None:
+        from exportgate.cli.determine import _parse_compare
+
+        if day is not None or report:
+            raise InputError("--compare", "not with --as-of or --report: the comparison checks the package on both "
+                             "dates")
+        first, second = _parse_compare(compare_dates)
     loaded = load_package(package)
     ledger = None
     if not no_ledger:
@@ -124,6 +172,15 @@ def check(
         # Read only: nothing is created or migrated; no ledger yet is an empty ledger.
         ledger = Ledger.open_existing(db, missing_ok=True)
     try:
+        if compare_dates is not None:
+            from exportgate.packages.compare import compare_package
+
+            cmp = compare_package(loaded, first, second, m, ledger=ledger, produced_by=produced_by)
+            if as_json:
+                typer.echo(json.dumps(cmp.to_json(), indent=2, ensure_ascii=False, default=str))
+            else:
+                typer.echo("\n".join(_render_comparison(cmp.to_json())))
+            return
         result = check_package(loaded, day, m, ledger=ledger, produced_by=produced_by)
     finally:
         if ledger is not None:
