@@ -100,11 +100,10 @@ def _render_comparison(doc: dict[str, Any]) -> list[str]:
         cite = (after or before or {}).get("citation") or {}
         text = "; ".join(str(v) for k, v in cite.items() if k in ("cfr", "fr"))
         out.append(f"- {c['key']}: {c['change']}" + (f" [{text}]" if text else ""))
+    from exportgate.rules.model import set_delta
+
     for cc, g in doc["country_group_changes"].items():
-        added = sorted(set(g["after"]) - set(g["before"]))
-        removed = sorted(set(g["before"]) - set(g["after"]))
-        delta = " / ".join(p for p in (" ".join(f"+{x}" for x in added), " ".join(f"−{x}" for x in removed)) if p)
-        out.append(f"- country groups of {cc}: {delta}")
+        out.append(f"- country groups of {cc}: {set_delta(g['before'], g['after'])}")
     return out
 
 

@@ -72,6 +72,7 @@ def diff(
 
     from exportgate.io import parse_date
     from exportgate.rules import Mode, load_rules
+    from exportgate.rules.model import set_delta
 
     rules = load_rules()
     d1, d2, m = parse_date(date1, "DATE1"), parse_date(date2, "DATE2"), Mode.parse(mode)
@@ -101,9 +102,9 @@ def diff(
             cite = (c.after or c.before)
             assert cite is not None
             table.add_row(c.key, c.summary(), cite.cite())
-        for g, (added, removed, cites) in groups.items():
-            delta = " / ".join(p for p in (" ".join(f"+{x}" for x in added), " ".join(f"−{x}" for x in removed)) if p)
-            table.add_row(f"Country Group {g}", delta, "; ".join(cites))
+        for g in groups:
+            table.add_row(f"Country Group {g}", set_delta(rules.members(g, d1), rules.members(g, d2)),
+                          "; ".join(groups[g][2]))
         print_table(table, figures=("parameter",))
     if basis_only and not all_changes:
         typer.echo(f"({basis_only} more parameter(s) changed their legal basis but not their value: --all lists them)")

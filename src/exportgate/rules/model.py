@@ -7,6 +7,7 @@ legal reference (``citation``) and how sure we are of it (``verification``, from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -219,9 +220,7 @@ class Change:
             return "same value, legal basis changed"
         b_set, a_set = _as_set(before), _as_set(after)
         if b_set is not None and a_set is not None:
-            added, removed = sorted(a_set - b_set), sorted(b_set - a_set)
-            parts = [" ".join(f"+{x}" for x in added), " ".join(f"−{x}" for x in removed)]
-            return " / ".join(p for p in parts if p) or "same members, reordered"
+            return set_delta(b_set, a_set) or "same members, reordered"
         if isinstance(before, dict) and isinstance(after, dict):
             changed = [k for k in after if k in before and after[k] != before[k]]
             parts = [" ".join(f"+{k}" for k in after if k not in before),
@@ -229,6 +228,13 @@ class Change:
             return " / ".join(p for p in parts if p)
         text = f"{_short(before)} → {_short(after)}"
         return text if len(text) <= limit else "changed"
+
+
+def set_delta(before: Iterable[str], after: Iterable[str]) -> str:
+    """Members added and removed, ``+AE +QA / −KH`` (empty when the same)."""
+    b, a = set(before), set(after)
+    parts = [" ".join(f"+{x}" for x in sorted(a - b)), " ".join(f"−{x}" for x in sorted(b - a))]
+    return " / ".join(p for p in parts if p)
 
 
 def _as_set(value: Any) -> frozenset[str] | None:
