@@ -95,7 +95,7 @@ def slow_runs(tmp_path_factory: pytest.TempPathFactory, warm_index: Any) -> dict
         "pdf": pdf,
         "out": out,
         "check": _invoke(*check),
-        "run": _invoke("run", "--out", str(out)),
+        "run": _invoke("run", "--out", str(out), "--as", "A. Reviewer"),
     }
 
 
@@ -137,6 +137,8 @@ def test_run_checks_every_example_and_writes_memos(slow_runs: dict[str, Any]) ->
         assert headline[expected] in (out / f"{path.stem}.md").read_text(encoding="utf-8")
         pdf = _pdf_text(out / f"{path.stem}.pdf")
         assert headline[expected] in pdf and data["content_hash"][:16] in pdf.replace("\n", "")
+        assert len(pypdf.PdfReader(out / f"{path.stem}.pdf").pages) <= 3  # every bundled example's memo
+        assert data["provenance"]["produced_by"] == "A. Reviewer" and data["package"]["source_file"] == path.name
     assert lines[-1].startswith(f"{len(examples)} packages, 0 failed")
     assert not list(out.glob(".*.tmp"))
 
