@@ -41,7 +41,7 @@ def test_json_list_contract(tmp_path: Path) -> None:
     out = json.loads(r.stdout)
     assert isinstance(out, list) and len(out) == 2
     assert set(out[0]) == {"name", "classification", "tpp", "performance_density", "as_of", "mode", "reasons",
-                           "citations"}
+                           "citations", "not_subject_to_ear"}
     assert out[0]["classification"] == "3A090.a.1" and out[0]["tpp"] == 4800
     assert out[0]["as_of"] == "2024-01-01" and out[0]["mode"] == "enforced"
     assert out[1]["classification"] is None

@@ -183,7 +183,14 @@ def test_4e091_published_weights_excluded() -> None:
     data = {"name": "open", "kind": "model_weights", "training_operations": 5e26, "weights_published": True}
     c = run(data, date(2025, 2, 1))
     assert c.classification is None
+    assert c.not_subject_to_ear == "734.7(a)" and c.label == "not subject to the EAR (734.7(a))"
     assert any("Note 1" in r for r in c.reasons)
+    # below the 4E091 threshold too: published weights are outside the EAR, not an unknown classification
+    small = run({**data, "training_operations": 9e24}, date(2026, 10, 20))
+    assert small.label == "not subject to the EAR (734.7(a))"
+    assert not any("no listed paragraph applies" in r for r in small.reasons)
+    unpublished = run({**data, "training_operations": 9e24, "weights_published": False}, date(2026, 10, 20))
+    assert unpublished.not_subject_to_ear is None and unpublished.label is None
 
 
 def test_reasons_show_value_limit_and_inclusiveness() -> None:

@@ -96,7 +96,7 @@ def slow_runs(tmp_path_factory: pytest.TempPathFactory, warm_index: Any) -> dict
         "pdf": pdf,
         "out": out,
         "check": _invoke(*check),
-        "run": _invoke("run", "--out", str(out)),
+        "run": _invoke("run", "--out", str(out), "--as", "A. Reviewer"),
     }
 
 
@@ -138,6 +138,8 @@ def test_run_checks_every_example_and_writes_memos(slow_runs: dict[str, Any]) ->
         assert headline[expected] in (out / f"{path.stem}.md").read_text(encoding="utf-8")
         pdf = _pdf_text(out / f"{path.stem}.pdf")
         assert headline[expected] in pdf and data["content_hash"][:16] in pdf.replace("\n", "")
+        assert len(pypdf.PdfReader(out / f"{path.stem}.pdf").pages) <= 3  # every bundled example's memo
+        assert data["provenance"]["produced_by"] == "A. Reviewer" and data["package"]["source_file"] == path.name
     assert lines[-1].startswith(f"{len(examples)} packages, 0 failed")
     assert not list(out.glob(".*.tmp"))
 
@@ -230,7 +232,7 @@ def test_check_reads_json_packages(tmp_path: Path, warm_index: Any) -> None:
     path.write_text(json.dumps(doc, default=str))
     result = _invoke("check", str(path), "--no-ledger", "--json")
     assert result.exit_code == 10, result.output
-    assert json.loads(result.stdout)["package"]["source_file"] == str(path)
+    assert json.loads(result.stdout)["package"]["source_file"] == path.name
 
 
 def test_check_reads_stdin(warm_index: Any) -> None:
@@ -239,3 +241,29 @@ def test_check_reads_stdin(warm_index: Any) -> None:
     assert result.exit_code == 20, result.output
     data = json.loads(result.stdout)
     assert data["package"]["source_file"] == "-" and len(data["package"]["source_sha256"]) == 64
+
+
+def test_check_compare_explains_the_difference(warm_index: Any) -> None:
+    """The UAE was named in 742.6(a)(6)(iii)(B) in July 2026: the Abu Dhabi servers need a licence on both
+    dates, but under another provision; the comparison says so and names the rule changes behind it."""
+    path = str(EXAMPLES / "05-gulf-regional.yaml")
+    result = _invoke("check", path, "--no-ledger", "--compare", "2026-06-01,2026-10-20", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [v["as_of"] for v in doc["verdicts"]] == ["2026-06-01", "2026-10-20"]
+    assert [v["verdict"] for v in doc["verdicts"]] == ["license_required", "license_required"]
+    assert {"line": "hardware[0]", "recipient": "AE · Abu Dhabi Compute Holding PJSC",
+            "field": "operative provision", "before": "742.6(a)(6)", "after": "742.6(a)(6)(iii)(B)"} \
+        in doc["line_changes"]
+    assert not [c for c in doc["line_changes"] if c["line"] == "hardware[1]"]  # QA: the same answer
+    changes = {c["key"]: c["change"] for c in doc["rule_changes"]}
+    assert changes["scope.named.countries"] == "+AE" and changes["scope.destinations"] == "−AE"
+    assert all(c["value_changed"] for c in doc["rule_changes"])
+    assert doc["country_group_changes"]["AE"]["after"] == ["A:5", "B"]
+    text = _invoke("check", path, "--no-ledger", "--compare", "2026-06-01,2026-10-20")
+    assert text.exit_code == 0
+    assert "- hardware[0] → AE · Abu Dhabi Compute Holding PJSC: operative provision 742.6(a)(6) -> " \
+           "742.6(a)(6)(iii)(B)" in text.stdout
+    assert "- scope.named.countries: +AE" in text.stdout
+    bad = _invoke("check", path, "--no-ledger", "--compare", "2026-06-01,2026-10-20", "--as-of", "2026-10-20")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --compare:")

@@ -101,9 +101,23 @@ def test_to_json_contract(screener: Screener) -> None:
     m = doc["matches"][0]
     assert set(m) == {
         "entity_id", "list", "name", "matched_name", "score", "country", "entity_list_footnote",
-        "license_policy", "explanation", "strength", "entry_fingerprint",
+        "license_policy", "explanation", "strength", "entry_fingerprint", "entry",
     }  # fmt: skip
     assert len(m["entry_fingerprint"]) == 64
+    # the listed entry's details, for the reviewer who adjudicates the match
+    entry = m["entry"]
+    assert entry["type"] == "entity" and m["country"] in entry["countries"]
+    assert entry["programs"] and entry["addresses"] and entry["list_date"]
+    assert all(isinstance(a, str) and a for a in entry["addresses"])
+
+
+def test_match_entry_carries_the_entity_list_fields(screener: Screener) -> None:
+    m = screener.screen("Complete Freight Solutions", country="AE").matches[0]
+    assert m.list == "entity_list"
+    entry = m.to_json()["entry"]
+    assert entry["federal_register_notice"] == "81 FR 14953" and entry["start_date"] == "2016-03-21"
+    assert entry["license_policy"] == "Presumption of denial." and "744.11" in entry["license_requirement"]
+    assert any("Dubai" in a for a in entry["addresses"])
 
 
 def test_entity_list_fields_are_carried(screener: Screener) -> None:

@@ -4,14 +4,9 @@ a real content hash and this test run's signature."""
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
-
-def content_hash(result: dict[str, Any]) -> str:
-    body = {k: v for k, v in result.items() if k not in ("content_hash", "signature")}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+from exportgate.packages.memo import content_hash
 
 
 def make_result(

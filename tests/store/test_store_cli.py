@@ -149,3 +149,73 @@ def test_migrate_then_show_an_empty_ledger(app: typer.Typer, db_url: str) -> Non
     out = run(app, "ledger", "show", "--db", db_url, "--json")
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["records"] == 0
+
+
+def _licensed(name: str = "gamma") -> dict[str, Any]:
+    """A license_required result: hardware[0] needs a licence to AE and to SA (two end users)."""
+    from ledger_samples import rehash, sign
+
+    r = make_result(name, "2026-10-20", [("H100", [("AE", "G42 Cloud"), ("SA", "Humain")], 15832.0, 10)],
+                    verdict="license_required")
+    op = {"kind": "requirement", "name": "destination", "provision": "742.6(a)(6)", "citation": "15 CFR 742.6"}
+    for det in r["layers"][0]["lines"][0]["determinations"]:
+        det.update(status="license_required", license_required=True, review_policy="case_by_case", operative=op)
+    r["licenses_needed"] = [
+        {"line": "layers.hardware[0]", "destination": d, "end_user": eu, "classification": "3A090.a.1",
+         "status": "license_required", "review_policy": "case_by_case", "operative": op, "citations": []}
+        for d, eu in (("AE", "G42 Cloud"), ("SA", "Humain"))]
+    return sign(rehash(r))  # edited by the test, then signed as this installation signs its own results
+
+
+def test_record_licences_granted_and_signoff(app: typer.Typer, tmp_path: Path, db_url: str) -> None:
+    r = _licensed()
+    memo_html = tmp_path / "signed.html"
+    out = run(app, "ledger", "record", "--result", write(tmp_path, r, "g"), "--db", db_url,
+              "--license", "hardware[0]@AE=D1234567", "--license-condition", "D1234567=no reexport to D:5",
+              "--prepared-by", "J. Doe", "--reviewed-by", "K. Osei", "--approved-by", "M. Chen",
+              "--report", str(memo_html))
+    assert out.exit_code == 0, out.output
+    assert "licence D1234567: hardware[0] → AE · G42 Cloud — conditions: no reexport to D:5" in out.output
+    assert "warning: no licence number recorded for hardware[0] → SA" in out.output
+    html = memo_html.read_text(encoding="utf-8")
+    assert "D1234567" in html and "no reexport to D:5" in html and "K. Osei" in html and "M. Chen" in html
+    # the ledger shows them, and the signed memo is the checked memo: its content hash unchanged
+    out = run(app, "ledger", "records", "--db", db_url, "--json")
+    row = json.loads(out.output.splitlines()[0])
+    assert row["licences"] == [{"line": "layers.hardware[0]", "number": "D1234567", "destination": "AE",
+                                "end_user": "G42 Cloud", "conditions": ["no reexport to D:5"]}]
+    assert row["signoff"]["approved_by"]["name"] == "M. Chen" and row["signoff"]["record_id"] == 1
+    out = run(app, "ledger", "memo", "1", "--db", db_url, "--json")
+    signed = json.loads(out.output)
+    from exportgate.packages.memo import content_hash
+
+    assert signed["content_hash"] == r["content_hash"] == content_hash(signed)
+    assert signed["signoff"]["prepared_by"] == {"name": "J. Doe", "date": signed["signoff"]["recorded_at"][:10]}
+    assert signed["licences_granted"][0]["number"] == "D1234567"
+    out = run(app, "ledger", "memo", "1", "--db", db_url, "--report", str(tmp_path / "again.md"))
+    assert out.exit_code == 0 and "D1234567" in (tmp_path / "again.md").read_text(encoding="utf-8")
+    audit = [json.loads(line) for line in run(app, "ledger", "audit", "--db", db_url).output.splitlines()]
+    assert audit[-1]["payload"]["licences"][0]["number"] == "D1234567"
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["--license", "hardware[3]=D1"], "error: --license: hardware[3] needs no licence in this result"),
+        (["--license", "hardware[0]@QA=D1"], "error: --license: hardware[0] to QA needs no licence"),
+        (["--license", "hardware[0]"], "error: --license: expected LINE=NUMBER"),
+        (["--license", "hardware[0]=D1", "--license", "hardware[0]=D2"], "error: --license: hardware[0] is given twice"),
+        (["--license-condition", "D9=x"], "error: --license-condition: 'D9' is not a licence given with --license"),
+    ],
+)
+def test_record_refuses_a_licence_the_result_does_not_need(
+    app: typer.Typer, tmp_path: Path, db_url: str, args: list[str], problem: str
+) -> None:
+    out = CliRunner().invoke(app, ["ledger", "record", "--result", write(tmp_path, _licensed(), "g"), "--db", db_url,
+                                   *args])
+    assert out.exit_code == 2 and out.stderr.startswith(problem), out.output
+    ledger = Ledger.open(db_url)
+    try:
+        assert ledger.record_count() == 0  # nothing recorded
+    finally:
+        ledger.close()

@@ -68,7 +68,7 @@ def test_migration_from_empty(db_url: str) -> None:
     ledger = Ledger.open(db_url)
     tables = set(inspect(ledger.engine).get_table_names())
     assert {"ledger_records", "ledger_entries", "audit_log", "alembic_version"} <= tables
-    assert current_revision(ledger.engine) == head_revision() == "0003_landscape"
+    assert current_revision(ledger.engine) == head_revision() == "0004_licences_granted"
     # Opening again is a no-op and keeps the data.
     ledger.record(fresh(P1))
     ledger.close()
@@ -472,3 +472,24 @@ def test_concurrent_open_and_double_record(db_url: str) -> None:
     assert ledgers[0].audit_log.events()[0].at.tzinfo is not None
     for led in ledgers:
         led.close()
+
+
+def test_upgrade_to_0004_keeps_records_and_adds_licences_and_signoff(db_url: str) -> None:
+    """A ledger at 0003 gains the licences granted and sign-off columns (null on the records already there)."""
+    from exportgate.store.db import migrate
+
+    engine = make_engine(db_url)
+    migrate(engine, "0003_landscape")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO ledger_records (content_hash, package_name, as_of, mode, verdict, forced, "
+            "recorded_at, total_tpp, result) VALUES (:h, 'old', '2025-05-01', 'text', 'clear', false, "
+            "'2025-05-01 10:00:00', 0, '{}')"), {"h": "b" * 64})
+    engine.dispose()
+    ledger = Ledger.open(db_url)
+    assert current_revision(ledger.engine) == "0004_licences_granted"
+    columns = {c["name"] for c in inspect(ledger.engine).get_columns("ledger_records")}
+    assert {"licences", "signoff"} <= columns
+    with ledger.engine.connect() as conn:
+        assert conn.execute(text("SELECT licences, signoff FROM ledger_records")).one() == (None, None)
+    ledger.close()

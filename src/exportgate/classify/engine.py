@@ -127,6 +127,8 @@ def performance(item: Item, ctx: Trace) -> Performance:
 class _Outcome:
     paragraph: str | None
     level: str | None  # "a" | "b" | "p" (3A991.p) | None
+    #: the provision under which the item is not subject to the EAR at all (published weights: 734.7(a))
+    not_subject: str | None = None
 
 
 def _ic_3a090_current(item: Item, perf: Performance, ctx: Trace) -> _Outcome | None:
@@ -388,22 +390,28 @@ def _classify_hbm(item: Item, ctx: Trace) -> tuple[_Outcome, Fraction | None]:
     return _Outcome(None, None), computed
 
 
+#: where published weights stand: not subject to the EAR (734.3(b)(3)) as "published" under 734.7(a)
+PUBLISHED_PROVISION = "734.7(a)"
+
+
 def _classify_weights(item: Item, ctx: Trace) -> _Outcome:
     ops_min = _num(ctx, "ccl.4e091.operations_min")
     if ops_min is None:
         ctx.say(f"4E091 (model weights) is not in force on {ctx.as_of} (added effective 2025-01-13, 90 FR 4544)")
         return _Outcome(None, None)
-    if ctx.mode is Mode.ENFORCED:
-        ctx.say("enforced mode: BIS enforcement of 4E091 after 2025-05-13 is unclear; classified per the CFR text (unverified)")
     ops = item.training_operations
     assert ops is not None
+    if item.weights_published and ctx.use("ccl.4e091.published_excluded"):
+        # published technology is not subject to the EAR at all (734.3(b)(3)), whatever its training compute
+        ctx.say("the weights are published (734.7(a)): not subject to the EAR (734.3(b)(3)); Note 1 to 4E091 "
+                "excludes them")
+        return _Outcome(None, None, not_subject=PUBLISHED_PROVISION)
+    if ctx.mode is Mode.ENFORCED:
+        ctx.say("enforced mode: BIS enforcement of 4E091 after 2025-05-13 is unclear; classified per the CFR text (unverified)")
     if not _cmp(ctx, "4E091", "training operations", exact(ops), ">=", ops_min):
         return _Outcome(None, None)
     if item.weights_published is None:
         raise InputError(item.at("weights_published"), "needed to decide 4E091 (Note 1 excludes published weights)")
-    if item.weights_published and ctx.use("ccl.4e091.published_excluded"):
-        ctx.say("Note 1 to 4E091: the weights are published (734.7(a)): not controlled")
-        return _Outcome(None, None)
     note2 = exact(item.note2_operations) if item.note2_operations is not None else None
     if item.derived_from_published_weights:
         floor = _num(ctx, "ccl.4e091.derived.additional_floor")
@@ -468,7 +476,7 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
         outcome, mbd = _classify_hbm(item, ctx)
     else:
         outcome = _classify_weights(item, ctx)
-    if outcome.paragraph is None:
+    if outcome.paragraph is None and outcome.not_subject is None:
         ctx.say(
             "no listed paragraph applies (3A090, 4A090, 3A991.p, 4A994.l, 4E091 and .z checked): "
             "classification null — the item may be EAR99 or in an ECCN outside this tool's rule data"
@@ -488,4 +496,5 @@ def classify(item: Item, as_of: date, mode: Mode = Mode.ENFORCED, rules: RuleSet
         memory_bandwidth_density=float(mbd) if mbd is not None else None,
         reasons=ctx.reasons,
         citations=ctx.citations,
+        not_subject_to_ear=outcome.not_subject,
     )

@@ -110,6 +110,16 @@ class Classification:
     memory_bandwidth_density: float | None = None
     reasons: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
+    #: the provision under which the item is not subject to the EAR (``734.7(a)``: published weights), else None;
+    #: the classification is then None, and no licence requirement of the EAR reaches the item
+    not_subject_to_ear: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        """How the outcome reads: the paragraph, ``not subject to the EAR (734.7(a))``, or None (no listed paragraph)."""
+        if self.not_subject_to_ear is not None:
+            return f"not subject to the EAR ({self.not_subject_to_ear})"
+        return self.classification
 
     @property
     def eccn(self) -> str | None:
@@ -126,6 +136,7 @@ class Classification:
             "mode": self.mode,
             "reasons": list(self.reasons),
             "citations": list(self.citations),
+            "not_subject_to_ear": self.not_subject_to_ear,
         }
 
 

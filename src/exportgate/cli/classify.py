@@ -56,7 +56,7 @@ def classify_cmd(
 
     from exportgate.classify import Item, catalog_item, classify, parse_items
     from exportgate.classify.engine import fmt
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
     from exportgate.errors import InputError
     from exportgate.io import read_document
 
@@ -83,13 +83,13 @@ def classify_cmd(
     for r in results:
         table.add_row(
             r.name or "-",
-            r.classification or "none (null)",
+            r.label or "none (null)",
             fmt(r.tpp) if r.tpp is not None else "-",
             fmt(r.performance_density) if r.performance_density is not None else "-",
             "\n".join(r.reasons),
             "\n".join(r.citations),
         )
-    console().print(table)
+    print_table(table, figures=("classification", "TPP", "PD"), console=console())
 
 
 @catalog_app.command("diff")
@@ -104,7 +104,7 @@ def catalog_diff(
 
     from exportgate.classify import catalog_changes
     from exportgate.classify.engine import fmt
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
     from exportgate.rules import Mode, load_rules
 
     m = Mode(mode)
@@ -124,7 +124,7 @@ def catalog_diff(
         note = "renamed only" if ch["same_control"] else ""
         table.add_row(ch["name"], ch["before_label"], ch["after_label"], fmt(ch["tpp"]) if ch["tpp"] else "-",
                       fmt(ch["performance_density"]) if ch["performance_density"] else "unknown", note)
-    console().print(table)
+    print_table(table, figures=(d1.isoformat(), d2.isoformat(), "TPP", "PD"), console=console())
 
 
 @catalog_app.command("list")
@@ -134,7 +134,7 @@ def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOp
 
     from exportgate.classify import catalog_entries, classification_label, classify_entry
     from exportgate.classify.engine import fmt
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
 
     rules, day, m = _setup(as_of, mode)
     rows = [(e, *classify_entry(e, day, m, rules)) for e in catalog_entries()]
@@ -160,7 +160,7 @@ def catalog_list(as_of: AsOf = None, mode: ModeOpt = "enforced", as_json: JsonOp
         tpp = fmt(c.tpp) if c and c.tpp is not None else "-"
         pd = fmt(c.performance_density) if c and c.performance_density is not None else "unknown"
         table.add_row(e.name, e.vendor, tpp, pd if c else "-", classification_label(c, err))
-    console().print(table)
+    print_table(table, figures=("TPP", "PD", "classification"), console=console())
 
 
 @catalog_app.command("show")

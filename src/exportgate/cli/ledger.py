@@ -44,6 +44,24 @@ def record(
     mode: ModeOption = "enforced",
     db: DbOption = None,
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approved the export.")] = None,
+    prepared_by: Annotated[
+        str | None, typer.Option("--prepared-by", help="Who prepared the memo (default: who produced it).")
+    ] = None,
+    reviewed_by: Annotated[str | None, typer.Option("--reviewed-by", help="Who reviewed the memo.")] = None,
+    license_specs: Annotated[
+        list[str] | None,
+        typer.Option("--license", help="LINE=NUMBER (or LINE@DEST=NUMBER): a licence granted for a line that "
+                     "needs one, e.g. hardware[0]=D1234567; repeatable."),
+    ] = None,
+    license_conditions: Annotated[
+        list[str] | None,
+        typer.Option("--license-condition", help="NUMBER=TEXT: a condition of a licence given with --license; "
+                     "repeatable."),
+    ] = None,
+    report: Annotated[
+        list[Path] | None,
+        typer.Option("--report", help="Write the signed memo (.html, .md or .pdf); may be repeated."),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Record even a 'review' or 'blocked' result, a result not signed by "
                            "this installation, or a package file already recorded (the audit log notes it).")
@@ -57,9 +75,16 @@ def record(
     from exportgate.rules import Mode
     from exportgate.store import Ledger
     from exportgate.store.signing import sign_result, verify_result
+    from exportgate.store.signoff import licences_from_args
 
     if (package is None) == (result_file is None):
         raise InputError("PACKAGE", "give a package file, or a check result with --result (not both)")
+    granted = licences_from_args(license_specs or [], license_conditions)
+    if report:
+        from exportgate.reports import format_for
+
+        for path in report:
+            format_for(path)  # an unknown memo format is an error before anything is recorded
     ledger = Ledger.open(db)
     try:
         result: dict[str, Any]
@@ -72,15 +97,23 @@ def record(
             m = Mode.parse(mode)
             day = parse_date(as_of, "--as-of") if as_of is not None else None
             result = sign_result(check_package(load_package(package), day, m, ledger=ledger).to_json())
-        record_id = ledger.record(result, approved_by=approved_by, force=force)
+        record_id = ledger.record(result, approved_by=approved_by, force=force, licences=granted,
+                                  prepared_by=prepared_by, reviewed_by=reviewed_by)
         signature = verify_result(result)
         entries = [e for e in ledger.entries() if e.record_id == record_id]
+        signed = ledger.recorded(record_id)
     finally:
         ledger.close()
+    if report:
+        from exportgate.reports import write_report
+
+        for path in report:
+            write_report(signed, path)
     if as_json:
         typer.echo(json.dumps({"record_id": record_id, "content_hash": result["content_hash"],
-                               "signature": signature.to_json(), "entries": [e.to_json() for e in entries]},
-                              indent=2))
+                               "signature": signature.to_json(), "entries": [e.to_json() for e in entries],
+                               "licences_granted": signed.get("licences_granted", []),
+                               "signoff": signed.get("signoff")}, indent=2))
         return
     from exportgate.safe import terminal_text
 
@@ -93,6 +126,7 @@ def record(
         typer.echo(terminal_text(f"  {e.country} {e.year} {e.end_user or '(no end user)'}: {_fmt(e.tpp)} TPP"))
     if not entries:
         typer.echo("  no controlled compute (nothing added to the totals)")
+    _print_licences(signed)
 
 
 @ledger_app.command("show")
@@ -131,7 +165,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
     from exportgate.cli.output import console as make_console
-    from exportgate.cli.output import line, styled
+    from exportgate.cli.output import line, print_table, styled
 
     console = make_console(highlight=False)
     filters = ", ".join(f"{k} {v}" for k, v in summary["filters"].items() if v is not None)
@@ -159,7 +193,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             _fmt(a["used"]) if a else "",
             styled(_fmt(a["remaining"]), "red" if a["exceeded"] else "") if a else "",
         )
-    console.print(table)
+    print_table(table, figures=("Country",), console=console)
     eu_table = Table(title="Per end user and year")
     for col in ("End user", "Country", "Year", "TPP", "Under LPP", "LPP cap", "Remaining"):
         eu_table.add_column(col, justify="left" if col in ("End user", "Country") else "right")
@@ -171,7 +205,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             _fmt(cap["tpp"]) if cap else "none in force",
             styled(_fmt(cap["remaining"]), "red" if cap["exceeded"] else "") if cap else "",
         )
-    console.print(eu_table)
+    print_table(eu_table, figures=("Country",), console=console)
 
 
 @ledger_app.command("entries")
@@ -226,3 +260,74 @@ def migrate(db: DbOption = None) -> None:
         typer.echo(f"ledger {ledger.url} is at schema revision {current_revision(ledger.engine)}")
     finally:
         ledger.close()
+
+
+def _print_licences(signed: dict[str, Any]) -> None:
+    """The licences granted with a record, and the licences the result needs that none covers."""
+    from exportgate.packages.memo import Memo
+    from exportgate.store.signoff import missing_licences
+
+    memo = Memo.parse(signed)
+    for g in memo.licences_granted:
+        to = f"{g.destination or 'every destination'}" + (f" · {g.end_user}" if g.end_user else "")
+        cond = f" — conditions: {'; '.join(g.conditions)}" if g.conditions else ""
+        typer.echo(f"  licence {g.number}: {g.line.removeprefix('layers.')} → {to}{cond}")
+    for missing in missing_licences(memo, memo.licences_granted):
+        typer.echo(f"  warning: no licence number recorded for {missing}: it may not ship until one is granted")
+
+
+@ledger_app.command("memo")
+def memo_cmd(
+    record_id: Annotated[int, typer.Argument(metavar="RECORD", help="The ledger record (its #).")],
+    report: Annotated[
+        list[Path] | None, typer.Option("--report", help="Write the signed memo (.html, .md or .pdf); repeatable.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A recorded package's memo as signed: the checked result with its sign-off and licences granted."""
+    from exportgate.store import Ledger
+
+    ledger = Ledger.open_existing(db)
+    assert ledger is not None
+    try:
+        signed = ledger.recorded(record_id)
+    finally:
+        ledger.close()
+    if report:
+        from exportgate.reports import write_report
+
+        for path in report:
+            typer.echo(f"wrote {write_report(signed, path)}")
+    if as_json or not report:
+        typer.echo(json.dumps(signed, indent=2, ensure_ascii=False, default=str))
+
+
+@ledger_app.command("records")
+def records_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every recorded package: date, verdict, sign-off and licences granted (oldest first)."""
+    from rich.table import Table
+
+    from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import print_table
+    from exportgate.store import Ledger
+
+    ledger = Ledger.open_existing(db)
+    assert ledger is not None
+    try:
+        rows = ledger.records()
+    finally:
+        ledger.close()
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"Ledger records ({len(rows)})")
+    for col in ("#", "package", "as of", "verdict", "TPP", "approved by", "licences granted"):
+        table.add_column(col, justify="right" if col in ("#", "TPP") else "left")
+    for r in rows:
+        approved = ((r.get("signoff") or {}).get("approved_by") or {}).get("name") or r.get("approved_by") or ""
+        licences = "; ".join(f"{str(g['line']).removeprefix('layers.')} {g['number']}" for g in r["licences"])
+        table.add_row(str(r["record_id"]), r["package"], r["as_of"], r["verdict"], _fmt(r["total_tpp"]), approved,
+                      licences or "—")
+    print_table(table, figures=("as of", "verdict"), console=make_console())

@@ -35,7 +35,7 @@ def status_cmd(
     from rich.table import Table
 
     from exportgate.cli.output import console as make_console
-    from exportgate.cli.output import line
+    from exportgate.cli.output import line, print_table
     from exportgate.io import parse_date
     from exportgate.rules import load_rules
     from exportgate.screen.lists import staleness
@@ -55,7 +55,7 @@ def status_cmd(
     table = Table("list", "title", "as of", "entries", "main file")
     for key, info in sorted(snap.sources.items()):
         table.add_row(key, info.title, info.as_of or "unknown", str(info.count), info.files[0] if info.files else "")
-    console.print(table)
+    print_table(table, figures=("list", "as of", "entries"), console=console)
     for key, info in sorted(snap.sources.items()):
         for note in info.notes:
             console.print(f"  {key}: {note}")

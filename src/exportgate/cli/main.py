@@ -13,7 +13,7 @@ screening index, SQLAlchemy or FastAPI.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -77,6 +77,23 @@ app = typer.Typer(
     add_completion=False,
 )
 
+def _version(value: bool) -> None:
+    if value:
+        from exportgate import __version__
+
+        typer.echo(f"exportgate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Vet exports of AI technology: classify items, screen parties, determine licences, check packages."""
+
+
 # Commands, in the order `exportgate --help` lists them.
 app.command("classify")(classify_cli.classify_cmd)
 app.command("determine")(determine_cli.determine_cmd)
@@ -84,6 +101,7 @@ app.command("screen")(screen_cli.screen_cmd)
 app.command("screen-batch")(screen_cli.screen_batch_cmd)
 app.command("check")(packages_cli.check)
 app.command("run")(packages_cli.run)
+app.command("redflags")(rules_cli.redflags_cmd)
 app.command("serve")(serve_cli.serve)
 # Command groups.
 app.add_typer(rules_cli.rules_app, name="rules")

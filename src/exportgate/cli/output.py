@@ -23,11 +23,12 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 
 from exportgate.safe import terminal_text
 
-__all__ = ["console", "line", "pipe_closed_ok", "silence_stdout", "styled"]
+__all__ = ["console", "line", "pipe_closed_ok", "print_table", "silence_stdout", "styled"]
 
 
 class _InertConsole(Console):
@@ -91,3 +92,37 @@ def pipe_closed_ok() -> Iterator[None]:
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
+
+
+# --- tables on the terminal and through a pipe ---------------------------------------------------------------
+#
+# Rich fits a table to the console; piped (``exportgate check … | less``, ``> report.txt``) the console is 80
+# columns wide, and rich then folds or cuts every column alike — ``27,648,…`` or ``license_requi``.
+# :func:`print_table` keeps the columns that hold figures or identifiers whole (never wrapped, never cut, at
+# least as wide as their longest cell) and, when stdout is not a terminal, widens the console to the table's
+# natural width (up to :data:`PIPE_MAX_WIDTH`), so only text columns wrap, at word boundaries.
+
+#: the widest a table is drawn when stdout is not a terminal (text columns wrap beyond it, figures never)
+PIPE_MAX_WIDTH = 160
+
+
+def print_table(table: Table, figures: Iterable[str] = (), console: Console | None = None) -> None:
+    """Print ``table``: its right-aligned columns and the columns named in ``figures`` (by header) are kept
+    whole; on a pipe the table is drawn at its natural width up to :data:`PIPE_MAX_WIDTH` columns."""
+    from rich.cells import cell_len
+    from rich.measure import Measurement
+
+    out = console or _InertConsole(markup=False, emoji=False)
+    keep = set(figures)
+    for col in table.columns:
+        if col.justify == "right" or str(col.header) in keep:
+            cells = [c.plain if isinstance(c, Text) else str(c) for c in col.cells]
+            col.no_wrap = True
+            col.overflow = "ignore"
+            col.min_width = max([cell_len(str(col.header)), *(cell_len(c) for c in cells)])
+    if not out.is_terminal:
+        natural = Measurement.get(out, out.options.update(width=10_000), table).maximum
+        width = max(out.width, min(natural, PIPE_MAX_WIDTH))
+        out = _InertConsole(width=width, highlight=False, markup=False, emoji=False, no_color=out.no_color,
+                            file=out.file)
+    out.print(table)

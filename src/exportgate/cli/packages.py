@@ -8,13 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Who produces the memo (its provenance); default EXPORTGATE_USER, else the OS user."),
+]
+
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
 
 
 def _print_summary(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from exportgate.cli.output import console, line
+    from exportgate.cli.output import console, line, print_table
 
     out = console()
     pkg = result["package"]
@@ -33,16 +38,17 @@ def _print_summary(result: dict[str, Any]) -> None:
         table.add_column(col, overflow="fold")
     for layer in result["layers"]:
         for ln in layer["lines"]:
-            for d in ln["determinations"]:
+            rows = [(d["destination"], d["end_user"], d["status"]) for d in ln["determinations"]]
+            for dest, end_user, status in rows or [("-", "-", ln.get("status") or "-")]:
                 table.add_row(
                     ln["ref"].removeprefix("layers."),
                     f"{ln['quantity']:g}",
-                    str(ln["classification"]),
-                    d["destination"],
-                    d["end_user"],
-                    d["status"],
+                    _classification_label(ln),
+                    dest,
+                    end_user,
+                    status,
                 )
-    out.print(table)
+    print_table(table, figures=("line", "qty", "classification", "to", "status"), console=out)
     for p in result["screening"]["parties"]:
         if p["status"] != "clear":
             top = p["matches"][0] if p["matches"] else {}
@@ -61,6 +67,50 @@ def _print_summary(result: dict[str, Any]) -> None:
         )
     for c in result["conditions"]:
         out.print(f"condition: {c}")
+
+
+def _render_comparison(doc: dict[str, Any]) -> list[str]:
+    """``check --compare`` for a reader: each date's verdict and licences, what changed, and the rule changes."""
+    out: list[str] = [f"{doc['package']} ({doc['mode']} mode)"]
+    for side in doc["verdicts"]:
+        out.append(f"=== {side['as_of']}: {side['verdict'].replace('_', ' ').upper()} ===")
+        out += [f"  - {r}" for r in side["verdict_reasons"]]
+        for lic in side["licenses_needed"]:
+            op = lic.get("operative") or {}
+            out.append(f"  licence needed: {lic['line'].removeprefix('layers.')} → {lic.get('destination')}"
+                       f" — {op.get('provision') or '-'} ({op.get('citation') or '-'})")
+    first, second = doc["dates"]
+    out.append(f"=== what changed between {first} and {second} ===")
+    a, b = (s["verdict"] for s in doc["verdicts"])
+    out.append(f"verdict: {a} -> {b}" + (" (unchanged)" if a == b else ""))
+    for c in doc["line_changes"]:
+        where = c["line"] + (f" → {c['recipient']}" if c["recipient"] else "")
+        out.append(f"- {where}: {c['field']} {c['before'] or '-'} -> {c['after'] or '-'}")
+    if not doc["line_changes"]:
+        out.append("no line's classification or determination changed")
+    if doc["rule_changes"] or doc["country_group_changes"]:
+        out.append("rule changes among the parameters the check consulted:")
+    else:
+        out.append("no change in the rules the check consulted")
+    for c in doc["rule_changes"]:
+        after, before = c.get("after"), c.get("before")
+        cite = (after or before or {}).get("citation") or {}
+        text = "; ".join(str(v) for k, v in cite.items() if k in ("cfr", "fr"))
+        out.append(f"- {c['key']}: {c['change']}" + (f" [{text}]" if text else ""))
+    from exportgate.rules.model import set_delta
+
+    for cc, g in doc["country_group_changes"].items():
+        out.append(f"- country groups of {cc}: {set_delta(g['before'], g['after'])}")
+    return out
+
+
+def _classification_label(line: dict[str, Any]) -> str:
+    """A line's classification as a reader names it (published weights: not subject to the EAR)."""
+    if line.get("not_subject_to_ear"):
+        return f"not subject to the EAR ({line['not_subject_to_ear']})"
+    if line.get("status") == "needs_manual_classification":
+        return f"{line.get('classification')} (needs manual classification)"
+    return str(line.get("classification") or "unclassified")
 
 
 def check(
@@ -88,6 +138,12 @@ def check(
         int | None,
         typer.Option("--max-input-bytes", help="Largest package file read (default: EXPORTGATE_MAX_INPUT_BYTES, 16 MiB)."),
     ] = None,
+    produced_by: AsOption = None,
+    compare_dates: Annotated[
+        str | None,
+        typer.Option("--compare", help="DATE1,DATE2: the package's verdict on each date and the rule changes that "
+                     "explain the difference (exit 0)."),
+    ] = None,
 ) -> None:
     """Check a full-stack package: completeness, classification, screening, determination, compute, verdict.
 
@@ -99,6 +155,7 @@ def check(
     from exportgate.packages import check_package, load_package
     from exportgate.packages.memo import MEMO_FORMATS
     from exportgate.rules import Mode
+    from exportgate.safe import terminal_text
     from exportgate.settings import limits
 
     lim = limits(lines=max_lines, input_bytes=max_input_bytes)
@@ -107,6 +164,13 @@ def check(
     for path in report or []:
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
             raise InputError("--report", f"{path}: the memo is .html, .md or .pdf")
+    if compare_dates is not None:
+        from exportgate.cli.determine import _parse_compare
+
+        if day is not None or report:
+            raise InputError("--compare", "not with --as-of or --report: the comparison checks the package on both "
+                             "dates")
+        first, second = _parse_compare(compare_dates)
     loaded = load_package(package, lim)
     ledger = None
     if not no_ledger:
@@ -115,7 +179,17 @@ def check(
         # Read only: nothing is created or migrated; no ledger yet is an empty ledger.
         ledger = Ledger.open_existing(db, missing_ok=True)
     try:
-        result = check_package(loaded, day, m, ledger=ledger)
+        if compare_dates is not None:
+            from exportgate.packages.compare import compare_package
+
+            cmp = compare_package(loaded, first, second, m, ledger=ledger, produced_by=produced_by)
+            with pipe_closed_ok():
+                if as_json:
+                    typer.echo(json.dumps(cmp.to_json(), indent=2, ensure_ascii=False, default=str))
+                else:
+                    typer.echo(terminal_text("\n".join(_render_comparison(cmp.to_json()))))
+            return
+        result = check_package(loaded, day, m, ledger=ledger, produced_by=produced_by)
     finally:
         if ledger is not None:
             ledger.close()
@@ -160,6 +234,7 @@ def run(
     directory: Annotated[Path | None, typer.Argument(help="Directory of packages (default: ./examples).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Where the memos go.")] = Path("out"),
     mode: Annotated[str, typer.Option("--mode", help="enforced or text.")] = "enforced",
+    produced_by: AsOption = None,
 ) -> None:
     """The main job: check every example package, write its memos (HTML, Markdown, PDF, JSON) to OUT and
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
@@ -171,7 +246,7 @@ def run(
     directory, files = find_examples(directory)
     bundled = directory == BUNDLED
     failures = 0
-    for outcome in run_examples(files, out, m):
+    for outcome in run_examples(files, out, m, produced_by=produced_by):
         label = f"(bundled) {outcome.path.name}" if bundled else str(outcome.path)
         if outcome.errors:
             typer.echo(terminal_text(f"{'error':<17} {label}: " + "; ".join(outcome.errors)))

@@ -62,7 +62,7 @@ def screen_cmd(
 def _print_result(res: ScreenResult, screener: Screener, threshold: float | None) -> None:
     from rich.table import Table
 
-    from exportgate.cli.output import console, line, styled
+    from exportgate.cli.output import console, line, print_table, styled
 
     out = console()
     dates = ", ".join(f"{k} {v}" for k, v in sorted(res.lists_as_of.items()))
@@ -95,7 +95,7 @@ def _print_result(res: ScreenResult, screener: Screener, threshold: float | None
             m.license_policy or "",
             m.entity_id,
         )
-    out.print(table)
+    print_table(table, figures=("Strength", "List", "Entity id"), console=out)
     best = res.matches[0]
     aligned = ", ".join(
         f"{a['query']}~{a['listed']} ({a['similarity']:.2f}, w {a['query_weight']:.1f})"

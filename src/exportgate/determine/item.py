@@ -105,6 +105,13 @@ def _listed(state: State, source: ItemSource) -> ListedItem:
         )
         ctx.cite_all(c.citations)
         field_name = where
+        if c.not_subject_to_ear is not None:
+            state.say(
+                f"the item is not subject to the EAR ({c.not_subject_to_ear}: published): no licence requirement of "
+                "the EAR reaches it (734.3(b)(3))"
+            )
+            state.subject_to_ear = False
+            return ListedItem(None, "not_subject", facts)
         if classification is None:
             state.say(
                 "the item is in no paragraph this engine's rule data lists (3A090, 4A090, .z, 3A991.p, "

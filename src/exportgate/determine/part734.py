@@ -17,8 +17,8 @@ def _names(parties: list[str]) -> str:
 def subject_to_ear(state: State) -> None:
     """A US-origin item is; a foreign-produced one only when an FDP rule evaluated here catches it."""
     fp = state.case.foreign_produced
-    if fp is None:
-        return
+    if fp is None or not state.subject_to_ear:
+        return  # not subject already (published: 734.7), wherever it was produced
     ctx = state.trace
     techs = [t.upper() for t in fp.direct_product_of]
     caught: list[str] = []

@@ -104,7 +104,7 @@ class ListedItem:
     """The item as the steps read it: its classification, the list it is on, and its facts."""
 
     classification: str | None
-    kind: str  # a | b | hbm | weights | at_only | unlisted
+    kind: str  # a | b | hbm | weights | at_only | unlisted | not_subject
     facts: ItemFacts
 
     @property

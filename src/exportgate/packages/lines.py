@@ -49,6 +49,9 @@ class LineCheck:
     determinations: list[LineDetermination] = field(default_factory=list)
     #: why the line needs a reviewer to classify it (its ECCN is one the rule data does not evaluate)
     manual_reason: str | None = None
+    #: the rule parameters and the countries its determinations consulted (what ``check --compare`` reads)
+    consulted: set[str] = field(default_factory=set)
+    countries: set[str] = field(default_factory=set)
 
     @property
     def ref(self) -> str:
@@ -301,6 +304,8 @@ def determine_line(
                 raise InputError(f"parties[{pkg.parties.index(eu)}].region", exc.problem) from None
             raise InputError(_party_path(pkg, lc, eu, _file_path(lc, exc.field)), exc.problem) from None
         lc.determinations.append(LineDetermination.of(d, destination=dest, end_user=eu.name, quantity=quantity))
+        lc.consulted.update(d.consulted)
+        lc.countries.update(d.countries)
         tpp_total = d.tpp_total
         if tpp_total is None and lc.tpp is not None:
             tpp_total = lc.tpp * quantity
@@ -340,6 +345,7 @@ def line_result(lc: LineCheck) -> LineResult:
         datacenter=c.datacenter if c is not None else None,
         classify_reasons=list(c.reasons) if c is not None else [],
         classify_citations=list(c.citations) if c is not None else [],
+        not_subject_to_ear=c.not_subject_to_ear if c is not None else None,
         status="needs_manual_classification" if lc.manual_reason else "determined",
         manual_reason=lc.manual_reason,
         determinations=lc.determinations,

@@ -31,13 +31,15 @@ MEMO_FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 RESULT_SCHEMA_VERSION = 1
 
 
-#: top-level keys the content hash does not cover: the hash itself, and the signature that signs it
-#: (``exportgate.store.signing``)
-UNHASHED = ("content_hash", "signature")
+#: what the content hash leaves out: the hash itself, the signature that signs it (``exportgate.store.signing``),
+#: and what says when, by whom and under which licences the result was produced, signed and shipped rather than
+#: what it is (a re-check of the same package on the same day with the same rules and lists is the same result,
+#: whoever runs it and whenever)
+UNHASHED: tuple[str, ...] = ("content_hash", "signature", "provenance", "signoff", "licences_granted")
 
 
 def content_hash(data: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, no whitespace) of everything but ``UNHASHED``."""
+    """SHA-256 of the canonical JSON (sorted keys, no whitespace) of everything but :data:`UNHASHED`."""
     body = {k: v for k, v in data.items() if k not in UNHASHED}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -146,6 +148,8 @@ class LineResult(_Part):
     datacenter: bool | None = None
     classify_reasons: list[str] = Field(default_factory=list)
     classify_citations: list[str] = Field(default_factory=list)
+    #: the provision under which the item is not subject to the EAR (``734.7(a)``: published weights), else None
+    not_subject_to_ear: str | None = None
     #: determined | needs_manual_classification (its ECCN is one the rule data does not evaluate: deny by default)
     status: str = "determined"
     manual_reason: str | None = None
@@ -197,6 +201,25 @@ class DecisionRow(_Part):
     status: str = "applied"
 
 
+class ListedEntry(_Part):
+    """The listed entry a match points to, as the list gives it (``exportgate.screen.ListedEntity.details``)."""
+
+    type: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    programs: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    identifiers: list[dict[str, Any]] = Field(default_factory=list)
+    dates_of_birth: list[str] = Field(default_factory=list)
+    entity_list_footnote: int | None = None
+    license_requirement: str | None = None
+    license_policy: str | None = None
+    start_date: str | None = None
+    federal_register_notice: str | None = None
+    remarks: str | None = None
+    list_date: str | None = None
+
+
 class MatchRow(_Part):
     """A list entry a party's name matched (``exportgate.screen.Match.to_json``), with what was decided on it.
 
@@ -214,6 +237,8 @@ class MatchRow(_Part):
     explanation: Any = None
     strength: str | None = None
     entry_fingerprint: str | None = None
+    #: the listed entry's details (programme, addresses, identifiers, remarks, footnote, policy, FR notice)
+    entry: ListedEntry | None = None
     confirmed: bool = False
     #: decision | exact_name_and_identifier
     confirmed_by: str | None = None
@@ -317,10 +342,83 @@ class Compute(_Part):
     notes: list[str] = Field(default_factory=list)
 
 
+class ListVersion(_Part):
+    """One screening list as the check used it: its date, the file it was read from and that file's SHA-256."""
+
+    list: str
+    as_of: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    #: embedded (shipped with exportgate) | updated (``exportgate lists update``)
+    origin: str | None = None
+
+
 class Versions(_Part):
     exportgate: str | None = None
     rules_sha256: str | None = None
     lists_as_of: dict[str, str] = Field(default_factory=dict)
+    #: the list snapshot's version (``embedded-2025-12-19``, or an update's)
+    lists_version: str | None = None
+    lists: list[ListVersion] = Field(default_factory=list)
+
+
+class Provenance(_Part):
+    """When and by whom this memo was produced. Not part of the content hash (``UNHASHED``)."""
+
+    #: ISO 8601 with the zone offset (``2026-10-20T14:03:11+04:00``)
+    produced_at: str | None = None
+    #: ``--as NAME``, else ``EXPORTGATE_USER``, else the operating-system user
+    produced_by: str | None = None
+
+    @classmethod
+    def now(cls, produced_by: str | None = None) -> Provenance:
+        """Produced now (local time with its zone) by ``produced_by`` or :func:`current_user`."""
+        from datetime import datetime
+
+        at = datetime.now().astimezone().replace(microsecond=0)
+        return cls(produced_at=at.isoformat(), produced_by=produced_by or current_user())
+
+
+def current_user() -> str:
+    """Who is producing a memo: ``EXPORTGATE_USER``, else the operating-system user, else ``unknown``."""
+    import getpass
+    import os
+
+    named = os.environ.get("EXPORTGATE_USER", "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database (a bare container)
+        return "unknown"
+
+
+class Signature(_Part):
+    name: str
+    date: str | None = None
+
+
+class SignOff(_Part):
+    """Who prepared, reviewed and approved the export, and when: filled by ``exportgate ledger record``.
+    Not part of the content hash (``UNHASHED``): signing a result does not change it."""
+
+    prepared_by: Signature | None = None
+    reviewed_by: Signature | None = None
+    approved_by: Signature | None = None
+    #: the ledger record that holds the signed result, and when it was recorded
+    record_id: int | None = None
+    recorded_at: str | None = None
+
+
+class LicenceGranted(_Part):
+    """A licence BIS granted for a line that needs one (``ledger record --license LINE=NUMBER``), with its
+    conditions. Not part of the content hash (``UNHASHED``)."""
+
+    line: str
+    number: str
+    destination: str | None = None
+    end_user: str | None = None
+    conditions: list[str] = Field(default_factory=list)
 
 
 class Memo(_Part):
@@ -340,6 +438,9 @@ class Memo(_Part):
     red_flags: list[RedFlagRow] = Field(default_factory=list)
     compute: Compute = Field(default_factory=Compute)
     versions: Versions = Field(default_factory=Versions)
+    provenance: Provenance = Field(default_factory=Provenance)
+    signoff: SignOff = Field(default_factory=SignOff)
+    licences_granted: list[LicenceGranted] = Field(default_factory=list)
     content_hash: str = Field(min_length=1, description="content_hash() of the rest of the document")
 
     @property

@@ -123,6 +123,22 @@ def screen_all(pkg: Package, screener: PartyScreener) -> tuple[list[Screened], d
     return out, lists_as_of
 
 
+def list_versions(screener: Any) -> tuple[str | None, list[dict[str, Any]]]:
+    """The list snapshot's version and each list's date, main file and its SHA-256, as far as the screener
+    tells (a screener without a snapshot — a test double — gives none)."""
+    snapshot = getattr(screener, "snapshot", None)
+    if snapshot is None:
+        return None, []
+    out: list[dict[str, Any]] = []
+    for key, info in sorted((getattr(snapshot, "sources", None) or {}).items()):
+        files = list(getattr(info, "files", None) or [])
+        sha = (getattr(info, "sha256", None) or {}).get(files[0]) if files else None
+        out.append({"list": str(key), "as_of": getattr(info, "as_of", None), "file": files[0] if files else None,
+                    "sha256": sha, "origin": getattr(info, "origin", None)})
+    version = getattr(snapshot, "version", None)
+    return (str(version) if version is not None else None), out
+
+
 def unmatched_decisions(pkg: Package, screened: list[Screened]) -> list[DecisionRow]:
     """The package's decisions on entries that no longer match their name (shown, not applied)."""
     applied = {(m.decision.party.casefold(), m.decision.entity_id) for s in screened for m in s.matches if m.decision}

@@ -15,7 +15,9 @@ and the ledger totals. Its steps, each in its own module, run in the order the r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import exportgate
@@ -24,11 +26,18 @@ from exportgate.errors import InputError, InputErrors
 from exportgate.packages.completeness import Finding, check_completeness, layer_titles
 from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, tally
 from exportgate.packages.lines import LineCheck, classify_line, determine_line, item_errors, line_result
-from exportgate.packages.memo import RESULT_SCHEMA_VERSION, Compute, LicenceNeeded, Memo, RedFlagRow
+from exportgate.packages.memo import RESULT_SCHEMA_VERSION, Compute, LicenceNeeded, Memo, Provenance, RedFlagRow
 from exportgate.packages.model import END_USER_ROLES, LAYER_KEYS, LoadedPackage, Package
 from exportgate.packages.redflags import held_flags, stated_flags
 from exportgate.packages.references import reference_errors
-from exportgate.packages.screening import Screened, confirmed_hits, default_screener, screen_all, unmatched_decisions
+from exportgate.packages.screening import (
+    Screened,
+    confirmed_hits,
+    default_screener,
+    list_versions,
+    screen_all,
+    unmatched_decisions,
+)
 from exportgate.packages.verdict import verdict as decide_verdict
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.screen.lists import staleness
@@ -46,13 +55,41 @@ def check_package(
     screener: Any | None = None,
     ledger: LedgerView | None = None,
     ledger_totals: dict[str, Any] | None = None,
+    produced_by: str | None = None,
 ) -> Memo:
     """Check a package as of ``as_of`` (default: the package's date) in ``mode``: its :class:`Memo`.
 
     ``ledger`` answers cumulative-TPP questions (see :mod:`exportgate.packages.compute`);
     ``ledger_totals`` is the same as a plain dict. With neither, the ledger is taken as empty.
+    ``produced_by`` names who runs the check (default ``EXPORTGATE_USER``, else the OS user); with the time it
+    goes in the memo's provenance, outside the content hash.
     Raises ``InputErrors`` listing every problem found in the file (paths name the place in it).
     """
+    return run_check(loaded, as_of, mode, rules=rules, screener=screener, ledger=ledger,
+                     ledger_totals=ledger_totals, produced_by=produced_by).memo
+
+
+@dataclass
+class CheckRun:
+    """A check's memo with the line checks behind it (what ``check --compare`` reads: the rule parameters
+    each determination consulted)."""
+
+    memo: Memo
+    checks: list[LineCheck]
+
+
+def run_check(
+    loaded: LoadedPackage | Package,
+    as_of: date | None = None,
+    mode: Mode = Mode.ENFORCED,
+    *,
+    rules: RuleSet | None = None,
+    screener: Any | None = None,
+    ledger: LedgerView | None = None,
+    ledger_totals: dict[str, Any] | None = None,
+    produced_by: str | None = None,
+) -> CheckRun:
+    """:func:`check_package`, keeping the line checks."""
     rules = rules or load_rules()
     if isinstance(loaded, Package):
         loaded = LoadedPackage(package=loaded, source_file="<memory>", source_sha256="")
@@ -73,7 +110,8 @@ def check_package(
         raise InputErrors(errors)
 
     findings, content = check_completeness(pkg, day, mode, rules)
-    screened, lists_as_of = screen_all(pkg, screener if screener is not None else default_screener())
+    screener = screener if screener is not None else default_screener()
+    screened, lists_as_of = screen_all(pkg, screener)
     hits = confirmed_hits(pkg, screened, rules, day, mode)
 
     if ledger is None and ledger_totals is not None:
@@ -104,8 +142,9 @@ def check_package(
     blocking = set(rules.value(BLOCKING_LISTS_KEY, day, mode) or [])
     verdict, reasons = decide_verdict(checks, screened, flags, findings, compute, embargoed, str(embargo.citation),
                                       blocking)
-    return _memo(loaded, pkg, day, mode, rules, checks, screened, lists_as_of, flags, findings, content,
-                 compute, verdict, reasons)
+    memo = _memo(loaded, pkg, day, mode, rules, checks, screened, lists_as_of, flags, findings, content,
+                 compute, verdict, reasons, list_versions(screener))
+    return CheckRun(memo.model_copy(update={"provenance": Provenance.now(produced_by)}), checks)
 
 
 def _classify_all(pkg: Package, day: date, mode: Mode, rules: RuleSet, errors: list[InputError]) -> list[LineCheck]:
@@ -139,6 +178,7 @@ def _memo(
     compute: Compute,
     verdict: str,
     reasons: list[str],
+    lists: tuple[str | None, list[dict[str, Any]]],
 ) -> Memo:
     # one entry per distinct condition, naming the lines it comes from (a reviewer must know where to act)
     condition_lines: dict[str, list[str]] = {}
@@ -183,7 +223,8 @@ def _memo(
             "date": pkg.date.isoformat(),
             "destinations": list(pkg.destinations),
             "regional_bloc": pkg.regional_bloc,
-            "source_file": loaded.source_file,
+            # the file's name, never where it sits on this machine: the memo reads the same wherever it was run
+            "source_file": Path(loaded.source_file).name,
             "source_sha256": loaded.source_sha256,
             "expected_verdict": pkg.expected_verdict,
             "consortium": [m.model_dump(mode="json") for m in pkg.consortium],
@@ -222,6 +263,8 @@ def _memo(
             "exportgate": exportgate.__version__,
             "rules_sha256": rules.sha256,
             "lists_as_of": lists_as_of,
+            "lists_version": lists[0],
+            "lists": [v for v in lists[1] if v["list"] in lists_as_of],
         },
     }
     return Memo.build(data)

@@ -12,7 +12,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from exportgate.errors import InputError
 from exportgate.io import write_atomic
 from exportgate.reports.charts import svg_bar_chart, text_bar_chart
-from exportgate.reports.view import FORMATS, STATUS_COLOURS, build_view, fmt_number, humanize
+from exportgate.reports.view import (
+    FORMATS,
+    STATUS_COLOURS,
+    build_view,
+    classification_label,
+    fmt_number,
+    humanize,
+    short_ref,
+)
 
 Format = Literal["html", "md", "pdf"]
 
@@ -20,53 +28,39 @@ Format = Literal["html", "md", "pdf"]
 SUFFIXES: dict[str, Format] = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
 
 
-class _Md(str):
-    """Text already made safe for the Markdown memo (the template's ``finalize`` passes it through)."""
+#: characters that open Markdown inline syntax or raw HTML, escaped with a backslash (CommonMark) wherever a
+#: package or list text goes into the Markdown memo; ``_`` only where it could start or end emphasis, ``]`` only
+#: where it could close a link or image (``](``, ``][``, ``]:``; the memo defines no link references)
+_MD_SPECIAL = re.compile(r"[\\`*>|&~]|\](?=[(\[:])|(?<!\w)_|_(?!\w)")
+#: what would open a block (heading, list, quote) at the start of a text placed after "- " or at a line start
+_MD_BLOCK_START = re.compile(r"^(?:(#|[-+](?=\s))|\d+([.)])(?=\s))")
 
 
-_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+def md_text(value: Any) -> str:
+    """Package or list text as literal Markdown: inline syntax, raw HTML and block starts escaped, on one line."""
+    if value is None:
+        return ""
+    text = re.sub(r"\s+", " ", str(value))
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    # raw HTML cannot start: "<" as the HTML memo writes it (an entity every Markdown renderer shows as text)
+    text = text.replace("<", "&lt;")
+    return _MD_BLOCK_START.sub(_escape_block_start, text)
 
 
-def _md_text(value: Any) -> str:
-    """A value as inert Markdown prose, on one line: raw HTML cannot start (``<`` written as ``&lt;``, as
-    the HTML memo escapes it), no link or image can be formed (``[`` and ``]`` escaped), no entity is
-    decoded (``&amp;`` where one would be), and no line break can start a heading, a list or a code fence."""
-    text = " ".join(str(value).split())
-    text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-    return _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+def _escape_block_start(m: re.Match[str]) -> str:
+    if m.group(1):
+        return "\\" + m.group(1)
+    return m.group(0)[:-1] + "\\" + m.group(2)  # "12. x" -> "12\. x"
 
 
-def _md_finalize(value: Any) -> Any:
-    """Every ``{{ ... }}`` of the Markdown template: inert text, unless a helper already made it so."""
-    if isinstance(value, _Md) or value is None:
-        return value
-    return _md_text(value)
+def _md_cell(value: Any) -> str:
+    """A value fit for one Markdown table cell (escaped, pipes included, on one line; empty: —)."""
+    text = md_text(value).strip()
+    return text or "—"
 
 
-def _md_cell(value: Any) -> _Md:
-    """A value fit for one Markdown table cell (inert text, pipes escaped, on one line)."""
-    if value is None or value == "":
-        return _Md("—")
-    return _Md(_md_text(value).replace("|", "\\|"))
-
-
-def _md_code(value: Any, cell: bool = False) -> _Md:
-    """A value as an inline code span (shown verbatim: nothing inside one is Markdown or HTML), fenced
-    with more backticks than any run in the value; in a table cell its pipes are escaped."""
-    text = " ".join(str("—" if value is None or value == "" else value).split())
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    if longest:
-        text = f" {text} "
-    if cell:
-        text = text.replace("|", "\\|")
-    return _Md(f"{fence}{text}{fence}")
-
-
-@lru_cache(maxsize=2)
-def _env(markdown: bool = False) -> Environment:
-    """The template environment: HTML with Jinja's autoescaping; Markdown with :func:`_md_finalize`
-    (every value inert; ``cell`` and ``code`` for table cells and code spans)."""
+@lru_cache(maxsize=1)
+def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("exportgate.reports", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -74,13 +68,14 @@ def _env(markdown: bool = False) -> Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
-        finalize=_md_finalize if markdown else None,
     )
     env.globals.update(
         num=fmt_number,
         human=humanize,
         cell=_md_cell,
-        code=_md_code,
+        md=md_text,
+        short=short_ref,
+        label=classification_label,
         colour=lambda status: STATUS_COLOURS.get(str(status), "#374151"),
     )
     return env
@@ -101,8 +96,7 @@ def render(result: dict[str, Any], fmt: str) -> str | bytes:
     if fmt == "html":
         chart = svg_bar_chart(view.bars, view.chart_max)
         return _env().get_template("memo.html.j2").render(v=view, chart=chart)
-    text = _env(markdown=True).get_template("memo.md.j2").render(
-        v=view, text_chart=_Md(text_bar_chart(view.bars, view.chart_max)))
+    text = _env().get_template("memo.md.j2").render(v=view, text_chart=text_bar_chart(view.bars, view.chart_max))
     # Collapse runs of blank lines the template's conditionals leave behind.
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

@@ -67,7 +67,9 @@ def find_examples(directory: Path | None) -> tuple[Path, list[Path]]:
     return directory, files
 
 
-def check_example(path: Path, out: Path, mode: Mode = Mode.ENFORCED, screener: Any | None = None) -> ExampleOutcome:
+def check_example(
+    path: Path, out: Path, mode: Mode = Mode.ENFORCED, screener: Any | None = None, produced_by: str | None = None
+) -> ExampleOutcome:
     """Check one package and write ``out/<stem>.{html,md,pdf,json}``; bad input is reported in the
     outcome (nothing written), not raised."""
     from exportgate.packages import check_package, load_package
@@ -76,7 +78,7 @@ def check_example(path: Path, out: Path, mode: Mode = Mode.ENFORCED, screener: A
 
     try:
         loaded = load_package(str(path))
-        result = check_package(loaded, None, mode, screener=screener, ledger=None)
+        result = check_package(loaded, None, mode, screener=screener, ledger=None, produced_by=produced_by)
     except InputErrors as exc:
         return ExampleOutcome(path, errors=[str(e) for e in exc.errors])
     except InputError as exc:
@@ -95,7 +97,8 @@ def check_example(path: Path, out: Path, mode: Mode = Mode.ENFORCED, screener: A
 
 
 def run_examples(
-    files: Iterable[Path], out: Path, mode: Mode = Mode.ENFORCED, screener: Any | None = None
+    files: Iterable[Path], out: Path, mode: Mode = Mode.ENFORCED, screener: Any | None = None,
+    produced_by: str | None = None,
 ) -> Iterator[ExampleOutcome]:
     """Check each package in turn (outcomes as they come, so a caller can report progress)."""
     try:
@@ -103,4 +106,4 @@ def run_examples(
     except OSError as exc:
         raise InputError("--out", f"cannot create directory {out}: {exc.strerror or exc}") from None
     for path in files:
-        yield check_example(path, out, mode, screener)
+        yield check_example(path, out, mode, screener, produced_by)

@@ -7,6 +7,7 @@ legal reference (``citation``) and how sure we are of it (``verification``, from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -200,3 +201,54 @@ class Change:
     key: str
     before: Resolved | None
     after: Resolved | None
+
+    @property
+    def value_changed(self) -> bool:
+        """Whether the value itself differs (not in force counts as null): a change of citation alone with the
+        same value, or null on both dates, is not."""
+        before = self.before.value if self.before is not None else None
+        after = self.after.value if self.after is not None else None
+        return bool(before != after)
+
+    def summary(self, limit: int = 80) -> str:
+        """The change in a few characters: a set of countries (or any set of names) as ``+AE / −KH``, a mapping as
+        its keys added, removed and changed (``+RU / −CU / ~IR``), anything else as ``before → after`` (a value too
+        long to read in a table as ``changed``)."""
+        before = self.before.value if self.before is not None else None
+        after = self.after.value if self.after is not None else None
+        if not self.value_changed:
+            return "same value, legal basis changed"
+        b_set, a_set = _as_set(before), _as_set(after)
+        if b_set is not None and a_set is not None:
+            return set_delta(b_set, a_set) or "same members, reordered"
+        if isinstance(before, dict) and isinstance(after, dict):
+            changed = [k for k in after if k in before and after[k] != before[k]]
+            parts = [" ".join(f"+{k}" for k in after if k not in before),
+                     " ".join(f"−{k}" for k in before if k not in after), " ".join(f"~{k}" for k in changed)]
+            return " / ".join(p for p in parts if p)
+        text = f"{_short(before)} → {_short(after)}"
+        return text if len(text) <= limit else "changed"
+
+
+def set_delta(before: Iterable[str], after: Iterable[str]) -> str:
+    """Members added and removed, ``+AE +QA / −KH`` (empty when the same)."""
+    b, a = set(before), set(after)
+    parts = [" ".join(f"+{x}" for x in sorted(a - b)), " ".join(f"−{x}" for x in sorted(b - a))]
+    return " / ".join(p for p in parts if p)
+
+
+def _as_set(value: Any) -> frozenset[str] | None:
+    """A set-like value (a set, a list of names, or null where the other side is a set) as a set of strings."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, (set, frozenset)) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return frozenset(str(v) for v in value)
+    return None
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and (abs(value) >= 1e6 or (value and abs(value) < 1e-3)):
+        return f"{value:g}"
+    return str(value)

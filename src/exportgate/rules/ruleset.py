@@ -285,6 +285,24 @@ class RuleSet:
             raise InputError(field, f"unknown country code {code!r}")
         return cc
 
+    def find_country(self, text: object, field: str = "country") -> str:
+        """A country given by its ISO alpha-2 code or its name as the rule data writes it ("United Arab
+        Emirates", any case); an unknown one is an error naming the field and the closest names."""
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(field, "must be an ISO 3166 alpha-2 country code or a country name")
+        if len(text.strip()) == 2:
+            return self.country_code(text, field)
+        wanted = " ".join(text.split()).casefold()
+        by_name = {" ".join(name.split()).casefold(): cc for cc, name in self._countries.items()}
+        if wanted in by_name:
+            return by_name[wanted]
+        import difflib
+
+        close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
+        near = [f"{self._countries[by_name[n]]} ({by_name[n]})" for n in close]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise InputError(field, f"unknown country {text!r} (give an ISO alpha-2 code or the country's name){hint}")
+
     def country_name(self, code: str) -> str:
         return self._countries[self.country_code(code)]
 

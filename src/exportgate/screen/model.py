@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class EntityType(StrEnum):
@@ -85,9 +86,40 @@ class ListedEntity:
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    def details(self) -> dict[str, Any]:
+        """What a reviewer adjudicating a match needs to see of the entry, as plain JSON: its type, other names,
+        programmes, addresses (one line each), identifiers, dates of birth, Entity List footnote, licence
+        requirement and policy, the date it was listed, its Federal Register notice and remarks. Built only for a
+        returned match (never for every candidate), so screening a name stays as fast as it was."""
+        primary = self.primary_name
+        return {
+            "type": self.type.value,
+            "aliases": [n.value for n in self.names if n.value != primary],
+            "programs": list(self.programs),
+            "countries": list(self.countries),
+            "addresses": [line for line in (_address_line(a) for a in self.addresses) if line],
+            "identifiers": [
+                {"kind": i.kind, "value": i.value, **({"country": i.country} if i.country else {})}
+                for i in self.identifiers
+            ],
+            "dates_of_birth": list(self.dates_of_birth),
+            "entity_list_footnote": self.entity_list_footnote,
+            "license_requirement": self.license_requirement,
+            "license_policy": self.license_policy,
+            "start_date": self.start_date,
+            "federal_register_notice": self.federal_register_notice,
+            "remarks": self.remarks,
+            "list_date": self.list_date,
+        }
+
     @property
     def primary_name(self) -> str:
         for name in self.names:
             if name.kind is NameKind.PRIMARY:
                 return name.value
         return self.names[0].value if self.names else ""
+
+
+def _address_line(a: Address) -> str:
+    """An address on one line, its parts in the order a letter gives them."""
+    return ", ".join(part for part in (a.street, a.city, a.state, a.postal_code, a.country) if part)

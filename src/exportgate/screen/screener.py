@@ -49,6 +49,9 @@ class Match:
     strength: str  # "strong" | "potential"
     #: the listed entry's content hash (``ListedEntity.fingerprint``): a decision taken on it records it
     entry_fingerprint: str = ""
+    #: the listed entry's details a reviewer needs (``ListedEntity.details``: programmes, addresses, identifiers,
+    #: remarks, footnote, licence policy, Federal Register notice ...)
+    entry: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +66,7 @@ class Match:
             "explanation": self.explanation,
             "strength": self.strength,
             "entry_fingerprint": self.entry_fingerprint,
+            "entry": self.entry,
         }
 
 
@@ -448,6 +452,7 @@ class Screener:
                     explanation=expl,
                     strength="strong" if b.final >= cfg.strong_threshold else "potential",
                     entry_fingerprint=ent.fingerprint(),
+                    entry=ent.details(),
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.entity_id))

@@ -43,13 +43,14 @@ from sqlalchemy.orm import Session
 
 from exportgate.determine.allocation import LPP_EXCEPTION
 from exportgate.errors import InputError
-from exportgate.packages.memo import Memo, content_hash
+from exportgate.packages.memo import LicenceGranted, Memo, content_hash
 from exportgate.packages.verdict import verdict_of_memo
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.store.audit import AuditLog
 from exportgate.store.db import Database
 from exportgate.store.models import Entry, Record
 from exportgate.store.signing import SignatureCheck, verify_result
+from exportgate.store.signoff import check_licences, signed_result, signoff
 
 #: verdicts that may be recorded without ``force``
 APPROVABLE = ("clear", "license_required")
@@ -353,8 +354,16 @@ class Ledger(Database):
         *,
         force: bool = False,
         rules: RuleSet | None = None,
+        licences: list[LicenceGranted] | None = None,
+        prepared_by: str | None = None,
+        reviewed_by: str | None = None,
     ) -> int:
         """Record an approved package check result; the new record's id.
+
+        ``licences``: the licences granted for the lines that need one (each checked against the result's
+        licences needed, ``store.signoff.check_licences``); ``prepared_by`` (default: who produced the memo),
+        ``reviewed_by`` and ``approved_by`` fill the memo's sign-off block. The result is kept with both filled in;
+        they are outside its content hash.
 
         Refused (``InputError``) if the result is not a consistent check result, if its verdict is not the
         one its own content leads to (always), if it is not signed by this installation (unless ``force``;
@@ -366,6 +375,8 @@ class Ledger(Database):
         """
         parsed = parse_result(result, rules, check_verdict=False)
         signature = verify_result(result) if isinstance(result, dict) else SignatureCheck("missing")
+        memo = Memo.parse(result.to_json() if isinstance(result, Memo) else result)
+        granted = check_licences(memo, licences or [])
         try:
             refuse_edited_verdict(parsed)
             if not signature.valid and not force:
@@ -399,6 +410,11 @@ class Ledger(Database):
                 )
                 session.add(record)
                 session.flush()
+                block = signoff(now, prepared_by=prepared_by or memo.provenance.produced_by, reviewed_by=reviewed_by,
+                                approved_by=approved_by, record_id=record.id)
+                record.result = signed_result(record.result, block, granted)
+                record.licences = [g.model_dump(mode="json") for g in granted]
+                record.signoff = block.model_dump(mode="json")
                 for row in parsed.rows:
                     session.add(
                         Entry(
@@ -430,6 +446,8 @@ class Ledger(Database):
                         "signature": signature.to_json(),
                         "total_tpp": record.total_tpp,
                         "entries": [row.__dict__ for row in parsed.rows],
+                        "licences": record.licences,
+                        "signoff": record.signoff,
                     },
                     actor=approved_by,
                     content_hash=parsed.content_hash,
@@ -558,6 +576,26 @@ class Ledger(Database):
                     mode=e.mode, verdict=r.verdict, approved_by=r.approved_by, forced=r.forced,
                 )
                 for e, r in session.execute(query)
+            ]
+
+    def recorded(self, record_id: int) -> dict[str, Any]:
+        """A recorded result as kept: the checked memo with its sign-off and licences granted (render it with
+        ``exportgate.reports``); an unknown record id is an error naming it."""
+        with Session(self.engine) as session:
+            record = session.get(Record, record_id)
+            if record is None:
+                raise InputError("RECORD", f"no ledger record #{record_id}")
+            return dict(record.result)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every record, oldest first: id, package, date, mode, verdict, total TPP, sign-off and licences granted."""
+        with Session(self.engine) as session:
+            return [
+                {"record_id": r.id, "package": r.package_name, "as_of": r.as_of.isoformat(), "mode": r.mode,
+                 "verdict": r.verdict, "forced": r.forced, "total_tpp": r.total_tpp, "content_hash": r.content_hash,
+                 "recorded_at": r.recorded_at.isoformat(), "approved_by": r.approved_by,
+                 "signoff": r.signoff, "licences": r.licences or []}
+                for r in session.scalars(select(Record).order_by(Record.id))
             ]
 
     def record_count(self) -> int:

@@ -59,6 +59,10 @@ class Record(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     total_tpp: Mapped[float] = mapped_column(Double, nullable=False)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    #: the licences granted for the lines that need one, with their conditions; migration 0004
+    licences: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    #: who prepared, reviewed and approved the export, and when; migration 0004
+    signoff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     entries: Mapped[list[Entry]] = relationship(back_populates="record", order_by="Entry.id")
 
