@@ -247,10 +247,7 @@ def _decision_page(pdf: MemoPDF, view: MemoView) -> None:
     pdf.set_text_color(*INK)
     if view.stale:
         pdf.ln(1.5)
-        text = "; ".join(f"{s.get('key')} of {s.get('list_date') or 'unknown date'} ({s.get('days')} days "
-                         f"older than the transaction, at most {s.get('interval')} allowed)" for s in view.stale)
-        pdf.para(f"Screening lists older than the transaction allows: {text}. Update the lists and check again "
-                 "before relying on the screening.", size=8.5, bold=True, colour=_rgb("#b91c1c"))
+        pdf.para(view.stale_text, size=8.5, bold=True, colour=_rgb("#b91c1c"))
 
     pdf.heading("Before shipping", size=11, space=2.0)
     pdf.subheading("Licences to obtain")

@@ -319,8 +319,10 @@ class MemoView:
     #: conditions not attached to a licence exception (with the lines they come from)
     conditions: list[str]
     alerts: list[Alert]
-    #: the lists older than the transaction allows (the lead's stale-list check fills ``screening.stale``)
+    #: the lists older than the transaction allows (``screening.stale``, from the package check)
     stale: list[dict[str, Any]]
+    #: the banner's sentence for them, lists of the same date together (empty when none is stale)
+    stale_text: str
     in_force: list[tuple[str, str]]
     signoff: list[tuple[str, str, str]]
     licences_granted: list[dict[str, Any]]
@@ -378,6 +380,10 @@ def build_view(result: Any) -> MemoView:
         for row in memo.compute.per_destination
     ]
     exceptions, conditions = _exceptions_and_conditions(lines, line_refs)
+    stale = doc["screening"].get("stale") or []
+    if stale:
+        conditions.insert(0, "re-screen every party against current lists before shipping (`exportgate lists update`): "
+                             "the lists screened against are older than the transaction allows (see above)")
     return MemoView(
         result=doc,
         verdict=memo.verdict,
@@ -394,7 +400,8 @@ def build_view(result: Any) -> MemoView:
         exceptions=exceptions,
         conditions=conditions,
         alerts=_alerts(doc, lines),
-        stale=doc["screening"].get("stale") or [],
+        stale=stale,
+        stale_text=_stale_text(stale),
         in_force=_in_force(doc),
         signoff=_signoff(doc["signoff"]),
         licences_granted=granted,
@@ -787,3 +794,20 @@ def _decision(m: dict[str, Any]) -> tuple[str, str]:
     if m.get("confirmed"):
         return "Confirmed: the exact listed name and an agreeing identifier", "exact_match"
     return "No decision yet: confirm it or dismiss it as a false positive before shipping", "undecided"
+
+
+def _stale_text(stale: list[dict[str, Any]]) -> str:
+    """One sentence for the stale-lists banner: the lists of the same date together, with how much older they are
+    than the transaction and the interval the rule data allows."""
+    if not stale:
+        return ""
+    by_date: dict[tuple[Any, Any], list[str]] = {}
+    for s in stale:
+        by_date.setdefault((s.get("list_date"), s.get("days")), []).append(str(s.get("key")))
+    parts = [
+        f"{', '.join(keys)} of {day} ({fmt_number(days)} days older)" if day else f"{', '.join(keys)} (date unknown)"
+        for (day, days), keys in sorted(by_date.items(), key=lambda kv: str(kv[0][0]))
+    ]
+    interval = stale[0].get("interval")
+    return (f"Screened against lists older than the transaction allows (at most {interval} days): "
+            + "; ".join(parts) + ". Update the lists and check again before relying on the screening.")
