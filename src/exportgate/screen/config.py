@@ -47,6 +47,13 @@ class MatchConfig:
     # Against a listed person, once two tokens agree, an unmatched token (a middle name, a patronymic, a
     # second surname) on either side counts this share of its weight.
     middle_name_factor: float = 0.5
+    # Against a listed person, a particle (bin, ibn, al, van, von, de: data/reference/names/person_parts.yml)
+    # that found no partner counts this share of its weight: "Usama Laden" is "Usama bin Laden" written short.
+    particle_factor: float = 0.1
+    # A person's surname alone after a title ("Präsident Putin", "Putyin elnök"), or alone in a query typed
+    # person, equal to a listed person's family name: scores at least this times that name's distinctiveness
+    # (a common surname stays below the threshold). Just above potential_threshold: a reviewer decides.
+    surname_only_similarity: float = 0.87
     # Against a listed organisation, a listed word left out between two words the query has, in the listed
     # order ("Wah Plant" for "Wah Munitions Plant"), counts this share of its weight.
     inner_word_factor: float = 0.5

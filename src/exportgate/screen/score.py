@@ -49,6 +49,13 @@ VOWELS = frozenset("aeiouy")
 SHORT_FOLD_SIMILARITY = 0.85  # two short tokens equal only after transliteration folding ("ly"/"li")
 FOLD_MIN_LENGTH = 4
 INITIAL_SIMILARITY = 0.75  # an initial against a name starting with that letter  # "coty"/"koti", "ith"/"itt": too short for transliteration folding to be evidence
+# Two spellings of one given name in the given-name table (data/reference/names/given_names.yml): the same name
+# in another language or romanisation ("alexandros"/"alexander", "volodymyr"/"vladimir"), not the same word.
+GIVEN_NAME_SIMILARITY = 0.92
+# An abjad word whose consonants match only with the letters that script cannot tell apart merged (Arabic has
+# no p or v: "بوتن" bwtn ~ "putin", "فلادمير" fldmyr ~ "vladimir"; و/ي/ו are vowel letters): weaker than
+# the plain consonant skeleton (0.9).
+LOOSE_ABJAD_SIMILARITY = 0.85
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")
@@ -107,6 +114,10 @@ def token_similarity(a: str, b: str, short_length: int = 3, edit_cost: float = 1
         return 1.0
     if a.isdigit() or b.isdigit():
         return 0.0
+    given = tables().given
+    group = given.get(a)
+    if group is not None and group == given.get(b):
+        return GIVEN_NAME_SIMILARITY
     if len(a) <= short_length or len(b) <= short_length:
         # Short tokens must be equal, or the same after folding transliteration variants ("ly" ~ "li",
         # "wey" ~ "wei", "jsk" ~ "jsc"), which is weaker evidence than in a long word.
@@ -128,7 +139,29 @@ def abjad_similarity(a: str, b: str) -> float:
     """For a token transliterated from an abjad script (vowels unwritten: "mhmd"): 0.9 when its consonant
     skeleton equals the other token's ("mohamed"), else 0."""
     sa, sb = skeleton(phonetic_fold(a)), skeleton(phonetic_fold(b))
-    return 0.9 if len(sa) >= 2 and sa == sb else 0.0
+    if len(sa) >= 2 and sa == sb:
+        return 0.9
+    la, lb = loose_skeleton(a, True), loose_skeleton(b)
+    return LOOSE_ABJAD_SIMILARITY if len(la) >= 3 and la == lb else 0.0
+
+
+_LOOSE_MERGE = str.maketrans({"p": "b", "f": "b", "v": "b", "w": "b", "q": "k", "c": "k", "x": "k"})
+
+
+@lru_cache(maxsize=100_000)
+def loose_skeleton(token: str, abjad: bool = False) -> str:
+    """Consonants with the letters an abjad cannot tell apart merged (p/f/b/v/w, k/q/c), vowels dropped,
+    doubles collapsed ("putin" -> "btn"). ``abjad``: the token was written in an abjad, where w, v (و, ו)
+    and y (ي, י) after the first letter are vowel letters: dropped too ("bwtyn" -> "btn")."""
+    out: list[str] = []
+    for k, ch in enumerate(token):
+        if ch in "aeiouy" or (abjad and k and ch in "wv"):
+            continue
+        ch = ch.translate(_LOOSE_MERGE)
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=8)
@@ -330,10 +363,27 @@ def apply_raw_form(
     return ns
 
 
+def apply_surname_only(ns: NameScore, family: int | None, cfg: MatchConfig) -> NameScore:
+    """A person's surname alone (the query had a person's title, or was typed person) that aligns with the
+    listed person's family name (``family``: its token index): the name score is at least
+    ``surname_only_similarity`` times that name's distinctiveness and the similarity of the two spellings."""
+    if family is None:
+        return ns
+    for a in ns.alignment:
+        if a.listed == (family,) and len(a.query) == 1 and a.similarity >= 0.85:
+            score = cfg.surname_only_similarity * ns.distinct * a.similarity
+            if score > ns.score:
+                ns.raw_form = "surname_only"
+                ns.raw_form_score = score
+                ns.score = score
+    return ns
+
+
 _RAW_FORM_DETAIL = {
     "reordered": "the same written words in another order",
     "respaced": "the same letters with other spacing",
     "same_name": "the listed name itself after normalisation (same words, same legal form), of common words only",
+    "surname_only": "a person's surname alone (after a title, or in a query typed person) equal to the listed family name",
 }
 
 
@@ -390,6 +440,15 @@ def score_tokens(
                 qw[i] = share
     qw = [distinctive_weight * 2 if math.isnan(w) else w for w in qw]
     nw = list(n_weights)
+    if person and alignment:
+        # Particles (bin, ibn, al, van, de) left out or added: "Usama Laden" for "Usama bin Laden".
+        particles = tables().particles
+        if any(t in particles for t in q_tokens) or any(t in particles for t in n_tokens):
+            used_q = {i for a in alignment for i in a.query}
+            used_n = {j for a in alignment for j in a.listed}
+            f = cfg.particle_factor
+            qw = [w * f if i not in used_q and q_tokens[i] in particles else w for i, w in enumerate(qw)]
+            nw = [w * f if j not in used_n and n_tokens[j] in particles else w for j, w in enumerate(nw)]
     if person and len(alignment) >= 2 and not exact_only:
         # Middle names, patronymics and second surnames are often left out (or added): once two tokens
         # of a person's name agree, an unmatched token costs only ``middle_name_factor`` of its weight. Not
@@ -456,10 +515,21 @@ def score_tokens(
     token_score = math.sqrt(q_cov * n_cov) if share == 0.5 else q_cov**share * n_cov ** (1.0 - share)
     if token_score == 0.0:
         return NameScore(0.0, q_cov, n_cov, 0.0, 0.0, 0.0, 0.0, alignment, qw, nw)
+    cq, cn = q_tokens, n_tokens
+    if person and any(len(q_tokens[a.query[0]]) == 1 or len(n_tokens[a.listed[0]]) == 1 for a in alignment):
+        # Initials ("V. V. Putin"): the characters compared are the names cut to the initials written.
+        cq, cn = list(q_tokens), list(n_tokens)
+        for a in alignment:
+            if len(a.query) == 1 and len(a.listed) == 1:
+                i, j = a.query[0], a.listed[0]
+                if len(cq[i]) == 1 and len(cn[j]) > 1:
+                    cn[j] = cn[j][0]
+                elif len(cn[j]) == 1 and len(cq[i]) > 1:
+                    cq[i] = cq[i][0]
     char_sim = (
         max(
-            fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)),
-            fuzz.ratio("".join(q_tokens), "".join(n_tokens)),
+            fuzz.token_sort_ratio(" ".join(cq), " ".join(cn)),
+            fuzz.ratio("".join(cq), "".join(cn)),
         )
         / 100.0
     )
@@ -526,12 +596,18 @@ def explain(
                 "raw_form": {
                     "kind": ns.raw_form,
                     "detail": _RAW_FORM_DETAIL[ns.raw_form],
-                    "similarity": cfg.same_name_similarity if ns.raw_form == "same_name" else cfg.raw_form_similarity,
+                    "similarity": {
+                        "same_name": cfg.same_name_similarity,
+                        "surname_only": cfg.surname_only_similarity,
+                    }.get(ns.raw_form, cfg.raw_form_similarity),
                     "score": round(ns.raw_form_score, 4),
-                    "rule": (
-                        "name score = max(formula, same_name_similarity)"
-                        if ns.raw_form == "same_name"
-                        else "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)"
+                    "rule": {
+                        "same_name": "name score = max(formula, same_name_similarity)",
+                        "surname_only": "name score = max(formula, surname_only_similarity * distinctiveness"
+                        " * similarity of the surnames)",
+                    }.get(
+                        ns.raw_form,
+                        "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)",
                     ),
                 }
             }

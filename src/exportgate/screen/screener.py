@@ -19,7 +19,16 @@ from exportgate.screen.index import Index, load_or_build
 from exportgate.screen.index_store import NameRecord
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
-from exportgate.screen.score import NameScore, apply_raw_form, apply_same_name, evidence, explain, score_tokens
+from exportgate.screen.readings import Reading, readings
+from exportgate.screen.score import (
+    NameScore,
+    apply_raw_form,
+    apply_same_name,
+    apply_surname_only,
+    evidence,
+    explain,
+    score_tokens,
+)
 
 MAX_NAME_LENGTH = 1000  # characters; the longest listed names (Entity List clauses) are about 600
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -332,13 +341,22 @@ class Screener:
         # Misspelt org/legal words repaired ("joint stck company"): the repaired reading is scored as well
         # as the name as written, and the better reading counts for each listed name (a repair can be
         # wrong: a rare name one letter from an org word).
-        readings: list[tuple[NormName, dict[str, str]]] = [(norm, {})]
+        cands_readings: list[_QueryReading] = [_QueryReading(norm, {}, None, name)]
         fixes = idx.corrections(norm.tokens, cfg)
         if fixes:
             fixed = normalize_name(name, fixes)
             if fixed.tokens and fixed != norm:
-                readings.append((fixed, fixes))
+                cands_readings.append(_QueryReading(fixed, fixes, None, name))
                 for nid, kind in idx.raw_matches(fixed.bag, fixed.compact).items():
+                    raw.setdefault(nid, kind)
+        # Other readings of a name in a script read more than one way (readings.py: 金正恩 in Korean as
+        # well as in Mandarin, 山田太郎 in Japanese, Βλαντίμιρ as pronounced): each is scored, and the best
+        # reading counts for each listed name; the explanation names it and its source.
+        for rdg in readings(name):
+            rn = _reading_norm(rdg, norm)
+            if rn.tokens and all(rn.tokens != q.norm.tokens for q in cands_readings):
+                cands_readings.append(_QueryReading(rn, {}, rdg, rdg.text))
+                for nid, kind in idx.raw_matches(rn.bag, rn.compact).items():
                     raw.setdefault(nid, kind)
         # The most the evidence given can add (a name scoring less cannot reach the threshold).
         max_bonus = (
@@ -346,16 +364,18 @@ class Screener:
             + cfg.type_match_bonus * (etype is not None)
             + cfg.dob_exact_bonus * bool(dob)
             + cfg.identifier_match_bonus * bool(identifiers)
-            + cfg.legal_form_match_bonus * bool(norm.legal or len(readings) > 1)
+            + cfg.legal_form_match_bonus * bool(norm.legal or len(cands_readings) > 1)
         )
         best: dict[int, _Best] = {}  # entity -> its best-scoring name so far
         distinctive = self._distinctive
         names = idx.names.items
         entity_types = idx.entity_types
-        for ri, (rd, _) in enumerate(readings):
+        person_query = etype is EntityType.PERSON or norm.titled
+        for qr in cands_readings:
+            rd = qr.norm
             # The words a repair produced must be written in a listed name for this reading to count there
             # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
-            repaired = frozenset(_root(w) for v in readings[ri][1].values() for w in v.split())
+            repaired = frozenset(_root(w) for v in qr.fixes.values() for w in v.split())
             new_legal = frozenset(rd.legal) - frozenset(norm.legal)
             q_weights = idx.query_weights(rd.tokens)
             cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
@@ -366,13 +386,16 @@ class Screener:
             as_person: tuple[NormName, list[float]] | None = None
             for nid in cands:
                 rec = names[nid] or idx.names.load(nid)
-                if ri and not _repair_used(repaired, new_legal, rec):
+                if qr.fixes and not _repair_used(repaired, new_legal, rec):
                     continue  # checked before scoring: a repaired reading counts only where borne out
                 person = entity_types[rec.entity] is EntityType.PERSON
                 q_norm, q_w = rd, q_weights
                 if person and rd.legal:
                     if as_person is None:
-                        pn = normalize_name(name, readings[ri][1] or None, kind="person")
+                        if qr.reading is not None:
+                            pn = _reading_norm(qr.reading, norm, "person")
+                        else:
+                            pn = normalize_name(qr.text, qr.fixes or None, kind="person")
                         as_person = (pn, idx.query_weights(pn.tokens))
                     q_norm, q_w = as_person
                 ns = score_tokens(
@@ -401,6 +424,8 @@ class Screener:
                     and sorted(q_norm.legal) == sorted(rec.legal)
                 ):
                     ns = apply_same_name(ns, cfg)
+                if person and person_query and len(q_norm.tokens) == 1 and ns.score < cfg.surname_only_similarity:
+                    ns = apply_surname_only(ns, _family_index(rec.value, rec.tokens), cfg)
                 name_score = ns.score
                 if rec.kind is NameKind.WEAK:
                     name_score *= cfg.weak_alias_factor
@@ -413,7 +438,7 @@ class Screener:
                 adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal)
                 final = max(0.0, min(1.0, name_score + adj))
                 if prev is None or final > prev.final:
-                    best[rec.entity] = _Best(final, rec, ns, name_score, rows, readings[ri][1], q_norm)
+                    best[rec.entity] = _Best(final, rec, ns, name_score, rows, qr.fixes, q_norm, qr.reading)
         matches: list[Match] = []
         for ei, b in best.items():
             if b.final < threshold:
@@ -428,6 +453,8 @@ class Screener:
             expl["legal_forms"] = {"query": list(b.query.legal), "listed": list(rec.legal)}
             if b.fixes:
                 expl["query_corrections"] = dict(b.fixes)
+            if b.reading is not None:
+                expl["reading"] = {"text": b.reading.text, "source": b.reading.source, "script": b.reading.script}
             expl["evidence"] = b.evidence
             expl["score"] = round(b.final, 4)
             matches.append(
@@ -459,6 +486,38 @@ class _Best:
     evidence: list[dict[str, Any]]  # the evidence rows
     fixes: dict[str, str]  # the corrections of the query reading that scored it ({} as written)
     query: NormName  # that reading
+    reading: Reading | None = None  # the script reading it was (None: the name as written)
+
+
+@dataclass(slots=True)
+class _QueryReading:
+    """One way of reading the query: its normalised form, the corrections made to it, the script reading it
+    is (None: the default romanisation) and the text it was normalised from."""
+
+    norm: NormName
+    fixes: dict[str, str]
+    reading: Reading | None
+    text: str
+
+
+def _reading_norm(rdg: Reading, default: NormName, kind: str = "any") -> NormName:
+    """A script reading normalised; romanised Han/Hangul syllables must match exactly, like the default's,
+    and words it kept from an abjad script keep being compared by their consonants."""
+    rn = normalize_name(rdg.text, kind=kind)
+    if rdg.syllabic:
+        rn = dataclasses.replace(rn, syllabic=rn.tokens)
+    if default.abjad:
+        rn = dataclasses.replace(rn, abjad=tuple(t for t in rn.tokens if t in default.abjad))
+    return rn
+
+
+def _family_index(value: str, tokens: Sequence[str]) -> int | None:
+    """Which of a listed person's tokens is the family name: the last, for a name written "LAST, First"
+    (normalised to "first last"); None when the listed name does not say."""
+    if value.count(",") != 1 or len(tokens) < 2:
+        return None
+    head = value.split(",", 1)[0].split()
+    return len(tokens) - 1 if len(head) == 1 else None
 
 
 def _root(word: str) -> str:
@@ -496,19 +555,71 @@ def _as_of(snapshot: SnapshotLike) -> dict[str, str]:
 
 def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> float:
     """Similarity of two names in [0, 1], without list statistics (every token weighs the same, org
-    words half). Symmetric up to tie-breaking. Persons and entities are normalised the same way; ``type``
-    is accepted for the documented signature and validated."""
-    validate_type(type)
+    words half). Symmetric up to tie-breaking. Each name is also read the other ways its script is read
+    (readings.py: 金正恩 in Korean, 山田太郎 in Japanese), and the best pair of readings counts.
+    ``type="person"``: both are persons' names: no legal forms are looked for, and a middle name,
+    patronymic or particle one side leaves out costs part of its weight (``middle_name_factor``,
+    ``particle_factor``), initials stand for the names they begin."""
+    return float(compare_explained(name_a, name_b, type)["score"])
+
+
+def compare_explained(name_a: str, name_b: str, type: str | EntityType | None = None) -> dict[str, Any]:
+    """:func:`compare` with its explanation: the score, the readings of each name that gave it (text and
+    source) and the aligned tokens."""
+    etype = validate_type(type)
     a, _ = validate_name(name_a, "name_a")
     b, _ = validate_name(name_b, "name_b")
-    na = normalize_name(a)
-    nb = normalize_name(b)
-    generic = tables().generic_words
-    wa = [0.5 if t in generic else 1.0 for t in na.tokens]
-    wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
+    person = etype is EntityType.PERSON
+    kind = "person" if person else "any"
     # Neither name is "the query" here: the geometric mean of both coverages, and no discount for a listed
     # word left out (one side is no shortened form of the other), keep compare() symmetric.
     cfg = dataclasses.replace(DEFAULT_CONFIG, query_coverage_share=0.5, inner_word_factor=1.0)
+    generic = tables().generic_words
+    best: dict[str, Any] = {"score": 0.0}
+    for ra, na in _compare_readings(a, kind):
+        for rb, nb in _compare_readings(b, kind):
+            score, ns, x, y = _compare_pair(na, nb, cfg, generic, person)
+            if score > best["score"] or "aligned" not in best:
+                best = {
+                    "score": score,
+                    "reading_a": _reading_json(ra, a),
+                    "reading_b": _reading_json(rb, b),
+                    "aligned": [
+                        {
+                            "a": " ".join(x.tokens[i] for i in al.query),
+                            "b": " ".join(y.tokens[j] for j in al.listed),
+                            "similarity": round(al.similarity, 3),
+                        }
+                        for al in ns.alignment
+                    ],
+                }
+    return best
+
+
+def _reading_json(reading: Reading | None, text: str) -> dict[str, str]:
+    if reading is None:
+        return {"text": text, "source": "as written (default romanisation)"}
+    return {"text": reading.text, "source": reading.source, "script": reading.script}
+
+
+def _compare_readings(text: str, kind: str) -> list[tuple[Reading | None, NormName]]:
+    default = normalize_name(text, kind=kind)
+    out: list[tuple[Reading | None, NormName]] = [(None, default)]
+    for rdg in readings(text):
+        rn = _reading_norm(rdg, default, kind)
+        if rn.tokens and all(rn.tokens != n.tokens for _, n in out):
+            out.append((rdg, rn))
+    return out
+
+
+def _compare_pair(
+    na: NormName, nb: NormName, cfg: MatchConfig, generic: frozenset[str], person: bool
+) -> tuple[float, NameScore, NormName, NormName]:
+    wa = [0.5 if t in generic else 1.0 for t in na.tokens]
+    wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
+    if person:  # an initial weighs what it says: little
+        wa = [0.3 if len(t) == 1 else w for t, w in zip(na.tokens, wa, strict=True)]
+        wb = [0.3 if len(t) == 1 else w for t, w in zip(nb.tokens, wb, strict=True)]
     if nb.abjad and not na.abjad:
         na, nb, wa, wb = nb, na, wb, wa
     ns = score_tokens(
@@ -520,6 +631,7 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
         cfg,
         na.abjad,
         na.syllabic + nb.syllabic,
+        person,
         q_written=na.written,
         n_written=nb.written,
     )
@@ -528,4 +640,4 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
         score = max(score, cfg.raw_form_similarity)
     if na.legal and nb.legal and not same_legal_form(na.legal, nb.legal):
         score -= cfg.legal_form_mismatch_penalty
-    return round(max(0.0, min(1.0, score)), 4)
+    return round(max(0.0, min(1.0, score)), 4), ns, na, nb
