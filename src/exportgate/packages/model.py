@@ -144,6 +144,12 @@ class Party(_Strict):
     ultimate_parent: str | None = Field(default=None, description="name of the ultimate parent, if any")
     military_or_intel: bool = False
     type: Literal["entity", "person"] = "entity"
+    # Evidence for restricted-party screening (each shown as a row of a match's explanation).
+    dob: str | None = Field(default=None, description="a person's date of birth, YYYY, YYYY-MM or YYYY-MM-DD")
+    nationality: str | None = Field(default=None, description="a person's nationality (ISO alpha-2)")
+    identifiers: dict[str, str] | list[str] | None = Field(
+        default=None, description="passport, national ID, tax, IMO or registration numbers: kind -> value, or a list"
+    )
     region: str | None = Field(
         default=None,
         description="for a party in Ukraine: crimea, dnr, lnr or rest_of_ukraine, or a place name (15 CFR 746.6; "

@@ -21,7 +21,16 @@ FOOTNOTES_KEY = "enduse.entity_list.footnotes"
 class PartyScreener(Protocol):
     """What the check asks of a screener (``exportgate.screen.Screener`` answers it)."""
 
-    def screen(self, name: str, *, country: str | None = None, type: str | None = None) -> ScreenResult: ...
+    def screen(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        type: str | None = None,
+        dob: str | None = None,
+        identifiers: dict[str, str] | list[str] | None = None,
+        nationality: str | None = None,
+    ) -> ScreenResult: ...
 
 
 _SCREENER: PartyScreener | None = None
@@ -46,15 +55,16 @@ def screen_all(pkg: Package, screener: PartyScreener) -> tuple[list[Screened], d
     out: list[Screened] = []
     lists_as_of: dict[str, str] = {}
     errors: list[InputError] = []
-    targets: list[tuple[str, str, str, str, str, str]] = [  # path, name, role, country, kind, type
-        (f"parties[{i}]", p.name, p.role.value, p.country, "party", str(p.type)) for i, p in enumerate(pkg.parties)
+    targets: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [  # path, name, role, country, kind, type
+        (f"parties[{i}]", p.name, p.role.value, p.country, "party", str(p.type), _evidence(p))
+        for i, p in enumerate(pkg.parties)
     ] + [
-        (f"consortium[{i}]", m.name, f"consortium {m.role.value}", m.country, "member", "entity")
+        (f"consortium[{i}]", m.name, f"consortium {m.role.value}", m.country, "member", "entity", {})
         for i, m in enumerate(pkg.consortium)
     ]
-    for path, name, role, country, kind, etype in targets:
+    for path, name, role, country, kind, etype, extra in targets:
         try:
-            res = screener.screen(name, country=country, type=etype)
+            res = screener.screen(name, country=country, type=etype, **extra)
         except InputError as exc:
             errors.append(InputError(f"{path}.{exc.field}", exc.problem))
             continue
@@ -68,6 +78,13 @@ def screen_all(pkg: Package, screener: PartyScreener) -> tuple[list[Screened], d
     return out, lists_as_of
 
 
+
+
+def _evidence(party: Any) -> dict[str, Any]:
+    """A party's screening evidence beyond name, country and type (date of birth, nationality, identifiers),
+    only what it gives (a screener need not take what no party has)."""
+    out = {k: getattr(party, k, None) for k in ("dob", "nationality", "identifiers")}
+    return {k: v for k, v in out.items() if v}
 
 
 def confirmed_hits(screened: list[Screened], rules: RuleSet, day: date, mode: Mode) -> dict[str, list[dict[str, Any]]]:

@@ -155,17 +155,19 @@ class Index:
                     if near is not None:
                         out[tok] = near
                 continue
+            # A misspelt word of a multi-word symbol phrase, next to another word of that phrase ("islamic
+            # reffolutionary guard corps" -> IRGC, "real etate" -> real estate): the phrase is recognised with
+            # the word repaired. First: the neighbour says which word it is ("etate" is also one edit from
+            # the org word "state").
+            phrase_word = _near_phrase_word(tok, [*tokens[max(0, i - 1) : i], *tokens[i + 1 : i + 2]])
+            if phrase_word is not None:
+                out[tok] = phrase_word
+                continue
             # Unknown words of 5+ letters may be any org/legal word misspelt; a word of 4 letters only a
             # legal-form word or an org word proper ("stck", "grop"; not org domains: short syllables).
             near = _near_generic(tok, narrow=len(tok) < 5)
             if near is not None:
                 out[tok] = near
-                continue
-            # A misspelt word of a multi-word symbol phrase, next to another word of that phrase ("islamic
-            # reffolutionary guard corps" -> IRGC): the phrase is recognised with the word repaired.
-            phrase_word = _near_phrase_word(tok, [*tokens[max(0, i - 1) : i], *tokens[i + 1 : i + 2]])
-            if phrase_word is not None:
-                out[tok] = phrase_word
                 continue
             if df or len(tok) < 5:
                 continue
@@ -183,15 +185,16 @@ class Index:
                     break
         return out
 
-    def query_weights(self, tokens: Sequence[str]) -> list[float]:
+    def query_weights(self, tokens: Sequence[str], initials: bool = True) -> list[float]:
         """Weights of query tokens: their IDF; an org/legal word no listed name has gets the generic
-        weight; any other unknown token nan (it takes its partner's weight when aligned)."""
+        weight; any other unknown token nan (it takes its partner's weight when aligned). ``initials``: a
+        one-letter token is an initial, which weighs little (not so a romanised syllable: "u" of 건우)."""
         out: list[float] = []
         generic = tables().generic_words
         initial = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
         for tok in tokens:
             w = self.idf(tok)
-            if len(tok) == 1:
+            if len(tok) == 1 and initials:
                 # An initial ("V. V. Putin") says little about which name it stands for, however rarely a
                 # listed name has that letter alone.
                 w = initial if math.isnan(w) else min(w, initial)
@@ -301,7 +304,11 @@ class Index:
         for tok, w_tok in zip(tokens, base_weights, strict=True):
             exp = self.expand(tok, cfg, tok in abjad)
             if math.isnan(w_tok):
-                w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
+                # A word no listed name has ("Astana" in "Astana Abtronics Holding"): the scorer weighs it as
+                # a distinctive word the listed name lacks; for finding candidates it counts as distinctive
+                # once, so a listed name it wraps is still found (and scored, and shown at a low threshold).
+                distinct = self.idf_at_share(cfg.distinctive_df_share)
+                w_tok = min(self.idf(exp[0][0]), distinct) if exp else distinct
             total += w_tok
             q_weights.append(w_tok)
             walk: list[tuple[str, float]] = []

@@ -224,6 +224,7 @@ class _Tables:
     titles: frozenset[tuple[str, ...]]  # person_parts.yml titles (written before the name)
     titles_after: frozenset[str]  # titles written after the name ("elnök")
     particles: frozenset[str]  # person_parts.yml particles (bin, ibn, van, von, de ...)
+    patronymic_suffixes: tuple[str, ...]  # person_parts.yml: "ovich", "ovna", "ogly" ...
 
 
 def _load_yaml(name: str, folder: Path = REFERENCE_DIR) -> Any:
@@ -337,6 +338,7 @@ def _tables_to_json(t: _Tables) -> dict[str, Any]:
         "titles": sorted(list(k) for k in t.titles),
         "titles_after": sorted(t.titles_after),
         "particles": sorted(t.particles),
+        "patronymic_suffixes": list(t.patronymic_suffixes),
     }
 
 
@@ -389,6 +391,7 @@ def _tables_from_json(doc: Any) -> _Tables:
         titles=frozenset(phrase(k) for k in doc["titles"]),
         titles_after=words(doc["titles_after"]),
         particles=words(doc["particles"]),
+        patronymic_suffixes=tuple(sorted(words(doc["patronymic_suffixes"]))),
     )
 
 
@@ -406,7 +409,7 @@ def compile_tables() -> _Tables:
     "Tactical Missiles Corporation" reach the same phrase.
     """
     sym = _load_yaml("symbols.yml")
-    org_types = _load_yaml("org_types.yml")["types"]
+    org_types = [*_load_yaml("org_types.yml")["types"], *_load_yaml("org_types_extra.yml", NAMES_DIR)["types"]]
     single: dict[str, str] = {}
     phrases: list[tuple[tuple[str, ...], str]] = []
     org_targets: set[str] = set()
@@ -497,6 +500,7 @@ def compile_tables() -> _Tables:
     titles = frozenset(k for k in (_phrase(p) for p in parts["titles"]) if k)
     titles_after = frozenset(w for p in parts.get("titles_after", []) for w in _phrase(p)[:1])
     particles = frozenset(w for p in parts["particles"] for w in _phrase(p)[:1])
+    patronymics = tuple(sorted({w for p in parts["patronymic_suffixes"] for w in _phrase(p)[:1]}))
     generic = frozenset(org_targets) | frozenset(legal.values())
     generic |= frozenset(w for w in single if len(w) >= 3 and w not in person_words)
     generic |= frozenset(w for w in legal_word_set if len(w) >= 4)
@@ -523,7 +527,14 @@ def compile_tables() -> _Tables:
         titles=titles,
         titles_after=titles_after,
         particles=particles,
+        patronymic_suffixes=patronymics,
     )
+
+
+def is_patronymic(token: str) -> bool:
+    """Whether a name word is a patronymic by its ending ("vladimirovich", "petrovna", "ogly")."""
+    suffixes = tables().patronymic_suffixes
+    return any(token.endswith(s) and (len(token) >= len(s) + 3 or token == s) for s in suffixes)
 
 
 def _compile_given_names() -> tuple[dict[str, str], dict[tuple[str, ...], str]]:

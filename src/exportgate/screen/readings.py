@@ -255,9 +255,9 @@ def _hanja_table() -> dict[str, tuple[str, ...]]:
 def _hanja_readings(text: str) -> list[Reading]:
     """A Korean name written in Han characters (金正恩): read in Korean (Unihan kHangul), then romanised as
     a Hangul name. Only for a name of 2-4 characters and nothing else (a Korean personal name's shape)."""
-    name = "".join(text.split())
+    name = text.strip()
     if not 2 <= len(name) <= 4 or not all(_is_han(ch) for ch in name):
-        return []
+        return []  # one word of 2-4 characters (金正恩), not a name written given name first (光洙 金)
     table = _hanja_table()
     if not all(ch in table for ch in name):
         return []
@@ -291,10 +291,22 @@ def _cutlet() -> object | None:
     return reader
 
 
+def _japanese_name(katsu: object, text: str) -> bool:
+    """Whether a name in Han characters alone reads as a Japanese personal name: every word MeCab (UniDic)
+    finds is a person's name (人名), with a family name of two characters or more (山田太郎, 安倍晋三), which
+    Chinese names (one-character family names: 李明, 习近平) do not have."""
+    words = list(katsu.tagger(text))  # type: ignore[attr-defined]
+    if not words or not all(getattr(w.feature, "pos3", "") == "人名" for w in words):
+        return False
+    return any(getattr(w.feature, "pos4", "") == "姓" and len(w.surface) >= 2 for w in words)
+
+
 def _japanese_readings(text: str) -> list[Reading]:
     katsu = _cutlet()
     if katsu is None:
         return []
+    if not any(_is_kana(ch) for ch in text) and not _japanese_name(katsu, text):
+        return []  # Han characters alone: Chinese as much as Japanese; read in Japanese only as a name
     romaji: str = katsu.romaji(text)  # type: ignore[attr-defined]
     words = []
     for w in _SEPARATORS.sub(" ", romaji).split():

@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,7 +43,7 @@ from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import same_legal_form, tables
+from exportgate.screen.normalize import is_patronymic, same_legal_form, tables
 
 VOWELS = frozenset("aeiouy")
 SHORT_FOLD_SIMILARITY = 0.85  # two short tokens equal only after transliteration folding ("ly"/"li")
@@ -454,10 +454,15 @@ def score_tokens(
         # of a person's name agree, an unmatched token costs only ``middle_name_factor`` of its weight. Not
         # for a query written in Chinese or Korean script (``exact_only``: its syllables): there a syllable
         # more or less is another given name ("王英" is not "WANG, Guo Ying"), not a middle name.
+        # A patronymic ("Vladimirovich", "Petrovna") is left out more often still: ``patronymic_factor``.
         used_q = {i for a in alignment for i in a.query}
         used_n = {j for a in alignment for j in a.listed}
-        qw = [w if i in used_q else w * cfg.middle_name_factor for i, w in enumerate(qw)]
-        nw = [w if j in used_n else w * cfg.middle_name_factor for j, w in enumerate(nw)]
+
+        def factor(tok: str) -> float:
+            return cfg.patronymic_factor if is_patronymic(tok) else cfg.middle_name_factor
+
+        qw = [w if i in used_q else w * factor(q_tokens[i]) for i, w in enumerate(qw)]
+        nw = [w if j in used_n else w * factor(n_tokens[j]) for j, w in enumerate(nw)]
     elif not person and cfg.inner_word_factor != 1.0 and (len(alignment) >= 2 or (same_legal and alignment)):
         # An organisation's name shortened by an inner word ("Wah Plant" for "Wah Munitions Plant", "National
         # Center Jinan" for "National Supercomputing Center Jinan"): the query's words align, in the listed
@@ -643,6 +648,33 @@ def clean_identifier(value: str) -> str:
     return _ID_CLEAN.sub("", value.upper())
 
 
+# The kinds of identifier the lists write, each under one name, so "passport" given with a query is compared
+# with a listed "Passport" and "National ID No." with "national_id".
+_ID_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("passport", ("passport",)),
+    ("national_id", ("national id", "nationalid", "national identification", "personal id", "cedula", "cédula",
+                     "nid", "id card", "identity card", "identification number", "curp")),
+    ("tax_id", ("tax id", "taxid", "tin", "inn", "vat", "rfc", "nit", "ruc", "kpp")),
+    ("imo", ("imo", "vessel registration identification")),
+    ("registration", ("registration", "business registration", "company number", "ogrn", "registry", "register",
+                      "unified social credit", "uscc", "bin", "commercial registry")),
+    ("swift", ("swift", "bic")),
+    ("lei", ("lei", "legal entity identifier")),
+)  # fmt: skip
+
+
+def identifier_kind(kind: str | None) -> str | None:
+    """The kind of an identifier under one name ("Passport" -> "passport", "Tax ID No." -> "tax_id"), or
+    None when unknown: only identifiers of one kind can contradict each other."""
+    if not kind:
+        return None
+    low = " ".join(kind.lower().replace(".", " ").replace("_", " ").split())
+    for name, words in _ID_KINDS:
+        if low == name.replace("_", " ") or any(low == w or low.startswith(w + " ") for w in words):
+            return name
+    return None
+
+
 def evidence(
     entity: ListedEntity,
     cfg: MatchConfig,
@@ -652,8 +684,12 @@ def evidence(
     identifiers: Sequence[str] = (),
     query_legal: Sequence[str] = (),
     listed_legal: Sequence[str] = (),
+    identifier_kinds: Mapping[str, str] | None = None,
+    nationality: str | None = None,
 ) -> tuple[float, list[dict[str, Any]]]:
-    """Adjustment to the name score from the evidence around the name, with one row per fact used."""
+    """Adjustment to the name score from the evidence around the name, with one row per fact used.
+    ``identifier_kinds``: the kind given for an identifier (value -> "passport", "tax_id" ...): an identifier
+    of a kind the listed entry has that equals none of its identifiers of that kind contradicts the match."""
     total = 0.0
     rows: list[dict[str, Any]] = []
 
@@ -697,14 +733,38 @@ def evidence(
                     -cfg.dob_mismatch_penalty,
                     f"{dob} is {gap} years from every listed date of birth ({listed_text})",
                 )
+    if nationality and entity.type is EntityType.PERSON and entity.countries:
+        listed = sorted({c.upper() for c in entity.countries})
+        if nationality.upper() in listed:
+            add("nationality", cfg.nationality_match_bonus, f"{nationality.upper()} is a listed country ({', '.join(listed)})")
+        else:
+            add(
+                "nationality",
+                -cfg.nationality_mismatch_penalty,
+                f"nationality {nationality.upper()} is not among the listed countries ({', '.join(listed)})",
+            )
     if identifiers and entity.identifiers:
         listed_ids = {clean_identifier(i.value): i for i in entity.identifiers}
+        matched = False
         for raw in identifiers:
             key = clean_identifier(raw)
             if len(key) >= 4 and key in listed_ids:
                 ident = listed_ids[key]
                 add("identifier", cfg.identifier_match_bonus, f"{raw} equals listed {ident.kind} {ident.value}")
+                matched = True
                 break
+        if not matched and identifier_kinds:
+            for raw in identifiers:
+                kind = identifier_kind(identifier_kinds.get(raw))
+                same_kind = [i for i in entity.identifiers if kind is not None and identifier_kind(i.kind) == kind]
+                if same_kind and len(clean_identifier(raw)) >= 4:
+                    listed_text = "; ".join(f"{i.kind} {i.value}" for i in same_kind)
+                    add(
+                        "identifier",
+                        -cfg.identifier_mismatch_penalty,
+                        f"{kind} {raw} differs from every listed {kind} ({listed_text})",
+                    )
+                    break
     if query_legal and listed_legal:
         # The same form written ("OOO" both sides) supports the name; a form of another kind ("INC" against a
         # listed "AO") contradicts it; the same kind in another jurisdiction's words ("АО" against "JSC", "OOO"

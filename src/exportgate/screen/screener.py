@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import math
 import re
 import unicodedata
@@ -191,6 +192,29 @@ def validate_identifiers(identifiers: object, field_name: str = "identifiers") -
     raise InputError(field_name, "must be a string, a list of strings or a mapping kind -> value")
 
 
+def identifier_kinds(identifiers: object, values: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The identifiers' values and the kind given for each (value -> kind): from a mapping kind -> value, or
+    from a string "KIND: VALUE" whose kind is one the lists use (passport, national id, tax id, IMO,
+    registration ...), which gives the value after the colon. ``values``: :func:`validate_identifiers`."""
+    from exportgate.screen.score import identifier_kind
+
+    kinds: dict[str, str] = {}
+    if isinstance(identifiers, Mapping):
+        for k, v in identifiers.items():
+            if v:
+                kinds[str(v)] = str(k)
+        return values, kinds
+    out: list[str] = []
+    for text in values:
+        kind, sep, rest = text.partition(":")
+        if sep and rest.strip() and identifier_kind(kind) is not None:
+            out.append(rest.strip())
+            kinds[rest.strip()] = kind.strip()
+        else:
+            out.append(text)
+    return out, kinds
+
+
 def validate_threshold(threshold: object, field_name: str = "threshold") -> float | None:
     if threshold is None:
         return None
@@ -257,8 +281,15 @@ class Screener:
         dob: str | date | None = None,
         identifiers: Sequence[str] | Mapping[str, str] | str | None = None,
         threshold: float | None = None,
+        nationality: str | None = None,
     ) -> ScreenResult:
-        """Screen one party; matches at or above the threshold, best first. InputError on bad input."""
+        """Screen one party; matches at or above the threshold, best first. InputError on bad input.
+
+        Evidence beyond the name, each shown as a row of the match's explanation: ``country`` and (persons)
+        ``nationality`` (ISO alpha-2) against the listed countries, ``type``, ``dob`` against the listed dates
+        of birth, ``identifiers`` (a list; a mapping kind -> value; or "KIND: VALUE" strings) against the listed
+        identifiers: a match raises the score, an identifier of a kind the entry lists that equals none of
+        them lowers it."""
         self._queries += 1
         if self._queries == WARM_AFTER_QUERIES:
             self._warm()
@@ -266,11 +297,12 @@ class Screener:
         cc = validate_country(country)
         etype = validate_type(type)
         dob_s = validate_dob(dob)
-        ids = validate_identifiers(identifiers)
+        ids, kinds = identifier_kinds(identifiers, validate_identifiers(identifiers))
+        nat = validate_country(nationality, "nationality")
         thr = validate_threshold(threshold)
         if thr is None:
             thr = self.config.potential_threshold
-        matches = self._match(cleaned, cc, etype, dob_s, ids, thr)
+        matches = self._match(cleaned, cc, etype, dob_s, ids, thr, kinds, nat)
         return ScreenResult(query=name, lists_as_of=dict(self.lists_as_of), matches=matches, warnings=warnings)
 
     def screen_many(self, records: Iterable[Any], threshold: float | None = None) -> list[ScreenResult]:
@@ -300,6 +332,7 @@ class Screener:
                         dob=rec.get("dob"),
                         identifiers=rec.get("identifiers"),
                         threshold=threshold,
+                        nationality=rec.get("nationality"),
                     )
                 )
             except InputError as exc:
@@ -330,6 +363,8 @@ class Screener:
         dob: str | None,
         identifiers: list[str],
         threshold: float,
+        identifier_kinds: dict[str, str] | None = None,
+        nationality: str | None = None,
     ) -> list[Match]:
         cfg = self.config
         idx = self.index
@@ -355,15 +390,21 @@ class Screener:
         for rdg in readings(name):
             rn = _reading_norm(rdg, norm)
             if rn.tokens and all(rn.tokens != q.norm.tokens for q in cands_readings):
-                cands_readings.append(_QueryReading(rn, {}, rdg, rdg.text))
-                for nid, kind in idx.raw_matches(rn.bag, rn.compact).items():
-                    raw.setdefault(nid, kind)
+                # The same words reordered or respaced, for this reading only; romanised syllables of a name
+                # in another order are another name ("kwang su kim" is not "KIM, Su-Kwang").
+                own = {
+                    nid: kind
+                    for nid, kind in idx.raw_matches(rn.bag, rn.compact).items()
+                    if not (rdg.syllabic and kind == "reordered")
+                }
+                cands_readings.append(_QueryReading(rn, {}, rdg, rdg.text, own))
         # The most the evidence given can add (a name scoring less cannot reach the threshold).
         max_bonus = (
             cfg.country_match_bonus * bool(country)
             + cfg.type_match_bonus * (etype is not None)
             + cfg.dob_exact_bonus * bool(dob)
             + cfg.identifier_match_bonus * bool(identifiers)
+            + cfg.nationality_match_bonus * bool(nationality)
             + cfg.legal_form_match_bonus * bool(norm.legal or len(cands_readings) > 1)
         )
         best: dict[int, _Best] = {}  # entity -> its best-scoring name so far
@@ -377,10 +418,11 @@ class Screener:
             # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
             repaired = frozenset(_root(w) for v in qr.fixes.values() for w in v.split())
             new_legal = frozenset(rd.legal) - frozenset(norm.legal)
-            q_weights = idx.query_weights(rd.tokens)
+            q_weights = idx.query_weights(rd.tokens, initials=qr.reading is None or not qr.reading.syllabic)
             cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
-            if raw:
-                cands = [*raw, *(c for c in cands if c not in raw)]
+            raw_q = raw if qr.reading is None else qr.raw
+            if raw_q:
+                cands = [*raw_q, *(c for c in cands if c not in raw_q)]
             # Against a listed person, the query's "legal forms" are words of a name ("Yu", "Bo"): listed
             # persons' names are normalised without legal forms, and so is the query for them.
             as_person: tuple[NormName, list[float]] | None = None
@@ -415,8 +457,8 @@ class Screener:
                     rec.legal + rec.legal_written if rec.legal_written else rec.legal,
                     bool(q_norm.legal) and bool(rec.legal) and same_legal_form(q_norm.legal, rec.legal),
                 )
-                if nid in raw:
-                    ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
+                if nid in raw_q:
+                    ns = apply_raw_form(ns, raw_q[nid], rec.weights, distinctive, cfg)
                 if (
                     ns.score < cfg.same_name_similarity
                     and len(q_norm.tokens) == len(rec.tokens)
@@ -424,6 +466,8 @@ class Screener:
                     and sorted(q_norm.legal) == sorted(rec.legal)
                 ):
                     ns = apply_same_name(ns, cfg)
+                if qr.reading is not None and qr.reading.syllabic and not _order_kept(ns):
+                    continue  # a name's syllables read in another order are another name (광수 is not 수광)
                 if person and person_query and len(q_norm.tokens) == 1 and ns.score < cfg.surname_only_similarity:
                     ns = apply_surname_only(ns, _family_index(rec.value, rec.tokens), cfg)
                 name_score = ns.score
@@ -435,7 +479,9 @@ class Screener:
                 if prev is not None and prev.final >= name_score + max_bonus:
                     continue
                 ent = idx.entities[rec.entity]
-                adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal)
+                adj, rows = evidence(
+                    ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal, identifier_kinds, nationality
+                )
                 final = max(0.0, min(1.0, name_score + adj))
                 if prev is None or final > prev.final:
                     best[rec.entity] = _Best(final, rec, ns, name_score, rows, qr.fixes, q_norm, qr.reading)
@@ -498,17 +544,33 @@ class _QueryReading:
     fixes: dict[str, str]
     reading: Reading | None
     text: str
+    raw: dict[int, str] = field(default_factory=dict)  # a script reading's own reordered/respaced names
 
 
 def _reading_norm(rdg: Reading, default: NormName, kind: str = "any") -> NormName:
     """A script reading normalised; romanised Han/Hangul syllables must match exactly, like the default's,
-    and words it kept from an abjad script keep being compared by their consonants."""
+    and words it kept from an abjad script keep being compared by their consonants. A syllable is no legal
+    form ("pao", "ao", "sa" are syllables of names) unless the name as written had one (有限公司)."""
+    if rdg.syllabic and not default.legal:
+        kind = "person"
     rn = normalize_name(rdg.text, kind=kind)
     if rdg.syllabic:
         rn = dataclasses.replace(rn, syllabic=rn.tokens)
     if default.abjad:
         rn = dataclasses.replace(rn, abjad=tuple(t for t in rn.tokens if t in default.abjad))
     return rn
+
+
+def _order_kept(ns: NameScore) -> bool:
+    """Whether the listed tokens the query's tokens aligned with come in the query's order, but for a
+    rotation (the family name written first or last: "kim jong un" ~ "JONG UN KIM"): romanised syllables of
+    a Korean or Chinese name are read in order ("kwang su" is not "su kwang")."""
+    pos = [a.listed[0] for a in sorted(ns.alignment, key=lambda a: a.query[0])]
+    if len(pos) < 3:
+        return True
+    k = pos.index(min(pos))
+    rotated = pos[k:] + pos[:k]
+    return all(x < y for x, y in itertools.pairwise(rotated))
 
 
 def _family_index(value: str, tokens: Sequence[str]) -> int | None:
