@@ -27,7 +27,7 @@ import heapq
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -185,16 +185,17 @@ class Index:
                     break
         return out
 
-    def query_weights(self, tokens: Sequence[str], initials: bool = True) -> list[float]:
+    def query_weights(self, tokens: Sequence[str], syllables: Collection[str] = ()) -> list[float]:
         """Weights of query tokens: their IDF; an org/legal word no listed name has gets the generic
-        weight; any other unknown token nan (it takes its partner's weight when aligned). ``initials``: a
-        one-letter token is an initial, which weighs little (not so a romanised syllable: "u" of 건우)."""
+        weight; any other unknown token nan (it takes its partner's weight when aligned). A one-letter token
+        is an initial, which weighs little, unless it is in ``syllables`` (a romanised Han or Hangul
+        syllable: "i" of 이광수 is a family name)."""
         out: list[float] = []
         generic = tables().generic_words
         initial = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
         for tok in tokens:
             w = self.idf(tok)
-            if len(tok) == 1 and initials:
+            if len(tok) == 1 and tok not in syllables:
                 # An initial ("V. V. Putin") says little about which name it stands for, however rarely a
                 # listed name has that letter alone.
                 w = initial if math.isnan(w) else min(w, initial)

@@ -235,7 +235,8 @@ def _korean_readings(text: str) -> list[Reading]:
             ]
             source = f"Korean {label}" + (" (surname spelling)" if surname else "")
             out.append(Reading(" ".join(read), source, "Hangul", syllabic=True))
-    if not person or len(words) > 1:
+    if any(len(w) >= 3 for w in hangul_words) and (not person or len(words) > 1):
+        # a foreign name transcribed (블라디미르 푸틴): words of three syllables or more
         out.append(Reading(" ".join(_loanword(w) if w in hangul_words else w for w in words), "Korean loanword", "Hangul"))
     return out
 

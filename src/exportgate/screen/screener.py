@@ -418,9 +418,10 @@ class Screener:
             # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
             repaired = frozenset(_root(w) for v in qr.fixes.values() for w in v.split())
             new_legal = frozenset(rd.legal) - frozenset(norm.legal)
-            q_weights = idx.query_weights(rd.tokens, initials=qr.reading is None or not qr.reading.syllabic)
+            q_weights = idx.query_weights(rd.tokens, rd.syllabic)
             cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
             raw_q = raw if qr.reading is None else qr.raw
+            syllabic = qr.reading is not None and qr.reading.syllabic
             if raw_q:
                 cands = [*raw_q, *(c for c in cands if c not in raw_q)]
             # Against a listed person, the query's "legal forms" are words of a name ("Yu", "Bo"): listed
@@ -438,7 +439,7 @@ class Screener:
                             pn = _reading_norm(qr.reading, norm, "person")
                         else:
                             pn = normalize_name(qr.text, qr.fixes or None, kind="person")
-                        as_person = (pn, idx.query_weights(pn.tokens))
+                        as_person = (pn, idx.query_weights(pn.tokens, pn.syllabic))
                     q_norm, q_w = as_person
                 ns = score_tokens(
                     q_norm.tokens,
@@ -454,7 +455,8 @@ class Screener:
                     bool(rec.legal),
                     q_norm.written,
                     rec.written,
-                    rec.legal + rec.legal_written if rec.legal_written else rec.legal,
+                    # (a romanised syllable is no misspelt legal form: "ye" of 예은 is not "SE")
+                    () if syllabic else rec.legal + rec.legal_written if rec.legal_written else rec.legal,
                     bool(q_norm.legal) and bool(rec.legal) and same_legal_form(q_norm.legal, rec.legal),
                 )
                 if nid in raw_q:
@@ -466,8 +468,11 @@ class Screener:
                     and sorted(q_norm.legal) == sorted(rec.legal)
                 ):
                     ns = apply_same_name(ns, cfg)
-                if qr.reading is not None and qr.reading.syllabic and not _order_kept(ns):
-                    continue  # a name's syllables read in another order are another name (광수 is not 수광)
+                if syllabic and (not _order_kept(ns) or (person and _listed_left_out(ns, rec.tokens))):
+                    # Romanised syllables of a Korean or Chinese name, read another way than the default: in
+                    # another order they are another name (광수 is not 수광), and a listed person's syllable
+                    # they leave out is another given name (兵 张 is not ZHANG, Bing Yun), not a middle name.
+                    continue
                 if person and person_query and len(q_norm.tokens) == 1 and ns.score < cfg.surname_only_similarity:
                     ns = apply_surname_only(ns, _family_index(rec.value, rec.tokens), cfg)
                 name_score = ns.score
@@ -571,6 +576,12 @@ def _order_kept(ns: NameScore) -> bool:
     k = pos.index(min(pos))
     rotated = pos[k:] + pos[:k]
     return all(x < y for x, y in itertools.pairwise(rotated))
+
+
+def _listed_left_out(ns: NameScore, tokens: Sequence[str]) -> bool:
+    """Whether a listed token found no partner in the query."""
+    used = {j for a in ns.alignment for j in a.listed}
+    return len(used) < len(tokens)
 
 
 def _family_index(value: str, tokens: Sequence[str]) -> int | None:
