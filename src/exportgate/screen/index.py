@@ -305,11 +305,10 @@ class Index:
         for tok, w_tok in zip(tokens, base_weights, strict=True):
             exp = self.expand(tok, cfg, tok in abjad)
             if math.isnan(w_tok):
-                # A word no listed name has ("Astana" in "Astana Abtronics Holding"): the scorer weighs it as
-                # a distinctive word the listed name lacks; for finding candidates it counts as distinctive
-                # once, so a listed name it wraps is still found (and scored, and shown at a low threshold).
-                distinct = self.idf_at_share(cfg.distinctive_df_share)
-                w_tok = min(self.idf(exp[0][0]), distinct) if exp else distinct
+                # A word no listed name has: as heavy as the listed word it is nearest to, times how near
+                # ("astana" ~ "astan" 0.83: a listed name it wraps, "Astana Abtronics Holding", is still
+                # found), or twice a distinctive word when it is near none.
+                w_tok = self.idf(exp[0][0]) * exp[0][1] if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
             total += w_tok
             q_weights.append(w_tok)
             walk: list[tuple[str, float]] = []

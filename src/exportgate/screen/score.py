@@ -85,6 +85,12 @@ _FOLD_PAIRS = [
 ]  # fmt: skip
 
 
+@lru_cache(maxsize=1)
+def _given() -> dict[str, str]:
+    """The given-name table's one-word spellings -> group (normalize.tables().given)."""
+    return tables().given
+
+
 @lru_cache(maxsize=300_000)
 def phonetic_fold(token: str) -> str:
     """Fold common transliteration variants ("dzhabarin" -> "jabarin", "khaled" -> "haled", "yasser" ->
@@ -114,9 +120,8 @@ def token_similarity(a: str, b: str, short_length: int = 3, edit_cost: float = 1
         return 1.0
     if a.isdigit() or b.isdigit():
         return 0.0
-    given = tables().given
-    group = given.get(a)
-    if group is not None and group == given.get(b):
+    group = _given().get(a)
+    if group is not None and group == _given().get(b):
         return GIVEN_NAME_SIMILARITY
     if len(a) <= short_length or len(b) <= short_length:
         # Short tokens must be equal, or the same after folding transliteration variants ("ly" ~ "li",
