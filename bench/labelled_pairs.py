@@ -119,20 +119,25 @@ def to_arabic(name: str) -> str:
     return " ".join(w for w in out if w)
 
 
-def to_cyrillic(name: str) -> str:
-    low = " ".join(_words(_ordered(name))).lower()
+def by_rules(text: str, rules: Sequence[tuple[str, str]]) -> str:
+    """``text`` rewritten left to right by the first rule whose source starts at each position (letters no
+    rule covers are kept)."""
     out: list[str] = []
     i = 0
-    while i < len(low):
-        for src, dst in _CYRILLIC:
-            if low.startswith(src, i):
+    while i < len(text):
+        for src, dst in rules:
+            if text.startswith(src, i):
                 out.append(dst)
                 i += len(src)
                 break
         else:
-            out.append(low[i])
+            out.append(text[i])
             i += 1
     return "".join(out)
+
+
+def to_cyrillic(name: str) -> str:
+    return by_rules(" ".join(_words(_ordered(name))).lower(), _CYRILLIC)
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.labelled_pairs import by_rules
 from exportgate.errors import InputError
 from exportgate.screen.index import build_index, load_or_build
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
@@ -161,18 +162,7 @@ def perturb(name: str, kind: str, etype: EntityType, rng: random.Random) -> str 
                     break
             else:
                 return None
-        out = []
-        i = 0
-        while i < len(low):
-            for src, dst in CYRILLIC:
-                if low.startswith(src, i):
-                    out.append(dst)
-                    i += len(src)
-                    break
-            else:
-                out.append(low[i])
-                i += 1
-        return prefix + "".join(out)
+        return prefix + by_rules(low, CYRILLIC)
     if kind == "reorder":
         if "," in name and etype is EntityType.PERSON:
             head, tail = name.split(",", 1)

@@ -703,16 +703,16 @@ def evidence(
         total += value
         rows.append({"feature": feature, "adjustment": round(value, 4), "detail": detail})
 
-    if country and entity.countries:
+    def against_countries(feature: str, code: str, bonus: float, penalty: float) -> None:
         listed = sorted({c.upper() for c in entity.countries})
-        if country.upper() in listed:
-            add("country", cfg.country_match_bonus, f"{country.upper()} is a listed country ({', '.join(listed)})")
+        label = "" if feature == "country" else f"{feature} "
+        if code.upper() in listed:
+            add(feature, bonus, f"{label}{code.upper()} is a listed country ({', '.join(listed)})")
         else:
-            add(
-                "country",
-                -cfg.country_mismatch_penalty,
-                f"{country.upper()} is not among the listed countries ({', '.join(listed)})",
-            )
+            add(feature, -penalty, f"{label}{code.upper()} is not among the listed countries ({', '.join(listed)})")
+
+    if country and entity.countries:
+        against_countries("country", country, cfg.country_match_bonus, cfg.country_mismatch_penalty)
     if type_ is not None:
         q_person = type_ is EntityType.PERSON
         l_person = entity.type is EntityType.PERSON
@@ -739,15 +739,7 @@ def evidence(
                     f"{dob} is {gap} years from every listed date of birth ({listed_text})",
                 )
     if nationality and entity.type is EntityType.PERSON and entity.countries:
-        listed = sorted({c.upper() for c in entity.countries})
-        if nationality.upper() in listed:
-            add("nationality", cfg.nationality_match_bonus, f"{nationality.upper()} is a listed country ({', '.join(listed)})")
-        else:
-            add(
-                "nationality",
-                -cfg.nationality_mismatch_penalty,
-                f"nationality {nationality.upper()} is not among the listed countries ({', '.join(listed)})",
-            )
+        against_countries("nationality", nationality, cfg.nationality_match_bonus, cfg.nationality_mismatch_penalty)
     if identifiers and entity.identifiers:
         listed_ids = {clean_identifier(i.value): i for i in entity.identifiers}
         matched = False
