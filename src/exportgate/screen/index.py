@@ -193,11 +193,12 @@ class Index:
         out: list[float] = []
         generic = tables().generic_words
         initial = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
-        for tok in tokens:
+        singles = sum(len(t) == 1 for t in tokens)
+        for k, tok in enumerate(tokens):
             w = self.idf(tok)
-            if len(tok) == 1 and tok not in syllables:
-                # An initial ("V. V. Putin") says little about which name it stands for, however rarely a
-                # listed name has that letter alone.
+            if len(tok) == 1 and tok not in syllables and (k == 0 or singles >= 2):
+                # An initial ("V. Putin", "Putin V. V.") says little about which name it stands for, however
+                # rarely a listed name has that letter alone. One letter after a word ("Karbon-X") is a word.
                 w = initial if math.isnan(w) else min(w, initial)
             elif math.isnan(w) and tok in generic:
                 w = initial

@@ -452,7 +452,11 @@ def score_tokens(
             used_q = {i for a in alignment for i in a.query}
             used_n = {j for a in alignment for j in a.listed}
             f = cfg.particle_factor
-            qw = [w * f if i not in used_q and q_tokens[i] in particles else w for i, w in enumerate(qw)]
+            # (a romanised Chinese or Korean syllable is no particle: "bin" of 晨彬)
+            qw = [
+                w * f if i not in used_q and q_tokens[i] in particles and q_tokens[i] not in exact_only else w
+                for i, w in enumerate(qw)
+            ]
             nw = [w * f if j not in used_n and n_tokens[j] in particles else w for j, w in enumerate(nw)]
     if person and len(alignment) >= 2 and not exact_only:
         # Middle names, patronymics and second surnames are often left out (or added): once two tokens

@@ -422,6 +422,9 @@ class Screener:
             cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
             raw_q = raw if qr.reading is None else qr.raw
             syllabic = qr.reading is not None and qr.reading.syllabic
+            # a personal name's shape: four syllables at most, whatever they were read as ("yu" of 유진 may be
+            # taken for a legal form); a company's name in Han characters has more, its legal form alone four
+            personal = len(rd.tokens) + len(rd.legal) <= 4
             if raw_q:
                 cands = [*raw_q, *(c for c in cands if c not in raw_q)]
             # Against a listed person, the query's "legal forms" are words of a name ("Yu", "Bo"): listed
@@ -468,10 +471,10 @@ class Screener:
                     and sorted(q_norm.legal) == sorted(rec.legal)
                 ):
                     ns = apply_same_name(ns, cfg)
-                if syllabic and (not _order_kept(ns) or (person and _listed_left_out(ns, rec.tokens))):
+                if syllabic and (not _order_kept(ns) or (personal and _left_out(ns, q_norm.tokens, rec.tokens))):
                     # Romanised syllables of a Korean or Chinese name, read another way than the default: in
-                    # another order they are another name (광수 is not 수광), and a listed person's syllable
-                    # they leave out is another given name (兵 张 is not ZHANG, Bing Yun), not a middle name.
+                    # another order they are another name (광수 is not 수광), and a syllable either side leaves
+                    # out is another given name (兵 张 is not ZHANG, Bing Yun), not a middle name.
                     continue
                 if person and person_query and len(q_norm.tokens) == 1 and ns.score < cfg.surname_only_similarity:
                     ns = apply_surname_only(ns, _family_index(rec.value, rec.tokens), cfg)
@@ -578,10 +581,11 @@ def _order_kept(ns: NameScore) -> bool:
     return all(x < y for x, y in itertools.pairwise(rotated))
 
 
-def _listed_left_out(ns: NameScore, tokens: Sequence[str]) -> bool:
-    """Whether a listed token found no partner in the query."""
-    used = {j for a in ns.alignment for j in a.listed}
-    return len(used) < len(tokens)
+def _left_out(ns: NameScore, q_tokens: Sequence[str], n_tokens: Sequence[str]) -> bool:
+    """Whether a query or a listed token found no partner."""
+    used_q = {i for a in ns.alignment for i in a.query}
+    used_n = {j for a in ns.alignment for j in a.listed}
+    return len(used_q) < len(q_tokens) or len(used_n) < len(n_tokens)
 
 
 def _family_index(value: str, tokens: Sequence[str]) -> int | None:
