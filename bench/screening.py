@@ -403,6 +403,20 @@ def resuffixed(titles: Sequence[str], form: str) -> list[str]:
     return out
 
 
+# The figures recorded before issue 16 (names across scripts, person-name evidence): bench/results/screening.md
+# of 2026-11-26 (commit 47a31fc), same seed and samples, shown beside this run's.
+BEFORE_ISSUE_16 = {
+    "recall": "98.35%",
+    "alerts": "0.41%",
+    "p50_p99": "0.13 ms / 1.38 ms",
+    "batch": "3,246 names/s",
+    "build": "1.62 s fresh, 0.35 s cached",
+    "cross": "12 of 22",
+    "putin": "42 of 81 (any match whose primary name contains PUTIN)",
+    "seed1": "98.17% / 0.42%",
+    "seed2": "98.47% / 0.45%",
+}
+
 # --------------------------------------------------------------------------------------------------
 # Peers
 
@@ -499,6 +513,13 @@ def run_nomenklatura(
 
 # --------------------------------------------------------------------------------------------------
 # Helpers
+
+
+def load_note() -> str:
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _peak_mb() -> float:
@@ -974,9 +995,11 @@ def main(quick: bool = False) -> int:
         + " |"
     )
     extra_ok = True
+    seed_rates: dict[int, str] = {}
     for seed in EXTRA_SEEDS:
         rates = sample_rates(screener, entities, seed, n_pos, n_persons, near)
         extra_ok &= rates[thr_p][0] >= 0.98 and rates[thr_p][1] <= 0.005
+        seed_rates[seed] = f"{fmt_pct(rates[thr_p][0])} / {fmt_pct(rates[thr_p][1])}"
         say(f"| {seed} | " + " | ".join(f"{fmt_pct(rates[t][0])} | {fmt_pct(rates[t][1])}" for t in near) + " |")
     say("")
     say(f"At {thr_p}, every sample {'meets' if extra_ok else 'does NOT meet'} both quality targets.")
@@ -1004,6 +1027,25 @@ def main(quick: bool = False) -> int:
         say("")
 
     # ---------------------------------------------------------------- peers
+    say("## Before and after issue 16")
+    say("")
+    say("The same seed and samples; the earlier figures are the run recorded on 2026-11-26 (commit 47a31fc), on a")
+    say("quieter host (speed varies between sessions on this shared host: see the load note under Speed detail).")
+    say("")
+    say("| Measure | before | now |")
+    say("|---|---|---|")
+    b = BEFORE_ISSUE_16
+    say(f"| Recall, perturbed listed names (>= {thr_p}) | {b['recall']} | {fmt_pct(r_all)} |")
+    say(f"| Alert rate, ordinary names (>= {thr_p}) | {b['alerts']} | {fmt_pct(a_all)} |")
+    say(f"| Seed 1: recall / alerts (>= {thr_p}) | {b['seed1']} | {seed_rates.get(1, '—')} |")
+    say(f"| Seed 2: recall / alerts (>= {thr_p}) | {b['seed2']} | {seed_rates.get(2, '—')} |")
+    say(f"| One query p50 / p99 | {b['p50_p99']} | {p50:.2f} ms / {p99:.2f} ms |")
+    say(f"| Batch | {b['batch']} | {names_per_s:,.0f} names/s |")
+    say(f"| Index build | {b['build']} | {build_s:.2f} s fresh, {cached_s:.2f} s cached; {index_mb:,.0f} MiB |")
+    say(f"| watchman cross-script pairs (compare) | {b['cross']} | {n_cross} of {len(cross_rows)} |")
+    if putin is not None:
+        say(f"| nomenklatura Putin spellings | {b['putin']} | {putin['found']} of {putin['n']} (the listed PUTIN entry) |")
+    say("")
     say("## Peers on the same queries")
     say("")
     peer_rng = random.Random(SEED + 1)
@@ -1064,6 +1106,7 @@ def main(quick: bool = False) -> int:
     say(f"  the runs: {runs_text} names/s, in run order); a batch of")
     say(f"  {len(pos_batch):,} perturbed listed names only: {pos_batch_rate:,.0f} names/s (they have more candidates).")
     say(f"* Index: fresh build {build_s:.2f} s; load from the on-disk cache {cached_s:.2f} s.")
+    say(f"* Host load (1/5/15-minute load average, 2 cores shared with other work) at the end: {load_note()}.")
     kinds = Counter(p.kind for p in positives)
     say(f"* Perturbation mix: {dict(kinds)}.")
     say("")
