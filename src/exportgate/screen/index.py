@@ -306,10 +306,7 @@ class Index:
         for tok, w_tok in zip(tokens, base_weights, strict=True):
             exp = self.expand(tok, cfg, tok in abjad)
             if math.isnan(w_tok):
-                # A word no listed name has: as heavy as the listed word it is nearest to, times how near
-                # ("astana" ~ "astan" 0.83: a listed name it wraps, "Astana Abtronics Holding", is still
-                # found), or twice a distinctive word when it is near none.
-                w_tok = self.idf(exp[0][0]) * exp[0][1] if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
+                w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
             total += w_tok
             q_weights.append(w_tok)
             walk: list[tuple[str, float]] = []
@@ -399,7 +396,13 @@ class Index:
             ranked = heapq.nlargest(cfg.max_candidates, ranked)
         else:
             ranked.sort(reverse=True)
-        return [nid for _, nid in ranked]
+        out = [nid for _, nid in ranked]
+        # A listed name that is one of the query's words, whole ("Abtronics" in "Astana Abtronics Holding"):
+        # a candidate however much the other words weigh (one lookup per word in the written forms).
+        for tok in dict.fromkeys(tokens):
+            if len(tok) >= 4:
+                out += [nid for nid in self.raw_forms.get(tok) if nid not in out]
+        return out
 
 
 def _glued_word(part: str) -> bool:
