@@ -100,7 +100,7 @@ def test_openapi_publishes_the_request_schemas(client: TestClient) -> None:
     assert {"destination", "item", "end_use"} <= set(schemas["determine.Case"]["properties"])
     assert "field_prefix" not in schemas["determine.Case"]["properties"]
     assert "dense_tops" in schemas["classify.Item"]["properties"]
-    assert {"dob", "identifiers"} <= set(schemas["ScreenQuery"]["properties"])
+    assert {"dob", "identifiers", "nationality"} <= set(schemas["ScreenQuery"]["properties"])
     refs = {m for m in json.dumps(spec).split('"') if m.startswith("#/components/schemas/")}
     assert {r.removeprefix("#/components/schemas/") for r in refs} <= set(schemas)  # no dangling reference
 
@@ -112,6 +112,11 @@ def test_screen_takes_dob_and_identifiers(client: TestClient) -> None:
     assert bad_dob.status_code == 422 and bad_dob.json()["errors"][0]["field"] == "dob"
     ok = client.post("/screen", json={"name": "Bank Melli Iran", "dob": "1980", "identifiers": ["X123"]})
     assert ok.status_code == 200, ok.text
+    person = client.post("/screen", json={"name": "PUTIN, Vladimir", "nationality": "RU", "dob": "1952-10-07"})
+    features = {r["feature"] for r in person.json()["matches"][0]["explanation"]["evidence"]}
+    assert {"nationality", "date_of_birth"} <= features
+    bad_nat = client.post("/screen", json={"name": "PUTIN, Vladimir", "nationality": "Russia"})
+    assert bad_nat.status_code == 422 and bad_nat.json()["errors"][0]["field"] == "nationality"
     unknown = client.post("/screen", json={"name": "Bank Melli Iran", "contry": "IR"})
     assert unknown.status_code == 422
     assert unknown.json() == {"errors": [{"field": "contry", "problem": "unknown field"}]}

@@ -18,6 +18,7 @@ import pytest
 from exportgate.errors import ExportgateError
 from exportgate.screen import Screener, cachefile, index_store
 from exportgate.screen import index as index_mod
+from exportgate.screen import normalize as normalize_mod
 from exportgate.screen.model import EntityType, ListedEntity, Name, NameKind
 
 
@@ -85,10 +86,10 @@ def test_cache_is_reused_and_keyed_by_the_reference_tables(
 
     # an edited reference table (as after an upgrade) gives a new key: the old index is not loaded
     tables = tmp_path / "rigour"
-    shutil.copytree(index_mod.REFERENCE_DIR, tables)
+    shutil.copytree(normalize_mod.REFERENCE_DIR, tables)
     stopwords = tables / "stopwords.yml"
     stopwords.write_text(stopwords.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    monkeypatch.setattr(index_mod, "REFERENCE_DIR", tables)
+    monkeypatch.setattr(normalize_mod, "REFERENCE_DIR", tables)
     index_mod._builder_fingerprint.cache_clear()
     try:
         changed = index_mod.load_or_build(_entities())

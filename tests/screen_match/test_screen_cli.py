@@ -28,6 +28,8 @@ def runner(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
         (["screen", "x" * 10_000], "error: name: is 10000 characters long"),
         (["screen", "Bank Melli", "--type", "robot"], "error: type:"),
         (["screen", "Bank Melli", "--country", "Iran"], "error: country:"),
+        (["screen", "Ivan Petrov", "--nationality", "Russia"], "error: nationality:"),
+        (["screen", "Ivan Petrov", "--dob", "14.03.1961"], "error: dob:"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
@@ -126,3 +128,22 @@ def test_batch_unknown_file_type(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(app, ["screen-batch", str(src), "--out", str(tmp_path / "o.csv")])
     assert res.exit_code == 2
     assert "unknown file type" in res.output
+
+
+def test_screen_evidence_options(runner: CliRunner) -> None:
+    res = runner.invoke(
+        app,
+        ["screen", "PUTIN, Vladimir", "--type", "person", "--dob", "1952-10-07", "--nationality", "RU",
+         "--id", "passport: 0000 000000", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    best = json.loads(res.stdout)["matches"][0]
+    features = {r["feature"] for r in best["explanation"]["evidence"]}
+    assert {"date_of_birth", "nationality"} <= features
+
+
+def test_screen_prints_the_reading_and_evidence(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["screen", "金正恩", "--country", "KP"])
+    assert res.exit_code == 0, res.output
+    assert "Read as: kim jong un" in res.stdout
+    assert "Evidence: country" in res.stdout

@@ -40,19 +40,44 @@ def screen_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     home: HomeOpt = None,
+    dob: Annotated[
+        str | None, typer.Option("--dob", help="Date of birth YYYY, YYYY-MM or YYYY-MM-DD (evidence).")
+    ] = None,
+    nationality: Annotated[
+        str | None, typer.Option("--nationality", help="A person's nationality, ISO alpha-2 (evidence).")
+    ] = None,
+    ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--id",
+            help="An identifier, as VALUE or KIND:VALUE (passport, national id, tax id, imo, registration); "
+            "repeatable (evidence).",
+        ),
+    ] = None,
 ) -> None:
-    """Screen one name against the restricted-party lists; matches best first."""
+    """Screen one name against the restricted-party lists; matches best first, each with the evidence rows
+    (country, nationality, date of birth, identifiers) that moved its score."""
     from exportgate.errors import InputError
-    from exportgate.screen.screener import validate_country, validate_name, validate_threshold, validate_type
+    from exportgate.screen.screener import (
+        validate_country,
+        validate_dob,
+        validate_name,
+        validate_threshold,
+        validate_type,
+    )
 
     validate_name(name)
     validate_country(country)
+    validate_country(nationality, "nationality")
+    validate_dob(dob)
     etype = validate_type(type_)
     if etype is not None and etype.value not in {"entity", "person"}:
         raise InputError("type", f"must be entity or person, got {type_!r}")
     validate_threshold(threshold)
     screener = _screener(home)
-    res = screener.screen(name, country=country, type=etype, threshold=threshold)
+    res = screener.screen(
+        name, country=country, type=etype, threshold=threshold, dob=dob, identifiers=ids, nationality=nationality
+    )
     if as_json:
         typer.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
         return
@@ -102,6 +127,11 @@ def _print_result(res: ScreenResult, screener: Screener, threshold: float | None
         for a in best.explanation["aligned"]
     )
     out.print(f"Best match: tokens {aligned}; features {best.explanation['features']}")
+    reading = best.explanation.get("reading")
+    if reading:
+        out.print(f"Read as: {reading['text']} ({reading['source']})")
+    for row in best.explanation.get("evidence", []):
+        out.print(f"Evidence: {row['feature']} {row['adjustment']:+.2f}: {row['detail']}")
     out.print(f"Lists as of: {dates}  (use --json for every match's full explanation)")
 
 

@@ -193,8 +193,12 @@ class Party(_Strict):
     )
     owners: list[Owner] = Field(default_factory=list, description="who owns the party, with their shares")
     type: Literal["entity", "person"] = "entity"
-    dob: str | None = Field(default=None, description="a person's date of birth (screening evidence)")
-    identifiers: list[Identifier] = Field(default_factory=list)
+    # Evidence for restricted-party screening (each shown as a row of a match's explanation).
+    dob: str | None = Field(default=None, description="a person's date of birth, YYYY, YYYY-MM or YYYY-MM-DD")
+    nationality: str | None = Field(default=None, description="a person's nationality (ISO alpha-2)")
+    identifiers: list[Identifier] = Field(
+        default_factory=list, description="passport, national ID, tax, IMO or registration numbers: {type, value}"
+    )
     region: str | None = Field(
         default=None,
         description="for a party in Ukraine: crimea, dnr, lnr or rest_of_ukraine, or a place name (15 CFR 746.6; "

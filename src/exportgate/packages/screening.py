@@ -34,10 +34,12 @@ class PartyScreener(Protocol):
     def screen(
         self,
         name: str,
+        *,
         country: str | None = None,
         type: str | None = None,
         dob: str | None = None,
         identifiers: Sequence[str] | None = None,
+        nationality: str | None = None,
     ) -> ScreenResult: ...
 
 
@@ -70,6 +72,8 @@ class Target:
     type: str
     of_party: str | None = None
     dob: str | None = None
+    nationality: str | None = None
+    #: "KIND: VALUE" (the screener compares a value with the listed identifiers of the same kind)
     identifiers: tuple[str, ...] = ()
     stated: tuple[PartyHit, ...] = field(default_factory=tuple)
 
@@ -79,7 +83,8 @@ def targets(pkg: Package) -> list[Target]:
     out: list[Target] = []
     for i, p in enumerate(pkg.parties):
         out.append(Target(f"parties[{i}]", p.name, p.role.value, p.country, "party", str(p.type), dob=p.dob,
-                          identifiers=tuple(ident.value for ident in p.identifiers),
+                          nationality=p.nationality,
+                          identifiers=tuple(f"{ident.type}: {ident.value}" for ident in p.identifiers),
                           stated=tuple(p.restricted_party_hits)))
         for j, o in enumerate(p.owners):
             out.append(Target(f"parties[{i}].owners[{j}]", o.name, f"owner ({o.share:.0%}) of {p.name}", o.country,
@@ -105,7 +110,7 @@ def screen_all(pkg: Package, screener: PartyScreener) -> tuple[list[Screened], d
     for t in targets(pkg):
         try:
             res = screener.screen(t.name, country=t.country, type=t.type, dob=t.dob,
-                                  identifiers=list(t.identifiers) or None)
+                                  identifiers=list(t.identifiers) or None, nationality=t.nationality)
         except InputError as exc:
             errors.append(InputError(f"{t.path}.{exc.field}", exc.problem))
             continue

@@ -47,6 +47,15 @@ class MatchConfig:
     # Against a listed person, once two tokens agree, an unmatched token (a middle name, a patronymic, a
     # second surname) on either side counts this share of its weight.
     middle_name_factor: float = 0.5
+    # Against a listed person, a particle (bin, ibn, al, van, von, de: data/reference/names/person_parts.yml)
+    # that found no partner counts this share of its weight: "Usama Laden" is "Usama bin Laden" written short.
+    particle_factor: float = 0.1
+    # ... and a patronymic left out or added ("Vladimir Putin" for "PUTIN, Vladimir Vladimirovich") this share.
+    patronymic_factor: float = 0.25
+    # A person's surname alone after a title ("Präsident Putin", "Putyin elnök"), or alone in a query typed
+    # person, equal to a listed person's family name: scores at least this times that name's distinctiveness
+    # (a common surname stays below the threshold). Just above potential_threshold: a reviewer decides.
+    surname_only_similarity: float = 0.87
     # Against a listed organisation, a listed word left out between two words the query has, in the listed
     # order ("Wah Plant" for "Wah Munitions Plant"), counts this share of its weight.
     inner_word_factor: float = 0.5
@@ -84,6 +93,13 @@ class MatchConfig:
     dob_mismatch_penalty: float = 0.25
     dob_year_tolerance: int = 1
     identifier_match_bonus: float = 0.15
+    # An identifier of a kind the listed entry has (a passport number against its listed passports) that
+    # equals none of them: another person or company, or a new document. Less than a match adds: documents
+    # are renewed, lists go stale.
+    identifier_mismatch_penalty: float = 0.1
+    # A person's nationality (ISO alpha-2) against the listed countries: as a country (above).
+    nationality_match_bonus: float = 0.02
+    nationality_mismatch_penalty: float = 0.05
     # Legal forms on both sides: the same form written ("OOO" and "OOO") supports the name like a listed
     # country does; a form of another kind ("JSC" against a listed "OOO"; "Inc" against "Ltd") contradicts it;
     # a form against the generic term it translates to ("OOO"/"LLC", "АО"/"JSC") is neither.

@@ -8,6 +8,8 @@ snapshot's content (:func:`load_or_build`; the layout in :mod:`exportgate.screen
   token (a SymSpell-style neighbourhood: finds tokens within one edit, typos and transpositions);
 * ``folded``: transliteration-folded spelling -> tokens ("dzhabarin"/"jabarin", "khaled"/"haled");
 * ``skeletons``: consonant skeleton -> tokens (vowel-less abjad spellings: "mhmd" -> "mohamed");
+* ``loose``: consonant skeleton with the letters an abjad cannot tell apart merged -> tokens ("bwtn" ->
+  "putin": Arabic has no p);
 * ``joined``: two adjacent tokens written together -> name ids ("hua wei" listed, "huawei" queried);
 * ``raw_forms``: each name's written words sorted, and written together without spaces -> name ids (a
   query with the same words in another order, or the same letters spaced differently, finds its name by
@@ -25,7 +27,7 @@ import heapq
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -45,8 +47,15 @@ from exportgate.screen.index_store import (
     TokenLists,
 )
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import REFERENCE_DIR, anyascii_version, canon, normalize_name, tables
-from exportgate.screen.score import abjad_similarity, phonetic_fold, skeleton, token_similarity
+from exportgate.screen.normalize import (
+    anyascii_version,
+    canon,
+    given_name_members,
+    normalize_name,
+    reference_files,
+    tables,
+)
+from exportgate.screen.score import abjad_similarity, loose_skeleton, phonetic_fold, skeleton, token_similarity
 
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 LIST_TYPO_DF = 2  # a listed word in at most this many entities may be a list's own misspelling of a legal-form word
@@ -69,6 +78,7 @@ class Index:
     df: dict[str, int]
     deletes: TokenLists
     skeletons: TokenLists
+    loose: TokenLists
     folded: TokenLists
     joined: IdLists
     raw_forms: IdLists
@@ -83,7 +93,7 @@ class Index:
         """Make ready for many queries, as the index once was in memory: every lookup table a dict (a hash
         probe per lookup instead of a binary search, see index_store._Table) and every name decoded (no
         first-use decoding in a query). A few tenths of a second once. Whether it was ready already."""
-        tables = (self.deletes, self.folded, self.skeletons, self.joined, self.raw_forms)
+        tables = (self.deletes, self.folded, self.skeletons, self.loose, self.joined, self.raw_forms)
         was = all(table.warmed for table in tables) and all(self.names.items)
         with gc_paused():
             for table in tables:
@@ -145,17 +155,19 @@ class Index:
                     if near is not None:
                         out[tok] = near
                 continue
+            # A misspelt word of a multi-word symbol phrase, next to another word of that phrase ("islamic
+            # reffolutionary guard corps" -> IRGC, "real etate" -> real estate): the phrase is recognised with
+            # the word repaired. First: the neighbour says which word it is ("etate" is also one edit from
+            # the org word "state").
+            phrase_word = _near_phrase_word(tok, [*tokens[max(0, i - 1) : i], *tokens[i + 1 : i + 2]])
+            if phrase_word is not None:
+                out[tok] = phrase_word
+                continue
             # Unknown words of 5+ letters may be any org/legal word misspelt; a word of 4 letters only a
             # legal-form word or an org word proper ("stck", "grop"; not org domains: short syllables).
             near = _near_generic(tok, narrow=len(tok) < 5)
             if near is not None:
                 out[tok] = near
-                continue
-            # A misspelt word of a multi-word symbol phrase, next to another word of that phrase ("islamic
-            # reffolutionary guard corps" -> IRGC): the phrase is recognised with the word repaired.
-            phrase_word = _near_phrase_word(tok, [*tokens[max(0, i - 1) : i], *tokens[i + 1 : i + 2]])
-            if phrase_word is not None:
-                out[tok] = phrase_word
                 continue
             if df or len(tok) < 5:
                 continue
@@ -173,15 +185,23 @@ class Index:
                     break
         return out
 
-    def query_weights(self, tokens: Sequence[str]) -> list[float]:
+    def query_weights(self, tokens: Sequence[str], syllables: Collection[str] = ()) -> list[float]:
         """Weights of query tokens: their IDF; an org/legal word no listed name has gets the generic
-        weight; any other unknown token nan (it takes its partner's weight when aligned)."""
+        weight; any other unknown token nan (it takes its partner's weight when aligned). A one-letter token
+        is an initial, which weighs little, unless it is in ``syllables`` (a romanised Han or Hangul
+        syllable: "i" of 이광수 is a family name)."""
         out: list[float] = []
         generic = tables().generic_words
-        for tok in tokens:
+        initial = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
+        singles = sum(len(t) == 1 for t in tokens)
+        for k, tok in enumerate(tokens):
             w = self.idf(tok)
-            if math.isnan(w) and (tok in generic or len(tok) == 1):
-                w = self.idf_at_share(GENERIC_SHARE) * GENERIC_WEIGHT_FACTOR
+            if len(tok) == 1 and tok not in syllables and (k == 0 or singles >= 2):
+                # An initial ("V. Putin", "Putin V. V.") says little about which name it stands for, however
+                # rarely a listed name has that letter alone. One letter after a word ("Karbon-X") is a word.
+                w = initial if math.isnan(w) else min(w, initial)
+            elif math.isnan(w) and tok in generic:
+                w = initial
             out.append(w)
         return out
 
@@ -216,12 +236,22 @@ class Index:
         folded = phonetic_fold(token)
         for cand in self.folded.get(folded):
             consider(cand)
+        group = tables().given.get(token)
+        if group is not None:  # another spelling of the same given name ("alexandros" -> "alexander")
+            for cand in given_name_members().get(group, ()):
+                consider(cand)
         if abjad:
             sk = skeleton(folded)
             if len(sk) >= 2:
                 for cand in self.skeletons.get(sk)[:200]:
                     consider(cand)
-        best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_token_expansions]
+            lk = loose_skeleton(token, True)
+            if len(lk) >= 3:
+                for cand in self.loose.get(lk)[:200]:
+                    consider(cand)
+        # Ties (many words share a consonant skeleton) go to the spelling closest to the token as written.
+        best = sorted(found.items(), key=lambda kv: (-kv[1], OSA.distance(token, kv[0]), kv[0]))
+        best = best[: cfg.max_token_expansions]
         if len(self._expand_cache) > 200_000:
             self._expand_cache.clear()
         self._expand_cache[key] = best
@@ -283,6 +313,8 @@ class Index:
             bound = 0.0
             for cand, sim in exp:
                 w = self.idf(cand) * sim
+                if len(tok) == 1:  # an initial weighs what query_weights gives it, not its listed IDF
+                    w = min(w, w_tok)
                 plist = self.postings[cand]
                 if len(plist) > cfg.max_postings:
                     deferred.append((cand, w))
@@ -364,7 +396,13 @@ class Index:
             ranked = heapq.nlargest(cfg.max_candidates, ranked)
         else:
             ranked.sort(reverse=True)
-        return [nid for _, nid in ranked]
+        out = [nid for _, nid in ranked]
+        # A listed name that is one of the query's words, whole ("Abtronics" in "Astana Abtronics Holding"):
+        # a candidate however much the other words weigh (one lookup per word in the written forms).
+        for tok in dict.fromkeys(tokens):
+            if len(tok) >= 4:
+                out += [nid for nid in self.raw_forms.get(tok) if nid not in out]
+        return out
 
 
 def _glued_word(part: str) -> bool:
@@ -476,7 +514,7 @@ def _builder_fingerprint() -> str:
     format among them), the reference tables and the transliteration library's version. A change to any of
     them (an upgrade, an edited table) makes a new cache key, so a stale index is never loaded (a
     hand-bumped format number relied on people remembering to bump it)."""
-    sources = [*sorted(Path(__file__).parent.glob("*.py")), *sorted(REFERENCE_DIR.glob("*.yml"))]
+    sources = [*sorted(Path(__file__).parent.glob("*.py")), *reference_files()]
     return cachefile.code_hash(sources, f"anyascii={anyascii_version()}")
 
 
@@ -572,6 +610,7 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
             df[tok] += 1
     deletes: dict[str, list[str]] = defaultdict(list)
     skeletons: dict[str, list[str]] = defaultdict(list)
+    loose: dict[str, list[str]] = defaultdict(list)
     folded: dict[str, list[str]] = defaultdict(list)
     for tok in postings:
         if len(tok) >= 4:
@@ -583,6 +622,9 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
         sk = skeleton(f)
         if len(sk) >= 2:
             skeletons[sk].append(tok)
+        lk = loose_skeleton(tok)
+        if len(lk) >= 3:
+            loose[lk].append(tok)
     totals: list[float] = []
     names.extend(records)
     idx = Index(
@@ -593,6 +635,7 @@ def _build_index(entities: Iterable[ListedEntity]) -> Index:
         df=dict(df),
         deletes=TokenLists.build(deletes),
         skeletons=TokenLists.build(skeletons),
+        loose=TokenLists.build(loose),
         folded=TokenLists.build(folded),
         joined=IdLists.build(joined, len(records)),
         raw_forms=IdLists.build(raw_forms, len(records)),
@@ -660,6 +703,7 @@ def _cache_sections(idx: Index) -> dict[str, tuple[str, bytes]]:
         **idx.deletes.sections("deletes"),
         **idx.folded.sections("folded"),
         **idx.skeletons.sections("skeletons"),
+        **idx.loose.sections("loose"),
         **idx.joined.sections("joined"),
         **idx.raw_forms.sections("raw_forms"),
         "extra_forms": cachefile.json_section([[k, sorted(v)] for k, v in idx.extra_forms.items()]),
@@ -708,6 +752,7 @@ def _from_cache(cf: cachefile.CacheFile, entities: Sequence[ListedEntity], fp: s
         df=df,
         deletes=TokenLists.read(cf, "deletes"),
         skeletons=TokenLists.read(cf, "skeletons"),
+        loose=TokenLists.read(cf, "loose"),
         folded=TokenLists.read(cf, "folded"),
         joined=IdLists.read(cf, "joined", n_names),
         raw_forms=IdLists.read(cf, "raw_forms", n_names),

@@ -39,6 +39,9 @@ from exportgate import settings
 from exportgate.screen import cachefile
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference" / "rigour"
+# exportgate's own name tables (given-name equivalents, person titles and particles, Korean readings of Han
+# characters): data/reference/names/PROVENANCE.md.
+NAMES_DIR = REFERENCE_DIR.parent / "names"
 
 # Connector words that carry no identity in a name (dropped everywhere, in any position).
 CONNECTORS = frozenset({"and", "of", "the", "for", "und", "et", "y"})
@@ -81,6 +84,8 @@ class NormName:
     # ("marina", "xya") is compared with it: the symbol itself looks nothing like it.
     written: tuple[str, ...] = ()
     legal_written: tuple[str, ...] = ()  # the words of the legal forms as written ("pty", "ltd" for "ltd")
+    # A person's title was written with the name ("Präsident Putin", "Putyin elnök"): the name is a person's.
+    titled: bool = False
 
     @property
     def text(self) -> str:
@@ -212,13 +217,21 @@ class _Tables:
     max_prefix: int
     digit_letters: dict[str, str]
     legal_types: dict[str, str]  # canonical legal form -> its kind across jurisdictions ("ooo" -> "llc", "ao" -> "jsc")
+    # given_names.yml: a one-word spelling of a given name -> its group's key ("alexandros" -> "alexander");
+    # spellings in another script (romanised) or of several words -> the key, read by readings.py.
+    given: dict[str, str]
+    given_phrases: dict[tuple[str, ...], str]
+    titles: frozenset[tuple[str, ...]]  # person_parts.yml titles (written before the name)
+    titles_after: frozenset[str]  # titles written after the name ("elnök")
+    particles: frozenset[str]  # person_parts.yml particles (bin, ibn, van, von, de ...)
+    patronymic_suffixes: tuple[str, ...]  # person_parts.yml: "ovich", "ovna", "ogly" ...
 
 
-def _load_yaml(name: str) -> Any:
+def _load_yaml(name: str, folder: Path = REFERENCE_DIR) -> Any:
     import yaml  # only to compile the tables (then cached): not on every process's path
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
-    with (REFERENCE_DIR / name).open(encoding="utf-8") as fh:
+    with (folder / name).open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=loader)
 
 
@@ -245,7 +258,11 @@ def _one_word_symbol(alias: str, section: str, target: str) -> bool:
     name (``person_name_parts``) are mapped.
     """
     if scripts_in(alias) & _AMBIGUOUS_SCRIPTS:
-        return False
+        # A person's name written in such a script is long enough to be itself ("بوتين", "プーチン", "푸틴"):
+        # one Han character or Hangul syllable, or an abjad word of three letters or fewer, is not.
+        if section != "person_name_parts" or len("".join(_phrase(alias))) < 4:
+            return False
+        return sum(ch.isalpha() for ch in alias) >= 2
     if section != "org_domains":
         return True
     word = "".join(_phrase(alias))
@@ -282,7 +299,12 @@ def tables_hashes() -> tuple[str, str]:
     """The hashes the tables' cache is verified against: the code that compiles them (this module, the
     cache format, the transliteration library's version) and the reference files they are compiled from."""
     code = cachefile.code_hash([Path(__file__), Path(cachefile.__file__)], f"anyascii={anyascii_version()}")
-    return code, cachefile.code_hash(sorted(REFERENCE_DIR.glob("*.yml")))
+    return code, cachefile.code_hash(reference_files())
+
+
+def reference_files() -> list[Path]:
+    """The reference files the tables are compiled from (their content is in every screening cache key)."""
+    return [*sorted(REFERENCE_DIR.glob("*.yml")), *sorted(NAMES_DIR.glob("*.yml"))]
 
 
 def anyascii_version() -> str:
@@ -311,6 +333,12 @@ def _tables_to_json(t: _Tables) -> dict[str, Any]:
         "max_prefix": t.max_prefix,
         "digit_letters": t.digit_letters,
         "legal_types": t.legal_types,
+        "given": t.given,
+        "given_phrases": [[list(k), v] for k, v in t.given_phrases.items()],
+        "titles": sorted(list(k) for k in t.titles),
+        "titles_after": sorted(t.titles_after),
+        "particles": sorted(t.particles),
+        "patronymic_suffixes": list(t.patronymic_suffixes),
     }
 
 
@@ -358,6 +386,12 @@ def _tables_from_json(doc: Any) -> _Tables:
         max_prefix=number(doc["max_prefix"]),
         digit_letters=mapping(doc["digit_letters"]),
         legal_types=mapping(doc["legal_types"]),
+        given=mapping(doc["given"]),
+        given_phrases=phrases(doc["given_phrases"]),
+        titles=frozenset(phrase(k) for k in doc["titles"]),
+        titles_after=words(doc["titles_after"]),
+        particles=words(doc["particles"]),
+        patronymic_suffixes=tuple(sorted(words(doc["patronymic_suffixes"]))),
     )
 
 
@@ -375,7 +409,7 @@ def compile_tables() -> _Tables:
     "Tactical Missiles Corporation" reach the same phrase.
     """
     sym = _load_yaml("symbols.yml")
-    org_types = _load_yaml("org_types.yml")["types"]
+    org_types = [*_load_yaml("org_types.yml")["types"], *_load_yaml("org_types_extra.yml", NAMES_DIR)["types"]]
     single: dict[str, str] = {}
     phrases: list[tuple[tuple[str, ...], str]] = []
     org_targets: set[str] = set()
@@ -394,16 +428,19 @@ def compile_tables() -> _Tables:
                         org_words.add(key[0])
                 elif key:
                     phrases.append((key, target))
+    person_words: set[str] = set()  # a person's name and its spellings: a name word, not a generic one
     for _group, aliases in (sym.get("person_name_parts") or {}).items():
         aliases = [a for a in (aliases or []) if a]
         if not aliases:
             continue
         target = "".join(_phrase(aliases[0]))
+        person_words.add(target)
         for alias in aliases:
             key = _phrase(alias)
             if len(key) == 1:
                 if _one_word_symbol(str(alias), "person_name_parts", target):
                     single.setdefault(key[0], target)
+                    person_words.add(key[0])
             elif key:
                 phrases.append((key, target))
     legal_word_set: set[str] = set()
@@ -458,7 +495,14 @@ def compile_tables() -> _Tables:
             digit_letters.setdefault(a, b)
         elif b.isdigit() and a.isalpha():
             digit_letters.setdefault(b, a)
-    generic = frozenset(org_targets) | frozenset(legal.values()) | frozenset(w for w in single if len(w) >= 3)
+    given, given_phrases = _compile_given_names()
+    parts = _load_yaml("person_parts.yml", NAMES_DIR)
+    titles = frozenset(k for k in (_phrase(p) for p in parts["titles"]) if k)
+    titles_after = frozenset(w for p in parts.get("titles_after", []) for w in _phrase(p)[:1])
+    particles = frozenset(w for p in parts["particles"] for w in _phrase(p)[:1])
+    patronymics = tuple(sorted({w for p in parts["patronymic_suffixes"] for w in _phrase(p)[:1]}))
+    generic = frozenset(org_targets) | frozenset(legal.values())
+    generic |= frozenset(w for w in single if len(w) >= 3 and w not in person_words)
     generic |= frozenset(w for w in legal_word_set if len(w) >= 4)
     return _Tables(
         legal=legal,
@@ -475,10 +519,64 @@ def compile_tables() -> _Tables:
         org_prefixes=org_prefixes,
         max_legal=max(len(k) for k in legal),
         max_symbol=max(len(k) for k in symbols),
-        max_prefix=max(len(k) for k in person_prefixes | org_prefixes),
+        max_prefix=max(len(k) for k in person_prefixes | org_prefixes | titles),
         digit_letters=digit_letters,
         legal_types=legal_types,
+        given=given,
+        given_phrases=given_phrases,
+        titles=titles,
+        titles_after=titles_after,
+        particles=particles,
+        patronymic_suffixes=patronymics,
     )
+
+
+def is_patronymic(token: str) -> bool:
+    """Whether a name word is a patronymic by its ending ("vladimirovich", "petrovna", "ogly")."""
+    suffixes = tables().patronymic_suffixes
+    return any(token.endswith(s) and (len(token) >= len(s) + 3 or token == s) for s in suffixes)
+
+
+def _compile_given_names() -> tuple[dict[str, str], dict[tuple[str, ...], str]]:
+    """given_names.yml as two lookups: a one-word Latin spelling -> its group's key (for similarity), and a
+    spelling written in another script, or of several words, romanised -> the key (for readings). A spelling
+    in two groups is left out of both: it cannot say which name it is."""
+    groups = _load_yaml("given_names.yml", NAMES_DIR)["given_names"]
+    given: dict[str, set[str]] = {}
+    given_phrases: dict[tuple[str, ...], set[str]] = {}
+    for key, members in groups.items():
+        target = "".join(_phrase(key))
+        for alias in [key, *(members or [])]:
+            words = _phrase(str(alias))
+            if not words:
+                continue
+            if len(words) == 1 and str(alias).isascii():
+                given.setdefault(words[0], set()).add(target)
+            else:
+                given_phrases.setdefault(words, set()).add(target)
+    return (
+        {w: next(iter(t)) for w, t in given.items() if len(t) == 1},
+        {k: next(iter(t)) for k, t in given_phrases.items() if len(t) == 1},
+    )
+
+
+def given_name_phrases() -> dict[tuple[str, ...], str]:
+    """Given names written in another script or in several words (romanised words -> the Latin key)."""
+    return tables().given_phrases
+
+
+@lru_cache(maxsize=1)
+def given_name_members() -> dict[str, tuple[str, ...]]:
+    """Each given-name group's key -> its one-word Latin spellings (the key among them)."""
+    out: dict[str, list[str]] = {}
+    for w, key in tables().given.items():
+        out.setdefault(key, []).append(w)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def romanised_words(text: str) -> list[str]:
+    """The words of ``text`` romanised by the default transliteration (as :func:`normalize_name` sees them)."""
+    return _words(_clean(text)[0])
 
 
 def _fold_digits(word: str, digit_letters: dict[str, str]) -> str:
@@ -594,16 +692,23 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
             other = [part for w in other for part in corrections.get(w, w).split()]
         if "".join(other) != compact[0]:
             compact = (compact[0], "".join(other))
-    # Leading titles / articles.
+    # Leading titles / articles; titles written after a person's name ("Putyin elnök").
     changed = True
+    titled = False
     while changed and len(words) > 1:
         changed = False
         for size in range(min(t.max_prefix, len(words) - 1), 0, -1):
             key = tuple(words[:size])
-            if (key in t.person_prefixes or key in t.org_prefixes) and _has_name_word(words[size:], t):
+            if (key in t.person_prefixes or key in t.org_prefixes or key in t.titles) and _has_name_word(
+                words[size:], t
+            ):
+                titled = titled or key in t.titles or key in t.person_prefixes
                 words = words[size:]
                 changed = True
                 break
+    while len(words) > 1 and words[-1] in t.titles_after and _has_name_word(words[:-1], t):
+        words = words[:-1]
+        titled = True
     raw_words = words
     words = [t.single.get(w, w) for w in words]
     core: list[str] = []
@@ -659,4 +764,5 @@ def _normalize(name: str, corrections: Mapping[str, str] | None, kind: str = "an
         compact=compact,
         written=tuple(written) if any(written) else (),
         legal_written=tuple(w for w in dict.fromkeys(legal_written) if w not in legal),
+        titled=titled,
     )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,12 +43,19 @@ from rapidfuzz.distance import OSA
 
 from exportgate.screen.config import MatchConfig
 from exportgate.screen.model import EntityType, ListedEntity
-from exportgate.screen.normalize import same_legal_form, tables
+from exportgate.screen.normalize import is_patronymic, same_legal_form, tables
 
 VOWELS = frozenset("aeiouy")
 SHORT_FOLD_SIMILARITY = 0.85  # two short tokens equal only after transliteration folding ("ly"/"li")
 FOLD_MIN_LENGTH = 4
 INITIAL_SIMILARITY = 0.75  # an initial against a name starting with that letter  # "coty"/"koti", "ith"/"itt": too short for transliteration folding to be evidence
+# Two spellings of one given name in the given-name table (data/reference/names/given_names.yml): the same name
+# in another language or romanisation ("alexandros"/"alexander", "volodymyr"/"vladimir"), not the same word.
+GIVEN_NAME_SIMILARITY = 0.92
+# An abjad word whose consonants match only with the letters that script cannot tell apart merged (Arabic has
+# no p or v: "بوتن" bwtn ~ "putin", "فلادمير" fldmyr ~ "vladimir"; و/ي/ו are vowel letters): weaker than
+# the plain consonant skeleton (0.9).
+LOOSE_ABJAD_SIMILARITY = 0.85
 _YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")
@@ -76,6 +83,12 @@ _FOLD_PAIRS = [
     ("yi", "i"), ("ie", "i"), ("ch", "\x01"), ("w", "v"), ("y", "i"), ("q", "k"), ("c", "k"), ("x", "ks"),
     ("\x01", "ch"),
 ]  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _given() -> dict[str, str]:
+    """The given-name table's one-word spellings -> group (normalize.tables().given)."""
+    return tables().given
 
 
 @lru_cache(maxsize=300_000)
@@ -107,6 +120,9 @@ def token_similarity(a: str, b: str, short_length: int = 3, edit_cost: float = 1
         return 1.0
     if a.isdigit() or b.isdigit():
         return 0.0
+    group = _given().get(a)
+    if group is not None and group == _given().get(b):
+        return GIVEN_NAME_SIMILARITY
     if len(a) <= short_length or len(b) <= short_length:
         # Short tokens must be equal, or the same after folding transliteration variants ("ly" ~ "li",
         # "wey" ~ "wei", "jsk" ~ "jsc"), which is weaker evidence than in a long word.
@@ -128,7 +144,29 @@ def abjad_similarity(a: str, b: str) -> float:
     """For a token transliterated from an abjad script (vowels unwritten: "mhmd"): 0.9 when its consonant
     skeleton equals the other token's ("mohamed"), else 0."""
     sa, sb = skeleton(phonetic_fold(a)), skeleton(phonetic_fold(b))
-    return 0.9 if len(sa) >= 2 and sa == sb else 0.0
+    if len(sa) >= 2 and sa == sb:
+        return 0.9
+    la, lb = loose_skeleton(a, True), loose_skeleton(b)
+    return LOOSE_ABJAD_SIMILARITY if len(la) >= 3 and la == lb else 0.0
+
+
+_LOOSE_MERGE = str.maketrans({"p": "b", "f": "b", "v": "b", "w": "b", "q": "k", "c": "k", "x": "k"})
+
+
+@lru_cache(maxsize=100_000)
+def loose_skeleton(token: str, abjad: bool = False) -> str:
+    """Consonants with the letters an abjad cannot tell apart merged (p/f/b/v/w, k/q/c), vowels dropped,
+    doubles collapsed ("putin" -> "btn"). ``abjad``: the token was written in an abjad, where w, v (و, ו)
+    and y (ي, י) after the first letter are vowel letters: dropped too ("bwtyn" -> "btn")."""
+    out: list[str] = []
+    for k, ch in enumerate(token):
+        if ch in "aeiouy" or (abjad and k and ch in "wv"):
+            continue
+        ch = ch.translate(_LOOSE_MERGE)
+        if out and out[-1] == ch:
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=8)
@@ -330,10 +368,27 @@ def apply_raw_form(
     return ns
 
 
+def apply_surname_only(ns: NameScore, family: int | None, cfg: MatchConfig) -> NameScore:
+    """A person's surname alone (the query had a person's title, or was typed person) that aligns with the
+    listed person's family name (``family``: its token index): the name score is at least
+    ``surname_only_similarity`` times that name's distinctiveness and the similarity of the two spellings."""
+    if family is None:
+        return ns
+    for a in ns.alignment:
+        if a.listed == (family,) and len(a.query) == 1 and a.similarity >= 0.85:
+            score = cfg.surname_only_similarity * ns.distinct * a.similarity
+            if score > ns.score:
+                ns.raw_form = "surname_only"
+                ns.raw_form_score = score
+                ns.score = score
+    return ns
+
+
 _RAW_FORM_DETAIL = {
     "reordered": "the same written words in another order",
     "respaced": "the same letters with other spacing",
     "same_name": "the listed name itself after normalisation (same words, same legal form), of common words only",
+    "surname_only": "a person's surname alone (after a title, or in a query typed person) equal to the listed family name",
 }
 
 
@@ -390,15 +445,33 @@ def score_tokens(
                 qw[i] = share
     qw = [distinctive_weight * 2 if math.isnan(w) else w for w in qw]
     nw = list(n_weights)
+    if person and alignment:
+        # Particles (bin, ibn, al, van, de) left out or added: "Usama Laden" for "Usama bin Laden".
+        particles = tables().particles
+        if any(t in particles for t in q_tokens) or any(t in particles for t in n_tokens):
+            used_q = {i for a in alignment for i in a.query}
+            used_n = {j for a in alignment for j in a.listed}
+            f = cfg.particle_factor
+            # (a romanised Chinese or Korean syllable is no particle: "bin" of 晨彬)
+            qw = [
+                w * f if i not in used_q and q_tokens[i] in particles and q_tokens[i] not in exact_only else w
+                for i, w in enumerate(qw)
+            ]
+            nw = [w * f if j not in used_n and n_tokens[j] in particles else w for j, w in enumerate(nw)]
     if person and len(alignment) >= 2 and not exact_only:
         # Middle names, patronymics and second surnames are often left out (or added): once two tokens
         # of a person's name agree, an unmatched token costs only ``middle_name_factor`` of its weight. Not
         # for a query written in Chinese or Korean script (``exact_only``: its syllables): there a syllable
         # more or less is another given name ("王英" is not "WANG, Guo Ying"), not a middle name.
+        # A patronymic ("Vladimirovich", "Petrovna") is left out more often still: ``patronymic_factor``.
         used_q = {i for a in alignment for i in a.query}
         used_n = {j for a in alignment for j in a.listed}
-        qw = [w if i in used_q else w * cfg.middle_name_factor for i, w in enumerate(qw)]
-        nw = [w if j in used_n else w * cfg.middle_name_factor for j, w in enumerate(nw)]
+
+        def factor(tok: str) -> float:
+            return cfg.patronymic_factor if is_patronymic(tok) else cfg.middle_name_factor
+
+        qw = [w if i in used_q else w * factor(q_tokens[i]) for i, w in enumerate(qw)]
+        nw = [w if j in used_n else w * factor(n_tokens[j]) for j, w in enumerate(nw)]
     elif not person and cfg.inner_word_factor != 1.0 and (len(alignment) >= 2 or (same_legal and alignment)):
         # An organisation's name shortened by an inner word ("Wah Plant" for "Wah Munitions Plant", "National
         # Center Jinan" for "National Supercomputing Center Jinan"): the query's words align, in the listed
@@ -456,10 +529,21 @@ def score_tokens(
     token_score = math.sqrt(q_cov * n_cov) if share == 0.5 else q_cov**share * n_cov ** (1.0 - share)
     if token_score == 0.0:
         return NameScore(0.0, q_cov, n_cov, 0.0, 0.0, 0.0, 0.0, alignment, qw, nw)
+    cq, cn = q_tokens, n_tokens
+    if person and any(len(q_tokens[a.query[0]]) == 1 or len(n_tokens[a.listed[0]]) == 1 for a in alignment):
+        # Initials ("V. V. Putin"): the characters compared are the names cut to the initials written.
+        cq, cn = list(q_tokens), list(n_tokens)
+        for a in alignment:
+            if len(a.query) == 1 and len(a.listed) == 1:
+                i, j = a.query[0], a.listed[0]
+                if len(cq[i]) == 1 and len(cn[j]) > 1:
+                    cn[j] = cn[j][0]
+                elif len(cn[j]) == 1 and len(cq[i]) > 1:
+                    cq[i] = cq[i][0]
     char_sim = (
         max(
-            fuzz.token_sort_ratio(" ".join(q_tokens), " ".join(n_tokens)),
-            fuzz.ratio("".join(q_tokens), "".join(n_tokens)),
+            fuzz.token_sort_ratio(" ".join(cq), " ".join(cn)),
+            fuzz.ratio("".join(cq), "".join(cn)),
         )
         / 100.0
     )
@@ -526,12 +610,18 @@ def explain(
                 "raw_form": {
                     "kind": ns.raw_form,
                     "detail": _RAW_FORM_DETAIL[ns.raw_form],
-                    "similarity": cfg.same_name_similarity if ns.raw_form == "same_name" else cfg.raw_form_similarity,
+                    "similarity": {
+                        "same_name": cfg.same_name_similarity,
+                        "surname_only": cfg.surname_only_similarity,
+                    }.get(ns.raw_form, cfg.raw_form_similarity),
                     "score": round(ns.raw_form_score, 4),
-                    "rule": (
-                        "name score = max(formula, same_name_similarity)"
-                        if ns.raw_form == "same_name"
-                        else "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)"
+                    "rule": {
+                        "same_name": "name score = max(formula, same_name_similarity)",
+                        "surname_only": "name score = max(formula, surname_only_similarity * distinctiveness"
+                        " * similarity of the surnames)",
+                    }.get(
+                        ns.raw_form,
+                        "name score = max(formula, raw_form_similarity * distinctiveness of the listed name)",
                     ),
                 }
             }
@@ -567,6 +657,33 @@ def clean_identifier(value: str) -> str:
     return _ID_CLEAN.sub("", value.upper())
 
 
+# The kinds of identifier the lists write, each under one name, so "passport" given with a query is compared
+# with a listed "Passport" and "National ID No." with "national_id".
+_ID_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("passport", ("passport",)),
+    ("national_id", ("national id", "nationalid", "national identification", "personal id", "cedula", "cédula",
+                     "nid", "id card", "identity card", "identification number", "curp")),
+    ("tax_id", ("tax id", "taxid", "tin", "inn", "vat", "rfc", "nit", "ruc", "kpp")),
+    ("imo", ("imo", "vessel registration identification")),
+    ("registration", ("registration", "business registration", "company number", "ogrn", "registry", "register",
+                      "unified social credit", "uscc", "bin", "commercial registry")),
+    ("swift", ("swift", "bic")),
+    ("lei", ("lei", "legal entity identifier")),
+)  # fmt: skip
+
+
+def identifier_kind(kind: str | None) -> str | None:
+    """The kind of an identifier under one name ("Passport" -> "passport", "Tax ID No." -> "tax_id"), or
+    None when unknown: only identifiers of one kind can contradict each other."""
+    if not kind:
+        return None
+    low = " ".join(kind.lower().replace(".", " ").replace("_", " ").split())
+    for name, words in _ID_KINDS:
+        if low == name.replace("_", " ") or any(low == w or low.startswith(w + " ") for w in words):
+            return name
+    return None
+
+
 def evidence(
     entity: ListedEntity,
     cfg: MatchConfig,
@@ -576,8 +693,12 @@ def evidence(
     identifiers: Sequence[str] = (),
     query_legal: Sequence[str] = (),
     listed_legal: Sequence[str] = (),
+    identifier_kinds: Mapping[str, str] | None = None,
+    nationality: str | None = None,
 ) -> tuple[float, list[dict[str, Any]]]:
-    """Adjustment to the name score from the evidence around the name, with one row per fact used."""
+    """Adjustment to the name score from the evidence around the name, with one row per fact used.
+    ``identifier_kinds``: the kind given for an identifier (value -> "passport", "tax_id" ...): an identifier
+    of a kind the listed entry has that equals none of its identifiers of that kind contradicts the match."""
     total = 0.0
     rows: list[dict[str, Any]] = []
 
@@ -586,16 +707,16 @@ def evidence(
         total += value
         rows.append({"feature": feature, "adjustment": round(value, 4), "detail": detail})
 
-    if country and entity.countries:
+    def against_countries(feature: str, code: str, bonus: float, penalty: float) -> None:
         listed = sorted({c.upper() for c in entity.countries})
-        if country.upper() in listed:
-            add("country", cfg.country_match_bonus, f"{country.upper()} is a listed country ({', '.join(listed)})")
+        label = "" if feature == "country" else f"{feature} "
+        if code.upper() in listed:
+            add(feature, bonus, f"{label}{code.upper()} is a listed country ({', '.join(listed)})")
         else:
-            add(
-                "country",
-                -cfg.country_mismatch_penalty,
-                f"{country.upper()} is not among the listed countries ({', '.join(listed)})",
-            )
+            add(feature, -penalty, f"{label}{code.upper()} is not among the listed countries ({', '.join(listed)})")
+
+    if country and entity.countries:
+        against_countries("country", country, cfg.country_match_bonus, cfg.country_mismatch_penalty)
     if type_ is not None:
         q_person = type_ is EntityType.PERSON
         l_person = entity.type is EntityType.PERSON
@@ -621,14 +742,30 @@ def evidence(
                     -cfg.dob_mismatch_penalty,
                     f"{dob} is {gap} years from every listed date of birth ({listed_text})",
                 )
+    if nationality and entity.type is EntityType.PERSON and entity.countries:
+        against_countries("nationality", nationality, cfg.nationality_match_bonus, cfg.nationality_mismatch_penalty)
     if identifiers and entity.identifiers:
         listed_ids = {clean_identifier(i.value): i for i in entity.identifiers}
+        matched = False
         for raw in identifiers:
             key = clean_identifier(raw)
             if len(key) >= 4 and key in listed_ids:
                 ident = listed_ids[key]
                 add("identifier", cfg.identifier_match_bonus, f"{raw} equals listed {ident.kind} {ident.value}")
+                matched = True
                 break
+        if not matched and identifier_kinds:
+            for raw in identifiers:
+                kind = identifier_kind(identifier_kinds.get(raw))
+                same_kind = [i for i in entity.identifiers if kind is not None and identifier_kind(i.kind) == kind]
+                if same_kind and len(clean_identifier(raw)) >= 4:
+                    listed_text = "; ".join(f"{i.kind} {i.value}" for i in same_kind)
+                    add(
+                        "identifier",
+                        -cfg.identifier_mismatch_penalty,
+                        f"{kind} {raw} differs from every listed {kind} ({listed_text})",
+                    )
+                    break
     if query_legal and listed_legal:
         # The same form written ("OOO" both sides) supports the name; a form of another kind ("INC" against a
         # listed "AO") contradicts it; the same kind in another jurisdiction's words ("АО" against "JSC", "OOO"

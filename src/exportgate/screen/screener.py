@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import math
 import re
 import unicodedata
@@ -20,7 +21,16 @@ from exportgate.screen.index import Index, load_or_build
 from exportgate.screen.index_store import NameRecord
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
-from exportgate.screen.score import NameScore, apply_raw_form, apply_same_name, evidence, explain, score_tokens
+from exportgate.screen.readings import Reading, readings
+from exportgate.screen.score import (
+    NameScore,
+    apply_raw_form,
+    apply_same_name,
+    apply_surname_only,
+    evidence,
+    explain,
+    score_tokens,
+)
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _DOB = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -191,6 +201,29 @@ def validate_identifiers(identifiers: object, field_name: str = "identifiers") -
     raise InputError(field_name, "must be a string, a list of strings or a mapping kind -> value")
 
 
+def identifier_kinds(identifiers: object, values: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The identifiers' values and the kind given for each (value -> kind): from a mapping kind -> value, or
+    from a string "KIND: VALUE" whose kind is one the lists use (passport, national id, tax id, IMO,
+    registration ...), which gives the value after the colon. ``values``: :func:`validate_identifiers`."""
+    from exportgate.screen.score import identifier_kind
+
+    kinds: dict[str, str] = {}
+    if isinstance(identifiers, Mapping):
+        for k, v in identifiers.items():
+            if v:
+                kinds[str(v)] = str(k)
+        return values, kinds
+    out: list[str] = []
+    for text in values:
+        kind, sep, rest = text.partition(":")
+        if sep and rest.strip() and identifier_kind(kind) is not None:
+            out.append(rest.strip())
+            kinds[rest.strip()] = kind.strip()
+        else:
+            out.append(text)
+    return out, kinds
+
+
 def validate_threshold(threshold: object, field_name: str = "threshold") -> float | None:
     if threshold is None:
         return None
@@ -257,8 +290,15 @@ class Screener:
         dob: str | date | None = None,
         identifiers: Sequence[str] | Mapping[str, str] | str | None = None,
         threshold: float | None = None,
+        nationality: str | None = None,
     ) -> ScreenResult:
-        """Screen one party; matches at or above the threshold, best first. InputError on bad input."""
+        """Screen one party; matches at or above the threshold, best first. InputError on bad input.
+
+        Evidence beyond the name, each shown as a row of the match's explanation: ``country`` and (persons)
+        ``nationality`` (ISO alpha-2) against the listed countries, ``type``, ``dob`` against the listed dates
+        of birth, ``identifiers`` (a list; a mapping kind -> value; or "KIND: VALUE" strings) against the listed
+        identifiers: a match raises the score, an identifier of a kind the entry lists that equals none of
+        them lowers it."""
         self._queries += 1
         if self._queries == WARM_AFTER_QUERIES:
             self._warm()
@@ -266,11 +306,12 @@ class Screener:
         cc = validate_country(country)
         etype = validate_type(type)
         dob_s = validate_dob(dob)
-        ids = validate_identifiers(identifiers)
+        ids, kinds = identifier_kinds(identifiers, validate_identifiers(identifiers))
+        nat = validate_country(nationality, "nationality")
         thr = validate_threshold(threshold)
         if thr is None:
             thr = self.config.potential_threshold
-        matches = self._match(cleaned, cc, etype, dob_s, ids, thr)
+        matches = self._match(cleaned, cc, etype, dob_s, ids, thr, kinds, nat)
         return ScreenResult(query=name, lists_as_of=dict(self.lists_as_of), matches=matches, warnings=warnings)
 
     def screen_many(self, records: Iterable[Any], threshold: float | None = None) -> list[ScreenResult]:
@@ -300,6 +341,7 @@ class Screener:
                         dob=rec.get("dob"),
                         identifiers=rec.get("identifiers"),
                         threshold=threshold,
+                        nationality=rec.get("nationality"),
                     )
                 )
             except InputError as exc:
@@ -330,6 +372,8 @@ class Screener:
         dob: str | None,
         identifiers: list[str],
         threshold: float,
+        identifier_kinds: dict[str, str] | None = None,
+        nationality: str | None = None,
     ) -> list[Match]:
         cfg = self.config
         idx = self.index
@@ -341,48 +385,73 @@ class Screener:
         # Misspelt org/legal words repaired ("joint stck company"): the repaired reading is scored as well
         # as the name as written, and the better reading counts for each listed name (a repair can be
         # wrong: a rare name one letter from an org word).
-        readings: list[tuple[NormName, dict[str, str]]] = [(norm, {})]
+        cands_readings: list[_QueryReading] = [_QueryReading(norm, {}, None, name)]
         fixes = idx.corrections(norm.tokens, cfg)
         if fixes:
             fixed = normalize_name(name, fixes)
             if fixed.tokens and fixed != norm:
-                readings.append((fixed, fixes))
+                cands_readings.append(_QueryReading(fixed, fixes, None, name))
                 for nid, kind in idx.raw_matches(fixed.bag, fixed.compact).items():
                     raw.setdefault(nid, kind)
+        # Other readings of a name in a script read more than one way (readings.py: 金正恩 in Korean as
+        # well as in Mandarin, 山田太郎 in Japanese, Βλαντίμιρ as pronounced): each is scored, and the best
+        # reading counts for each listed name; the explanation names it and its source.
+        for rdg in readings(name):
+            rn = _reading_norm(rdg, norm)
+            if rn.tokens and all(rn.tokens != q.norm.tokens for q in cands_readings):
+                # The same words reordered or respaced, for this reading only; romanised syllables of a name
+                # in another order are another name ("kwang su kim" is not "KIM, Su-Kwang").
+                own = {
+                    nid: kind
+                    for nid, kind in idx.raw_matches(rn.bag, rn.compact).items()
+                    if not (rdg.syllabic and kind == "reordered")
+                }
+                cands_readings.append(_QueryReading(rn, {}, rdg, rdg.text, own))
         # The most the evidence given can add (a name scoring less cannot reach the threshold).
         max_bonus = (
             cfg.country_match_bonus * bool(country)
             + cfg.type_match_bonus * (etype is not None)
             + cfg.dob_exact_bonus * bool(dob)
             + cfg.identifier_match_bonus * bool(identifiers)
-            + cfg.legal_form_match_bonus * bool(norm.legal or len(readings) > 1)
+            + cfg.nationality_match_bonus * bool(nationality)
+            + cfg.legal_form_match_bonus * bool(norm.legal or len(cands_readings) > 1)
         )
         best: dict[int, _Best] = {}  # entity -> its best-scoring name so far
         distinctive = self._distinctive
         names = idx.names.items
         entity_types = idx.entity_types
-        for ri, (rd, _) in enumerate(readings):
+        person_query = etype is EntityType.PERSON or norm.titled
+        for qr in cands_readings:
+            rd = qr.norm
             # The words a repair produced must be written in a listed name for this reading to count there
             # (else the repair only took weight off a word of the name: "Sara Skov" -> "sara szov").
-            repaired = frozenset(_root(w) for v in readings[ri][1].values() for w in v.split())
+            repaired = frozenset(_root(w) for v in qr.fixes.values() for w in v.split())
             new_legal = frozenset(rd.legal) - frozenset(norm.legal)
-            q_weights = idx.query_weights(rd.tokens)
+            q_weights = idx.query_weights(rd.tokens, rd.syllabic)
             cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
-            if raw:
-                cands = [*raw, *(c for c in cands if c not in raw)]
+            raw_q = raw if qr.reading is None else qr.raw
+            syllabic = qr.reading is not None and qr.reading.syllabic
+            # a personal name's shape: four syllables at most, whatever they were read as ("yu" of 유진 may be
+            # taken for a legal form); a company's name in Han characters has more, its legal form alone four
+            personal = len(rd.tokens) + len(rd.legal) <= 4
+            if raw_q:
+                cands = [*raw_q, *(c for c in cands if c not in raw_q)]
             # Against a listed person, the query's "legal forms" are words of a name ("Yu", "Bo"): listed
             # persons' names are normalised without legal forms, and so is the query for them.
             as_person: tuple[NormName, list[float]] | None = None
             for nid in cands:
                 rec = names[nid] or idx.names.load(nid)
-                if ri and not _repair_used(repaired, new_legal, rec):
+                if qr.fixes and not _repair_used(repaired, new_legal, rec):
                     continue  # checked before scoring: a repaired reading counts only where borne out
                 person = entity_types[rec.entity] is EntityType.PERSON
                 q_norm, q_w = rd, q_weights
                 if person and rd.legal:
                     if as_person is None:
-                        pn = normalize_name(name, readings[ri][1] or None, kind="person")
-                        as_person = (pn, idx.query_weights(pn.tokens))
+                        if qr.reading is not None:
+                            pn = _reading_norm(qr.reading, norm, "person")
+                        else:
+                            pn = normalize_name(qr.text, qr.fixes or None, kind="person")
+                        as_person = (pn, idx.query_weights(pn.tokens, pn.syllabic))
                     q_norm, q_w = as_person
                 ns = score_tokens(
                     q_norm.tokens,
@@ -398,11 +467,12 @@ class Screener:
                     bool(rec.legal),
                     q_norm.written,
                     rec.written,
-                    rec.legal + rec.legal_written if rec.legal_written else rec.legal,
+                    # (a romanised syllable is no misspelt legal form: "ye" of 예은 is not "SE")
+                    () if syllabic else rec.legal + rec.legal_written if rec.legal_written else rec.legal,
                     bool(q_norm.legal) and bool(rec.legal) and same_legal_form(q_norm.legal, rec.legal),
                 )
-                if nid in raw:
-                    ns = apply_raw_form(ns, raw[nid], rec.weights, distinctive, cfg)
+                if nid in raw_q:
+                    ns = apply_raw_form(ns, raw_q[nid], rec.weights, distinctive, cfg)
                 if (
                     ns.score < cfg.same_name_similarity
                     and len(q_norm.tokens) == len(rec.tokens)
@@ -410,6 +480,13 @@ class Screener:
                     and sorted(q_norm.legal) == sorted(rec.legal)
                 ):
                     ns = apply_same_name(ns, cfg)
+                if syllabic and (not _order_kept(ns) or (personal and _left_out(ns, q_norm.tokens, rec.tokens))):
+                    # Romanised syllables of a Korean or Chinese name, read another way than the default: in
+                    # another order they are another name (광수 is not 수광), and a syllable either side leaves
+                    # out is another given name (兵 张 is not ZHANG, Bing Yun), not a middle name.
+                    continue
+                if person and person_query and len(q_norm.tokens) == 1 and ns.score < cfg.surname_only_similarity:
+                    ns = apply_surname_only(ns, _family_index(rec.value, rec.tokens), cfg)
                 name_score = ns.score
                 if rec.kind is NameKind.WEAK:
                     name_score *= cfg.weak_alias_factor
@@ -419,10 +496,12 @@ class Screener:
                 if prev is not None and prev.final >= name_score + max_bonus:
                     continue
                 ent = idx.entities[rec.entity]
-                adj, rows = evidence(ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal)
+                adj, rows = evidence(
+                    ent, cfg, country, etype, dob, identifiers, q_norm.legal, rec.legal, identifier_kinds, nationality
+                )
                 final = max(0.0, min(1.0, name_score + adj))
                 if prev is None or final > prev.final:
-                    best[rec.entity] = _Best(final, rec, ns, name_score, rows, readings[ri][1], q_norm)
+                    best[rec.entity] = _Best(final, rec, ns, name_score, rows, qr.fixes, q_norm, qr.reading)
         matches: list[Match] = []
         for ei, b in best.items():
             if b.final < threshold:
@@ -437,6 +516,8 @@ class Screener:
             expl["legal_forms"] = {"query": list(b.query.legal), "listed": list(rec.legal)}
             if b.fixes:
                 expl["query_corrections"] = dict(b.fixes)
+            if b.reading is not None:
+                expl["reading"] = {"text": b.reading.text, "source": b.reading.source, "script": b.reading.script}
             expl["evidence"] = b.evidence
             expl["score"] = round(b.final, 4)
             matches.append(
@@ -470,6 +551,61 @@ class _Best:
     evidence: list[dict[str, Any]]  # the evidence rows
     fixes: dict[str, str]  # the corrections of the query reading that scored it ({} as written)
     query: NormName  # that reading
+    reading: Reading | None = None  # the script reading it was (None: the name as written)
+
+
+@dataclass(slots=True)
+class _QueryReading:
+    """One way of reading the query: its normalised form, the corrections made to it, the script reading it
+    is (None: the default romanisation) and the text it was normalised from."""
+
+    norm: NormName
+    fixes: dict[str, str]
+    reading: Reading | None
+    text: str
+    raw: dict[int, str] = field(default_factory=dict)  # a script reading's own reordered/respaced names
+
+
+def _reading_norm(rdg: Reading, default: NormName, kind: str = "any") -> NormName:
+    """A script reading normalised; romanised Han/Hangul syllables must match exactly, like the default's,
+    and words it kept from an abjad script keep being compared by their consonants. A syllable is no legal
+    form ("pao", "ao", "sa" are syllables of names) unless the name as written had one (有限公司)."""
+    if rdg.syllabic and not default.legal:
+        kind = "person"
+    rn = normalize_name(rdg.text, kind=kind)
+    if rdg.syllabic:
+        rn = dataclasses.replace(rn, syllabic=rn.tokens)
+    if default.abjad:
+        rn = dataclasses.replace(rn, abjad=tuple(t for t in rn.tokens if t in default.abjad))
+    return rn
+
+
+def _order_kept(ns: NameScore) -> bool:
+    """Whether the listed tokens the query's tokens aligned with come in the query's order, but for a
+    rotation (the family name written first or last: "kim jong un" ~ "JONG UN KIM"): romanised syllables of
+    a Korean or Chinese name are read in order ("kwang su" is not "su kwang")."""
+    pos = [a.listed[0] for a in sorted(ns.alignment, key=lambda a: a.query[0])]
+    if len(pos) < 3:
+        return True
+    k = pos.index(min(pos))
+    rotated = pos[k:] + pos[:k]
+    return all(x < y for x, y in itertools.pairwise(rotated))
+
+
+def _left_out(ns: NameScore, q_tokens: Sequence[str], n_tokens: Sequence[str]) -> bool:
+    """Whether a query or a listed token found no partner."""
+    used_q = {i for a in ns.alignment for i in a.query}
+    used_n = {j for a in ns.alignment for j in a.listed}
+    return len(used_q) < len(q_tokens) or len(used_n) < len(n_tokens)
+
+
+def _family_index(value: str, tokens: Sequence[str]) -> int | None:
+    """Which of a listed person's tokens is the family name: the last, for a name written "LAST, First"
+    (normalised to "first last"); None when the listed name does not say."""
+    if value.count(",") != 1 or len(tokens) < 2:
+        return None
+    head = value.split(",", 1)[0].split()
+    return len(tokens) - 1 if len(head) == 1 else None
 
 
 def _root(word: str) -> str:
@@ -507,19 +643,71 @@ def _as_of(snapshot: SnapshotLike) -> dict[str, str]:
 
 def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> float:
     """Similarity of two names in [0, 1], without list statistics (every token weighs the same, org
-    words half). Symmetric up to tie-breaking. Persons and entities are normalised the same way; ``type``
-    is accepted for the documented signature and validated."""
-    validate_type(type)
+    words half). Symmetric up to tie-breaking. Each name is also read the other ways its script is read
+    (readings.py: 金正恩 in Korean, 山田太郎 in Japanese), and the best pair of readings counts.
+    ``type="person"``: both are persons' names: no legal forms are looked for, and a middle name,
+    patronymic or particle one side leaves out costs part of its weight (``middle_name_factor``,
+    ``particle_factor``), initials stand for the names they begin."""
+    return float(compare_explained(name_a, name_b, type)["score"])
+
+
+def compare_explained(name_a: str, name_b: str, type: str | EntityType | None = None) -> dict[str, Any]:
+    """:func:`compare` with its explanation: the score, the readings of each name that gave it (text and
+    source) and the aligned tokens."""
+    etype = validate_type(type)
     a, _ = validate_name(name_a, "name_a")
     b, _ = validate_name(name_b, "name_b")
-    na = normalize_name(a)
-    nb = normalize_name(b)
-    generic = tables().generic_words
-    wa = [0.5 if t in generic else 1.0 for t in na.tokens]
-    wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
+    person = etype is EntityType.PERSON
+    kind = "person" if person else "any"
     # Neither name is "the query" here: the geometric mean of both coverages, and no discount for a listed
     # word left out (one side is no shortened form of the other), keep compare() symmetric.
     cfg = dataclasses.replace(DEFAULT_CONFIG, query_coverage_share=0.5, inner_word_factor=1.0)
+    generic = tables().generic_words
+    best: dict[str, Any] = {"score": 0.0}
+    for ra, na in _compare_readings(a, kind):
+        for rb, nb in _compare_readings(b, kind):
+            score, ns, x, y = _compare_pair(na, nb, cfg, generic, person)
+            if score > best["score"] or "aligned" not in best:
+                best = {
+                    "score": score,
+                    "reading_a": _reading_json(ra, a),
+                    "reading_b": _reading_json(rb, b),
+                    "aligned": [
+                        {
+                            "a": " ".join(x.tokens[i] for i in al.query),
+                            "b": " ".join(y.tokens[j] for j in al.listed),
+                            "similarity": round(al.similarity, 3),
+                        }
+                        for al in ns.alignment
+                    ],
+                }
+    return best
+
+
+def _reading_json(reading: Reading | None, text: str) -> dict[str, str]:
+    if reading is None:
+        return {"text": text, "source": "as written (default romanisation)"}
+    return {"text": reading.text, "source": reading.source, "script": reading.script}
+
+
+def _compare_readings(text: str, kind: str) -> list[tuple[Reading | None, NormName]]:
+    default = normalize_name(text, kind=kind)
+    out: list[tuple[Reading | None, NormName]] = [(None, default)]
+    for rdg in readings(text):
+        rn = _reading_norm(rdg, default, kind)
+        if rn.tokens and all(rn.tokens != n.tokens for _, n in out):
+            out.append((rdg, rn))
+    return out
+
+
+def _compare_pair(
+    na: NormName, nb: NormName, cfg: MatchConfig, generic: frozenset[str], person: bool
+) -> tuple[float, NameScore, NormName, NormName]:
+    wa = [0.5 if t in generic else 1.0 for t in na.tokens]
+    wb = [0.5 if t in generic else 1.0 for t in nb.tokens]
+    if person:  # an initial weighs what it says: little
+        wa = [0.3 if len(t) == 1 else w for t, w in zip(na.tokens, wa, strict=True)]
+        wb = [0.3 if len(t) == 1 else w for t, w in zip(nb.tokens, wb, strict=True)]
     if nb.abjad and not na.abjad:
         na, nb, wa, wb = nb, na, wb, wa
     ns = score_tokens(
@@ -531,6 +719,7 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
         cfg,
         na.abjad,
         na.syllabic + nb.syllabic,
+        person,
         q_written=na.written,
         n_written=nb.written,
     )
@@ -539,4 +728,4 @@ def compare(name_a: str, name_b: str, type: str | EntityType | None = None) -> f
         score = max(score, cfg.raw_form_similarity)
     if na.legal and nb.legal and not same_legal_form(na.legal, nb.legal):
         score -= cfg.legal_form_mismatch_penalty
-    return round(max(0.0, min(1.0, score)), 4)
+    return round(max(0.0, min(1.0, score)), 4), ns, na, nb

@@ -1,5 +1,5 @@
 """``POST /screen``: one party, with the same evidence the Python API takes (country, type, date of
-birth, identifiers)."""
+birth, nationality, identifiers)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class ScreenQuery(StrictModel):
     country: str | None = Field(default=None, description="ISO 3166 alpha-2 country (evidence)")
     type: str | None = Field(default=None, description="entity or person (evidence)")
     dob: str | None = Field(default=None, description="date of birth YYYY, YYYY-MM or YYYY-MM-DD (evidence)")
+    nationality: str | None = Field(default=None, description="a person's nationality, ISO alpha-2 (evidence)")
     identifiers: list[str] | dict[str, str] | str | None = Field(
         default=None, description="passport, registration or tax numbers: a list, or a mapping kind -> value"
     )
@@ -40,5 +41,6 @@ def screen(doc: JsonBody, screener: ScreenerDep) -> dict[str, Any]:
         dob=query.dob,
         identifiers=query.identifiers,
         threshold=query.threshold,
+        nationality=query.nationality,
     ).to_json()
     return result
