@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from exportgate.cli.service import AsOption
+
 lists_app = typer.Typer(
     name="lists",
     help="Restricted-party lists: show their dates and counts, update them, switch and compare versions.",
@@ -17,6 +19,10 @@ lists_app = typer.Typer(
 HomeOpt = Annotated[
     Path | None,
     typer.Option("--home", help="Data home (default: $EXPORTGATE_HOME or ~/.exportgate)."),
+]
+NoRescreenOpt = Annotated[
+    bool, typer.Option("--no-rescreen", help="Record the change but do not re-screen the stored parties now "
+                       "(`exportgate rescreen` does it later).")
 ]
 
 
@@ -102,10 +108,15 @@ def update_cmd(
                      "$EXPORTGATE_LISTS_MAX_BYTES, else 512 MiB)."),
     ] = None,
     home: HomeOpt = None,
+    no_rescreen: NoRescreenOpt = False,
+    as_user: AsOption = None,
 ) -> None:
-    """Download, validate and atomically activate new list files (the active version is untouched on failure)."""
+    """Download, validate and atomically activate new list files (the active version is untouched on failure).
+    With a store, the change (entries added, removed, changed) is recorded there and the stored parties are
+    re-screened against it."""
     from exportgate.screen.lists.store import update
 
+    store = _store(home, as_user)
     result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of,
                     allow_older=allow_older, deadline=deadline, max_bytes=max_bytes)
     typer.echo(f"activated lists version {result.version} ({result.path})")
@@ -117,7 +128,7 @@ def update_cmd(
         typer.echo(f"  {key}: {info.count} entries{change}, as of {info.as_of or 'unknown'}")
     for line in result.older:
         typer.echo(f"warning: older than the list it replaces (--allow-older): {line}", err=True)
-    _audit(home, result.log_line)
+    _record(store, home, result.log_line, no_rescreen)
 
 
 @lists_app.command("versions")
@@ -151,32 +162,72 @@ def activate_cmd(
         bool, typer.Option("--allow-older", help="Activate it even if it holds older lists than the active one.")
     ] = False,
     home: HomeOpt = None,
+    no_rescreen: NoRescreenOpt = False,
+    as_user: AsOption = None,
 ) -> None:
     """Make another list version the active one (recorded; `lists rollback` undoes it)."""
     from exportgate.screen.lists.versions import activate
 
-    _switched(activate(version, home, allow_older=allow_older), home)
+    store = _store(home, as_user)
+    _switched(activate(version, home, allow_older=allow_older), home, store, no_rescreen)
 
 
 @lists_app.command("rollback")
-def rollback_cmd(home: HomeOpt = None) -> None:
+def rollback_cmd(home: HomeOpt = None, no_rescreen: NoRescreenOpt = False, as_user: AsOption = None) -> None:
     """Undo the last change of the active list version (an update, an activation or a rollback before it)."""
     from exportgate.screen.lists.versions import rollback
 
-    _switched(rollback(home), home)
+    store = _store(home, as_user)
+    _switched(rollback(home), home, store, no_rescreen)
 
 
-def _switched(switch: Any, home: Path | None) -> None:
+def _switched(switch: Any, home: Path | None, store: Any, no_rescreen: bool) -> None:
     typer.echo(f"active lists version: {switch.current} (was {switch.previous})")
-    _audit(home, switch.line)
+    _record(store, home, switch.line, no_rescreen)
 
 
-def _audit(home: Path | None, line: dict[str, Any]) -> None:
-    """The change into the ledger's audit log too, when there is a ledger (a warning if it cannot be written)."""
-    from exportgate.store.audit import record_list_change
+def _store(home: Path | None, as_user: str | None) -> Any:
+    """The store of the data home (or ``EXPORTGATE_DB_URL``) and who acts in it, when there is one (none is
+    created for a list change); the actor must be allowed to change the lists — checked before anything
+    changes."""
+    import os
 
-    for warning in record_list_change(home, line):
-        typer.echo(f"warning: {warning}", err=True)
+    from exportgate import settings
+    from exportgate.cli.service import acting, open_service
+    from exportgate.store.accounts import Permission
+
+    if os.environ.get(settings.DB_URL_ENV):
+        url = settings.db_url()
+    else:
+        path = settings.home(home) / settings.DB_FILE
+        if not path.is_file():
+            return None
+        url = str(path)
+    svc = open_service(url, home)
+    try:
+        return svc, acting(svc, as_user, Permission.LISTS_UPDATE)
+    except BaseException:
+        svc.close()
+        raise
+
+
+def _record(store: Any, home: Path | None, line: dict[str, Any], no_rescreen: bool) -> None:
+    """Record the change in the store (with what it changed), then re-screen unless told not to."""
+    if store is None:
+        return
+    from exportgate.cli.cases import print_rescreen
+    from exportgate.store.accounts import Permission
+
+    svc, actor = store
+    with svc:
+        change = svc.lists.record_change(actor, line, home)
+        typer.echo(f"recorded list change #{change.id}: {change.added} added, {change.removed} removed, "
+                   f"{change.changed} changed")
+        if no_rescreen:
+            typer.echo("not re-screened (--no-rescreen): run `exportgate rescreen`")
+            return
+        actor.require(Permission.RESCREEN)
+        print_rescreen(svc.rescreen(actor))
 
 
 @lists_app.command("diff")

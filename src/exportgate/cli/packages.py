@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from exportgate.cli.service import AsOption
+
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
 
 
@@ -88,6 +90,11 @@ def check(
         int | None,
         typer.Option("--max-input-bytes", help="Largest package file read (default: EXPORTGATE_MAX_INPUT_BYTES, 16 MiB)."),
     ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Store the check as a case in the store (--db); each potential or strong "
+                           "match an alert (remembered false positives applied).")
+    ] = False,
+    as_user: AsOption = None,
 ) -> None:
     """Check a full-stack package: completeness, classification, screening, determination, compute, verdict.
 
@@ -96,8 +103,7 @@ def check(
     from exportgate.cli.output import pipe_closed_ok
     from exportgate.errors import InputError
     from exportgate.io import parse_date
-    from exportgate.packages import check_package, load_package
-    from exportgate.packages.memo import MEMO_FORMATS
+    from exportgate.packages.memo import EXIT_CODES, MEMO_FORMATS
     from exportgate.rules import Mode
     from exportgate.settings import limits
 
@@ -107,6 +113,31 @@ def check(
     for path in report or []:
         if path.suffix.lower().lstrip(".") not in MEMO_FORMATS:
             raise InputError("--report", f"{path}: the memo is .html, .md or .pdf")
+    if save:
+        if no_ledger:
+            raise InputError("--no-ledger", "not with --save: a stored case is checked against the store's ledger")
+        data, case_line = _check_and_save(package, day, m, db, as_user, lim)
+    else:
+        data, case_line = _check_only(package, day, m, db, no_ledger, lim), None
+    if report:
+        from exportgate.reports import write_report
+
+        for path in report:
+            write_report(data, path)
+    # A reader that stops early (`| head`) is no failure: the exit code stays the verdict's.
+    with pipe_closed_ok():
+        if as_json:
+            typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        else:
+            _print_summary(data)
+            if case_line:
+                typer.echo(case_line)
+    raise typer.Exit(EXIT_CODES[data["verdict"]])
+
+
+def _check_only(package: str, day: Any, m: Any, db: str | None, no_ledger: bool, lim: Any) -> dict[str, Any]:
+    from exportgate.packages import check_package, load_package
+
     loaded = load_package(package, lim)
     ledger = None
     if not no_ledger:
@@ -119,19 +150,25 @@ def check(
     finally:
         if ledger is not None:
             ledger.close()
-    data = _signed(result.to_json())
-    if report:
-        from exportgate.reports import write_report
+    return _signed(result.to_json())
 
-        for path in report:
-            write_report(data, path)
-    # A reader that stops early (`| head`) is no failure: the exit code stays the verdict's.
-    with pipe_closed_ok():
-        if as_json:
-            typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-        else:
-            _print_summary(data)
-    raise typer.Exit(result.exit_code)
+
+def _check_and_save(package: str, day: Any, m: Any, db: str | None, as_user: str | None,
+                    lim: Any) -> tuple[dict[str, Any], str]:
+    """``check --save``: through the service, which stores the case (its result signed) and its alerts."""
+    import hashlib
+
+    from exportgate.cli.service import acting, open_service
+    from exportgate.io import parse_document, read_source
+    from exportgate.store.accounts import Permission
+
+    raw, name = read_source(package, "PACKAGE", lim)
+    doc = parse_document(raw, name, "PACKAGE", lim)
+    with open_service(db) as svc:
+        case = svc.check(acting(svc, as_user, Permission.CHECK), doc, day, m, source_file=package,
+                         source_sha256=hashlib.sha256(raw).hexdigest(), lim=lim)
+    return case.result, (f"saved as case #{case.id}: {case.status}, {case.alerts} alert(s), {case.open_alerts} open "
+                         f"(`exportgate alerts list --case {case.id}`)")
 
 
 def _signed(data: dict[str, Any]) -> dict[str, Any]:

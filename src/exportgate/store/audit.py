@@ -16,10 +16,8 @@ who got past the triggers.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine, event, select
@@ -235,28 +233,3 @@ def _check_line(row: AuditEvent, prev: str, last: int, known: dict[str, int], co
     if row.seq != last + 1:
         return broken("edited", f"{_describe(row)} had its place number changed (it follows line {last})")
     return None
-
-
-def record_list_change(home: Path | None, line: dict[str, Any]) -> list[str]:
-    """Copy a list version-log line (``exportgate.screen.lists``: update, activate, rollback) into the ledger's
-    audit log when there is a ledger database (none is created); a warning when it cannot be written (the change
-    stands: the data home's version log has it)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from exportgate import settings
-    from exportgate.errors import InputError
-    from exportgate.store.ledger import Ledger
-
-    url = settings.db_url(None if os.environ.get(settings.DB_URL_ENV) else str(settings.home(home) / settings.DB_FILE))
-    try:
-        ledger = Ledger.open_existing(url, missing_ok=True)
-        if ledger is None:
-            return []
-        try:
-            payload = {k: v for k, v in line.items() if k not in ("event", "actor")}
-            ledger.audit(str(line["event"]), payload, actor=line.get("actor"))
-        finally:
-            ledger.close()
-    except (InputError, SQLAlchemyError) as exc:
-        return [f"not written to the ledger's audit log ({exc}); the lists' versions.log has it"]
-    return []

@@ -353,8 +353,10 @@ class Ledger(Database):
         *,
         force: bool = False,
         rules: RuleSet | None = None,
+        actor: str | None = None,
     ) -> int:
-        """Record an approved package check result; the new record's id.
+        """Record an approved package check result; the new record's id. ``actor`` is who records it (the
+        audit line's actor; default ``approved_by``).
 
         Refused (``InputError``) if the result is not a consistent check result, if its verdict is not the
         one its own content leads to (always), if it is not signed by this installation (unless ``force``;
@@ -366,6 +368,7 @@ class Ledger(Database):
         """
         parsed = parse_result(result, rules, check_verdict=False)
         signature = verify_result(result) if isinstance(result, dict) else SignatureCheck("missing")
+        actor = actor or approved_by
         try:
             refuse_edited_verdict(parsed)
             if not signature.valid and not force:
@@ -427,16 +430,17 @@ class Ledger(Database):
                         "mode": parsed.mode,
                         "verdict": parsed.verdict,
                         "forced": record.forced,
+                        "approved_by": approved_by,
                         "signature": signature.to_json(),
                         "total_tpp": record.total_tpp,
                         "entries": [row.__dict__ for row in parsed.rows],
                     },
-                    actor=approved_by,
+                    actor=actor,
                     content_hash=parsed.content_hash,
                 )
                 return record.id
         except InputError as exc:
-            self._audit_refusal(parsed, exc, approved_by, signature)
+            self._audit_refusal(parsed, exc, actor, signature)
             raise
         except IntegrityError:
             # A concurrent writer may have recorded the same content hash between our check and our insert.
@@ -445,7 +449,7 @@ class Ledger(Database):
             if taken is None:
                 raise
             refusal = InputError("result.content_hash", f"this result is already recorded (record #{taken})")
-            self._audit_refusal(parsed, refusal, approved_by, signature)
+            self._audit_refusal(parsed, refusal, actor, signature)
             raise refusal from None
 
     def _refuse_duplicates(self, session: Session, parsed: ParsedResult, force: bool) -> None:
