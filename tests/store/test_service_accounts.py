@@ -163,3 +163,29 @@ def test_users_from_the_command_line(tmp_path: Any) -> None:
     assert run("users", "disable", "bob", "--as", "alice").exit_code == 0
     out = run("users", "list", "--as", "bob")
     assert out.exit_code == 2 and "error: --as: user 'bob' is disabled" in out.stderr
+
+
+def test_the_data_home_and_the_database_are_the_owners_only(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    from exportgate.screen.lists.versions import changing
+    from exportgate.store.signing import signing_key
+
+    old = os.umask(0o022)  # the usual umask: files 0644, folders 0755 unless made otherwise
+    try:
+        home = tmp_path / "fresh" / "home"
+        monkeypatch.setenv("EXPORTGATE_HOME", str(home))
+        with Service.open() as svc:
+            svc.audit_log.write("test", {})  # WAL and journal files come and go with the same mode
+        mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+        assert mode(home) == 0o700 and mode(home / "exportgate.db") == 0o600
+        assert mode(tmp_path / "fresh") == 0o700  # every folder made on the way
+        other = tmp_path / "other"
+        with changing(other):
+            pass
+        assert mode(other) == 0o700 and mode(other / "lists") == 0o700
+        signing_key(tmp_path / "third")
+        assert mode(tmp_path / "third") == 0o700 and mode(tmp_path / "third" / "keys") == 0o700
+    finally:
+        os.umask(old)

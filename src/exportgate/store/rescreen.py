@@ -197,6 +197,10 @@ class ListChanges:
                         found[pid].extend(matches)
             timings["verify"] = time.perf_counter() - t0
 
+        if not pending:  # nothing waiting: nothing written
+            return RescreenReport(changes=[], entries=0, removed_entries=0, parties=0, distinct_parties=0, candidates=0,
+                                  alerts_opened=0, alerts_reopened=0, alerts_suppressed=0, alerts_closed=0,
+                                  seconds=round(time.perf_counter() - started, 3))
         t0 = time.perf_counter()
         counts, rechecked = self._write(actor, found, removed)
         timings["write"] = time.perf_counter() - t0
