@@ -68,7 +68,7 @@ def _counts(svc: Service) -> tuple[int, int, int]:
 
 def test_two_writers_at_once_lose_nothing(db_url: str, tmp_path: Path) -> None:
     Service.open(db_url).close()  # migrated once, so the writers race on writes, not on the schema
-    cases, lines = 25, 120
+    cases, lines = 12, 60
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url, tag, str(cases), str(lines),
                                json.dumps(DETERMINE_CASE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=_env()) for tag in ("w1", "w2")]

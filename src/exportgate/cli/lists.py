@@ -116,9 +116,15 @@ def update_cmd(
     re-screened against it."""
     from exportgate.screen.lists.store import update
 
+    options: dict[str, Any] = {"min_ratio": min_ratio, "max_ratio": max_ratio, "as_of": as_of,
+                               "allow_older": allow_older, "deadline": deadline, "max_bytes": max_bytes}
     store = _store(home, as_user)
-    result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of,
-                    allow_older=allow_older, deadline=deadline, max_bytes=max_bytes)
+    if store is None:
+        result, recorded = update(sources or None, home, **options), None
+    else:
+        svc, actor = store
+        with svc:
+            result, *recorded = svc.update_lists(actor, sources or None, rescreen=not no_rescreen, **options)
     typer.echo(f"activated lists version {result.version} ({result.path})")
     for f in result.fetched:
         typer.echo(f"  {f['kind']}: {f['source']} (as of {f['as_of']}; {f['as_of_basis']})")
@@ -128,7 +134,7 @@ def update_cmd(
         typer.echo(f"  {key}: {info.count} entries{change}, as of {info.as_of or 'unknown'}")
     for line in result.older:
         typer.echo(f"warning: older than the list it replaces (--allow-older): {line}", err=True)
-    _record(store, home, result.log_line, no_rescreen)
+    _recorded(recorded)
 
 
 @lists_app.command("versions")
@@ -169,7 +175,13 @@ def activate_cmd(
     from exportgate.screen.lists.versions import activate
 
     store = _store(home, as_user)
-    _switched(activate(version, home, allow_older=allow_older), home, store, no_rescreen)
+    if store is None:
+        _switched(activate(version, home, allow_older=allow_older), None)
+        return
+    svc, actor = store
+    with svc:
+        switch, *recorded = svc.switch_lists(actor, version, allow_older=allow_older, rescreen=not no_rescreen)
+    _switched(switch, recorded)
 
 
 @lists_app.command("rollback")
@@ -178,18 +190,23 @@ def rollback_cmd(home: HomeOpt = None, no_rescreen: NoRescreenOpt = False, as_us
     from exportgate.screen.lists.versions import rollback
 
     store = _store(home, as_user)
-    _switched(rollback(home), home, store, no_rescreen)
+    if store is None:
+        _switched(rollback(home), None)
+        return
+    svc, actor = store
+    with svc:
+        switch, *recorded = svc.switch_lists(actor, None, rescreen=not no_rescreen)
+    _switched(switch, recorded)
 
 
-def _switched(switch: Any, home: Path | None, store: Any, no_rescreen: bool) -> None:
+def _switched(switch: Any, recorded: Any) -> None:
     typer.echo(f"active lists version: {switch.current} (was {switch.previous})")
-    _record(store, home, switch.line, no_rescreen)
+    _recorded(recorded)
 
 
 def _store(home: Path | None, as_user: str | None) -> Any:
     """The store of the data home (or ``EXPORTGATE_DB_URL``) and who acts in it, when there is one (none is
-    created for a list change); the actor must be allowed to change the lists — checked before anything
-    changes."""
+    created for a list change); the service checks the actor may change the lists before anything changes."""
     import os
 
     from exportgate import settings
@@ -211,23 +228,19 @@ def _store(home: Path | None, as_user: str | None) -> Any:
         raise
 
 
-def _record(store: Any, home: Path | None, line: dict[str, Any], no_rescreen: bool) -> None:
-    """Record the change in the store (with what it changed), then re-screen unless told not to."""
-    if store is None:
+def _recorded(recorded: Any) -> None:
+    """What the store made of the change: the entries it changed, and the re-screen (unless --no-rescreen)."""
+    if not recorded:
         return
     from exportgate.cli.cases import print_rescreen
-    from exportgate.store.accounts import Permission
 
-    svc, actor = store
-    with svc:
-        change = svc.lists.record_change(actor, line, home)
-        typer.echo(f"recorded list change #{change.id}: {change.added} added, {change.removed} removed, "
-                   f"{change.changed} changed")
-        if no_rescreen:
-            typer.echo("not re-screened (--no-rescreen): run `exportgate rescreen`")
-            return
-        actor.require(Permission.RESCREEN)
-        print_rescreen(svc.rescreen(actor))
+    change, report = recorded
+    typer.echo(f"recorded list change #{change.id}: {change.added} added, {change.removed} removed, "
+               f"{change.changed} changed")
+    if report is None:
+        typer.echo("not re-screened (--no-rescreen): run `exportgate rescreen`")
+        return
+    print_rescreen(report)
 
 
 @lists_app.command("diff")

@@ -30,30 +30,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 
 
 def open_service(db: str | None, home: Path | None = None) -> Service:
-    """The store as the service (created and migrated as needed); its screener reads the lists of ``home``
-    (built when first used)."""
-    from exportgate.store.service import Service
+    """The store as the service (created and migrated as needed); its screener reads the active lists of
+    ``home`` (default: the data home) when first used."""
+    from exportgate.screen import Screener
+    from exportgate.screen.lists import load_active
+    from exportgate.store.service import LazyScreener, Service
 
     svc = Service.open(db, home=home)
-    if home is not None:
-        from exportgate.screen import Screener
-        from exportgate.screen.lists import load_active
-
-        svc.screener = _LazyScreener(lambda: Screener(load_active(home)))
+    svc.screener = LazyScreener(lambda: Screener(load_active(home)))
     return svc
-
-
-class _LazyScreener:
-    """A screener made when first asked for (a command that never screens never builds an index)."""
-
-    def __init__(self, make: Any) -> None:
-        self._make = make
-        self._made: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._made is None:
-            self._made = self._make()
-        return getattr(self._made, name)
 
 
 def acting(svc: Service, as_user: str | None, permission: Permission | None = None) -> Actor:

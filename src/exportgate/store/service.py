@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -37,7 +37,7 @@ from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.settings import Limits
 from exportgate.store.accounts import Accounts, Actor, Permission
 from exportgate.store.alerts import Alerts, SyncCounts, remembered, sync_alerts
-from exportgate.store.audit import AuditLog, ChainReport
+from exportgate.store.audit import AuditLog, AuditRecord, ChainReport
 from exportgate.store.cases import (
     BLOCKING_LISTS_KEY,
     Cases,
@@ -53,7 +53,7 @@ from exportgate.store.cases import (
 from exportgate.store.db import Database, write
 from exportgate.store.ledger import Ledger
 from exportgate.store.service_models import Alert, Case, CaseParty, CaseRun
-from exportgate.store.views import CaseView, RescreenReport
+from exportgate.store.views import CaseView, ListChangeView, RescreenReport
 
 
 class Service(Database):
@@ -355,6 +355,49 @@ class Service(Database):
 
     # -- list changes, re-screening, the audit chain -----------------------------------------------------
 
+    def update_lists(self, actor: Actor, sources: list[str] | None = None, *, rescreen: bool = True,
+                     **options: Any) -> tuple[Any, ListChangeView, RescreenReport | None]:
+        """``lists update`` as a service: refused unless the actor may change the lists (before anything
+        changes); then the update (``exportgate.screen.lists.store.update(sources, home, **options)``), the
+        change recorded with what it changed, and (unless ``rescreen`` is false) the re-screen. The service's
+        screener is the new lists' afterwards. (the update's result, the change, the re-screen's report)"""
+        actor.require(Permission.LISTS_UPDATE)
+        if rescreen:
+            actor.require(Permission.RESCREEN)
+        from exportgate.screen.lists.store import update
+
+        result = update(sources, self.home, **options)
+        change, report = self._after_list_change(actor, result.log_line, rescreen)
+        return result, change, report
+
+    def switch_lists(self, actor: Actor, version: str | None, *, allow_older: bool = False,
+                     rescreen: bool = True) -> tuple[Any, ListChangeView, RescreenReport | None]:
+        """``lists activate VERSION`` (or, with ``version`` None, ``lists rollback``) as a service, recorded and
+        re-screened as :meth:`update_lists`. (the switch, the change, the re-screen's report)"""
+        actor.require(Permission.LISTS_UPDATE)
+        if rescreen:
+            actor.require(Permission.RESCREEN)
+        from exportgate.screen.lists.versions import activate, rollback
+
+        switch = rollback(self.home) if version is None else activate(version, self.home, allow_older=allow_older)
+        change, report = self._after_list_change(actor, switch.line, rescreen)
+        return switch, change, report
+
+    def _after_list_change(self, actor: Actor, line: dict[str, Any], rescreen: bool) -> tuple[
+            ListChangeView, RescreenReport | None]:
+        from exportgate.screen import Screener
+        from exportgate.screen.lists import load_active
+
+        change = self.lists.record_change(actor, line, self.home)
+        home = self.home
+        self._screener = LazyScreener(lambda: Screener(load_active(home)))  # built if something screens
+        return change, (self.rescreen(actor) if rescreen else None)
+
+    def audit_lines(self, actor: Actor, event: str | None = None) -> list[AuditRecord]:
+        """The audit log's lines, oldest first (optionally of one event)."""
+        actor.require(Permission.AUDIT_READ)
+        return self.audit_log.events(event=event)
+
     def rescreen(self, actor: Actor) -> RescreenReport:
         """Screen every stored party against what the pending list changes added and changed
         (``exportgate.store.rescreen``)."""
@@ -364,6 +407,20 @@ class Service(Database):
         """Walk the audit chain (``exportgate.store.audit.verify_chain``)."""
         actor.require(Permission.AUDIT_VERIFY)
         return self.audit_log.verify()
+
+
+class LazyScreener:
+    """A screener made when first used (a re-screen with nothing stored, or a command that never screens, never
+    builds an index)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
 
 
 def _rule_day(day: date, rules: RuleSet) -> date:
