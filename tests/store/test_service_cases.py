@@ -235,3 +235,28 @@ def test_cases_and_alerts_from_the_command_line(tmp_path: Path, warm_index: Any)
     assert out.exit_code == 0 and "record #1" in out.stdout
     out = run("audit", "verify", "--db", db)
     assert out.exit_code == 0 and out.stdout.startswith("the audit chain is intact")
+
+
+def test_decisions_taken_at_the_same_time_both_reach_the_verdict(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reviewer decides one alert of a package while another decides a second one: the first re-check ran
+    without the second decision, so it is run again; the case's latest run carries both."""
+    ann, rita = svc.local_actor("ann"), svc.local_actor("rita")
+    case = svc.check(ann, package_with(LISTED_LIKE, "Huawei Technologies Co Ltd"))
+    first, second = case.alert_list[:2]
+    original = svc.recheck
+    raced: list[int] = []
+
+    def recheck_while_someone_decides(*args: Any, **kwargs: Any) -> Any:
+        run = original(*args, **kwargs)
+        if not raced:
+            raced.append(1)
+            svc.alerts.decide(rita, second.id, "false_positive", "the other reviewer: not the listed one")
+        return run
+
+    monkeypatch.setattr(svc, "recheck", recheck_while_someone_decides)
+    svc.alerts.decide(rita, first.id, "false_positive", "not the listed one")
+    final = svc.cases.get(ann, case.id)
+    applied = {m["entity_id"] for p in final.result["screening"]["parties"] for m in p["matches"]
+               if (m.get("decision") or {}).get("status") == "applied"}
+    assert {first.entity_id, second.entity_id} <= applied
+    assert [r.reason for r in final.runs] == ["stored", "alert_decided", "alert_decided"]

@@ -297,6 +297,7 @@ class Alerts:
                 if before == status:
                     raise InputError("status", f"alert #{alert_id} is {status} already")
                 case = get_case(session, alert.case_id)
+                state = alert_state(session, case.id)
                 rerun = None
                 if case.kind == "check":
                     decisions = package_decisions(session, case.id, (alert_id, status, actor.name, text))
@@ -304,17 +305,19 @@ class Alerts:
             run = self.service.recheck(*rerun) if rerun is not None else None
             try:
                 return write(self.engine, functools.partial(self._apply, actor=actor, alert_id=alert_id,
-                                                            before=before, status=status, text=text, run=run))
-            except _Raced:
+                                                            state=state, status=status, text=text, run=run))
+            except Raced:
                 continue
         raise InputError("alert", f"alert #{alert_id} is being decided by someone else at the same time; try again")
 
-    def _apply(self, session: Session, actor: Actor, alert_id: int, before: str, status: str, text: str | None,
-               run: Any) -> AlertView:
-        alert = session.get(Alert, alert_id, populate_existing=True, with_for_update=True)
+    def _apply(self, session: Session, actor: Actor, alert_id: int, state: tuple[Any, ...], status: str,
+               text: str | None, run: Any) -> AlertView:
+        alert = session.get(Alert, alert_id, populate_existing=True)
         assert alert is not None
-        if alert.status != before:
-            raise _Raced()
+        lock_case(session, alert.case_id)
+        if alert_state(session, alert.case_id) != state:
+            raise Raced()  # another decision or a re-screen changed the case's alerts since the re-check
+        before = alert.status
         now = datetime.now(UTC)
         alert.status, alert.updated_at, alert.updated_by = status, now, actor.name
         alert.suppressed_by = None
@@ -346,5 +349,21 @@ class Alerts:
         return self._view(session, alert_id)
 
 
-class _Raced(Exception):
-    """The alert changed between reading it and deciding it (another reviewer): decide again."""
+class Raced(Exception):
+    """A case's alerts changed between reading them and writing (another reviewer, a re-screen): the re-check
+    was run on other decisions; run it again."""
+
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """The case row, locked until the transaction ends (PostgreSQL; SQLite's write lock is already held): one
+    writer at a time changes a case's alerts and runs."""
+    case = session.get(Case, case_id, populate_existing=True, with_for_update=True)
+    if case is None:
+        raise NotFound("case", f"no case #{case_id}")
+    return case
+
+
+def alert_state(session: Session, case_id: int) -> tuple[Any, ...]:
+    """What a re-check of the case depends on: each alert's status and entry."""
+    return tuple(session.execute(select(Alert.id, Alert.status, Alert.entry_fingerprint)
+                                 .where(Alert.case_id == case_id).order_by(Alert.id)).all())

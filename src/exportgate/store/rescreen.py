@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError, NotFound
 from exportgate.store.accounts import Actor, Permission
-from exportgate.store.alerts import SyncCounts, close, package_decisions, sync_alerts
+from exportgate.store.alerts import Raced, SyncCounts, alert_state, close, lock_case, package_decisions, sync_alerts
 from exportgate.store.audit import AuditLog
 from exportgate.store.cases import MAX_PAGE, get_case, utc
 from exportgate.store.db import write
@@ -283,23 +283,32 @@ class ListChanges:
                  removed: dict[str, tuple[str, int]]) -> SyncCounts:
         """A package case: close its alerts on removed entries, then check it again against the lists in force
         (its new matches become alerts; its verdict follows)."""
-        with Session(self.engine) as session:
-            case = get_case(session, case_id)
-            decisions = package_decisions(session, case_id)
-            rerun = (case_id, dict(case.input), case.as_of, case.mode)
-        run = self.service.recheck(*rerun, decisions, reason="rescreen")
+        for _attempt in range(3):
+            with Session(self.engine) as session:
+                case = get_case(session, case_id)
+                decisions = package_decisions(session, case_id)
+                state = alert_state(session, case_id)
+                rerun = (case_id, dict(case.input), case.as_of, case.mode)
+            run = self.service.recheck(*rerun, decisions, reason="rescreen")
+            try:
+                return write(self.engine, functools.partial(self._store_recheck, actor=actor, case_id=case_id,
+                                                            state=state, run=run, closing=closing, removed=removed))
+            except Raced:
+                continue
+        raise InputError("case", f"case #{case_id} kept changing while it was re-screened; run `exportgate rescreen` "
+                                 "again")
 
-        def work(session: Session) -> SyncCounts:
-            case = get_case(session, case_id)
-            closed = self._close(session, actor, closing, removed)
-            counts = self.service.apply_run(session, case, run, actor.name)
-            counts.closed += closed
-            AuditLog.append(session, "case.rescreen", {"case_id": case_id, "run": "checked again",
-                                                       "alerts_opened": counts.opened,
-                                                       "alerts_reopened": counts.reopened,
-                                                       "alerts_suppressed": counts.suppressed,
-                                                       "alerts_closed": counts.closed, "status": case.status},
-                            actor=actor.name)
-            return counts
-
-        return write(self.engine, work)
+    def _store_recheck(self, session: Session, actor: Actor, case_id: int, state: tuple[Any, ...], run: Any,
+                       closing: list[int], removed: dict[str, tuple[str, int]]) -> SyncCounts:
+        case = lock_case(session, case_id)
+        if alert_state(session, case_id) != state:
+            raise Raced()  # a decision came in since the re-check: check again with it
+        closed = self._close(session, actor, closing, removed)
+        counts = self.service.apply_run(session, case, run, actor.name)
+        counts.closed += closed
+        AuditLog.append(session, "case.rescreen", {"case_id": case_id, "run": "checked again",
+                                                   "alerts_opened": counts.opened, "alerts_reopened": counts.reopened,
+                                                   "alerts_suppressed": counts.suppressed,
+                                                   "alerts_closed": counts.closed, "status": case.status},
+                        actor=actor.name)
+        return counts
