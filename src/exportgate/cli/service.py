@@ -27,6 +27,7 @@ AsOption = Annotated[
     typer.Option("--as", help="Act as this user of the store (default: $EXPORTGATE_USER, else the OS user)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+LimitOption = Annotated[int, typer.Option("--limit", min=1, max=1000, help="Show at most this many.")]
 
 
 def open_service(db: str | None, home: Path | None = None) -> Service:

@@ -31,10 +31,10 @@ from exportgate.errors import InputError, NotFound
 from exportgate.store.accounts import Actor, Permission
 from exportgate.store.audit import AuditLog
 from exportgate.store.cases import (
-    MAX_PAGE,
     _comment,
     _false_positives,
     alert_view,
+    check_page,
     get_case,
     utc,
 )
@@ -228,10 +228,7 @@ class Alerts:
         """Alerts, undecided first (open, then escalated), oldest first within a status; filtered by status,
         case, list, a part of the party's name, score and age."""
         actor.require(Permission.ALERTS_READ)
-        if not 1 <= limit <= MAX_PAGE:
-            raise InputError("limit", f"must be 1 to {MAX_PAGE}")
-        if offset < 0:
-            raise InputError("offset", "must be 0 or more")
+        check_page(limit, offset)
         if status is not None and status not in (*DECISIONS, "closed"):
             raise InputError("status", f"must be one of {', '.join((*DECISIONS, 'closed'))}, not {status!r}")
         from sqlalchemy import case as when

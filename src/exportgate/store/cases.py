@@ -229,6 +229,14 @@ def _false_positives(session: Session, ids: set[int]) -> dict[int, FalsePositive
     return {fp.id: fp for fp in session.scalars(select(FalsePositive).where(FalsePositive.id.in_(ids)))}
 
 
+def check_page(limit: int, offset: int = 0) -> None:
+    """A listing's page: 1 to :data:`MAX_PAGE` rows from row ``offset`` (0 or more)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError("limit", f"must be 1 to {MAX_PAGE}")
+    if offset < 0:
+        raise InputError("offset", "must be 0 or more")
+
+
 def get_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
@@ -261,10 +269,7 @@ class Cases:
         """Cases, newest first, filtered by kind, status, a part of the title (any case), who stored them and
         since when."""
         actor.require(Permission.CASES_READ)
-        if not 1 <= limit <= MAX_PAGE:
-            raise InputError("limit", f"must be 1 to {MAX_PAGE}")
-        if offset < 0:
-            raise InputError("offset", "must be 0 or more")
+        check_page(limit, offset)
         query = select(Case)
         if kind is not None:
             query = query.where(Case.kind == kind)

@@ -37,7 +37,7 @@ from exportgate.errors import InputError, NotFound
 from exportgate.store.accounts import Actor, Permission
 from exportgate.store.alerts import Raced, SyncCounts, alert_state, close, lock_case, package_decisions, sync_alerts
 from exportgate.store.audit import AuditLog
-from exportgate.store.cases import MAX_PAGE, get_case, utc
+from exportgate.store.cases import check_page, get_case, utc
 from exportgate.store.db import write
 from exportgate.store.service_models import Alert, Case, CaseParty, ListChange, ListChangeEntry
 from exportgate.store.views import UNDECIDED, ListChangeView, RescreenReport
@@ -116,8 +116,7 @@ class ListChanges:
     def changes(self, actor: Actor, limit: int = 20) -> list[ListChangeView]:
         """The latest list changes, newest first (without their entries)."""
         actor.require(Permission.LISTS_READ)
-        if not 1 <= limit <= MAX_PAGE:
-            raise InputError("limit", f"must be 1 to {MAX_PAGE}")
+        check_page(limit)
         with Session(self.engine) as session:
             return [_view(c) for c in session.scalars(select(ListChange).order_by(ListChange.id.desc()).limit(limit))]
 
