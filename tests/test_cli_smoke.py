@@ -24,7 +24,8 @@ def test_help_lists_every_command() -> None:
     proc = _run("--help")
     assert proc.returncode == 0, proc.stderr
     for command in ("classify", "determine", "screen", "screen-batch", "check", "run", "serve", "rules",
-                    "countries", "catalog", "lists", "schema", "ledger", "redflags"):
+                    "countries", "catalog", "lists", "schema", "ledger", "redflags", "rescreen", "cases", "alerts",
+                    "users", "audit"):
         assert f" {command} " in proc.stdout
 
 

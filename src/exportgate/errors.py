@@ -44,3 +44,15 @@ class InputErrors(ExportgateError):
 
 class RuleDataError(ExportgateError):
     """The rule data itself is invalid (raised at load time, naming the file, the key and the problem)."""
+
+
+class NotAuthenticated(InputError):
+    """No credentials, or credentials that name no enabled user (an API answers 401)."""
+
+
+class AccessDenied(InputError):
+    """The actor's role does not grant what it asked for (an API answers 403)."""
+
+
+class NotFound(InputError):
+    """The case, alert or user asked for does not exist (an API answers 404)."""

@@ -7,6 +7,7 @@ Every module that needs a path or a URL asks here, so the order of precedence is
   set, else ``$XDG_CACHE_HOME/exportgate`` (``~/.cache/exportgate``), so a user's caches live with
   their other caches while a test run or a service keeps its own.
 - ``EXPORTGATE_DB_URL``: the database; default a SQLite file ``exportgate.db`` in the data home.
+- ``EXPORTGATE_USER``: who the command line acts as in the store (cases, alerts, users); default the OS user.
 - ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
 
 Functions, not constants: tests and services change the environment after import.
@@ -22,6 +23,11 @@ HOME_ENV = "EXPORTGATE_HOME"
 CACHE_ENV = "EXPORTGATE_CACHE_DIR"
 DB_URL_ENV = "EXPORTGATE_DB_URL"
 DB_FILE = "exportgate.db"
+USER_ENV = "EXPORTGATE_USER"
+#: the data home and the folders exportgate makes in it are readable by their owner only (they hold the
+#: database, the result-signing key, list versions); files in them are 0600
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 def home(explicit: Path | str | None = None) -> Path:
@@ -30,6 +36,36 @@ def home(explicit: Path | str | None = None) -> Path:
         return Path(explicit).expanduser()
     env = os.environ.get(HOME_ENV)
     return Path(env).expanduser() if env else Path.home() / ".exportgate"
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` and any missing parents readable by their owner only (0700); folders that already
+    exist keep their mode. ``path``."""
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # made by a concurrent process
+        folder.chmod(PRIVATE_DIR_MODE)  # whatever the umask
+    return path
+
+
+def local_user(explicit: str | None = None) -> str:
+    """Who the command line acts as: ``explicit`` (``--as``), else ``$EXPORTGATE_USER``, else the OS user."""
+    chosen = (explicit or os.environ.get(USER_ENV) or "").strip()
+    if chosen:
+        return chosen
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def cache_dir() -> Path:

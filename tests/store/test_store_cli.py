@@ -12,6 +12,7 @@ from ledger_samples import make_result
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from exportgate import settings
 from exportgate.cli import app as cli_app
 from exportgate.store import Ledger
 from exportgate.store.models import Record
@@ -38,7 +39,8 @@ def test_record_and_show(app: typer.Typer, tmp_path: Path, db_url: str) -> None:
     a = make_result("alpha", "2025-06-01", [("H100", [("AE", "G42 Cloud"), ("AE", "Khazna")], 15832.0, 100)])
     b = make_result("beta", "2026-03-01", [("H100", [("AE", "G42 Cloud", "LPP")], 15832.0, 2000),
                                            ("H20", [("FR", "Mistral")], 2960.0, 10)])
-    out = run(app, "ledger", "record", "--result", write(tmp_path, a, "a"), "--db", db_url, "--approved-by", "me")
+    out = run(app, "ledger", "record", "--result", write(tmp_path, a, "a"), "--db", db_url, "--approved-by", "me",
+              "--as", "clerk")
     assert out.exit_code == 0, out.output
     assert out.output.startswith("recorded #1: alpha as of 2025-06-01 (clear, enforced mode)")
     assert "AE 2025 G42 Cloud: 1,583,200 TPP" in out.output and "AE 2025 Khazna: 1,583,200 TPP" in out.output
@@ -75,7 +77,10 @@ def test_record_and_show(app: typer.Typer, tmp_path: Path, db_url: str) -> None:
     assert [json.loads(line)["package"] for line in out.output.splitlines()] == ["beta"]
     out = run(app, "ledger", "audit", "--db", db_url, "--event", "ledger.record")
     lines = [json.loads(line) for line in out.output.splitlines()]
-    assert [(x["actor"], x["payload"]["package"]) for x in lines] == [("me", "alpha"), (None, "beta")]
+    # the audit line names who recorded it (--as, else the local user); approved_by defaults to that user
+    local = settings.local_user()
+    assert [(x["actor"], x["payload"]["approved_by"], x["payload"]["package"]) for x in lines] == [
+        ("clerk", "me", "alpha"), (local, local, "beta")]
 
 
 def test_errors_exit_2_with_one_line(app: typer.Typer, tmp_path: Path, sqlite_url: str) -> None:

@@ -68,7 +68,7 @@ def test_migration_from_empty(db_url: str) -> None:
     ledger = Ledger.open(db_url)
     tables = set(inspect(ledger.engine).get_table_names())
     assert {"ledger_records", "ledger_entries", "audit_log", "alembic_version"} <= tables
-    assert current_revision(ledger.engine) == head_revision() == "0004_licences_granted"
+    assert current_revision(ledger.engine) == head_revision() == "0005_service"
     # Opening again is a no-op and keeps the data.
     ledger.record(fresh(P1))
     ledger.close()
@@ -447,7 +447,7 @@ def test_concurrent_open_and_double_record(db_url: str) -> None:
     the same result; exactly one record lands and the other is refused."""
     import threading
 
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)  # a writer that fails breaks the barrier: no hang
     outcomes: list[str] = []
     ledgers: list[Ledger] = []
 
@@ -486,8 +486,8 @@ def test_upgrade_to_0004_keeps_records_and_adds_licences_and_signoff(db_url: str
             "recorded_at, total_tpp, result) VALUES (:h, 'old', '2025-05-01', 'text', 'clear', false, "
             "'2025-05-01 10:00:00', 0, '{}')"), {"h": "b" * 64})
     engine.dispose()
-    ledger = Ledger.open(db_url)
-    assert current_revision(ledger.engine) == "0004_licences_granted"
+    ledger = Ledger.open(db_url)  # up to the head, through 0004
+    assert current_revision(ledger.engine) == head_revision()
     columns = {c["name"] for c in inspect(ledger.engine).get_columns("ledger_records")}
     assert {"licences", "signoff"} <= columns
     with ledger.engine.connect() as conn:

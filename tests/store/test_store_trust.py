@@ -94,7 +94,7 @@ def test_a_result_changed_beyond_its_verdict_needs_force_and_says_so(checked: di
     assert res.exit_code == 0, res.output
     assert "forced: the result is changed after it was signed" in res.stdout
     [line] = audit(db, "ledger.record")
-    assert line["actor"] == "ops" and line["payload"]["forced"] is True
+    assert line["payload"]["approved_by"] == "ops" and line["payload"]["forced"] is True
     assert line["payload"]["signature"] == {"status": "mismatch", "key_id": line["payload"]["signature"]["key_id"],
                                             "produced_here": False}
 

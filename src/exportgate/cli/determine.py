@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from exportgate.cli.service import AsOption, DbOption
 
 if TYPE_CHECKING:
     from exportgate.determine import Comparison, Determination
@@ -27,24 +29,26 @@ def _parse_compare(value: str) -> tuple[date, date]:
     return out[0], out[1]
 
 
-def _render(d: Determination) -> list[str]:
-    lines = [f"status: {d.status}"]
-    lines.append(f"classification: {d.classification or '-'}")
-    lines.append(f"licence required: {'yes' if d.license_required else 'no'}")
-    if d.license_exception:
-        lines.append(f"licence exception: {d.license_exception}")
-    if d.review_policy:
-        lines.append(f"review policy: {d.review_policy}")
-    if d.red_flags:
-        lines.append("red flags: " + ", ".join(d.red_flags))
-    if d.conditions:
+def _render(d: Determination | dict[str, Any]) -> list[str]:
+    """A determination (or its JSON, as a stored case keeps it) as lines of text."""
+    j = d if isinstance(d, dict) else d.to_json()
+    lines = [f"status: {j['status']}"]
+    lines.append(f"classification: {j['classification'] or '-'}")
+    lines.append(f"licence required: {'yes' if j['license_required'] else 'no'}")
+    if j["license_exception"]:
+        lines.append(f"licence exception: {j['license_exception']}")
+    if j["review_policy"]:
+        lines.append(f"review policy: {j['review_policy']}")
+    if j["red_flags"]:
+        lines.append("red flags: " + ", ".join(j["red_flags"]))
+    if j["conditions"]:
         lines.append("conditions:")
-        lines += [f"  - {c}" for c in d.conditions]
-    lines.append(f"keep records until: {d.retain_records_until.isoformat()}")
+        lines += [f"  - {c}" for c in j["conditions"]]
+    lines.append(f"keep records until: {j['retain_records_until']}")
     lines.append("reasons:")
-    lines += [f"  {i}. {r}" for i, r in enumerate(d.reasons, 1)]
+    lines += [f"  {i}. {r}" for i, r in enumerate(j["reasons"], 1)]
     lines.append("citations:")
-    lines += [f"  - {c}" for c in d.citations]
+    lines += [f"  - {c}" for c in j["citations"]]
     return lines
 
 
@@ -103,6 +107,12 @@ def determine_cmd(
     compare_dates: Annotated[
         str | None, typer.Option("--compare", help="DATE1,DATE2: the answer on each date and the rule changes between")
     ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Store the determination as a case in the store (its parties are "
+                           "re-screened when the lists change).")
+    ] = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
 ) -> None:
     """May this item go to this party, for this use, on this day? (licence determination)"""
     from exportgate.determine import compare, determine, parse_case
@@ -112,7 +122,24 @@ def determine_cmd(
 
     m = Mode.parse(mode)
     rules = load_rules()
-    case = parse_case(read_document(file), rules=rules)
+    doc = read_document(file)
+    case = parse_case(doc, rules=rules)
+    if save:
+        if compare_dates is not None:
+            from exportgate.errors import InputError
+
+            raise InputError("--save", "not with --compare: a stored case is one determination")
+        from exportgate.cli.service import acting, open_service
+        from exportgate.store.accounts import Permission
+
+        with open_service(db) as svc:
+            stored = svc.determine(acting(svc, as_user, Permission.DETERMINE), doc, m)
+        if as_json:
+            typer.echo(json.dumps({**stored.result, "case": {"id": stored.id, "status": stored.status}}, indent=2))
+            return
+        typer.echo(terminal_text("\n".join(_render(stored.result))))
+        typer.echo(f"saved as case #{stored.id}: {stored.status}")
+        return
     if compare_dates is None:
         d = determine(case, m, rules)
         typer.echo(json.dumps(d.to_json(), indent=2) if as_json else terminal_text("\n".join(_render(d))))

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from exportgate.cli.service import AsOption
+
 ledger_app = typer.Typer(
     help="The compute ledger: record approved packages, report cumulative TPP per country and end user.",
     no_args_is_help=True,
@@ -43,7 +45,9 @@ def record(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Check date (default: the package's date).")] = None,
     mode: ModeOption = "enforced",
     db: DbOption = None,
-    approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approved the export.")] = None,
+    approved_by: Annotated[
+        str | None, typer.Option("--approved-by", help="Who approved the export (default: the acting user).")
+    ] = None,
     prepared_by: Annotated[
         str | None, typer.Option("--prepared-by", help="Who prepared the memo (default: who produced it).")
     ] = None,
@@ -67,13 +71,17 @@ def record(
                            "this installation, or a package file already recorded (the audit log notes it).")
     ] = False,
     as_json: JsonOption = False,
+    as_user: AsOption = None,
 ) -> None:
-    """Record an approved package's compute (TPP per destination, end user and year) in the ledger."""
+    """Record an approved package's compute (TPP per destination, end user and year) in the ledger, with the
+    licences granted and the sign-off (a reviewer, once the store has users)."""
+    from exportgate import settings
     from exportgate.errors import InputError
     from exportgate.io import parse_date, read_document
     from exportgate.packages import check_package, load_package
     from exportgate.rules import Mode
     from exportgate.store import Ledger
+    from exportgate.store.accounts import Accounts, Permission
     from exportgate.store.signing import sign_result, verify_result
     from exportgate.store.signoff import licences_from_args
 
@@ -87,6 +95,8 @@ def record(
             format_for(path)  # an unknown memo format is an error before anything is recorded
     ledger = Ledger.open(db)
     try:
+        actor = Accounts(ledger.engine).local_actor(settings.local_user(as_user))
+        actor.require(Permission.LEDGER_RECORD)
         result: dict[str, Any]
         if result_file is not None:
             if as_of is not None:
@@ -96,9 +106,10 @@ def record(
             assert package is not None
             m = Mode.parse(mode)
             day = parse_date(as_of, "--as-of") if as_of is not None else None
-            result = sign_result(check_package(load_package(package), day, m, ledger=ledger).to_json())
-        record_id = ledger.record(result, approved_by=approved_by, force=force, licences=granted,
-                                  prepared_by=prepared_by, reviewed_by=reviewed_by)
+            result = sign_result(check_package(load_package(package), day, m, ledger=ledger,
+                                               produced_by=actor.name).to_json())
+        record_id = ledger.record(result, approved_by=approved_by or actor.name, force=force, actor=actor.name,
+                                  licences=granted, prepared_by=prepared_by, reviewed_by=reviewed_by)
         signature = verify_result(result)
         entries = [e for e in ledger.entries() if e.record_id == record_id]
         signed = ledger.recorded(record_id)

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from exportgate.cli.service import AsOption
+
 lists_app = typer.Typer(
     name="lists",
     help="Restricted-party lists: show their dates and counts, update them, switch and compare versions.",
@@ -17,6 +19,10 @@ lists_app = typer.Typer(
 HomeOpt = Annotated[
     Path | None,
     typer.Option("--home", help="Data home (default: $EXPORTGATE_HOME or ~/.exportgate)."),
+]
+NoRescreenOpt = Annotated[
+    bool, typer.Option("--no-rescreen", help="Record the change but do not re-screen the stored parties now "
+                       "(`exportgate rescreen` does it later).")
 ]
 
 
@@ -102,12 +108,23 @@ def update_cmd(
                      "$EXPORTGATE_LISTS_MAX_BYTES, else 512 MiB)."),
     ] = None,
     home: HomeOpt = None,
+    no_rescreen: NoRescreenOpt = False,
+    as_user: AsOption = None,
 ) -> None:
-    """Download, validate and atomically activate new list files (the active version is untouched on failure)."""
+    """Download, validate and atomically activate new list files (the active version is untouched on failure).
+    With a store, the change (entries added, removed, changed) is recorded there and the stored parties are
+    re-screened against it."""
     from exportgate.screen.lists.store import update
 
-    result = update(sources or None, home, min_ratio=min_ratio, max_ratio=max_ratio, as_of=as_of,
-                    allow_older=allow_older, deadline=deadline, max_bytes=max_bytes)
+    options: dict[str, Any] = {"min_ratio": min_ratio, "max_ratio": max_ratio, "as_of": as_of,
+                               "allow_older": allow_older, "deadline": deadline, "max_bytes": max_bytes}
+    store = _store(home, as_user)
+    if store is None:
+        result, recorded = update(sources or None, home, **options), None
+    else:
+        svc, actor = store
+        with svc:
+            result, *recorded = svc.update_lists(actor, sources or None, rescreen=not no_rescreen, **options)
     typer.echo(f"activated lists version {result.version} ({result.path})")
     for f in result.fetched:
         typer.echo(f"  {f['kind']}: {f['source']} (as of {f['as_of']}; {f['as_of_basis']})")
@@ -117,7 +134,7 @@ def update_cmd(
         typer.echo(f"  {key}: {info.count} entries{change}, as of {info.as_of or 'unknown'}")
     for line in result.older:
         typer.echo(f"warning: older than the list it replaces (--allow-older): {line}", err=True)
-    _audit(home, result.log_line)
+    _recorded(recorded)
 
 
 @lists_app.command("versions")
@@ -151,32 +168,79 @@ def activate_cmd(
         bool, typer.Option("--allow-older", help="Activate it even if it holds older lists than the active one.")
     ] = False,
     home: HomeOpt = None,
+    no_rescreen: NoRescreenOpt = False,
+    as_user: AsOption = None,
 ) -> None:
     """Make another list version the active one (recorded; `lists rollback` undoes it)."""
     from exportgate.screen.lists.versions import activate
 
-    _switched(activate(version, home, allow_older=allow_older), home)
+    store = _store(home, as_user)
+    if store is None:
+        _switched(activate(version, home, allow_older=allow_older), None)
+        return
+    svc, actor = store
+    with svc:
+        switch, *recorded = svc.switch_lists(actor, version, allow_older=allow_older, rescreen=not no_rescreen)
+    _switched(switch, recorded)
 
 
 @lists_app.command("rollback")
-def rollback_cmd(home: HomeOpt = None) -> None:
+def rollback_cmd(home: HomeOpt = None, no_rescreen: NoRescreenOpt = False, as_user: AsOption = None) -> None:
     """Undo the last change of the active list version (an update, an activation or a rollback before it)."""
     from exportgate.screen.lists.versions import rollback
 
-    _switched(rollback(home), home)
+    store = _store(home, as_user)
+    if store is None:
+        _switched(rollback(home), None)
+        return
+    svc, actor = store
+    with svc:
+        switch, *recorded = svc.switch_lists(actor, None, rescreen=not no_rescreen)
+    _switched(switch, recorded)
 
 
-def _switched(switch: Any, home: Path | None) -> None:
+def _switched(switch: Any, recorded: Any) -> None:
     typer.echo(f"active lists version: {switch.current} (was {switch.previous})")
-    _audit(home, switch.line)
+    _recorded(recorded)
 
 
-def _audit(home: Path | None, line: dict[str, Any]) -> None:
-    """The change into the ledger's audit log too, when there is a ledger (a warning if it cannot be written)."""
-    from exportgate.store.audit import record_list_change
+def _store(home: Path | None, as_user: str | None) -> Any:
+    """The store of the data home (or ``EXPORTGATE_DB_URL``) and who acts in it, when there is one (none is
+    created for a list change); the service checks the actor may change the lists before anything changes."""
+    import os
 
-    for warning in record_list_change(home, line):
-        typer.echo(f"warning: {warning}", err=True)
+    from exportgate import settings
+    from exportgate.cli.service import acting, open_service
+    from exportgate.store.accounts import Permission
+
+    if os.environ.get(settings.DB_URL_ENV):
+        url = settings.db_url()
+    else:
+        path = settings.home(home) / settings.DB_FILE
+        if not path.is_file():
+            return None
+        url = str(path)
+    svc = open_service(url, home)
+    try:
+        return svc, acting(svc, as_user, Permission.LISTS_UPDATE)
+    except BaseException:
+        svc.close()
+        raise
+
+
+def _recorded(recorded: Any) -> None:
+    """What the store made of the change: the entries it changed, and the re-screen (unless --no-rescreen)."""
+    if not recorded:
+        return
+    from exportgate.cli.cases import print_rescreen
+
+    change, report = recorded
+    typer.echo(f"recorded list change #{change.id}: {change.added} added, {change.removed} removed, "
+               f"{change.changed} changed")
+    if report is None:
+        typer.echo("not re-screened (--no-rescreen): run `exportgate rescreen`")
+        return
+    print_rescreen(report)
 
 
 @lists_app.command("diff")

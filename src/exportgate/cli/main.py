@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from exportgate.cli import cases as cases_cli
 from exportgate.cli import classify as classify_cli
 from exportgate.cli import determine as determine_cli
 from exportgate.cli import landscape as landscape_cli
@@ -27,6 +28,7 @@ from exportgate.cli import packages as packages_cli
 from exportgate.cli import rules as rules_cli
 from exportgate.cli import screen as screen_cli
 from exportgate.cli import serve as serve_cli
+from exportgate.cli import users as users_cli
 from exportgate.errors import ExportgateError, InputErrors
 from exportgate.safe import terminal_text
 
@@ -103,6 +105,7 @@ app.command("check")(packages_cli.check)
 app.command("run")(packages_cli.run)
 app.command("redflags")(rules_cli.redflags_cmd)
 app.command("serve")(serve_cli.serve)
+app.command("rescreen")(cases_cli.rescreen_cmd)
 # Command groups.
 app.add_typer(rules_cli.rules_app, name="rules")
 app.add_typer(rules_cli.countries_app, name="countries")
@@ -111,6 +114,10 @@ app.add_typer(lists_cli.lists_app, name="lists")
 app.add_typer(packages_cli.schema_app, name="schema")
 app.add_typer(ledger_cli.ledger_app, name="ledger")
 app.add_typer(landscape_cli.app, name="landscape")
+app.add_typer(cases_cli.cases_app, name="cases")
+app.add_typer(cases_cli.alerts_app, name="alerts")
+app.add_typer(users_cli.users_app, name="users")
+app.add_typer(cases_cli.audit_app, name="audit")
 
 
 def main() -> None:

@@ -8,10 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-AsOption = Annotated[
-    str | None,
-    typer.Option("--as", help="Who produces the memo (its provenance); default EXPORTGATE_USER, else the OS user."),
-]
+from exportgate.cli.service import AsOption
 
 schema_app = typer.Typer(help="Print the JSON Schema of an input file format.", no_args_is_help=True)
 
@@ -138,7 +135,11 @@ def check(
         int | None,
         typer.Option("--max-input-bytes", help="Largest package file read (default: EXPORTGATE_MAX_INPUT_BYTES, 16 MiB)."),
     ] = None,
-    produced_by: AsOption = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Store the check as a case in the store (--db); each potential or strong "
+                           "match an alert (remembered false positives applied).")
+    ] = False,
+    as_user: AsOption = None,
     compare_dates: Annotated[
         str | None,
         typer.Option("--compare", help="DATE1,DATE2: the package's verdict on each date and the rule changes that "
@@ -152,10 +153,8 @@ def check(
     from exportgate.cli.output import pipe_closed_ok
     from exportgate.errors import InputError
     from exportgate.io import parse_date
-    from exportgate.packages import check_package, load_package
-    from exportgate.packages.memo import MEMO_FORMATS
+    from exportgate.packages.memo import EXIT_CODES, MEMO_FORMATS
     from exportgate.rules import Mode
-    from exportgate.safe import terminal_text
     from exportgate.settings import limits
 
     lim = limits(lines=max_lines, input_bytes=max_input_bytes)
@@ -167,33 +166,17 @@ def check(
     if compare_dates is not None:
         from exportgate.cli.determine import _parse_compare
 
-        if day is not None or report:
-            raise InputError("--compare", "not with --as-of or --report: the comparison checks the package on both "
-                             "dates")
-        first, second = _parse_compare(compare_dates)
-    loaded = load_package(package, lim)
-    ledger = None
-    if not no_ledger:
-        from exportgate.store import Ledger
-
-        # Read only: nothing is created or migrated; no ledger yet is an empty ledger.
-        ledger = Ledger.open_existing(db, missing_ok=True)
-    try:
-        if compare_dates is not None:
-            from exportgate.packages.compare import compare_package
-
-            cmp = compare_package(loaded, first, second, m, ledger=ledger, produced_by=produced_by)
-            with pipe_closed_ok():
-                if as_json:
-                    typer.echo(json.dumps(cmp.to_json(), indent=2, ensure_ascii=False, default=str))
-                else:
-                    typer.echo(terminal_text("\n".join(_render_comparison(cmp.to_json()))))
-            return
-        result = check_package(loaded, day, m, ledger=ledger, produced_by=produced_by)
-    finally:
-        if ledger is not None:
-            ledger.close()
-    data = _signed(result.to_json())
+        if day is not None or report or save:
+            raise InputError("--compare", "not with --as-of, --report or --save: the comparison checks the package on "
+                             "both dates")
+        _compare(package, _parse_compare(compare_dates), m, db, no_ledger, as_user, lim, as_json)
+        return
+    if save:
+        if no_ledger:
+            raise InputError("--no-ledger", "not with --save: a stored case is checked against the store's ledger")
+        data, case_line = _check_and_save(package, day, m, db, as_user, lim)
+    else:
+        data, case_line = _check_only(package, day, m, db, no_ledger, as_user, lim), None
     if report:
         from exportgate.reports import write_report
 
@@ -205,7 +188,72 @@ def check(
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         else:
             _print_summary(data)
-    raise typer.Exit(result.exit_code)
+            if case_line:
+                typer.echo(case_line)
+    raise typer.Exit(EXIT_CODES[data["verdict"]])
+
+
+def _read_ledger(db: str | None, no_ledger: bool) -> Any:
+    """The ledger, read only (nothing created or migrated; no ledger yet is an empty ledger), or None."""
+    if no_ledger:
+        return None
+    from exportgate.store import Ledger
+
+    return Ledger.open_existing(db, missing_ok=True)
+
+
+def _compare(package: str, dates: tuple[Any, Any], m: Any, db: str | None, no_ledger: bool, as_user: str | None,
+             lim: Any, as_json: bool) -> None:
+    """``check --compare D1,D2``: the package's verdict on both dates and the rule changes that explain them."""
+    from exportgate.cli.output import pipe_closed_ok
+    from exportgate.packages import load_package
+    from exportgate.packages.compare import compare_package
+    from exportgate.safe import terminal_text
+
+    loaded = load_package(package, lim)
+    ledger = _read_ledger(db, no_ledger)
+    try:
+        cmp = compare_package(loaded, dates[0], dates[1], m, ledger=ledger, produced_by=as_user)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    with pipe_closed_ok():
+        if as_json:
+            typer.echo(json.dumps(cmp.to_json(), indent=2, ensure_ascii=False, default=str))
+        else:
+            typer.echo(terminal_text("\n".join(_render_comparison(cmp.to_json()))))
+
+
+def _check_only(package: str, day: Any, m: Any, db: str | None, no_ledger: bool, as_user: str | None,
+                lim: Any) -> dict[str, Any]:
+    from exportgate.packages import check_package, load_package
+
+    loaded = load_package(package, lim)
+    ledger = _read_ledger(db, no_ledger)
+    try:
+        result = check_package(loaded, day, m, ledger=ledger, produced_by=as_user)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    return _signed(result.to_json())
+
+
+def _check_and_save(package: str, day: Any, m: Any, db: str | None, as_user: str | None,
+                    lim: Any) -> tuple[dict[str, Any], str]:
+    """``check --save``: through the service, which stores the case (its result signed) and its alerts."""
+    import hashlib
+
+    from exportgate.cli.service import acting, open_service
+    from exportgate.io import parse_document, read_source
+    from exportgate.store.accounts import Permission
+
+    raw, name = read_source(package, "PACKAGE", lim)
+    doc = parse_document(raw, name, "PACKAGE", lim)
+    with open_service(db) as svc:
+        case = svc.check(acting(svc, as_user, Permission.CHECK), doc, day, m, source_file=package,
+                         source_sha256=hashlib.sha256(raw).hexdigest(), lim=lim)
+    return case.result, (f"saved as case #{case.id}: {case.status}, {case.alerts} alert(s), {case.open_alerts} open "
+                         f"(`exportgate alerts list --case {case.id}`)")
 
 
 def _signed(data: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +282,7 @@ def run(
     directory: Annotated[Path | None, typer.Argument(help="Directory of packages (default: ./examples).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Where the memos go.")] = Path("out"),
     mode: Annotated[str, typer.Option("--mode", help="enforced or text.")] = "enforced",
-    produced_by: AsOption = None,
+    as_user: AsOption = None,
 ) -> None:
     """The main job: check every example package, write its memos (HTML, Markdown, PDF, JSON) to OUT and
     print one verdict line per package. Exits 0 when every package got its expected_verdict."""
@@ -246,7 +294,7 @@ def run(
     directory, files = find_examples(directory)
     bundled = directory == BUNDLED
     failures = 0
-    for outcome in run_examples(files, out, m, produced_by=produced_by):
+    for outcome in run_examples(files, out, m, produced_by=as_user):
         label = f"(bundled) {outcome.path.name}" if bundled else str(outcome.path)
         if outcome.errors:
             typer.echo(terminal_text(f"{'error':<17} {label}: " + "; ".join(outcome.errors)))

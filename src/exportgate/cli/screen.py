@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from exportgate.cli.service import AsOption, DbOption
+
 if TYPE_CHECKING:
     from exportgate.screen import Screener, ScreenResult
 
@@ -54,6 +56,11 @@ def screen_cmd(
             "repeatable (evidence).",
         ),
     ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Store the screening as a case in the store; each match an alert.")
+    ] = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
 ) -> None:
     """Screen one name against the restricted-party lists; matches best first, each with the evidence rows
     (country, nationality, date of birth, identifiers) that moved its score."""
@@ -74,6 +81,10 @@ def screen_cmd(
     if etype is not None and etype.value not in {"entity", "person"}:
         raise InputError("type", f"must be entity or person, got {type_!r}")
     validate_threshold(threshold)
+    if save:
+        _screen_and_save(name, country, etype.value if etype else None, threshold, as_json, home, db, as_user,
+                         dob=dob, ids=ids, nationality=nationality)
+        return
     screener = _screener(home)
     res = screener.screen(
         name, country=country, type=etype, threshold=threshold, dob=dob, identifiers=ids, nationality=nationality
@@ -82,6 +93,31 @@ def screen_cmd(
         typer.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))
         return
     _print_result(res, screener, threshold)
+
+
+def _screen_and_save(name: str, country: str | None, type_: str | None, threshold: float | None, as_json: bool,
+                     home: Path | None, db: str | None, as_user: str | None, *, dob: str | None = None,
+                     ids: list[str] | None = None, nationality: str | None = None) -> None:
+    """``screen --save``: through the service, which stores the case and opens its alerts."""
+    from exportgate.cli.service import acting, open_service, print_alerts
+    from exportgate.screen import Match, ScreenResult
+    from exportgate.store.accounts import Permission
+
+    with open_service(db, home) as svc:
+        actor = acting(svc, as_user, Permission.SCREEN)
+        case = svc.screen(actor, name, country=country, type=type_, threshold=threshold, dob=dob, identifiers=ids,
+                          nationality=nationality)
+        screener = svc.screener
+        if as_json:
+            summary = {k: v for k, v in case.model_dump(mode="json").items() if k not in ("input", "result", "runs")}
+            typer.echo(json.dumps({**case.result, "case": summary}, ensure_ascii=False, indent=2))
+            return
+        r = case.result
+        res = ScreenResult(query=r["query"], lists_as_of=r["lists_as_of"], matches=[Match(**m) for m in r["matches"]],
+                           warnings=list(r.get("warnings", [])))
+        _print_result(res, screener, threshold)
+    typer.echo(f"saved as case #{case.id}: {case.status}, {case.alerts} alert(s), {case.open_alerts} open")
+    print_alerts(case.alert_list)
 
 
 def _print_result(res: ScreenResult, screener: Screener, threshold: float | None) -> None:

@@ -36,6 +36,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
+from exportgate import settings
 from exportgate.errors import ExportgateError
 
 T = TypeVar("T")
@@ -267,7 +268,7 @@ def write(path: Path, kind: str, code: str, data: str, sections: Mapping[str, tu
         digest.update(blob)
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        settings.private_dir(path.parent)  # in the data home: the owner's only
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=SUFFIX)
         with os.fdopen(fd, "wb") as fh:
             fh.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header), digest.digest()))

@@ -255,6 +255,7 @@ class Screener:
         *,
         config: MatchConfig | None = None,
         use_cache: bool = True,
+        index: Index | None = None,
     ) -> None:
         if snapshot is None:
             from exportgate.screen.lists import load_active
@@ -264,7 +265,9 @@ class Screener:
         self.config = config or DEFAULT_CONFIG
         key = id(snapshot.entities)
         cached = _INDEX_CACHE.get(key)
-        if cached is not None and cached[0] is snapshot.entities:
+        if index is not None:  # built by the caller for these entities (exportgate.screen.delta)
+            self.index = index
+        elif cached is not None and cached[0] is snapshot.entities:
             self.index = cached[1]
         else:
             self.index = load_or_build(snapshot.entities, use_cache=use_cache)

@@ -1,25 +1,31 @@
-"""The append-only audit log.
+"""The append-only, hash-chained audit log.
 
 Every change to the store writes one :class:`~exportgate.store.models.AuditEvent` in the same
 transaction as the change, so a change without its audit line (or the reverse) cannot be committed.
 Lines are never updated or deleted: the session refuses it, and so do database triggers (created by
 the initial migration) for anyone else connecting.
+
+Each line is chained to the one before it (:mod:`exportgate.store.chain`): a writer takes the chain's head
+(``audit_chain_head``) under the write lock — SQLite's ``BEGIN IMMEDIATE`` holds it for the whole
+transaction, PostgreSQL locks the head row (``SELECT ... FOR UPDATE``) until commit — so two writers queue
+and never fork the chain, and a writer killed mid-transaction leaves neither its line nor a moved head.
+:func:`verify_chain` walks the chain and names the first line that was edited, removed or moved by someone
+who got past the triggers.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from exportgate.errors import ExportgateError
-from exportgate.store.models import AuditEvent
+from exportgate.store.chain import GENESIS, canonical, link, utc_iso
+from exportgate.store.models import AuditEvent, AuditHead
 
 
 class AppendOnlyError(ExportgateError):
@@ -36,6 +42,8 @@ class AuditRecord:
     actor: str | None
     content_hash: str | None
     payload: dict[str, Any]
+    seq: int | None = None
+    line_hash: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +53,8 @@ class AuditRecord:
             "actor": self.actor,
             "content_hash": self.content_hash,
             "payload": self.payload,
+            "seq": self.seq,
+            "line_hash": self.line_hash,
         }
 
 
@@ -74,18 +84,25 @@ class AuditLog:
         payload: Any,
         actor: str | None = None,
         content_hash: str | None = None,
+        note: str | None = None,
     ) -> AuditEvent:
-        """Add an audit line to ``session``'s current transaction (it commits or rolls back with it)."""
+        """Add an audit line, chained to the last one, to ``session``'s current transaction (it commits or
+        rolls back with it). The chain's head stays locked until that transaction ends."""
         if not event or not isinstance(event, str):
             raise ValueError("an audit event needs a name")
-        line = AuditEvent(
-            at=datetime.now(UTC),
-            event=event,
-            actor=actor,
-            content_hash=content_hash,
-            payload=_jsonable(payload),
-        )
+        head = session.scalars(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+        ).one_or_none()
+        if head is None:  # a schema before the chain cannot be written to (migrate() brings it up to date)
+            raise ExportgateError("the audit log has no chain head: run `exportgate ledger migrate`")
+        at = datetime.now(UTC)
+        data = _jsonable(payload)
+        seq = head.seq + 1
+        line_hash = link(head.line_hash, canonical(at, event, actor, content_hash, data, note))
+        line = AuditEvent(at=at, event=event, actor=actor, content_hash=content_hash, payload=data, note=note,
+                          seq=seq, prev_hash=head.line_hash, line_hash=line_hash)
         session.add(line)
+        head.seq, head.line_hash = seq, line_hash
         session.flush()
         return line
 
@@ -110,31 +127,109 @@ class AuditLog:
                     actor=row.actor,
                     content_hash=row.content_hash,
                     payload=dict(row.payload),
+                    seq=row.seq,
+                    line_hash=row.line_hash,
                 )
                 for row in session.scalars(query)
             ]
 
+    def verify(self) -> ChainReport:
+        """Walk the chain (:func:`verify_chain`)."""
+        return verify_chain(self.engine)
 
-def record_list_change(home: Path | None, line: dict[str, Any]) -> list[str]:
-    """Copy a list version-log line (``exportgate.screen.lists``: update, activate, rollback) into the ledger's
-    audit log when there is a ledger database (none is created); a warning when it cannot be written (the change
-    stands: the data home's version log has it)."""
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from exportgate import settings
-    from exportgate.errors import InputError
-    from exportgate.store.ledger import Ledger
+# --- verifying the chain ---------------------------------------------------------------------------------
 
-    url = settings.db_url(None if os.environ.get(settings.DB_URL_ENV) else str(settings.home(home) / settings.DB_FILE))
-    try:
-        ledger = Ledger.open_existing(url, missing_ok=True)
-        if ledger is None:
-            return []
-        try:
-            payload = {k: v for k, v in line.items() if k not in ("event", "actor")}
-            ledger.audit(str(line["event"]), payload, actor=line.get("actor"))
-        finally:
-            ledger.close()
-    except (InputError, SQLAlchemyError) as exc:
-        return [f"not written to the ledger's audit log ({exc}); the lists' versions.log has it"]
-    return []
+Problem = Literal["edited", "removed", "reordered", "inserted"]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What ``audit verify`` found: the chain intact (``ok``), or the first line where it breaks and how."""
+
+    ok: bool
+    lines: int
+    #: the last line of the chain as walked, and its hash (write it down: a later verify can compare)
+    head_seq: int
+    head_hash: str
+    problem: Problem | None = None
+    #: the line named: its place in the chain as stored (``seq``) and its row id
+    line_seq: int | None = None
+    line_id: int | None = None
+    message: str = "the audit chain is intact"
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "lines": self.lines, "head_seq": self.head_seq, "head_hash": self.head_hash,
+                "problem": self.problem, "line_seq": self.line_seq, "line_id": self.line_id,
+                "message": self.message, **({"details": self.details} if self.details else {})}
+
+
+def _describe(row: AuditEvent) -> str:
+    return f"line {row.seq} (id {row.id}, {row.event} by {row.actor or 'nobody'} at {utc_iso(row.at)})"
+
+
+def _content_hash(row: AuditEvent) -> str:
+    body = canonical(row.at, row.event, row.actor, row.content_hash, row.payload, row.note)
+    return link(row.prev_hash or "", body)
+
+
+def verify_chain(engine: Engine) -> ChainReport:
+    """Walk the audit chain in order and name the first line that breaks it:
+
+    * ``edited``: the line's content no longer gives its hash (or its place number was changed);
+    * ``removed``: the line it follows in the chain is missing (or the last lines are: the chain ends before
+      the head the writers recorded);
+    * ``reordered``: the line is intact but follows another line than the one it was written after;
+    * ``inserted``: a line that has no place in the chain (written around exportgate).
+    """
+    with Session(engine) as session:
+        head = session.get(AuditHead, 1)
+        known: dict[str, int] = {}  # line hash -> row id, of every line (a moved line, not a removed one)
+        for line_hash, row_id in session.execute(select(AuditEvent.line_hash, AuditEvent.id)):
+            if line_hash:
+                known[line_hash] = row_id
+        rows = session.scalars(
+            select(AuditEvent)
+            .order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.id)
+            .execution_options(yield_per=1000)
+        )
+        prev, last, count = GENESIS, 0, 0
+        for row in rows:
+            report = _check_line(row, prev, last, known, count)
+            if report is not None:
+                return report
+            count += 1
+            prev, last = str(row.line_hash), int(row.seq or 0)
+    if head is not None and head.seq < last:
+        return ChainReport(False, count, last, prev, "inserted", head.seq + 1, None,
+                           f"the chain goes on after line {head.seq}, the last one exportgate wrote: lines "
+                           f"{head.seq + 1}-{last} were added around it")
+    if head is None or head.seq != last or head.line_hash != prev:
+        recorded = "no head" if head is None else f"line {head.seq}"
+        return ChainReport(False, count, last, prev, "removed", last + 1, None,
+                           f"the chain ends at line {last} but its head records {recorded}: the last lines were "
+                           "removed (or the head was changed)")
+    return ChainReport(True, count, last, prev)
+
+
+def _check_line(row: AuditEvent, prev: str, last: int, known: dict[str, int], count: int) -> ChainReport | None:
+    """None when ``row`` continues the chain after the line hashed ``prev`` (at place ``last``); else the report
+    naming it."""
+    def broken(problem: Problem, message: str, **details: Any) -> ChainReport:
+        return ChainReport(False, count, last, prev, problem, row.seq, row.id, message, details)
+
+    if row.seq is None or row.line_hash is None or row.prev_hash is None:
+        return broken("inserted", f"line id {row.id} ({row.event}) has no place in the chain: it was written "
+                                  "around exportgate")
+    if _content_hash(row) != row.line_hash:
+        return broken("edited", f"{_describe(row)} was edited: its content no longer matches its hash")
+    if row.prev_hash != prev:
+        if row.prev_hash == GENESIS or row.prev_hash in known:
+            after = "the start of the chain" if row.prev_hash == GENESIS else f"line id {known[row.prev_hash]}"
+            return broken("reordered", f"{_describe(row)} is out of order: it was written after {after}",
+                          written_after_id=known.get(row.prev_hash))
+        return broken("removed", f"the line written before {_describe(row)} was removed from the chain")
+    if row.seq != last + 1:
+        return broken("edited", f"{_describe(row)} had its place number changed (it follows line {last})")
+    return None

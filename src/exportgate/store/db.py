@@ -11,12 +11,19 @@ with :func:`existing_engine`, which never creates a file or migrates a schema.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from exportgate import settings
 from exportgate.errors import InputError
@@ -28,6 +35,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 DB_FILE = settings.DB_FILE
 #: PostgreSQL advisory lock key held while migrating (any fixed 64-bit number; "expgate" in ASCII)
 MIGRATION_LOCK = 0x65787067617465
+#: how long a SQLite writer waits for another one's lock before the attempt fails (ms), and how many
+#: attempts :func:`write` makes (a writer waiting longer than timeout x attempts has met a stuck one)
+BUSY_TIMEOUT_MS = 15000
+WRITE_ATTEMPTS = 5
+#: PostgreSQL SQLSTATEs that mean "run the transaction again": serialization failure, deadlock
+RETRY_SQLSTATES = ("40001", "40P01")
+T = TypeVar("T")
 
 
 def home() -> Path:
@@ -53,7 +67,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # WAL: readers do not wait for the writer, and a commit is one append. The file keeps it once set (a new
+    # file is set when it is made, see make_engine); switching needs the database to itself, so a file made
+    # before WAL is switched by the first connection that finds no other writer.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        with contextlib.suppress(sqlite3.OperationalError):
+            cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
@@ -78,9 +99,16 @@ def make_engine(url: str, create: bool = True) -> Engine:
     if create and backend == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            settings.private_dir(path.parent)
+            if not path.exists():
+                # owner-only from the first byte (SQLite gives its -wal and -shm files the same mode), in WAL mode
+                # from the start (two processes opening a new ledger at once must not race to switch it)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, settings.PRIVATE_FILE_MODE))
+                with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as new, \
+                        contextlib.suppress(sqlite3.OperationalError):  # another process is at it: it sets WAL
+                    new.execute("PRAGMA journal_mode=WAL")
         except OSError as exc:
-            raise InputError("db", f"cannot create directory {path.parent}: {exc.strerror}") from None
+            raise InputError("db", f"cannot create {path}: {exc.strerror}") from None
     try:
         engine = create_engine(parsed, future=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
@@ -206,6 +234,29 @@ class Database:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A locked SQLite database, or a PostgreSQL serialization failure or deadlock: the same transaction,
+    run again, can succeed."""
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
+
+
+def write(engine: Engine, work: Callable[[Session], T], attempts: int = WRITE_ATTEMPTS) -> T:
+    """Run ``work(session)`` in one transaction and commit it; run it again (with a short random pause) when
+    the database was locked or the transaction lost a serialization race, up to ``attempts`` times. ``work``
+    must do nothing outside the session that it cannot do twice."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with Session(engine) as session, session.begin():
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not _retryable(exc):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
 
 
 def _first_line(exc: BaseException) -> str:

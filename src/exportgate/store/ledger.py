@@ -357,8 +357,10 @@ class Ledger(Database):
         licences: list[LicenceGranted] | None = None,
         prepared_by: str | None = None,
         reviewed_by: str | None = None,
+        actor: str | None = None,
     ) -> int:
-        """Record an approved package check result; the new record's id.
+        """Record an approved package check result; the new record's id. ``actor`` is who records it (the
+        audit line's actor; default ``approved_by``).
 
         ``licences``: the licences granted for the lines that need one (each checked against the result's
         licences needed, ``store.signoff.check_licences``); ``prepared_by`` (default: who produced the memo),
@@ -377,6 +379,7 @@ class Ledger(Database):
         signature = verify_result(result) if isinstance(result, dict) else SignatureCheck("missing")
         memo = Memo.parse(result.to_json() if isinstance(result, Memo) else result)
         granted = check_licences(memo, licences or [])
+        actor = actor or approved_by
         try:
             refuse_edited_verdict(parsed)
             if not signature.valid and not force:
@@ -443,18 +446,19 @@ class Ledger(Database):
                         "mode": parsed.mode,
                         "verdict": parsed.verdict,
                         "forced": record.forced,
+                        "approved_by": approved_by,
                         "signature": signature.to_json(),
                         "total_tpp": record.total_tpp,
                         "entries": [row.__dict__ for row in parsed.rows],
                         "licences": record.licences,
                         "signoff": record.signoff,
                     },
-                    actor=approved_by,
+                    actor=actor,
                     content_hash=parsed.content_hash,
                 )
                 return record.id
         except InputError as exc:
-            self._audit_refusal(parsed, exc, approved_by, signature)
+            self._audit_refusal(parsed, exc, actor, signature)
             raise
         except IntegrityError:
             # A concurrent writer may have recorded the same content hash between our check and our insert.
@@ -463,7 +467,7 @@ class Ledger(Database):
             if taken is None:
                 raise
             refusal = InputError("result.content_hash", f"this result is already recorded (record #{taken})")
-            self._audit_refusal(parsed, refusal, approved_by, signature)
+            self._audit_refusal(parsed, refusal, actor, signature)
             raise refusal from None
 
     def _refuse_duplicates(self, session: Session, parsed: ParsedResult, force: bool) -> None:

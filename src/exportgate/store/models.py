@@ -100,7 +100,8 @@ class Entry(Base):
 
 
 class AuditEvent(Base):
-    """One line of the append-only audit log (database triggers refuse UPDATE and DELETE)."""
+    """One line of the append-only audit log (database triggers refuse UPDATE and DELETE), hash-chained to the
+    line before it (``exportgate.store.chain``; migration 0005)."""
 
     __tablename__ = "audit_log"
 
@@ -111,6 +112,23 @@ class AuditEvent(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+    #: the line's place in the chain (1, 2, ...); a line without one was not written by exportgate
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    line_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_log_seq", "seq", unique=True),)
+
+
+class AuditHead(Base):
+    """The chain's last line (one row, id 1): taken under the write lock by every writer, so two writers never
+    fork the chain, and compared by ``audit verify`` with the last line found (removed last lines)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    line_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class Top500Edition(Base):
@@ -157,3 +175,7 @@ class Top500System(Base):
         Index("ix_top500_systems_edition_country", "edition", "country"),
         Index("ix_top500_systems_country", "country"),
     )
+
+
+# The service's tables (users, cases, alerts, list changes) live in their own module on the same metadata.
+from exportgate.store import service_models as _service_models  # noqa: E402, F401

@@ -93,7 +93,7 @@ def signing_key(home: Path | None = None, *, create: bool = True) -> tuple[bytes
 def _create(path: Path) -> None:
     """Write a new random key with mode 0600, atomically: a concurrent first use keeps the first key made."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

@@ -112,7 +112,7 @@ def changing(home: Path | None = None) -> Iterator[None]:
     """Hold the data home's list lock while the active version is changed, after clearing what a killed
     change left behind (only the lock holder may: nobody else is writing)."""
     root = lists_dir(home)
-    versions_root(home).mkdir(parents=True, exist_ok=True)
+    settings.private_dir(versions_root(home))  # the data home, if made here, is the owner's only
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform: changes are not serialised, nothing is cleared
@@ -222,7 +222,7 @@ def refuse_older(problems: list[str], what: str) -> None:
 @dataclass(slots=True)
 class Switch:
     """A change of the active version: from which to which, and the line it wrote to the version log (which the
-    interfaces copy into the ledger's audit log, ``exportgate.store.audit.record_list_change``)."""
+    interfaces record in the store with what changed, ``exportgate.store.rescreen.ListChanges.record_change``)."""
 
     event: str
     previous: str
@@ -309,7 +309,7 @@ def log_change(home: Path | None, event: str, previous: str, current: str, **det
     line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "event": event, "actor": _actor(),
             "from": previous, "to": current, **{k: v for k, v in details.items() if v not in (None, [], {})}}
     path = lists_dir(home) / LOG_NAME
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, settings.PRIVATE_FILE_MODE)
     try:
         os.write(fd, (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
         os.fsync(fd)

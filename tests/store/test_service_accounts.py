@@ -1,0 +1,191 @@
+"""Accounts: the role table, keys and passwords stored as hashes only, authentication, the local actor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from exportgate.cli import app
+from exportgate.errors import AccessDenied, InputError, NotAuthenticated
+from exportgate.store import accounts
+from exportgate.store.accounts import PERMISSIONS, ROLE_PERMISSIONS, Actor, Permission
+from exportgate.store.service import Service
+from exportgate.store.service_models import User
+
+ANALYST = {"screen", "classify", "determine", "check", "cases.read", "alerts.read", "lists.read", "ledger.read",
+           "audit.verify"}
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the library's cheapest parameters: the same code path, a thousandth of the time."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher.from_parameters(CHEAPEST))
+
+
+@pytest.fixture
+def svc(db_url: str) -> Iterator[Service]:
+    service = Service.open(db_url)
+    yield service
+    service.close()
+
+
+def test_the_role_table() -> None:
+    as_text = {role: {p.value for p in perms} for role, perms in ROLE_PERMISSIONS.items()}
+    assert as_text["analyst"] == ANALYST
+    assert as_text["reviewer"] == ANALYST | {"alerts.decide", "cases.sign_off", "ledger.record", "audit.read"}
+    assert as_text["admin"] == ANALYST | {"users.manage", "lists.update", "rescreen", "audit.read", "cases.delete"}
+    # separation of duties: who hands out accounts and updates lists decides no alert
+    assert not Actor("root", "admin").can(Permission.ALERTS_DECIDE)
+    assert not Actor("rev", "reviewer").can(Permission.USERS_MANAGE)
+    # every permission is described and granted to some role; the local operator of a store without users has all
+    assert set(PERMISSIONS) == set(Permission) == set().union(*ROLE_PERMISSIONS.values())
+    assert Actor.local("me").permissions == frozenset(Permission)
+    with pytest.raises(AccessDenied, match="needs the role reviewer"):
+        Actor("ann", "analyst").require(Permission.ALERTS_DECIDE)
+
+
+def _stored(svc: Service) -> str:
+    """Everything the users table and the audit log hold, as one string."""
+    with svc.engine.connect() as conn:
+        users = conn.execute(text("SELECT * FROM users")).all()
+        audit = conn.execute(text("SELECT payload FROM audit_log")).all()
+    return json.dumps([list(map(str, r)) for r in users + audit])
+
+
+def test_keys_and_passwords_are_stored_as_argon2id_hashes_only(svc: Service) -> None:
+    local = svc.local_actor("installer")
+    admin = svc.users.add(local, "alice", "admin")
+    assert admin.api_key.startswith("eg_") and admin.user.role == "admin" and admin.user.has_key
+    reviewer = svc.users.add(svc.local_actor("alice"), "bob", "reviewer")
+    svc.users.set_password(svc.local_actor("alice"), "bob", "correct horse battery staple")
+    with Session(svc.engine) as session:
+        bob = session.scalars(select(User).where(User.name == "bob")).one()
+        assert bob.key_hash is not None and bob.key_hash.startswith("$argon2id$")
+        assert bob.password_hash is not None and bob.password_hash.startswith("$argon2id$")
+    stored = _stored(svc)
+    secret = reviewer.api_key.rsplit("_", 1)[1]
+    assert reviewer.api_key not in stored and secret not in stored and admin.api_key not in stored
+    assert "correct horse battery staple" not in stored
+    # a listing never shows a key or a hash
+    listed = json.dumps([u.model_dump(mode="json") for u in svc.users.list(svc.local_actor("alice"))])
+    assert "argon2" not in listed and reviewer.api_key not in listed
+
+
+def test_authentication(svc: Service) -> None:
+    local = svc.local_actor("installer")
+    svc.users.add(local, "alice", "admin")
+    admin = svc.local_actor("alice")
+    key = svc.users.add(admin, "bob", "reviewer").api_key
+    assert svc.users.authenticate_key(key) == Actor("bob", "reviewer", svc.users.authenticate_key(key).user_id)
+    assert svc.users.authenticate_key(key).role == "reviewer"  # the second time from the verified-key memory
+    for bad in ("", "Bearer x", key[:-1] + ("A" if key[-1] != "A" else "B"), "eg_000000000000_" + "x" * 43,
+                key + "x", "x" * 5000):
+        with pytest.raises(NotAuthenticated):
+            svc.users.authenticate_key(bad)
+    new = svc.users.rotate_key(admin, "bob").api_key
+    with pytest.raises(NotAuthenticated):
+        svc.users.authenticate_key(key)  # the old key, though this process verified it before
+    assert svc.users.authenticate_key(new).name == "bob"
+    svc.users.disable(admin, "bob")
+    with pytest.raises(NotAuthenticated, match="disabled"):
+        svc.users.authenticate_key(new)
+    svc.users.enable(admin, "bob")
+    assert svc.users.authenticate_key(new).name == "bob"
+
+    with pytest.raises(InputError, match="12 to"):
+        svc.users.set_password(admin, "bob", "short")
+    svc.users.set_password(admin, "bob", "a long enough passphrase")
+    assert svc.users.authenticate_password("bob", "a long enough passphrase").role == "reviewer"
+    for name, password in (("bob", "a long enough passphrasE"), ("nobody", "a long enough passphrase")):
+        with pytest.raises(NotAuthenticated, match="wrong user name or password"):
+            svc.users.authenticate_password(name, password)
+    # a user may set its own password, not someone else's
+    svc.users.add(admin, "carol", "analyst")
+    carol = svc.local_actor("carol")
+    svc.users.set_password(carol, "carol", "carol's own passphrase")
+    with pytest.raises(AccessDenied):
+        svc.users.set_password(carol, "bob", "not carol's to set!")
+
+
+def test_local_actor_and_user_management_rules(svc: Service) -> None:
+    assert svc.local_actor("anyone").role is None  # no users yet: the local operator
+    svc.users.add(svc.local_actor("anyone"), "alice", "admin")
+    with pytest.raises(AccessDenied, match="no user 'anyone'"):
+        svc.local_actor("anyone")
+    admin = svc.local_actor("alice")
+    with pytest.raises(InputError, match="last enabled admin"):
+        svc.users.disable(admin, "alice")
+    with pytest.raises(InputError, match="already exists"):
+        svc.users.add(admin, "alice", "analyst")
+    with pytest.raises(InputError, match="must be one of analyst, reviewer, admin"):
+        svc.users.add(admin, "dave", "root")
+    with pytest.raises(InputError, match="a user name"):
+        svc.users.add(admin, "../etc", "analyst")
+    svc.users.add(admin, "erin", "analyst")
+    with pytest.raises(AccessDenied, match="erin \\(analyst\\) may not add"):
+        svc.users.add(svc.local_actor("erin"), "frank", "admin")
+    svc.users.disable(admin, "erin")
+    with pytest.raises(AccessDenied, match="disabled"):
+        svc.local_actor("erin")
+    events = [(e.event, e.actor, e.payload.get("name")) for e in svc.audit_log.events() if e.event.startswith("users.")]
+    assert events == [("users.add", "anyone", "alice"), ("users.add", "alice", "erin"),
+                      ("users.disable", "alice", "erin")]
+
+
+def test_users_from_the_command_line(tmp_path: Any) -> None:
+    db = str(tmp_path / "store.db")
+
+    def run(*args: str, stdin: str | None = None) -> Any:
+        return CliRunner().invoke(app, [*args, "--db", db], input=stdin, catch_exceptions=False)
+
+    out = run("users", "add", "alice", "--role", "admin")
+    assert out.exit_code == 0, out.output
+    key = out.stdout.strip().splitlines()[-1]
+    assert key.startswith("eg_") and "shown once" in out.stdout
+    assert run("users", "add", "bob", "--role", "analyst", "--as", "alice").exit_code == 0
+    out = run("users", "add", "carol", "--role", "admin", "--as", "bob")
+    assert out.exit_code == 2 and out.stderr.startswith("error: actor: bob (analyst) may not add")
+    out = run("users", "list", "--as", "alice", "--json")
+    assert [(u["name"], u["role"]) for u in json.loads(out.stdout)] == [("alice", "admin"), ("bob", "analyst")]
+    assert key not in out.stdout
+    out = run("users", "passwd", "bob", "--password-stdin", "--as", "bob", stdin="bob's new passphrase\n")
+    assert out.exit_code == 0, out.output
+    assert run("users", "rotate-key", "bob", "--as", "alice").stdout.strip().splitlines()[-1].startswith("eg_")
+    assert run("users", "disable", "bob", "--as", "alice").exit_code == 0
+    out = run("users", "list", "--as", "bob")
+    assert out.exit_code == 2 and "error: --as: user 'bob' is disabled" in out.stderr
+
+
+def test_the_data_home_and_the_database_are_the_owners_only(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    from exportgate.screen.lists.versions import changing
+    from exportgate.store.signing import signing_key
+
+    old = os.umask(0o022)  # the usual umask: files 0644, folders 0755 unless made otherwise
+    try:
+        home = tmp_path / "fresh" / "home"
+        monkeypatch.setenv("EXPORTGATE_HOME", str(home))
+        with Service.open() as svc:
+            svc.audit_log.write("test", {})  # WAL and journal files come and go with the same mode
+        mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+        assert mode(home) == 0o700 and mode(home / "exportgate.db") == 0o600
+        assert mode(tmp_path / "fresh") == 0o700  # every folder made on the way
+        other = tmp_path / "other"
+        with changing(other):
+            pass
+        assert mode(other) == 0o700 and mode(other / "lists") == 0o700
+        signing_key(tmp_path / "third")
+        assert mode(tmp_path / "third") == 0o700 and mode(tmp_path / "third" / "keys") == 0o700
+    finally:
+        os.umask(old)

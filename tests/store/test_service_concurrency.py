@@ -1,0 +1,116 @@
+"""Writers in separate processes: two at once lose nothing and never fail ("database is locked" on SQLite, a
+serialization error on PostgreSQL), and never fork the audit chain; a writer killed mid-transaction leaves the
+chain valid and nothing half written."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from service_samples import DETERMINE_CASE
+from sqlalchemy import text
+
+from exportgate.store.audit import verify_chain
+from exportgate.store.service import Service
+
+WRITER = textwrap.dedent("""
+    import json, sys, time
+    from exportgate.store.service import Service
+    url, tag, cases, lines = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    case = json.loads(sys.argv[5])
+    with Service.open(url) as svc:
+        actor = svc.local_actor(tag)
+        print("ready", flush=True)
+        sys.stdin.readline()  # both start together
+        for i in range(max(cases, lines)):
+            if i < cases:
+                svc.determine(actor, case)
+            if i < lines:
+                svc.audit_log.write("test.write", {"writer": tag, "i": i}, actor=tag)
+            time.sleep(0.001)  # a breath between transactions, so that the two writers take turns
+    print("done", flush=True)
+""")
+
+VICTIM = textwrap.dedent("""
+    import json, sys, time
+    from exportgate.store import audit
+    from exportgate.store.service import Service
+
+    original = audit.AuditLog.append
+
+    def append_then_hang(session, *args, **kwargs):
+        line = original(session, *args, **kwargs)
+        print("in-transaction", flush=True)  # the case, its run, its parties and its audit line are flushed
+        time.sleep(120)
+        return line
+
+    audit.AuditLog.append = staticmethod(append_then_hang)
+    with Service.open(sys.argv[1]) as svc:
+        svc.determine(svc.local_actor("victim"), json.loads(sys.argv[2]))
+""")
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def _counts(svc: Service) -> tuple[int, int, int]:
+    with svc.engine.connect() as conn:
+        return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # type: ignore[return-value]
+                     for t in ("cases", "case_runs", "audit_log"))
+
+
+def test_two_writers_at_once_lose_nothing(db_url: str, tmp_path: Path) -> None:
+    Service.open(db_url).close()  # migrated once, so the writers race on writes, not on the schema
+    cases, lines = 12, 60
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url, tag, str(cases), str(lines),
+                               json.dumps(DETERMINE_CASE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=_env()) for tag in ("w1", "w2")]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err
+        assert "locked" not in err and "could not serialize" not in err and out.strip().endswith("done")
+    with Service.open(db_url) as svc:
+        assert _counts(svc) == (2 * cases, 2 * cases, 2 * (cases + lines))
+        report = verify_chain(svc.engine)
+        assert report.ok and report.lines == 2 * (cases + lines), report.message
+        writes = [x.payload["i"] for x in svc.audit_log.events("test.write") if x.actor == "w1"]
+        assert writes == list(range(lines))  # each writer's lines in its own order, none lost
+        actors = [x.actor for x in svc.audit_log.events()]
+        assert sum(a != b for a, b in itertools.pairwise(actors)) > 1  # they wrote in turns, not one after the other
+
+
+def test_a_writer_killed_mid_transaction_leaves_nothing_half_written(db_url: str) -> None:
+    with Service.open(db_url) as svc:
+        svc.determine(svc.local_actor("before"), DETERMINE_CASE)
+        before = _counts(svc)
+    victim = subprocess.Popen([sys.executable, "-c", VICTIM, db_url, json.dumps(DETERMINE_CASE)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    try:
+        assert victim.stdout is not None
+        line = victim.stdout.readline().strip()
+        assert line == "in-transaction", victim.stderr.read() if victim.stderr else ""
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+    assert victim.returncode == -signal.SIGKILL
+    with Service.open(db_url) as svc:
+        assert _counts(svc) == before  # no case, run, party or audit line of the killed writer
+        assert verify_chain(svc.engine).ok
+        svc.determine(svc.local_actor("after"), DETERMINE_CASE)  # the lock went with the writer
+        report = verify_chain(svc.engine)
+        assert report.ok and report.lines == before[2] + 1
