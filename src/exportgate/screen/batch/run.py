@@ -1,0 +1,535 @@
+"""One ``screen-batch`` run: plan the input, screen its partitions on an engine, put the output in place.
+
+The run keeps its work in a folder beside the output, ``<out>.partial/``: ``manifest.json`` (what is being
+screened: the input's SHA-256, the lists, the threshold, the partitions), ``parts/`` (one finished file per
+partition, each renamed into place when complete) and ``done/`` (each finished partition's counts, written
+after its part file: a partition is finished when its ``done`` file exists). The output is put together
+from the parts only when every partition is finished, under a temporary name, then renamed; the work
+folder is removed after. A run stopped part way (Ctrl-C, a signal, a crash, a lost machine) leaves its
+finished partitions; ``--resume`` screens only the others, after checking that the input, the lists and
+the threshold are those of the first run.
+
+Engines (every one reads the same partitions through the same reader and screens them through the same
+code, so their results are identical):
+
+* ``local``: this machine's cores. The screener is loaded and warmed once, then the worker processes are
+  forked from it (they share its memory until they write to it); where fork is not available, each worker
+  loads the index from the on-disk cache. One worker: screened in this process.
+* ``dask``: a ``dask.distributed`` cluster (:mod:`exportgate.screen.batch.dask_engine`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from exportgate.errors import ExportgateError, InputError
+from exportgate.screen.batch.readers import InputPlan, Partition, plan_input, read_partition
+from exportgate.screen.batch.rows import ResultMemo, chunks, screen_chunk
+from exportgate.screen.batch.writers import PART_SUFFIX, PartWriter, assemble, output_kind, swap_dir
+from exportgate.screen.screener import Screener
+
+MANIFEST_FORMAT = 1
+ERROR_EXAMPLES = 20  # rows with an error kept per partition for the summary
+ROWS_PER_PARTITION = 10_000
+ENGINES = ("local", "dask")
+
+
+class BatchInterrupted(Exception):
+    """The run was stopped (Ctrl-C, SIGTERM) before every partition was screened; the finished ones are
+    kept for ``--resume``."""
+
+    def __init__(self, done: int, total: int, work: Path) -> None:
+        self.done, self.total, self.work = done, total, work
+        super().__init__(
+            f"interrupted: {done} of {total} partitions finished and kept in {work}; "
+            "run the same command with --resume to continue"
+        )
+
+
+class ProgressSink(Protocol):
+    def start(self, total_rows: int, done_rows: int) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+@dataclass(slots=True)
+class BatchOptions:
+    input: Path
+    out: Path
+    threshold: float | None = None
+    engine: str = "local"
+    workers: int | None = None  # default: every core of this machine (local, or a LocalCluster)
+    scheduler: str | None = None  # dask: the scheduler's address (else a LocalCluster)
+    partitions: int | None = None
+    resume: bool = False
+    home: Path | None = None
+    rows_per_partition: int = ROWS_PER_PARTITION
+    connect_timeout: float = 10.0  # seconds to reach a Dask scheduler
+
+
+@dataclass(slots=True)
+class PartStats:
+    """What screening one partition gave (also its ``done`` file)."""
+
+    index: int
+    rows: int = 0
+    ok: int = 0
+    errors: int = 0
+    alerts: int = 0  # rows with at least one match
+    strong: int = 0  # rows whose best match is strong
+    seconds: float = 0.0
+    memo_hits: int = 0
+    pid: int = 0
+    peak_rss_mb: float = 0.0  # the peak resident memory of the process that screened it
+    index_fingerprint: str = ""
+    error_examples: list[list[Any]] = field(default_factory=list)  # [row, error]
+
+    def add(self, results: list[dict[str, Any]]) -> None:
+        for r in results:
+            self.rows += 1
+            if r["status"] == "error":
+                self.errors += 1
+                if len(self.error_examples) < ERROR_EXAMPLES:
+                    self.error_examples.append([r["row"], r["error"]])
+                continue
+            self.ok += 1
+            self.alerts += bool(r["match_count"])
+            self.strong += r["best_strength"] == "strong"
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    out: Path
+    engine: str
+    workers: int
+    rows: int
+    lines: int
+    header_lines: int
+    blank: int
+    ok: int = 0
+    errors: int = 0
+    alerts: int = 0
+    strong: int = 0
+    seconds: float = 0.0
+    partitions: int = 0
+    resumed_partitions: int = 0
+    resumed_rows: int = 0
+    memo_hits: int = 0
+    peak_rss_mb: dict[int, float] = field(default_factory=dict)  # pid -> peak MB
+    error_examples: list[list[Any]] = field(default_factory=list)
+    lists_as_of: dict[str, str] = field(default_factory=dict)
+    input_kind: str = ""
+
+    @property
+    def screened_now(self) -> int:
+        return self.rows - self.resumed_rows
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.screened_now / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PartTask:
+    """A partition to screen, with everything a worker needs besides the screener (small: pickled per task)."""
+
+    plan: InputPlan
+    part: Partition
+    work: str
+    part_kind: str  # csv | jsonl | parquet
+    threshold: float | None
+
+
+# --------------------------------------------------------------------------------------------------
+# Screening one partition (in this process, a forked worker or a Dask worker)
+
+_SCREENER: Screener | None = None
+_MEMO = ResultMemo()
+_MEMO_OWNER: tuple[int, str] = (0, "")  # the screener the memo's results came from (id, index fingerprint)
+_PROGRESS: Any = None  # a multiprocessing queue the local workers report rows to
+
+
+def set_worker_screener(screener: Screener) -> None:
+    """The screener this process screens partitions with (set before forking workers, or by a worker's
+    start-up: it is never sent with a task)."""
+    global _SCREENER
+    _SCREENER = screener
+
+
+def worker_screener() -> Screener:
+    if _SCREENER is None:
+        raise RuntimeError("no screener loaded in this worker")
+    return _SCREENER
+
+
+def memo_for(screener: Screener) -> ResultMemo:
+    """This process's memo of screened records, emptied when another screener (other lists) is used."""
+    global _MEMO, _MEMO_OWNER
+    owner = (id(screener), screener.index.fingerprint)
+    if owner != _MEMO_OWNER:
+        _MEMO, _MEMO_OWNER = ResultMemo(), owner
+    return _MEMO
+
+
+def reset_memo() -> None:
+    """Forget every screened record (a benchmark starts each run as a new process would)."""
+    global _MEMO, _MEMO_OWNER
+    _MEMO, _MEMO_OWNER = ResultMemo(), (0, "")
+
+
+def part_name(index: int, kind: str) -> str:
+    return f"part-{index:05d}{PART_SUFFIX[kind]}"
+
+
+def screen_partition(
+    task: PartTask, screener: Screener | None = None, progress: Callable[[int], None] | None = None
+) -> PartStats:
+    """Screen one partition into its part file and write its ``done`` file; returns its counts."""
+    screener = screener or worker_screener()
+    started = time.perf_counter()
+    work = Path(task.work)
+    stats = PartStats(task.part.index, pid=os.getpid(), index_fingerprint=screener.index.fingerprint)
+    memo = memo_for(screener)
+    hits = memo.hits
+    writer = PartWriter(task.part_kind, work / "parts" / part_name(task.part.index, task.part_kind))
+    try:
+        for chunk in chunks(read_partition(task.plan, task.part)):
+            results = screen_chunk(screener, chunk, task.threshold, memo)
+            writer.write(results)
+            stats.add(results)
+            if progress is not None:
+                progress(len(chunk))
+            elif _PROGRESS is not None:
+                _PROGRESS.put(len(chunk))
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    stats.seconds = time.perf_counter() - started
+    stats.memo_hits = memo.hits - hits
+    stats.peak_rss_mb = peak_rss_mb()
+    _write_json(work / "done" / f"part-{task.part.index:05d}.json", asdict(stats))
+    return stats
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+
+
+def work_dir(out: Path) -> Path:
+    clean = Path(str(out).rstrip("/" + os.sep)) if str(out) not in {"/", os.sep} else out
+    return clean.with_name(clean.name + ".partial")
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def input_digest(plan: InputPlan) -> str:
+    """The input's SHA-256, computed the way the planning pass does (to check a resumed input)."""
+    path = Path(plan.path)
+    digest = hashlib.sha256()
+    if plan.kind == "parquet":
+        for name in plan.files:
+            f = Path(name)
+            digest.update(f"{f.name}\x1f{f.stat().st_size}\x1f".encode())
+            with f.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+        return digest.hexdigest()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _manifest(opts: BatchOptions, plan: InputPlan, screener: Screener, out_kind: str) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "input": str(Path(opts.input).resolve()),
+        "out": str(Path(opts.out).resolve()),
+        "out_kind": out_kind,
+        "threshold": opts.threshold,
+        "lists_as_of": dict(screener.lists_as_of),
+        "index": screener.index.fingerprint,
+        "plan": plan.to_json(),
+    }
+
+
+def _resumable(work: Path, opts: BatchOptions, screener: Screener, out_kind: str) -> InputPlan | None:
+    """The plan of the interrupted run in ``work`` when it can be resumed; None when there is none;
+    InputError when there is one that must not be (the input, the lists or the settings changed)."""
+    try:
+        doc = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
+        plan = InputPlan.from_json(doc["plan"])
+        same_format = doc["format"] == MANIFEST_FORMAT
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not same_format:
+        return None
+    problems = []
+    if doc["input"] != str(Path(opts.input).resolve()):
+        problems.append(f"it screened {doc['input']}")
+    elif input_digest(plan) != plan.fingerprint:
+        problems.append("the input file changed since")
+    if doc["threshold"] != opts.threshold:
+        problems.append(f"its threshold was {doc['threshold']}")
+    if doc["out_kind"] != out_kind:
+        problems.append(f"its output was {doc['out_kind']}")
+    if doc["index"] != screener.index.fingerprint or doc["lists_as_of"] != dict(screener.lists_as_of):
+        problems.append("the lists or the matcher changed since (every row must be screened against the same lists)")
+    if problems:
+        raise InputError("resume", f"cannot resume the run in {work}: {'; '.join(problems)}; run without --resume")
+    return plan
+
+
+def _finished(work: Path, plan: InputPlan, part_kind: str) -> dict[int, PartStats]:
+    done: dict[int, PartStats] = {}
+    for part in plan.partitions:
+        marker = work / "done" / f"part-{part.index:05d}.json"
+        if not marker.is_file() or not (work / "parts" / part_name(part.index, part_kind)).is_file():
+            continue
+        try:
+            doc = json.loads(marker.read_text(encoding="utf-8"))
+            stats = PartStats(**doc)
+        except (OSError, ValueError, TypeError):
+            continue
+        if stats.rows == part.rows:
+            done[part.index] = stats
+    return done
+
+
+def run_batch(
+    opts: BatchOptions,
+    screener: Screener,
+    progress: ProgressSink | None = None,
+    note: Callable[[str], None] | None = None,
+) -> BatchSummary:
+    """Screen ``opts.input`` into ``opts.out``; the counts of the whole run. InputError when the input cannot
+    be read or the run cannot start; :class:`BatchInterrupted` when stopped part way."""
+    if opts.engine not in ENGINES:
+        raise InputError("engine", f"must be one of {', '.join(ENGINES)}, got {opts.engine!r}")
+    if opts.workers is not None and opts.workers < 1:
+        raise InputError("workers", f"must be at least 1, got {opts.workers}")
+    if opts.partitions is not None and opts.partitions < 1:
+        raise InputError("partitions", f"must be at least 1, got {opts.partitions}")
+    if opts.scheduler and opts.engine != "dask":
+        raise InputError("scheduler", "is for --engine dask")
+    out_kind = output_kind(opts.out)
+    part_kind = "parquet" if out_kind == "parquet-dir" else out_kind
+    say = note or (lambda _msg: None)
+    workers = opts.workers or default_workers()
+    work = work_dir(opts.out)
+    started = time.perf_counter()
+
+    plan = _resumable(work, opts, screener, out_kind) if opts.resume and work.is_dir() else None
+    if plan is None:
+        if opts.resume:
+            say(f"nothing to resume in {work}: screening from the start")
+        elif work.exists():
+            say(f"discarding the unfinished run in {work} (use --resume to continue one)")
+        plan = plan_input(opts.input, opts.partitions, opts.rows_per_partition)
+        shutil.rmtree(work, ignore_errors=True)
+        for sub in ("parts", "done"):
+            (work / sub).mkdir(parents=True, exist_ok=True)
+        _write_json(work / "manifest.json", _manifest(opts, plan, screener, out_kind))
+    done = _finished(work, plan, part_kind)
+    _clean_parts(work, plan, part_kind, done)
+    summary = BatchSummary(
+        out=opts.out,
+        engine=opts.engine,
+        workers=workers,
+        rows=plan.rows,
+        lines=plan.lines,
+        header_lines=plan.header_lines,
+        blank=plan.blank,
+        partitions=len(plan.partitions),
+        resumed_partitions=len(done),
+        resumed_rows=sum(s.rows for s in done.values()),
+        lists_as_of=dict(screener.lists_as_of),
+        input_kind=plan.kind,
+    )
+    if done:
+        say(f"resuming: {len(done)} of {len(plan.partitions)} partitions already screened")
+    tasks = [
+        PartTask(plan, part, str(work), part_kind, opts.threshold) for part in plan.partitions if part.index not in done
+    ]
+    if progress is not None:
+        progress.start(plan.rows, summary.resumed_rows)
+    with _signals_interrupt():
+        try:
+            if opts.engine == "dask":
+                from exportgate.screen.batch.dask_engine import run_dask
+
+                new = run_dask(tasks, opts, screener, workers, progress)
+            else:
+                new = _run_local(tasks, screener, workers, progress, opts.home)
+        except KeyboardInterrupt:
+            finished = len(_finished(work, plan, part_kind))
+            raise BatchInterrupted(finished, len(plan.partitions), work) from None
+        except BaseException:
+            if not _finished(work, plan, part_kind):  # nothing worth resuming: leave nothing behind
+                shutil.rmtree(work, ignore_errors=True)
+            raise
+    for stats in new:
+        if stats.index_fingerprint != screener.index.fingerprint:
+            raise InputError(
+                "engine", "a worker screened against other lists or another version of the matcher than this one"
+            )
+    done.update({s.index: s for s in new})
+    if len(done) != len(plan.partitions):  # cannot happen: every task returns or raises
+        raise ExportgateError(f"only {len(done)} of {len(plan.partitions)} partitions were screened")
+    _finish(work, plan, part_kind, out_kind, opts.out)
+    for stats in (done[p.index] for p in plan.partitions):
+        summary.ok += stats.ok
+        summary.errors += stats.errors
+        summary.alerts += stats.alerts
+        summary.strong += stats.strong
+        summary.memo_hits += stats.memo_hits
+        if len(summary.error_examples) < ERROR_EXAMPLES:
+            summary.error_examples += stats.error_examples[: ERROR_EXAMPLES - len(summary.error_examples)]
+    for stats in new:
+        summary.peak_rss_mb[stats.pid] = max(summary.peak_rss_mb.get(stats.pid, 0.0), stats.peak_rss_mb)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _clean_parts(work: Path, plan: InputPlan, part_kind: str, done: dict[int, PartStats]) -> None:
+    """Remove what a stopped run left that is not a finished partition (temporary files, a part file whose
+    ``done`` file was never written): the parts folder then holds finished partitions only."""
+    keep = {part_name(i, part_kind) for i in done}
+    for folder in ("parts", "done"):
+        for path in (work / folder).iterdir():
+            name = path.name if folder == "parts" else path.name.removesuffix(".json") + PART_SUFFIX[part_kind]
+            if name not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _finish(work: Path, plan: InputPlan, part_kind: str, out_kind: str, out: Path) -> None:
+    parts = [work / "parts" / part_name(p.index, part_kind) for p in plan.partitions]
+    if out_kind == "parquet-dir":
+        try:
+            swap_dir(work / "parts", out)
+        except OSError as exc:
+            raise InputError("out", f"cannot write {out}: {exc.strerror or exc}") from None
+    else:
+        assemble(out_kind, parts, out)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) stop the run the way Ctrl-C does: finished partitions are kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+# --------------------------------------------------------------------------------------------------
+# The local engine
+
+
+def _run_local(
+    tasks: list[PartTask], screener: Screener, workers: int, progress: ProgressSink | None, home: Path | None = None
+) -> list[PartStats]:
+    advance = progress.advance if progress is not None else None
+    screener.warm()
+    set_worker_screener(screener)
+    if workers == 1 or len(tasks) <= 1:
+        return [screen_partition(t, screener, advance) for t in tasks]
+    workers = min(workers, len(tasks))
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    queue = ctx.SimpleQueue()
+    init_args = (os.getpid(), queue, None if fork else _spawn_home(home))
+    results: list[PartStats] = []
+    pool = ctx.Pool(workers, initializer=_init_local_worker, initargs=init_args)
+    try:
+        it = pool.imap_unordered(screen_partition, tasks)
+        while len(results) < len(tasks):
+            try:
+                results.append(it.next(timeout=0.2))
+            except multiprocessing.TimeoutError:
+                pass
+            while not queue.empty():
+                n = queue.get()
+                if advance is not None:
+                    advance(n)
+        while not queue.empty():
+            n = queue.get()
+            if advance is not None:
+                advance(n)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return results
+
+
+def _spawn_home(home: Path | None) -> str:
+    from exportgate import settings
+
+    return str(settings.home(home))
+
+
+def _init_local_worker(parent: int, queue: Any, home: str | None) -> None:
+    """Start-up of a local worker: Ctrl-C is the parent's to handle; the worker ends when the parent is gone
+    (even killed: it is not left running); without fork it loads the screener from the on-disk cache."""
+    global _PROGRESS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _PROGRESS = queue
+    if home is not None:
+        from exportgate.screen.lists import load_active
+
+        screener = Screener(load_active(Path(home)))
+        screener.warm()
+        set_worker_screener(screener)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exportgate-parent-watch", daemon=True).start()
