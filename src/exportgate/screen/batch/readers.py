@@ -23,6 +23,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -126,9 +127,12 @@ def file_kind(path: Path, field_name: str) -> str:
     return kind
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
 def has_bad_bytes(value: str) -> bool:
     """Whether text decoded with ``surrogateescape`` held bytes that are not UTF-8."""
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return not value.isascii() and _ESCAPED.search(value) is not None
 
 
 def printable(value: str) -> str:
@@ -232,7 +236,7 @@ def _plan_text(
     fh.seek(0)
     digest.update(fh.read(header_end))
     header_lines = 1 if kind == "csv" else 0
-    lines = _Lines(fh, header_end, header_lines, digest)
+    lines = _Lines(fh, header_end, header_lines, digest, keep_texts=kind == "csv")
     checkpoints: list[tuple[int, int, int, int]] = [(header_end, header_lines, 0, 0)]  # offset, line, rows, blank
     rows = blank = 0
     for n in counter.records(lines):
@@ -268,15 +272,25 @@ class _Lines:
     kept as surrogates), with the number of the last line read, the byte offset after it and, for the
     record being read, the text of its lines. Stops after line ``limit`` (a partition's last line)."""
 
-    __slots__ = ("_digest", "_fh", "_limit", "line", "offset", "texts")
+    __slots__ = ("_digest", "_fh", "_keep", "_limit", "bad", "line", "offset", "texts")
 
-    def __init__(self, fh: BinaryIO, offset: int, line: int, digest: Any = None, limit: int | None = None) -> None:
+    def __init__(
+        self,
+        fh: BinaryIO,
+        offset: int,
+        line: int,
+        digest: Any = None,
+        limit: int | None = None,
+        keep_texts: bool = False,
+    ) -> None:
         self._fh = fh
         self.offset = offset
         self.line = line
         self.texts: list[str] = []
+        self.bad = False  # a line of the record being read is not valid UTF-8
         self._digest = digest
         self._limit = limit
+        self._keep = keep_texts  # CSV: the record's lines, to show a line of a record that is not screened
 
     def __iter__(self) -> _Lines:
         return self
@@ -294,8 +308,13 @@ class _Lines:
         self.line += 1
         if at_start and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
-        text = raw.decode("utf-8", "surrogateescape")
-        self.texts.append(text)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "surrogateescape")
+            self.bad = True
+        if self._keep:
+            self.texts.append(text)
         return text
 
 
@@ -311,6 +330,7 @@ def _csv_records(lines: _Lines) -> Iterator[tuple[int, int, list[str] | None, st
     while True:
         before = lines.line
         lines.texts = []
+        lines.bad = False
         try:
             values = next(reader)
         except StopIteration:
@@ -337,7 +357,7 @@ def read_partition(plan: InputPlan, part: Partition) -> Iterator[Row]:
         raise InputError("input", f"cannot read {path}: {exc.strerror or exc}") from None
     with fh:
         fh.seek(part.offset)
-        lines = _Lines(fh, part.offset, part.line, limit=part.line + part.lines)
+        lines = _Lines(fh, part.offset, part.line, limit=part.line + part.lines, keep_texts=plan.kind == "csv")
         yield from _jsonl_rows(lines) if plan.kind == "jsonl" else _csv_rows(lines, plan.columns)
 
 
@@ -359,9 +379,10 @@ def read_rows(path: Path) -> tuple[list[Row], list[str]]:
 def _jsonl_rows(lines: _Lines) -> Iterator[Row]:
     for text in lines:
         lineno = lines.line
+        bad, lines.bad = lines.bad, False
         if not text.strip():
             continue
-        if has_bad_bytes(text):
+        if bad:
             yield Row(lineno, error="line is not valid UTF-8")
             continue
         try:
@@ -382,6 +403,17 @@ def _one_line_fields(text: str, columns: list[str]) -> dict[str, Any]:
     except csv.Error:
         values = []
     return {c: printable(values[i]) if i < len(values) else "" for i, c in enumerate(columns)}
+
+
+def _open_at_end(texts: list[str]) -> bool:
+    """Whether the file's last line (no line break after it) ends inside a quoted field."""
+    if len(texts) != 1 or texts[0].endswith(("\n", "\r")):
+        return False
+    try:
+        next(csv.reader(texts, strict=True), None)
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _csv_rows(lines: _Lines, columns: list[str]) -> Iterator[Row]:
@@ -407,11 +439,11 @@ def _csv_rows(lines: _Lines, columns: list[str]) -> Iterator[Row]:
         if _blank(values):
             continue
         fields = {c: (values[i] if i < len(values) else "") for i, c in enumerate(columns)}
-        if any(has_bad_bytes(v) for v in values):
+        if lines.bad:
             shown = {c: printable(v) for c, v in fields.items()}
             yield Row(first, shown, "row is not valid UTF-8 (re-save the file as UTF-8)")
             continue
-        if any("\n" in v for v in values):  # only at the end of the file: a quote never closed
+        if any("\n" in v for v in values) or _open_at_end(lines.texts):  # a quote never closed
             yield Row(
                 first,
                 _one_line_fields(lines.texts[0] if lines.texts else "", columns),

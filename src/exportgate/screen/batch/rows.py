@@ -229,4 +229,5 @@ def screen_rows(
 
 def matches_text(out: dict[str, Any]) -> str:
     """The matches of an output row as JSON text (the CSV and Parquet column)."""
-    return json.dumps(out["matches"], ensure_ascii=False)
+    matches = out["matches"]
+    return json.dumps(matches, ensure_ascii=False) if matches else "[]"

@@ -25,6 +25,7 @@ from exportgate.screen.batch.readers import INPUT_KINDS, has_bad_bytes, printabl
 from exportgate.screen.batch.rows import OUTPUT_COLUMNS, matches_text
 
 PART_SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "parquet-dir": ".parquet"}
+PARQUET_ROW_GROUP = 10_000  # rows buffered before a Parquet row group is written (memory stays bounded)
 
 
 def output_kind(path: Path | str) -> str:
@@ -89,6 +90,7 @@ class PartWriter:
         self._fh: Any = None
         self._csv: Any = None
         self._pq: Any = None
+        self._buffer: list[dict[str, Any]] = []
         if kind in {"csv", "jsonl"}:
             self._fh = self.tmp.open("w", encoding="utf-8", newline="")
             if kind == "csv":
@@ -101,13 +103,19 @@ class PartWriter:
         elif self.kind == "csv":
             self._csv.writerows(csv_row(r) for r in rows)
         else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            self._buffer += map(_flat, rows)
+            if len(self._buffer) >= PARQUET_ROW_GROUP:
+                self._flush()
 
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.tmp, _arrow_schema())
-            if rows:
-                self._pq.write_table(pa.Table.from_pylist([_flat(r) for r in rows], schema=_arrow_schema()))
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._pq is None:
+            self._pq = pq.ParquetWriter(self.tmp, _arrow_schema())
+        if self._buffer:
+            self._pq.write_table(pa.Table.from_pylist(self._buffer, schema=_arrow_schema()))
+            self._buffer = []
 
     def commit(self) -> None:
         """Finish the file and give it its name."""
@@ -116,10 +124,7 @@ class PartWriter:
             os.fsync(self._fh.fileno())
             self._fh.close()
         else:
-            import pyarrow.parquet as pq
-
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.tmp, _arrow_schema())
+            self._flush()
             self._pq.close()
         os.replace(self.tmp, self.path)
 
