@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,11 @@ def run_dask(
     screener: Screener,
     workers: int,
     progress: batch_run.ProgressSink | None,
+    summary: batch_run.BatchSummary | None = None,
 ) -> list[batch_run.PartStats]:
-    """Screen ``tasks`` on the cluster; their counts, as they finish."""
+    """Screen ``tasks`` on the cluster; their counts, as they finish. The time it took to start the cluster
+    and load the screener on its workers goes to ``summary.start_seconds``."""
+    started = time.perf_counter()
     client, cluster = connect(opts, workers)
     futures: list[Any] = []
     try:
@@ -96,6 +100,8 @@ def run_dask(
             client.register_plugin(ScreenerPlugin(home, screener.index.fingerprint), name=PLUGIN_NAME)
         except Exception as exc:
             raise InputError("engine", f"a Dask worker could not load the screener: {exc}") from None
+        if summary is not None:
+            summary.start_seconds = time.perf_counter() - started
         run_id = uuid.uuid4().hex[:8]
         futures = client.map(_screen, tasks, key=[f"exportgate-part-{t.part.index}-{run_id}" for t in tasks])
         results: list[batch_run.PartStats] = []

@@ -21,6 +21,7 @@ code, so their results are identical):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -95,6 +96,7 @@ class PartStats:
     memo_hits: int = 0
     pid: int = 0
     peak_rss_mb: float = 0.0  # the peak resident memory of the process that screened it
+    pss_mb: float = 0.0  # its proportional set size at the end (shared pages split among the sharers; Linux)
     index_fingerprint: str = ""
     error_examples: list[list[Any]] = field(default_factory=list)  # [row, error]
 
@@ -130,9 +132,12 @@ class BatchSummary:
     resumed_rows: int = 0
     memo_hits: int = 0
     peak_rss_mb: dict[int, float] = field(default_factory=dict)  # pid -> peak MB
+    pss_mb: dict[int, float] = field(default_factory=dict)  # pid -> largest proportional set size seen, MB
     error_examples: list[list[Any]] = field(default_factory=list)
     lists_as_of: dict[str, str] = field(default_factory=dict)
     input_kind: str = ""
+    plan_seconds: float = 0.0  # the planning pass (reading the input once)
+    start_seconds: float = 0.0  # starting the engine (a cluster, its workers loading the screener)
 
     @property
     def screened_now(self) -> int:
@@ -222,6 +227,7 @@ def screen_partition(
     stats.seconds = time.perf_counter() - started
     stats.memo_hits = memo.hits - hits
     stats.peak_rss_mb = peak_rss_mb()
+    stats.pss_mb = pss_mb()
     _write_json(work / "done" / f"part-{task.part.index:05d}.json", asdict(stats))
     return stats
 
@@ -230,6 +236,18 @@ def peak_rss_mb() -> float:
     """This process's peak resident memory so far, in MB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+def pss_mb() -> float:
+    """This process's proportional set size in MB (pages shared with forked siblings counted in part); 0.0
+    where /proc does not tell."""
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 def _write_json(path: Path, doc: Any) -> None:
@@ -352,12 +370,14 @@ def run_batch(
     started = time.perf_counter()
 
     plan = _resumable(work, opts, screener, out_kind) if opts.resume and work.is_dir() else None
+    planned = 0.0
     if plan is None:
         if opts.resume:
             say(f"nothing to resume in {work}: screening from the start")
         elif work.exists():
             say(f"discarding the unfinished run in {work} (use --resume to continue one)")
         plan = plan_input(opts.input, opts.partitions, opts.rows_per_partition)
+        planned = time.perf_counter() - started
         shutil.rmtree(work, ignore_errors=True)
         for sub in ("parts", "done"):
             (work / sub).mkdir(parents=True, exist_ok=True)
@@ -377,11 +397,15 @@ def run_batch(
         resumed_rows=sum(s.rows for s in done.values()),
         lists_as_of=dict(screener.lists_as_of),
         input_kind=plan.kind,
+        plan_seconds=planned,
     )
     if done:
         say(f"resuming: {len(done)} of {len(plan.partitions)} partitions already screened")
+    reader = dataclasses.replace(plan, partitions=[])  # what a task needs to read its partition (small)
     tasks = [
-        PartTask(plan, part, str(work), part_kind, opts.threshold) for part in plan.partitions if part.index not in done
+        PartTask(reader, part, str(work), part_kind, opts.threshold)
+        for part in plan.partitions
+        if part.index not in done
     ]
     if progress is not None:
         progress.start(plan.rows, summary.resumed_rows)
@@ -390,7 +414,7 @@ def run_batch(
             if opts.engine == "dask":
                 from exportgate.screen.batch.dask_engine import run_dask
 
-                new = run_dask(tasks, opts, screener, workers, progress)
+                new = run_dask(tasks, opts, screener, workers, progress, summary)
             else:
                 new = _run_local(tasks, screener, workers, progress, opts.home)
         except KeyboardInterrupt:
@@ -419,6 +443,7 @@ def run_batch(
             summary.error_examples += stats.error_examples[: ERROR_EXAMPLES - len(summary.error_examples)]
     for stats in new:
         summary.peak_rss_mb[stats.pid] = max(summary.peak_rss_mb.get(stats.pid, 0.0), stats.peak_rss_mb)
+        summary.pss_mb[stats.pid] = max(summary.pss_mb.get(stats.pid, 0.0), stats.pss_mb)
     summary.seconds = time.perf_counter() - started
     return summary
 
