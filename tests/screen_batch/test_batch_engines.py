@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,12 @@ def test_bad_engine_options_are_input_errors(runner: CliRunner, tmp_path: Path) 
     ]:
         res = runner.invoke(app, ["screen-batch", str(src), "--out", out, *extra])
         assert res.exit_code == 2 and res.stderr.startswith(message), res.stderr
+
+
+def test_the_command_line_and_the_local_engine_load_no_dask() -> None:
+    code = (
+        "import sys, exportgate.cli, exportgate.screen.batch, exportgate.screen.batch.run\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'pandas')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

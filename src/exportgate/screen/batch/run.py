@@ -163,6 +163,7 @@ class PartTask:
 # Screening one partition (in this process, a forked worker or a Dask worker)
 
 _SCREENER: Screener | None = None
+_LOAD_ERROR: str | None = None  # why this worker could not load its screener (reported by its first task)
 _MEMO = ResultMemo()
 _MEMO_OWNER: tuple[int, str] = (0, "")  # the screener the memo's results came from (id, index fingerprint)
 _PROGRESS: Any = None  # a multiprocessing queue the local workers report rows to
@@ -177,7 +178,7 @@ def set_worker_screener(screener: Screener) -> None:
 
 def worker_screener() -> Screener:
     if _SCREENER is None:
-        raise RuntimeError("no screener loaded in this worker")
+        raise ExportgateError(f"a worker could not load the screener: {_LOAD_ERROR or 'not loaded'}")
     return _SCREENER
 
 
@@ -541,16 +542,19 @@ def _spawn_home(home: Path | None) -> str:
 def _init_local_worker(parent: int, queue: Any, home: str | None) -> None:
     """Start-up of a local worker: Ctrl-C is the parent's to handle; the worker ends when the parent is gone
     (even killed: it is not left running); without fork it loads the screener from the on-disk cache."""
-    global _PROGRESS
+    global _PROGRESS, _LOAD_ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _PROGRESS = queue
-    if home is not None:
-        from exportgate.screen.lists import load_active
+    if home is not None:  # not forked: load the screener (from the on-disk cache); a failure is reported by
+        try:  # the worker's first task (a worker that died here would be replaced, again and again)
+            from exportgate.screen.lists import load_active
 
-        screener = Screener(load_active(Path(home)))
-        screener.warm()
-        set_worker_screener(screener)
+            screener = Screener(load_active(Path(home)))
+            screener.warm()
+            set_worker_screener(screener)
+        except Exception as exc:
+            _LOAD_ERROR = f"{type(exc).__name__}: {exc}"
 
     def watch() -> None:
         while os.getppid() == parent:
