@@ -46,6 +46,7 @@ def test_local_one_and_two_workers_and_a_local_cluster_agree(runner: CliRunner, 
         assert not path.with_name(path.name + ".partial").exists()  # the work folder is gone
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_a_parquet_folder_is_read_by_dask_and_swapped_whole(runner: CliRunner, tmp_path: Path) -> None:
     dd = pytest.importorskip("dask.dataframe")
     src = write_parties(tmp_path / "parties.csv", 250)
