@@ -485,15 +485,31 @@ def _plan_parquet(path: Path, partitions: int | None, rows_per_partition: int) -
         require_name(names, f)
         columns = columns or names
         total += meta.num_rows
-        digest.update(f"{f.name}\x1f{f.stat().st_size}\x1f".encode())
-        with f.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                digest.update(block)
+        _hash_file(digest, f, named=True)
     checkpoints = [(r, r, r, 0) for r in range(0, max(total, 1), CHECKPOINT_ROWS)]
     parts = _cut(checkpoints, (total, total, total, 0), partitions, rows_per_partition)
     return InputPlan(
         str(path), "parquet", columns, parts, total, total, 0, 0, digest.hexdigest(), [str(f) for f in files]
     )
+
+
+def _hash_file(digest: Any, path: Path, named: bool = False) -> None:
+    if named:
+        digest.update(f"{path.name}\x1f{path.stat().st_size}\x1f".encode())
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+
+
+def input_digest(plan: InputPlan) -> str:
+    """The input's SHA-256 as the planning pass computed it (to check that a resumed input is unchanged)."""
+    digest = hashlib.sha256()
+    if plan.kind == "parquet":
+        for name in plan.files:
+            _hash_file(digest, Path(name), named=True)
+    else:
+        _hash_file(digest, Path(plan.path))
+    return digest.hexdigest()
 
 
 def _parquet_rows(plan: InputPlan, part: Partition) -> Iterator[Row]:
@@ -529,9 +545,3 @@ def _parquet_rows(plan: InputPlan, part: Partition) -> Iterator[Row]:
                 at += 1
         base += n
 
-
-def file_size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import multiprocessing
 import os
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from exportgate.errors import ExportgateError, InputError
-from exportgate.screen.batch.readers import InputPlan, Partition, plan_input, read_partition
+from exportgate.screen.batch.readers import InputPlan, Partition, input_digest, plan_input, read_partition
 from exportgate.screen.batch.rows import ResultMemo, chunks, screen_chunk
 from exportgate.screen.batch.writers import PART_SUFFIX, PartWriter, assemble, output_kind, swap_dir
 from exportgate.screen.screener import Screener
@@ -271,24 +270,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def input_digest(plan: InputPlan) -> str:
-    """The input's SHA-256, computed the way the planning pass does (to check a resumed input)."""
-    path = Path(plan.path)
-    digest = hashlib.sha256()
-    if plan.kind == "parquet":
-        for name in plan.files:
-            f = Path(name)
-            digest.update(f"{f.name}\x1f{f.stat().st_size}\x1f".encode())
-            with f.open("rb") as fh:
-                while block := fh.read(1 << 20):
-                    digest.update(block)
-        return digest.hexdigest()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _manifest(opts: BatchOptions, plan: InputPlan, screener: Screener, out_kind: str) -> dict[str, Any]:
