@@ -312,7 +312,8 @@ def _resumable(work: Path, opts: BatchOptions, screener: Screener, out_kind: str
     return plan
 
 
-def _finished(work: Path, plan: InputPlan, part_kind: str) -> dict[int, PartStats]:
+def _finished(work: Path, plan: InputPlan, part_kind: str, fingerprint: str) -> dict[int, PartStats]:
+    """The partitions finished in ``work`` by a screener with the index ``fingerprint``."""
     done: dict[int, PartStats] = {}
     for part in plan.partitions:
         marker = work / "done" / f"part-{part.index:05d}.json"
@@ -323,7 +324,7 @@ def _finished(work: Path, plan: InputPlan, part_kind: str) -> dict[int, PartStat
             stats = PartStats(**doc)
         except (OSError, ValueError, TypeError):
             continue
-        if stats.rows == part.rows:
+        if stats.rows == part.rows and stats.index_fingerprint == fingerprint:
             done[part.index] = stats
     return done
 
@@ -347,7 +348,10 @@ def run_batch(
     out_kind = output_kind(opts.out)
     part_kind = "parquet" if out_kind == "parquet-dir" else out_kind
     say = note or (lambda _msg: None)
+    shown_out = opts.out
     workers = opts.workers or default_workers()
+    # absolute paths: the workers (a Dask cluster's too) may not share this process's working directory
+    opts = dataclasses.replace(opts, input=Path(opts.input).absolute(), out=Path(opts.out).absolute())
     work = work_dir(opts.out)
     started = time.perf_counter()
 
@@ -364,10 +368,10 @@ def run_batch(
         for sub in ("parts", "done"):
             (work / sub).mkdir(parents=True, exist_ok=True)
         _write_json(work / "manifest.json", _manifest(opts, plan, screener, out_kind))
-    done = _finished(work, plan, part_kind)
+    done = _finished(work, plan, part_kind, screener.index.fingerprint)
     _clean_parts(work, plan, part_kind, done)
     summary = BatchSummary(
-        out=opts.out,
+        out=shown_out,
         engine=opts.engine,
         workers=workers,
         rows=plan.rows,
@@ -400,17 +404,19 @@ def run_batch(
             else:
                 new = _run_local(tasks, screener, workers, progress, opts.home)
         except KeyboardInterrupt:
-            finished = len(_finished(work, plan, part_kind))
+            finished = len(_finished(work, plan, part_kind, screener.index.fingerprint))
             raise BatchInterrupted(finished, len(plan.partitions), work) from None
         except BaseException:
-            if not _finished(work, plan, part_kind):  # nothing worth resuming: leave nothing behind
+            if not _finished(
+                work, plan, part_kind, screener.index.fingerprint
+            ):  # nothing worth resuming: leave nothing behind
                 shutil.rmtree(work, ignore_errors=True)
             raise
-    for stats in new:
-        if stats.index_fingerprint != screener.index.fingerprint:
-            raise InputError(
-                "engine", "a worker screened against other lists or another version of the matcher than this one"
-            )
+    if any(stats.index_fingerprint != screener.index.fingerprint for stats in new):
+        shutil.rmtree(work, ignore_errors=True)  # nothing of it may be resumed
+        raise InputError(
+            "engine", "a worker screened against other lists or another version of the matcher than this one"
+        )
     done.update({s.index: s for s in new})
     if len(done) != len(plan.partitions):  # cannot happen: every task returns or raises
         raise ExportgateError(f"only {len(done)} of {len(plan.partitions)} partitions were screened")
