@@ -184,3 +184,23 @@ def test_batch_quote_open_at_the_end_of_the_file(runner: CliRunner, tmp_path: Pa
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(r["row"], r["status"]) for r in rows] == [("2", "ok"), ("3", "error")]
     assert "not closed" in rows[1]["error"] and rows[1]["name"] == "Bank Melli Iran"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("in.csv", b'id,"name\n1,Rosneft\n', "header row is not valid CSV"),
+        ("in.csv", b"", "the file is empty"),
+        ("in.jsonl", b'{"company": "Rosneft"}\n\n{"company": "Bank Melli"}\n', "no line has a 'name' field"),
+        ("in.csv", b"id,name\r1,Rosneft\r2,Bank Melli\r", "bare carriage return"),
+    ],
+)
+def test_batch_files_that_cannot_be_used(
+    runner: CliRunner, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    src = _write_csv(tmp_path / name, content)
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 2 and message in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert not list(tmp_path.glob("out.csv*"))

@@ -182,12 +182,10 @@ def _read_header(fh: BinaryIO, path: Path) -> tuple[list[str], int]:
     text = raw.removeprefix(_BOM).decode("utf-8", "surrogateescape")
     if has_bad_bytes(text):
         raise InputError("input", f"{path.name}: the header row is not valid UTF-8")
-    try:
-        header = next(csv.reader([text]))
+    try:  # strict: a quote left open in the header would otherwise swallow the rows after it
+        header = next(csv.reader([text.rstrip("\r\n")], strict=True))
     except csv.Error as exc:
         raise InputError("input", f"{path.name}: header row is not valid CSV ({exc})") from None
-    if any("\n" in h or "\r" in h for h in header[:-1]) or (header and "\n" in header[-1].rstrip("\r\n")):
-        raise InputError("input", f"{path.name}: the header row has a quote that is not closed")
     columns = [h.strip().lower() for h in header]
     require_name(columns, path)
     return columns, len(raw)
@@ -200,11 +198,28 @@ def require_name(columns: list[str], path: Path) -> None:
 
 
 class _JsonCounter:
-    """Rows per line of a JSON lines file: one per non-blank line."""
+    """Rows per line of a JSON lines file: one per non-blank line. Also notes whether any line is an object
+    with a ``name`` (read until one is: a file where none is, is not a file of parties)."""
+
+    def __init__(self) -> None:
+        self.seen_name = False
 
     def records(self, lines: _Lines) -> Iterator[int]:
         for text in lines:
-            yield 1 if text.strip() else 0
+            if not text.strip():
+                yield 0
+                continue
+            if not self.seen_name:
+                self.seen_name = _has_name(text)
+            yield 1
+
+
+def _has_name(text: str) -> bool:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and any(str(k).strip().lower() == "name" for k in doc)
 
 
 class _CsvCounter:
@@ -243,6 +258,8 @@ def _plan_text(
         blank += n == 0
         if rows - checkpoints[-1][2] >= CHECKPOINT_ROWS:
             checkpoints.append((lines.offset, lines.line, rows, blank))
+    if isinstance(counter, _JsonCounter) and rows and not counter.seen_name:
+        raise InputError("input", f"{path.name}: no line has a 'name' field")
     parts = _cut(checkpoints, (lines.offset, lines.line, rows, blank), partitions, rows_per_partition)
     return InputPlan(str(path), kind, columns, parts, rows, lines.line, blank, header_lines, digest.hexdigest())
 
