@@ -209,18 +209,20 @@ class _BatchProgress:
         self._done = 0
 
     def __enter__(self) -> _BatchProgress:
-        self.progress.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
+        if self.task is not None:
+            self.progress.stop()
 
     def start(self, total_rows: int, done_rows: int) -> None:
+        """Called once the workers exist: the display's refresh thread starts only after they are forked."""
         import time
 
         self._start = time.perf_counter()
         self._done = 0
         self.task = self.progress.add_task("screen", total=total_rows, completed=done_rows, rate="")
+        self.progress.start()
 
     def advance(self, rows: int) -> None:
         import time

@@ -32,6 +32,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -393,16 +395,20 @@ def run_batch(
         for part in plan.partitions
         if part.index not in done
     ]
-    if progress is not None:
-        progress.start(plan.rows, summary.resumed_rows)
+
+    def begin() -> None:
+        if progress is not None:
+            progress.start(plan.rows, summary.resumed_rows)
+
     with _signals_interrupt():
         try:
             if opts.engine == "dask":
                 from exportgate.screen.batch.dask_engine import run_dask
 
+                begin()
                 new = run_dask(tasks, opts, screener, workers, progress, summary)
             else:
-                new = _run_local(tasks, screener, workers, progress, opts.home)
+                new = _run_local(tasks, screener, workers, progress, begin, opts.home)
         except KeyboardInterrupt:
             finished = len(_finished(work, plan, part_kind, screener.index.fingerprint))
             raise BatchInterrupted(finished, len(plan.partitions), work) from None
@@ -482,12 +488,20 @@ def _signals_interrupt() -> Iterator[None]:
 
 
 def _run_local(
-    tasks: list[PartTask], screener: Screener, workers: int, progress: ProgressSink | None, home: Path | None = None
+    tasks: list[PartTask],
+    screener: Screener,
+    workers: int,
+    progress: ProgressSink | None,
+    begin: Callable[[], None],
+    home: Path | None = None,
 ) -> list[PartStats]:
+    """Screen ``tasks`` on this machine; ``begin()`` once the workers exist (a progress display starts its
+    thread then: after the fork)."""
     advance = progress.advance if progress is not None else None
     screener.warm()
     set_worker_screener(screener)
     if workers == 1 or len(tasks) <= 1:
+        begin()
         return [screen_partition(t, screener, advance) for t in tasks]
     workers = min(workers, len(tasks))
     fork = "fork" in multiprocessing.get_all_start_methods()
@@ -495,29 +509,39 @@ def _run_local(
     queue = ctx.SimpleQueue()
     init_args = (os.getpid(), queue, None if fork else _spawn_home(home))
     results: list[PartStats] = []
-    pool = ctx.Pool(workers, initializer=_init_local_worker, initargs=init_args)
+    pids: list[int] = []
+    executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_local_worker, initargs=init_args)
     try:
-        it = pool.imap_unordered(screen_partition, tasks)
-        while len(results) < len(tasks):
-            try:
-                results.append(it.next(timeout=0.2))
-            except multiprocessing.TimeoutError:
-                pass
-            while not queue.empty():
-                n = queue.get()
-                if advance is not None:
-                    advance(n)
-        while not queue.empty():
-            n = queue.get()
-            if advance is not None:
-                advance(n)
-        pool.close()
+        pending = {executor.submit(screen_partition, t) for t in tasks}  # with fork: the workers exist now
+        begin()
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(queue, advance, pids)
+            results += (f.result() for f in finished)
+        _drain(queue, advance, pids)
+    except BrokenProcessPool:
+        raise ExportgateError(
+            "a worker process died (out of memory, or killed); the partitions it finished are kept: run the "
+            "same command with --resume to continue"
+        ) from None
     except BaseException:
-        pool.terminate()
+        for pid in pids:  # stop the partitions under way now (the finished ones are kept)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
         raise
     finally:
-        pool.join()
+        executor.shutdown(wait=False, cancel_futures=True)
     return results
+
+
+def _drain(queue: Any, advance: Callable[[int], None] | None, pids: list[int]) -> None:
+    """What the workers reported: rows screened (int), or a worker's pid (("pid", n)) when it starts."""
+    while not queue.empty():
+        msg = queue.get()
+        if isinstance(msg, tuple):
+            pids.append(msg[1])
+        elif advance is not None:
+            advance(msg)
 
 
 def _spawn_home(home: Path | None) -> str:
@@ -533,6 +557,7 @@ def _init_local_worker(parent: int, queue: Any, home: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _PROGRESS = queue
+    queue.put(("pid", os.getpid()))
     if home is not None:  # not forked: load the screener (from the on-disk cache); a failure is reported by
         try:  # the worker's first task (a worker that died here would be replaced, again and again)
             from exportgate.screen.lists import load_active
