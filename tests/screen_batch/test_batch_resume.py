@@ -1,6 +1,7 @@
-"""Stopping and resuming a run: a run killed by a signal keeps its finished partitions and ``--resume``
-continues from them; the output never exists half-written under its name (an older output of the same
-name stays whole until the new one replaces it); the workers of a killed run do not linger."""
+"""Stopping and resuming a run: a run killed by a signal (or whose worker is killed) keeps its finished
+partitions and ``--resume`` continues from them; the output never exists half-written under its name (an
+older output of the same name stays whole until the new one replaces it); the workers of a killed run do
+not linger."""
 
 from __future__ import annotations
 
@@ -85,7 +86,17 @@ def test_a_run_killed_by_a_signal_resumes_where_it_stopped(runner: CliRunner, tm
     again = _done(work)
     assert finished < again
 
-    # 3. resumed to the end: the same output as one uninterrupted run
+    # 3. resumed, and one of its workers killed (as the out-of-memory killer does): an error, nothing lost
+    proc = start(*args, "--resume")
+    _wait(lambda: _done(work) > again and len(_children(proc.pid)) == 2, proc, "two workers and a partition")
+    os.kill(_children(proc.pid)[0], signal.SIGKILL)
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2, stderr
+    assert "\nerror: a worker process died" in stderr and "--resume" in stderr
+    assert out.read_text(encoding="utf-8") == "the previous results\n"
+    again = _done(work)
+
+    # 4. resumed to the end: the same output as one uninterrupted run
     proc = start(*args, "--resume")
     _stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr  # some rows cannot be screened (no name)
