@@ -94,6 +94,7 @@ class PartStats:
     alerts: int = 0  # rows with at least one match
     strong: int = 0  # rows whose best match is strong
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the process that screened it (on a shared host: its own share)
     memo_hits: int = 0
     pid: int = 0
     peak_rss_mb: float = 0.0  # the peak resident memory of the process that screened it
@@ -128,6 +129,7 @@ class BatchSummary:
     alerts: int = 0
     strong: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time the workers spent on the partitions screened in this run
     partitions: int = 0
     resumed_partitions: int = 0
     resumed_rows: int = 0
@@ -208,6 +210,7 @@ def screen_partition(
     """Screen one partition into its part file and write its ``done`` file; returns its counts."""
     screener = screener or worker_screener()
     started = time.perf_counter()
+    cpu = time.process_time()
     work = Path(task.work)
     stats = PartStats(task.part.index, pid=os.getpid(), index_fingerprint=screener.index.fingerprint)
     memo = memo_for(screener)
@@ -227,6 +230,7 @@ def screen_partition(
         writer.abort()
         raise
     stats.seconds = time.perf_counter() - started
+    stats.cpu_seconds = time.process_time() - cpu
     stats.memo_hits = memo.hits - hits
     stats.peak_rss_mb = peak_rss_mb()
     stats.pss_mb = pss_mb()
@@ -436,6 +440,7 @@ def run_batch(
         if len(summary.error_examples) < ERROR_EXAMPLES:
             summary.error_examples += stats.error_examples[: ERROR_EXAMPLES - len(summary.error_examples)]
     for stats in new:
+        summary.cpu_seconds += stats.cpu_seconds
         summary.peak_rss_mb[stats.pid] = max(summary.peak_rss_mb.get(stats.pid, 0.0), stats.peak_rss_mb)
         summary.pss_mb[stats.pid] = max(summary.pss_mb.get(stats.pid, 0.0), stats.pss_mb)
     summary.seconds = time.perf_counter() - started
