@@ -21,7 +21,8 @@ from exportgate.errors import InputError
 from exportgate.screen import Screener
 from exportgate.screen.batch import BatchInterrupted, BatchOptions, run_batch
 
-PARTITIONS = 20
+PARTITIONS = 40
+ROWS = 4000  # enough work that a signal sent after a partition or two lands mid-run on a fast host
 
 
 def _wait(condition: Callable[[], bool], proc: subprocess.Popen[str], what: str, limit: float = 60.0) -> None:
@@ -54,7 +55,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.usefixtures("warm_index")
 def test_a_run_killed_by_a_signal_resumes_where_it_stopped(runner: CliRunner, tmp_path: Path) -> None:
-    src = write_parties(tmp_path / "parties.csv", 2000)
+    src = write_parties(tmp_path / "parties.csv", ROWS)
     out = tmp_path / "screened.csv"
     out.write_text("the previous results\n", encoding="utf-8")
     work = tmp_path / "screened.csv.partial"
@@ -101,7 +102,7 @@ def test_a_run_killed_by_a_signal_resumes_where_it_stopped(runner: CliRunner, tm
     _stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr  # some rows cannot be screened (no name)
     assert f"resuming: {again} of {PARTITIONS}" in stderr and "from the interrupted run" in stderr
-    assert "2,001 input lines read (1 header, 2,000 rows)" in stderr
+    assert f"{ROWS + 1:,} input lines read (1 header, {ROWS:,} rows)" in stderr
     assert not work.exists()
     reference = tmp_path / "reference.csv"
     res = runner.invoke(app, ["screen-batch", str(src), "--out", str(reference), "--workers", "1"])

@@ -174,3 +174,16 @@ def test_jsonl_and_parquet_partitions(tmp_path: Path) -> None:
     rows = [r for p in plan.partitions for r in read_partition(plan, p)]
     assert [r.number for r in rows] == list(range(1, 391))
     assert [r.fields["name"] for r in rows] == [f"n{i}-{j}" for i in range(3) for j in range(130)]
+
+
+def test_the_memo_forgets_the_least_recently_seen_record(screener: Screener) -> None:
+    memo = ResultMemo(size=2)
+    rows = [Row(i, {"name": n}) for i, n in enumerate(["Rosneft", "Bank Melli Iran", "Rosneft", "Acme Widgets"])]
+    screen_rows(screener, rows[:2], memo=memo)  # Rosneft, Bank Melli Iran
+    screen_rows(screener, rows[2:3], memo=memo)  # Rosneft seen again: now the most recent
+    assert memo.hits == 1
+    screen_rows(screener, rows[3:], memo=memo)  # Acme Widgets: Bank Melli Iran is forgotten
+    screen_rows(screener, rows[:1], memo=memo)
+    assert memo.hits == 2
+    screen_rows(screener, rows[1:2], memo=memo)
+    assert memo.hits == 2

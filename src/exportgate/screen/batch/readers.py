@@ -143,26 +143,31 @@ def printable(value: str) -> str:
 # Planning
 
 
-def plan_input(path: Path, partitions: int | None = None, rows_per_partition: int = 10_000) -> InputPlan:
+def plan_input(
+    path: Path, partitions: int | None = None, rows_per_partition: int = 10_000, min_partitions: int = 1
+) -> InputPlan:
     """Read the input once, without screening: its columns, its counts and where its partitions begin.
 
     ``partitions``: how many (at most; a partition begins only at a checkpoint every
-    :data:`CHECKPOINT_ROWS` rows), else as many as it takes to hold ``rows_per_partition`` rows each. A
+    :data:`CHECKPOINT_ROWS` rows), else as many as it takes to hold ``rows_per_partition`` rows each, and at
+    least ``min_partitions`` (so that every worker has a share to the end of a small file). A
     file that cannot be read at all (missing, no ``name`` column, not Parquet) is an InputError."""
     if not path.exists():
         raise InputError("input", f"{path} does not exist")
     kind = input_kind(path)
     if kind == "parquet":
-        return _plan_parquet(path, partitions, rows_per_partition)
+        return _plan_parquet(path, partitions, rows_per_partition, min_partitions)
     if not path.is_file():
         raise InputError("input", f"{path} is not a file")
     with path.open("rb") as fh:
         _check_line_endings(fh, path)
         if kind == "jsonl":
-            return _plan_text(path, kind, [], 0, _JsonCounter(), fh, partitions, rows_per_partition)
+            return _plan_text(path, kind, [], 0, _JsonCounter(), fh, (partitions, rows_per_partition, min_partitions))
         columns, header_end = _read_header(fh, path)
         counter = _CsvCounter(len(columns))
-        return _plan_text(path, kind, columns, header_end, counter, fh, partitions, rows_per_partition)
+        return _plan_text(
+            path, kind, columns, header_end, counter, fh, (partitions, rows_per_partition, min_partitions)
+        )
 
 
 def _check_line_endings(fh: BinaryIO, path: Path) -> None:
@@ -243,8 +248,7 @@ def _plan_text(
     header_end: int,
     counter: _JsonCounter | _CsvCounter,
     fh: BinaryIO,
-    partitions: int | None,
-    rows_per_partition: int,
+    sizing: tuple[int | None, int, int],
 ) -> InputPlan:
     digest = hashlib.sha256()
     fh.seek(0)
@@ -260,7 +264,7 @@ def _plan_text(
             checkpoints.append((lines.offset, lines.line, rows, blank))
     if isinstance(counter, _JsonCounter) and rows and not counter.seen_name:
         raise InputError("input", f"{path.name}: no line has a 'name' field")
-    parts = _cut(checkpoints, (lines.offset, lines.line, rows, blank), partitions, rows_per_partition)
+    parts = _cut(checkpoints, (lines.offset, lines.line, rows, blank), *sizing)
     return InputPlan(str(path), kind, columns, parts, rows, lines.line, blank, header_lines, digest.hexdigest())
 
 
@@ -269,12 +273,13 @@ def _cut(
     end: tuple[int, int, int, int],
     partitions: int | None,
     rows_per_partition: int,
+    min_partitions: int = 1,
 ) -> list[Partition]:
     """Partitions from the checkpoints: about ``rows / wanted`` rows each, each starting at a checkpoint."""
     total = end[2]
     if len(checkpoints) > 1 and checkpoints[-1][0] == end[0]:
         checkpoints = checkpoints[:-1]  # a checkpoint at the very end starts nothing
-    wanted = partitions if partitions else max(1, -(-total // rows_per_partition))
+    wanted = partitions if partitions else max(min_partitions, -(-total // rows_per_partition))
     wanted = max(1, min(wanted, len(checkpoints)))
     starts = sorted(
         {checkpoints[min(len(checkpoints) - 1, round(i * len(checkpoints) / wanted))] for i in range(wanted)}
@@ -485,7 +490,7 @@ def _parquet_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _plan_parquet(path: Path, partitions: int | None, rows_per_partition: int) -> InputPlan:
+def _plan_parquet(path: Path, partitions: int | None, rows_per_partition: int, min_partitions: int) -> InputPlan:
     import pyarrow.parquet as pq
 
     files = _parquet_files(path)
@@ -503,7 +508,7 @@ def _plan_parquet(path: Path, partitions: int | None, rows_per_partition: int) -
         total += meta.num_rows
         _hash_file(digest, f, named=True)
     checkpoints = [(r, r, r, 0) for r in range(0, max(total, 1), CHECKPOINT_ROWS)]
-    parts = _cut(checkpoints, (total, total, total, 0), partitions, rows_per_partition)
+    parts = _cut(checkpoints, (total, total, total, 0), partitions, rows_per_partition, min_partitions)
     return InputPlan(
         str(path), "parquet", columns, parts, total, total, 0, 0, digest.hexdigest(), [str(f) for f in files]
     )
@@ -560,4 +565,3 @@ def _parquet_rows(plan: InputPlan, part: Partition) -> Iterator[Row]:
                     yield Row(at + 1, rec)
                 at += 1
         base += n
-

@@ -47,6 +47,7 @@ from exportgate.screen.screener import Screener
 MANIFEST_FORMAT = 1
 ERROR_EXAMPLES = 20  # rows with an error kept per partition for the summary
 ROWS_PER_PARTITION = 10_000
+PARTITIONS_PER_WORKER = 4  # at least, by default (a small file is still shared evenly)
 ENGINES = ("local", "dask")
 
 
@@ -368,7 +369,9 @@ def run_batch(
             say(f"nothing to resume in {work}: screening from the start")
         elif work.exists():
             say(f"discarding the unfinished run in {work} (use --resume to continue one)")
-        plan = plan_input(opts.input, opts.partitions, opts.rows_per_partition)
+        # a few partitions per worker at least: the last ones do not leave a worker idle for long
+        least = PARTITIONS_PER_WORKER * workers if workers > 1 else 1
+        plan = plan_input(opts.input, opts.partitions, opts.rows_per_partition, least)
         planned = time.perf_counter() - started
         shutil.rmtree(work, ignore_errors=True)
         for sub in ("parts", "done"):
@@ -530,6 +533,8 @@ def _run_local(
             "same command with --resume to continue"
         ) from None
     except BaseException:
+        with contextlib.suppress(Exception):
+            _drain(queue, None, pids)
         for pid in pids:  # stop the partitions under way now (the finished ones are kept)
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
