@@ -231,7 +231,7 @@ def run(src: Path, engine: str, workers: int, partitions: int, out: Path) -> dic
     """One screen-batch run as the command makes it (the screener loaded from the on-disk cache)."""
     from exportgate.screen import Screener
     from exportgate.screen.batch import BatchOptions, run_batch
-    from exportgate.screen.batch.run import peak_rss_mb
+    from exportgate.screen.batch.worker import peak_rss_mb
 
     start = time.perf_counter()
     screener = Screener()

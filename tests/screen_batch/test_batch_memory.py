@@ -24,7 +24,7 @@ import json, sys
 from pathlib import Path
 from exportgate.screen import Screener
 from exportgate.screen.batch import BatchOptions, run_batch
-from exportgate.screen.batch.run import peak_rss_mb
+from exportgate.screen.batch.worker import peak_rss_mb
 screener = Screener()
 screener.warm()
 peaks = {"start": peak_rss_mb()}

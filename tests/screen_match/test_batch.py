@@ -109,7 +109,7 @@ def test_batch_results_equal_one_by_one_results(screener: Screener) -> None:
 
 
 def test_a_memo_is_not_shared_between_screeners(screener: Screener, small: Screener) -> None:
-    from exportgate.screen.batch.run import memo_for
+    from exportgate.screen.batch.worker import memo_for
 
     assert memo_for(screener) is memo_for(screener)
     assert memo_for(small) is not memo_for(screener)

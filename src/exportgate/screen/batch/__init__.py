@@ -22,8 +22,10 @@ batch, whatever the engine.
 
 Modules: :mod:`~exportgate.screen.batch.readers` (rows and partitions), :mod:`~exportgate.screen.batch.rows`
 (row -> result), :mod:`~exportgate.screen.batch.writers` (part files, the output put in place at once),
-:mod:`~exportgate.screen.batch.run` (a run: resume, the local engine),
-:mod:`~exportgate.screen.batch.dask_engine` (the Dask engine; imports dask).
+:mod:`~exportgate.screen.batch.worker` (one partition, in whatever process screens it),
+:mod:`~exportgate.screen.batch.run` (a run: plan, resume, output in place),
+:mod:`~exportgate.screen.batch.local_engine` (this machine's cores),
+:mod:`~exportgate.screen.batch.dask_engine` (a Dask cluster; imports dask).
 """
 
 from __future__ import annotations

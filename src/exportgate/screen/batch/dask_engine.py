@@ -23,6 +23,7 @@ from typing import Any
 
 from exportgate.errors import InputError
 from exportgate.screen.batch import run as batch_run
+from exportgate.screen.batch import worker as batch_worker
 from exportgate.screen.screener import Screener
 
 try:
@@ -52,11 +53,11 @@ class ScreenerPlugin(_WorkerPlugin):  # type: ignore[misc]
                 f"(index {screener.index.fingerprint[:12]}, the client's {self.fingerprint[:12]})"
             )
         screener.warm()
-        batch_run.set_worker_screener(screener)
+        batch_worker.set_worker_screener(screener)
 
 
-def _screen(task: batch_run.PartTask) -> batch_run.PartStats:
-    return batch_run.screen_partition(task)
+def _screen(task: batch_worker.PartTask) -> batch_worker.PartStats:
+    return batch_worker.screen_partition(task)
 
 
 def connect(opts: batch_run.BatchOptions, workers: int) -> tuple[Any, Any]:
@@ -82,13 +83,13 @@ def connect(opts: batch_run.BatchOptions, workers: int) -> tuple[Any, Any]:
 
 
 def run_dask(
-    tasks: list[batch_run.PartTask],
+    tasks: list[batch_worker.PartTask],
     opts: batch_run.BatchOptions,
     screener: Screener,
     workers: int,
-    progress: batch_run.ProgressSink | None,
+    progress: batch_worker.ProgressSink | None,
     summary: batch_run.BatchSummary | None = None,
-) -> list[batch_run.PartStats]:
+) -> list[batch_worker.PartStats]:
     """Screen ``tasks`` on the cluster; their counts, as they finish. The time it took to start the cluster
     and load the screener on its workers goes to ``summary.start_seconds``."""
     started = time.perf_counter()
@@ -104,7 +105,7 @@ def run_dask(
             summary.start_seconds = time.perf_counter() - started
         run_id = uuid.uuid4().hex[:8]
         futures = client.map(_screen, tasks, key=[f"exportgate-part-{t.part.index}-{run_id}" for t in tasks])
-        results: list[batch_run.PartStats] = []
+        results: list[batch_worker.PartStats] = []
         for fut in distributed.as_completed(futures, loop=client.loop):
             try:
                 stats = fut.result()

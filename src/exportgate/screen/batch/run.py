@@ -12,10 +12,10 @@ the threshold are those of the first run.
 Engines (every one reads the same partitions through the same reader and screens them through the same
 code, so their results are identical):
 
-* ``local``: this machine's cores. The screener is loaded and warmed once, then the worker processes are
-  forked from it (they share its memory until they write to it); where fork is not available, each worker
-  loads the index from the on-disk cache. One worker: screened in this process.
+* ``local``: this machine's cores (:mod:`exportgate.screen.batch.local_engine`);
 * ``dask``: a ``dask.distributed`` cluster (:mod:`exportgate.screen.batch.dask_engine`).
+
+A partition is screened the same way by both (:func:`exportgate.screen.batch.worker.screen_partition`).
 """
 
 from __future__ import annotations
@@ -23,29 +23,30 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import multiprocessing
 import os
-import resource
 import shutil
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from exportgate.errors import ExportgateError, InputError
-from exportgate.screen.batch.readers import InputPlan, Partition, input_digest, plan_input, read_partition
-from exportgate.screen.batch.rows import ResultMemo, chunks, screen_chunk
-from exportgate.screen.batch.writers import PART_SUFFIX, PartWriter, assemble, output_kind, swap_dir
+from exportgate.screen.batch.readers import InputPlan, input_digest, plan_input
+from exportgate.screen.batch.worker import (
+    ERROR_EXAMPLES,
+    PartStats,
+    PartTask,
+    ProgressSink,
+    part_name,
+    write_json,
+)
+from exportgate.screen.batch.writers import PART_SUFFIX, assemble, output_kind, swap_dir
 from exportgate.screen.screener import Screener
 
 MANIFEST_FORMAT = 1
-ERROR_EXAMPLES = 20  # rows with an error kept per partition for the summary
 ROWS_PER_PARTITION = 10_000
 PARTITIONS_PER_WORKER = 4  # at least, by default (a small file is still shared evenly)
 ENGINES = ("local", "dask")
@@ -63,12 +64,6 @@ class BatchInterrupted(Exception):
         )
 
 
-class ProgressSink(Protocol):
-    def start(self, total_rows: int, done_rows: int) -> None: ...
-
-    def advance(self, rows: int) -> None: ...
-
-
 @dataclass(slots=True)
 class BatchOptions:
     input: Path
@@ -82,38 +77,6 @@ class BatchOptions:
     home: Path | None = None
     rows_per_partition: int = ROWS_PER_PARTITION
     connect_timeout: float = 10.0  # seconds to reach a Dask scheduler
-
-
-@dataclass(slots=True)
-class PartStats:
-    """What screening one partition gave (also its ``done`` file)."""
-
-    index: int
-    rows: int = 0
-    ok: int = 0
-    errors: int = 0
-    alerts: int = 0  # rows with at least one match
-    strong: int = 0  # rows whose best match is strong
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0  # CPU time of the process that screened it (on a shared host: its own share)
-    memo_hits: int = 0
-    pid: int = 0
-    peak_rss_mb: float = 0.0  # the peak resident memory of the process that screened it
-    pss_mb: float = 0.0  # its proportional set size at the end (shared pages split among the sharers; Linux)
-    index_fingerprint: str = ""
-    error_examples: list[list[Any]] = field(default_factory=list)  # [row, error]
-
-    def add(self, results: list[dict[str, Any]]) -> None:
-        for r in results:
-            self.rows += 1
-            if r["status"] == "error":
-                self.errors += 1
-                if len(self.error_examples) < ERROR_EXAMPLES:
-                    self.error_examples.append([r["row"], r["error"]])
-                continue
-            self.ok += 1
-            self.alerts += bool(r["match_count"])
-            self.strong += r["best_strength"] == "strong"
 
 
 @dataclass(slots=True)
@@ -150,117 +113,6 @@ class BatchSummary:
     @property
     def rows_per_second(self) -> float:
         return self.screened_now / self.seconds if self.seconds > 0 else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class PartTask:
-    """A partition to screen, with everything a worker needs besides the screener (small: pickled per task)."""
-
-    plan: InputPlan
-    part: Partition
-    work: str
-    part_kind: str  # csv | jsonl | parquet
-    threshold: float | None
-
-
-# --------------------------------------------------------------------------------------------------
-# Screening one partition (in this process, a forked worker or a Dask worker)
-
-_SCREENER: Screener | None = None
-_LOAD_ERROR: str | None = None  # why this worker could not load its screener (reported by its first task)
-_MEMO = ResultMemo()
-_MEMO_OWNER: tuple[int, str] = (0, "")  # the screener the memo's results came from (id, index fingerprint)
-_PROGRESS: Any = None  # a multiprocessing queue the local workers report rows to
-
-
-def set_worker_screener(screener: Screener) -> None:
-    """The screener this process screens partitions with (set before forking workers, or by a worker's
-    start-up: it is never sent with a task)."""
-    global _SCREENER
-    _SCREENER = screener
-
-
-def worker_screener() -> Screener:
-    if _SCREENER is None:
-        raise ExportgateError(f"a worker could not load the screener: {_LOAD_ERROR or 'not loaded'}")
-    return _SCREENER
-
-
-def memo_for(screener: Screener) -> ResultMemo:
-    """This process's memo of screened records, emptied when another screener (other lists) is used."""
-    global _MEMO, _MEMO_OWNER
-    owner = (id(screener), screener.index.fingerprint)
-    if owner != _MEMO_OWNER:
-        _MEMO, _MEMO_OWNER = ResultMemo(), owner
-    return _MEMO
-
-
-def reset_memo() -> None:
-    """Forget every screened record (a benchmark starts each run as a new process would)."""
-    global _MEMO, _MEMO_OWNER
-    _MEMO, _MEMO_OWNER = ResultMemo(), (0, "")
-
-
-def part_name(index: int, kind: str) -> str:
-    return f"part-{index:05d}{PART_SUFFIX[kind]}"
-
-
-def screen_partition(
-    task: PartTask, screener: Screener | None = None, progress: Callable[[int], None] | None = None
-) -> PartStats:
-    """Screen one partition into its part file and write its ``done`` file; returns its counts."""
-    screener = screener or worker_screener()
-    started = time.perf_counter()
-    cpu = time.process_time()
-    work = Path(task.work)
-    stats = PartStats(task.part.index, pid=os.getpid(), index_fingerprint=screener.index.fingerprint)
-    memo = memo_for(screener)
-    hits = memo.hits
-    writer = PartWriter(task.part_kind, work / "parts" / part_name(task.part.index, task.part_kind))
-    try:
-        for chunk in chunks(read_partition(task.plan, task.part)):
-            results = screen_chunk(screener, chunk, task.threshold, memo)
-            writer.write(results)
-            stats.add(results)
-            if progress is not None:
-                progress(len(chunk))
-            elif _PROGRESS is not None:
-                _PROGRESS.put(len(chunk))
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    stats.seconds = time.perf_counter() - started
-    stats.cpu_seconds = time.process_time() - cpu
-    stats.memo_hits = memo.hits - hits
-    stats.peak_rss_mb = peak_rss_mb()
-    stats.pss_mb = pss_mb()
-    _write_json(work / "done" / f"part-{task.part.index:05d}.json", asdict(stats))
-    return stats
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
-
-
-def pss_mb() -> float:
-    """This process's proportional set size in MB (pages shared with forked siblings counted in part); 0.0
-    where /proc does not tell."""
-    try:
-        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0.0
-
-
-def _write_json(path: Path, doc: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -376,7 +228,7 @@ def run_batch(
         shutil.rmtree(work, ignore_errors=True)
         for sub in ("parts", "done"):
             (work / sub).mkdir(parents=True, exist_ok=True)
-        _write_json(work / "manifest.json", _manifest(opts, plan, screener, out_kind))
+        write_json(work / "manifest.json", _manifest(opts, plan, screener, out_kind))
     done = _finished(work, plan, part_kind, screener.index.fingerprint)
     _clean_parts(work, plan, part_kind, done)
     summary = BatchSummary(
@@ -415,7 +267,9 @@ def run_batch(
                 begin()
                 new = run_dask(tasks, opts, screener, workers, progress, summary)
             else:
-                new = _run_local(tasks, screener, workers, progress, begin, opts.home)
+                from exportgate.screen.batch.local_engine import run_local
+
+                new = run_local(tasks, screener, workers, progress, begin, opts.home)
         except KeyboardInterrupt:
             finished = len(_finished(work, plan, part_kind, screener.index.fingerprint))
             raise BatchInterrupted(finished, len(plan.partitions), work) from None
@@ -489,98 +343,3 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-
-
-# --------------------------------------------------------------------------------------------------
-# The local engine
-
-
-def _run_local(
-    tasks: list[PartTask],
-    screener: Screener,
-    workers: int,
-    progress: ProgressSink | None,
-    begin: Callable[[], None],
-    home: Path | None = None,
-) -> list[PartStats]:
-    """Screen ``tasks`` on this machine; ``begin()`` once the workers exist (a progress display starts its
-    thread then: after the fork)."""
-    advance = progress.advance if progress is not None else None
-    screener.warm()
-    set_worker_screener(screener)
-    if workers == 1 or len(tasks) <= 1:
-        begin()
-        return [screen_partition(t, screener, advance) for t in tasks]
-    workers = min(workers, len(tasks))
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    queue = ctx.SimpleQueue()
-    init_args = (os.getpid(), queue, None if fork else _spawn_home(home))
-    results: list[PartStats] = []
-    pids: list[int] = []
-    executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_local_worker, initargs=init_args)
-    try:
-        pending = {executor.submit(screen_partition, t) for t in tasks}  # with fork: the workers exist now
-        begin()
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(queue, advance, pids)
-            results += (f.result() for f in finished)
-        _drain(queue, advance, pids)
-    except BrokenProcessPool:
-        raise ExportgateError(
-            "a worker process died (out of memory, or killed); the partitions it finished are kept: run the "
-            "same command with --resume to continue"
-        ) from None
-    except BaseException:
-        with contextlib.suppress(Exception):
-            _drain(queue, None, pids)
-        for pid in pids:  # stop the partitions under way now (the finished ones are kept)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)
-        raise
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-    return results
-
-
-def _drain(queue: Any, advance: Callable[[int], None] | None, pids: list[int]) -> None:
-    """What the workers reported: rows screened (int), or a worker's pid (("pid", n)) when it starts."""
-    while not queue.empty():
-        msg = queue.get()
-        if isinstance(msg, tuple):
-            pids.append(msg[1])
-        elif advance is not None:
-            advance(msg)
-
-
-def _spawn_home(home: Path | None) -> str:
-    from exportgate import settings
-
-    return str(settings.home(home))
-
-
-def _init_local_worker(parent: int, queue: Any, home: str | None) -> None:
-    """Start-up of a local worker: Ctrl-C is the parent's to handle; the worker ends when the parent is gone
-    (even killed: it is not left running); without fork it loads the screener from the on-disk cache."""
-    global _PROGRESS, _LOAD_ERROR
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _PROGRESS = queue
-    queue.put(("pid", os.getpid()))
-    if home is not None:  # not forked: load the screener (from the on-disk cache); a failure is reported by
-        try:  # the worker's first task (a worker that died here would be replaced, again and again)
-            from exportgate.screen.lists import load_active
-
-            screener = Screener(load_active(Path(home)))
-            screener.warm()
-            set_worker_screener(screener)
-        except Exception as exc:
-            _LOAD_ERROR = f"{type(exc).__name__}: {exc}"
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exportgate-parent-watch", daemon=True).start()
