@@ -43,6 +43,7 @@ PERTURBED_SHARE = 0.01
 PROFILE_ROWS = 20_000
 SINGLE_QUERIES = 5_000
 SINGLE_ROUNDS = 4
+BEFORE_ROWS = 100_000  # screen-batch before and after this change, on this many rows
 OVERHEAD_ROWS = 10_000  # Dask's cost per partition: this many rows in 2 partitions, then in partitions of 10 rows
 TARGET_NAMES_PER_HOUR = 100_000_000
 VCPU_HOUR_USD = 0.0425  # assumed on-demand price of one vCPU-hour (compute-optimised x86 instances, 2 GB/vCPU)
@@ -162,7 +163,7 @@ def host_load() -> dict[str, Any]:
 def _child(args: list[str]) -> None:
     """A measurement in this (fresh) process; prints one JSON document."""
     what = args[0]
-    src = Path(args[1]) if what != "rerender" else Path()
+    src = Path(args[1]) if what not in {"rerender", "cli"} else Path()
     if what == "floor":
         print(json.dumps(floor(src)))
     elif what == "run":
@@ -174,6 +175,8 @@ def _child(args: list[str]) -> None:
         print(json.dumps(single(src, int(args[2]))))
     elif what == "rerender":
         rerender(int(args[1]))
+    elif what == "cli":
+        print(json.dumps(cli_run(args[1:])))
 
 
 def _in_fresh_process(*args: str, pythonpath: str | None = None) -> dict[str, Any]:
@@ -380,6 +383,45 @@ def _loads(doc: dict[str, Any]) -> str:
     return text + (f"; also: {others}" if others else "; nothing else busy")
 
 
+def cli_run(argv: list[str]) -> dict[str, Any]:
+    """``exportgate ARGV`` in this process (whichever exportgate the path holds): wall time, peak memory."""
+    import resource
+    import runpy
+
+    sys.argv = ["exportgate", *argv]
+    start = time.perf_counter()
+    code: Any = 0
+    try:
+        runpy.run_module("exportgate", run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return {"seconds": time.perf_counter() - start, "peak_rss_mb": peak, "exit": code}
+
+
+def before_after(src: Path, n: int) -> dict[str, Any]:
+    """``screen-batch`` before this change (``BENCH_BASELINE_SRC``) and now, on the first BEFORE_ROWS rows,
+    the whole command timed in a fresh process each (index load included), one core."""
+    baseline = os.environ.get("BENCH_BASELINE_SRC")
+    if not baseline:
+        return {}
+    rows = min(BEFORE_ROWS, n)
+    head = CACHE / f"parties-head-{rows}-{SEED}.csv"
+    with src.open("rb") as fh_in, head.open("wb") as fh_out:
+        for _ in range(rows + 1):
+            fh_out.write(fh_in.readline())
+    out: dict[str, Any] = {"rows": rows}
+    for key, extra, path in (
+        ("before", [], baseline),
+        ("now", ["--workers", "1"], None),
+        ("now2", ["--workers", "2"], None),
+    ):
+        target = CACHE / f"screened-{key}.csv"
+        out[key] = _in_fresh_process("cli", "screen-batch", str(head), "--out", str(target), *extra, pythonpath=path)
+        target.unlink(missing_ok=True)
+    return out
+
+
 def single_latency(src: Path, n: int) -> dict[str, Any]:
     """Single-name latency now and, with ``BENCH_BASELINE_SRC`` (another version's ``src``, e.g. from
     ``git archive main src``), with that version: fresh processes taking turns (ABBA), SINGLE_ROUNDS each,
@@ -414,6 +456,7 @@ def rerender(n: int = N_FULL) -> None:
     path = CACHE / f"batch-results-{n}.json"
     results = json.loads(path.read_text())
     results.update(single_latency(src, n))
+    results["before_after"] = before_after(src, n)
     path.write_text(json.dumps(results, indent=1))
     RESULTS.write_text(report(results, n, n != N_FULL), encoding="utf-8")
 
@@ -446,6 +489,7 @@ def main(quick: bool = False) -> int:
         )
     results["profile"] = _in_fresh_process("profile", str(src), str(min(PROFILE_ROWS, n)))
     results.update(single_latency(src, n))
+    results["before_after"] = before_after(src, n)
     (CACHE / f"batch-results-{n}.json").write_text(json.dumps(results, indent=1))
     RESULTS.write_text(report(results, n, quick), encoding="utf-8")
     print(f"  wrote {RESULTS}", flush=True)
@@ -556,6 +600,7 @@ def report(r: dict[str, Any], n: int, quick: bool) -> str:
         f"({one['alerts']:,} / {two['alerts']:,} / {dask['alerts']:,} alerts; the last two rows of the table "
         f"screen the first {few['rows']:,} rows only: {few['alerts']:,} / {many['alerts']:,} alerts).",
         "",
+        *_before_after_lines(r.get("before_after") or {}),
         "## Where the time goes",
         "",
         f"cProfile of the first {r['profile']['rows']:,} rows read, screened and written on one core, self time "
@@ -597,6 +642,30 @@ def report(r: dict[str, Any], n: int, quick: bool) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _before_after_lines(ba: dict[str, Any]) -> list[str]:
+    if not ba:
+        return []
+    rows = ba["rows"]
+
+    def cell(doc: dict[str, Any]) -> str:
+        return f"{doc['seconds']:.1f} s | {rows / doc['seconds']:,.0f} | {doc['peak_rss_mb']:,.0f} MB"
+
+    return [
+        "## Before and after",
+        "",
+        f"`exportgate screen-batch` on the first {rows:,} rows of the file, the whole command in a fresh process "
+        "(start-up and index load included), before this change (the code of `BENCH_BASELINE_SRC`: every row "
+        "and result held in memory, one core) and now:",
+        "",
+        "| Version | Time | Rows/s | Peak memory of the command |",
+        "|---|---|---|---|",
+        f"| before | {cell(ba['before'])} |",
+        f"| now, 1 worker | {cell(ba['now'])} |",
+        f"| now, 2 workers | {cell(ba['now2'])} (the parent; each worker's is in the runs above) |",
+        "",
+    ]
 
 
 def _yes(flag: bool) -> str:
