@@ -44,7 +44,7 @@ PROFILE_ROWS = 20_000
 SINGLE_QUERIES = 5_000
 SINGLE_ROUNDS = 4
 BEFORE_ROWS = 100_000  # screen-batch before and after this change, on this many rows
-OVERHEAD_ROWS = 10_000  # Dask's cost per partition: this many rows in 2 partitions, then in partitions of 10 rows
+OVERHEAD_ROWS = 10_000  # Dask's cost per partition: this many rows in 2 partitions, then in the smallest ones
 TARGET_NAMES_PER_HOUR = 100_000_000
 VCPU_HOUR_USD = 0.0425  # assumed on-demand price of one vCPU-hour (compute-optimised x86 instances, 2 GB/vCPU)
 
@@ -475,12 +475,15 @@ def main(quick: bool = False) -> int:
         doc = _in_fresh_process("run", str(src), engine, str(workers), "0", str(out))
         results[f"{engine}-{workers}"] = doc
         print(f"  {engine} x{workers}: {doc['seconds']:.1f} s, {_rate(doc):,.0f} rows/s", flush=True)
-    # Dask's cost per partition: the first OVERHEAD_ROWS rows in 2 partitions, then in partitions of 10 rows
+    # Dask's cost per partition: the first OVERHEAD_ROWS rows in 2 partitions, then in the smallest partitions
+    # there can be (a partition starts at a checkpoint of the planning pass: every CHECKPOINT_ROWS rows)
     head = CACHE / f"parties-head-{OVERHEAD_ROWS}-{SEED}.csv"
     with src.open("rb") as fh_in, head.open("wb") as fh_out:
         for _ in range(OVERHEAD_ROWS + 1):
             fh_out.write(fh_in.readline())
-    for label, parts in (("dask-few", 2), ("dask-many", OVERHEAD_ROWS // 10)):
+    from exportgate.screen.batch.readers import CHECKPOINT_ROWS
+
+    for label, parts in (("dask-few", 2), ("dask-many", OVERHEAD_ROWS // CHECKPOINT_ROWS)):
         out = CACHE / f"screened-{label}.csv"
         doc = _in_fresh_process("run", str(head), "dask", "2", str(parts), str(out))
         results[label] = doc
