@@ -130,3 +130,18 @@ def test_unwritable_folder_is_no_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     assert not cachefile.write(blocker / "sub" / "x.egcache", "k", CODE, DATA, {})
     assert not list(tmp_path.glob("**/.tmp-*"))
+
+
+def test_prune_keeps_the_recently_used_files_not_the_recently_built(tmp_path: Path) -> None:
+    """The index of the lists in daily use was built long ago; builds over other list versions since must
+    not push it out of the cache (every later start would rebuild it)."""
+    import os
+
+    paths = [tmp_path / f"x-{i}.egcache" for i in range(4)]
+    for age, path in zip((400, 300, 200, 100), paths, strict=True):
+        _write(path)
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))
+    assert cachefile.read(paths[0], "test-kind", CODE, DATA) is not None  # the oldest build, used now
+    assert cachefile.read(paths[1], "other-kind", CODE, DATA) is None  # not a use: it does not verify
+    cachefile.prune(tmp_path, "x-*.egcache", 2, paths[3])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x-0.egcache", "x-3.egcache"]

@@ -147,3 +147,81 @@ def test_screen_prints_the_reading_and_evidence(runner: CliRunner) -> None:
     assert res.exit_code == 0, res.output
     assert "Read as: kim jong un" in res.stdout
     assert "Evidence: country" in res.stdout
+
+
+def test_batch_unclosed_quote_loses_no_row(runner: CliRunner, tmp_path: Path) -> None:
+    """Issue 11: one unclosed quote swallowed the rows after it into one ``ok`` row, and a listed party went
+    unscreened. Every line is now a row of the output; the swallowed ones are errors naming the line where
+    the quote opened, and the summary counts the input lines."""
+    src = _write_csv(
+        tmp_path / "in.csv",
+        b"id,name,country\n"
+        b'a1,"Acme Trading,US\n'
+        b"a2,Bank Melli Iran,IR\n"
+        b"a3,Rosneft,RU\n"
+        b'a4,"Solid, Quoted Ltd",US\n'
+        b"a5,Huawei Technologies,CN\n",
+    )
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["2", "3", "4", "5", "6"]  # one output row per input line
+    assert [r["status"] for r in rows[:4]] == ["error"] * 4
+    assert "quote not closed" in rows[0]["error"] and "lines 2-5" in rows[0]["error"]
+    assert rows[1]["name"] == "Bank Melli Iran" and "starts on line 2" in rows[1]["error"]
+    assert rows[4]["status"] == "ok" and rows[4]["best_name"].upper().startswith("HUAWEI")
+    assert "6 input lines read (1 header, 5 rows)" in res.stderr
+    assert "1 screened" in res.stderr and "4 could not be screened" in res.stderr
+
+
+def test_batch_name_with_a_line_break_is_an_error_row(runner: CliRunner, tmp_path: Path) -> None:
+    src = _write_csv(
+        tmp_path / "in.csv",
+        b'id,name,country\na1,"Bank Melli\nIran",IR\na2,"Rosneft",RU\na3,"Mahan\rAir",IR\n',
+    )
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["row"], r["status"]) for r in rows] == [(2, "error"), (3, "error"), (4, "ok"), (5, "error")]
+    assert "line break" in rows[0]["error"] and "starts on line 2" in rows[1]["error"]
+    assert rows[3]["error"] == "name: contains a line break (one party per row: check the quoting of this row)"
+    assert "5 input lines read (1 header, 4 rows)" in res.stderr
+
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text('{"name": "Bank Melli\\nIran"}\n\n{"name": "Rosneft"}\n', encoding="utf-8")
+    res = runner.invoke(app, ["screen-batch", str(jsonl), "--out", str(out)])
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["row"], r["status"]) for r in rows] == [(1, "error"), (3, "ok")]
+    assert "3 input lines read (2 rows, 1 blank)" in res.stderr
+
+
+def test_batch_quote_open_at_the_end_of_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    src = _write_csv(tmp_path / "in.csv", b'id,name\na1,Rosneft\na2,"Bank Melli Iran')
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 1
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["row"], r["status"]) for r in rows] == [("2", "ok"), ("3", "error")]
+    assert "not closed" in rows[1]["error"] and rows[1]["name"] == "Bank Melli Iran"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("in.csv", b'id,"name\n1,Rosneft\n', "header row is not valid CSV"),
+        ("in.csv", b"", "the file is empty"),
+        ("in.jsonl", b'{"company": "Rosneft"}\n\n{"company": "Bank Melli"}\n', "no line has a 'name' field"),
+        ("in.csv", b"id,name\r1,Rosneft\r2,Bank Melli\r", "bare carriage return"),
+    ],
+)
+def test_batch_files_that_cannot_be_used(
+    runner: CliRunner, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    src = _write_csv(tmp_path / name, content)
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(out)])
+    assert res.exit_code == 2 and message in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert not list(tmp_path.glob("out.csv*"))

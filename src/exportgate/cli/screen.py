@@ -7,9 +7,8 @@ shows progress and the summary.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -172,57 +171,157 @@ def _print_result(res: ScreenResult, screener: Screener, threshold: float | None
 
 
 def screen_batch_cmd(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV, JSON lines or Parquet file of parties.")],
-    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .jsonl or .parquet).")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="CSV, JSON lines or Parquet file (or folder of Parquet files).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output: .csv, .jsonl, .parquet, or a folder of Parquet files (no suffix).")
+    ],
     threshold: Annotated[
         float | None, typer.Option("--threshold", help="Report matches scoring at least this (0-1).")
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local: this machine's cores; dask: a dask.distributed cluster.")
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Worker processes (local, or a LocalCluster); default: every core."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: start a LocalCluster."),
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option("--partitions", help="Split the input into this many partitions.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run from its finished partitions.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the Dask scheduler.", hidden=True)
+    ] = 10.0,
     home: HomeOpt = None,
 ) -> None:
-    """Screen every row of a file of parties (columns name, country, type, id); write one result per row.
+    """Screen every row of a file of parties (columns name, country, type, dob, identifiers, id); write one
+    result per row, in input order.
 
     Rows that cannot be screened get status "error" with the reason; the others status "ok". Exit code
-    0 when every row was screened, 1 when some rows could not be, 2 when the file cannot be read.
+    0 when every row was screened, 1 when some rows could not be, 2 when the file cannot be read, 130 when
+    interrupted (rerun with --resume to continue).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from exportgate.cli.output import console
-    from exportgate.errors import InputError
-    from exportgate.screen.batch import file_kind, read_rows, screen_rows, write_results
+    from exportgate.screen.batch import BatchInterrupted, BatchOptions, input_kind, output_kind, run_batch
     from exportgate.screen.screener import validate_threshold
 
     err = console(stderr=True)
+    err.soft_wrap = True
     validate_threshold(threshold)
-    file_kind(out, "out")
-    rows, _columns = read_rows(input_path)
-    screener = _screener(home)
-    with Progress(
-        TextColumn("screening"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=not sys.stderr.isatty(),
-    ) as progress:
-        task = progress.add_task("screen", total=len(rows))
-        results = screen_rows(screener, rows, threshold, progress=lambda n: progress.advance(task, n))
-    try:
-        write_results(results, out)
-    except OSError as exc:
-        raise InputError("out", f"cannot write {out}: {exc.strerror or exc}") from None
-    errors = [r for r in results if r["status"] == "error"]
-    hits = sum(1 for r in results if r["status"] == "ok" and r["match_count"])
-    strong = sum(1 for r in results if r["best_strength"] == "strong")
-    dates = ", ".join(f"{k} {v}" for k, v in sorted(screener.lists_as_of.items()))
-    err.print(
-        f"screened {len(results) - len(errors)} of {len(results)} rows: {hits} with matches ({strong} strong), "
-        f"{len(errors)} could not be screened; wrote {out}"
+    input_kind(input_path)
+    output_kind(out)
+    opts = BatchOptions(
+        input=input_path,
+        out=out,
+        threshold=threshold,
+        engine=engine,
+        workers=workers,
+        scheduler=scheduler,
+        partitions=partitions,
+        resume=resume,
+        home=home,
+        connect_timeout=timeout,
     )
-    for r in errors[:20]:
-        err.print(f"  row {r['row']}: {r['error']}")
-    if len(errors) > 20:
-        err.print(f"  ... and {len(errors) - 20} more (status=error in {out.name})")
-    err.print(f"Lists as of: {dates}")
-    if errors:
+    screener = _screener(home)
+    bar = _BatchProgress(err)
+    try:
+        with bar:
+            summary = run_batch(opts, screener, progress=bar, note=lambda msg: err.print(f"note: {msg}"))
+    except BatchInterrupted as exc:
+        err.print(str(exc))
+        raise typer.Exit(130) from None
+    _print_summary(err, summary)
+    if summary.errors:
         raise typer.Exit(1)
+
+
+class _BatchProgress:
+    """A rich progress bar with rows per second on a terminal; nothing in a pipe or a log."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("screening"),
+            BarColumn(),
+            TaskProgressColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=False,
+        )
+        self.task: Any = None
+        self._start = 0.0
+        self._done = 0
+
+    def __enter__(self) -> _BatchProgress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.task is not None:
+            self.progress.stop()
+
+    def start(self, total_rows: int, done_rows: int) -> None:
+        """Called once the workers exist: the display's refresh thread starts only after they are forked."""
+        import time
+
+        self._start = time.perf_counter()
+        self._done = 0
+        self.task = self.progress.add_task("screen", total=total_rows, completed=done_rows, rate="")
+        self.progress.start()
+
+    def advance(self, rows: int) -> None:
+        import time
+
+        self._done += rows
+        elapsed = time.perf_counter() - self._start
+        rate = f"{self._done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
+        self.progress.update(self.task, advance=rows, rate=rate)
+
+
+def _print_summary(err: Any, s: Any) -> None:
+    """The end summary, on every run: lines read, rows screened, alerts, errors, time, rows/s."""
+    if s.input_kind == "parquet":
+        read = f"{s.rows:,} rows read"
+    else:
+        parts = [f"{s.rows:,} rows"]
+        if s.header_lines:
+            parts.insert(0, "1 header")
+        if s.blank:
+            parts.append(f"{s.blank:,} blank")
+        read = f"{s.lines:,} input lines read ({', '.join(parts)})"
+    err.print(
+        f"{read}: {s.ok:,} screened, {s.alerts:,} with matches ({s.strong:,} strong), "
+        f"{s.errors:,} could not be screened; wrote {s.out}"
+    )
+    resumed = f"; {s.resumed_rows:,} rows from the interrupted run" if s.resumed_partitions else ""
+    err.print(
+        f"{s.screened_now:,} rows screened in {s.seconds:.1f} s ({s.rows_per_second:,.0f} rows/s), "
+        f"engine {s.engine}, {s.workers} worker(s), {s.partitions} partition(s){resumed}"
+    )
+    for row, error in s.error_examples:
+        err.print(f"  row {row}: {error}")
+    if s.errors > len(s.error_examples):
+        err.print(f"  ... and {s.errors - len(s.error_examples):,} more (status=error in the output)")
+    dates = ", ".join(f"{k} {v}" for k, v in sorted(s.lists_as_of.items()))
+    err.print(f"Lists as of: {dates}")

@@ -297,7 +297,11 @@ def read(path: Path, kind: str, code: str, data: str) -> CacheFile | None:
             blob = fh.read()
     except OSError:
         return None
-    return verify(blob, kind, code, data)
+    found = verify(blob, kind, code, data)
+    if found is not None:  # a use: prune() keeps the recently used files, not the recently built ones
+        with contextlib.suppress(OSError):
+            os.utime(path)
+    return found
 
 
 def verify(blob: bytes, kind: str, code: str, data: str) -> CacheFile | None:
@@ -344,7 +348,9 @@ def verify(blob: bytes, kind: str, code: str, data: str) -> CacheFile | None:
 
 
 def prune(directory: Path, pattern: str, keep: int, current: Path) -> None:
-    """Delete all but the ``keep`` newest files matching ``pattern`` (never ``current``); best effort."""
+    """Delete all but the ``keep`` most recently used files matching ``pattern`` (never ``current``);
+    best effort. A verified :func:`read` counts as a use, so the index of the lists in daily use is not
+    pushed out by a few builds over other list versions."""
     with contextlib.suppress(OSError):
         found = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in found[keep:]:

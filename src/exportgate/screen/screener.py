@@ -357,6 +357,11 @@ class Screener:
                     )
                 )
 
+    def warm(self) -> None:
+        """Get ready for many queries now (screen_many does it on its first call): a batch warms the index
+        before it forks its workers, so that they share the warmed tables."""
+        self._warm()
+
     # ---------------------------------------------------------------- internals
 
     def _warm(self) -> None:
