@@ -66,3 +66,18 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
     assert peaks["small_rows"] == 20_000 and peaks["big_rows"] == 200_000
     assert peaks["big"] - peaks["small"] < GROWTH_LIMIT_MB, peaks
     assert peaks["big"] < PEAK_LIMIT_MB, peaks
+
+
+def test_a_child_of_a_large_process_reports_its_own_peak() -> None:
+    """``ru_maxrss`` survives fork and exec on Linux: measured that way, every worker or subprocess of a
+    large parent (this test run holds the index) would report the parent's size as its own peak."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("no /proc: the peak is ru_maxrss there")
+    ballast = bytearray(400 * 1024 * 1024)
+    ballast[:: 4096] = b"\x01" * len(range(0, len(ballast), 4096))
+    res = subprocess.run(
+        [sys.executable, "-c", "from exportgate.screen.batch.worker import peak_rss_mb; print(peak_rss_mb())"],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ), check=True,
+    )  # fmt: skip
+    del ballast
+    assert float(res.stdout) < 200, res.stdout
