@@ -13,11 +13,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError
-from exportgate.landscape.facts import CountryFacts, facts_of, load_facts, read_facts
+from exportgate.landscape.facts import CountryFacts, facts_of, read_facts
 from exportgate.landscape.reader import ListEdition, read_list
-from exportgate.landscape.store import TopList
 from exportgate.store.audit import AuditLog
 from exportgate.store.models import Top500System
+from exportgate.store.top500 import TopList, load_facts
 
 
 def counts(store: TopList) -> dict[str, int]:

@@ -9,10 +9,10 @@ import pytest
 from exportgate.errors import InputError
 from exportgate.landscape import views
 from exportgate.landscape.editions import citation, edition_number
-from exportgate.landscape.facts import CountryFacts, Facts, load_facts, read_facts
+from exportgate.landscape.facts import CountryFacts, Facts, read_facts, shipped_facts
 
 SHIPPED = read_facts()
-FACTS = load_facts("shipped")
+FACTS = shipped_facts()
 
 
 def systems(edition: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ import typer
 from exportgate.errors import InputError
 
 if TYPE_CHECKING:
-    from exportgate.landscape.facts import Source
+    from exportgate.landscape.facts import Facts
     from exportgate.landscape.views import Standing
 
 app = typer.Typer(
@@ -41,10 +41,13 @@ PlotOption = Annotated[
 ]
 
 
-def _source(value: str) -> Source:
-    if value not in ("auto", "shipped", "db"):
-        raise InputError("--source", f"must be auto, shipped or db, not {value!r}")
-    return value  # type: ignore[return-value]
+def _facts(source: str, db: str | None) -> Facts:
+    """The facts the views read: shipped, and/or the editions imported into the database."""
+    from exportgate.store.top500 import load_facts
+
+    if source not in ("auto", "shipped", "db"):
+        raise InputError("--source", f"must be auto, shipped or db, not {source!r}")
+    return load_facts(source, db)  # type: ignore[arg-type]
 
 
 def _json(value: Any) -> None:
@@ -100,7 +103,7 @@ def import_lists(
 ) -> None:
     """Import TOP500 lists into the database; an edition imported again is replaced, all in one transaction."""
     from exportgate.landscape.reader import read_list
-    from exportgate.landscape.store import TopList
+    from exportgate.store.top500 import TopList
 
     files = _list_files(paths)
     if edition is not None and len(files) != 1:
@@ -139,7 +142,7 @@ def countries_cmd(
     """Every country on one TOP500 list: systems, share of systems and of Rmax, systems in the top 10."""
     from exportgate.landscape.views import countries
 
-    view = countries(edition, top, source=_source(source), db=db)
+    view = countries(edition, top, facts=_facts(source, db))
     if as_json:
         _json(view.model_dump(mode="json"))
         return
@@ -183,7 +186,7 @@ def country_cmd(
     from exportgate.landscape.views import country as country_view
 
     _check_plot(plot)
-    view = country_view(country, source=_source(source), db=db)
+    view = country_view(country, facts=_facts(source, db))
     if plot is not None:
         from exportgate.landscape.charts import plot_history
 
@@ -229,7 +232,7 @@ def compare_cmd(
     from exportgate.landscape.views import compare
 
     _check_plot(plot)
-    view = compare(countries, source=_source(source), db=db)
+    view = compare(countries, facts=_facts(source, db))
     if plot is not None:
         from exportgate.landscape.charts import plot_comparison
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from exportgate.errors import InputError
 
@@ -37,6 +38,12 @@ def edition_number(edition: str) -> int:
     """The list's sequence number: 1993-06 is 1, 1993-11 is 2, 2026-06 is 67."""
     year, month = int(edition[:4]), int(edition[5:7])
     return (year - FIRST_YEAR) * 2 + (1 if month == 6 else 2)
+
+
+def edition_out(edition: str) -> date:
+    """The first day a list is taken to be out: the first day of the month after its edition month."""
+    year, month = int(edition[:4]), int(edition[5:7])
+    return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
 
 
 def edition_years(edition: str) -> float:

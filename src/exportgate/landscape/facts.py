@@ -5,7 +5,7 @@ the top 10 and the best rank. The package ships these facts for every list of 19
 (``exportgate/data/top500/country_facts.csv.gz``, see its PROVENANCE.md), because the lists themselves
 are TOP500.org's and not ours to redistribute; a user who imports their own copies of the lists
 (``exportgate landscape import``) gets the same facts computed from the database, and those win for the
-editions imported.
+editions imported (``exportgate.store.top500.load_facts``: the store is a layer above this one).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import io
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-from exportgate import settings
 from exportgate.errors import InputError, RuleDataError
-from exportgate.landscape.editions import parse_edition
+from exportgate.landscape.editions import edition_out, parse_edition
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "top500" / "country_facts.csv.gz"
 FIELDS = ("edition", "country", "systems", "rmax_tflops", "rpeak_tflops", "top10", "best_rank")
@@ -30,9 +31,6 @@ LIST_SIZE = 500
 TOP = 10
 #: decimals kept for TFlop/s in the shipped file (1 MFlop/s: every Rmax TOP500 publishes is exact at this)
 DECIMALS = 6
-
-Source = Literal["auto", "shipped", "db"]
-
 
 @dataclass(frozen=True)
 class CountryFacts:
@@ -155,48 +153,23 @@ class Facts:
                              "(import a newer list with `exportgate landscape import`)")
         return chosen
 
+    def out_by(self, day: date) -> str:
+        """The latest edition published by ``day``: a list counts from the first day of the month after its
+        own (June lists have come out from late May to late June, November lists mid-month), so a replay as
+        of a past day never shows a list that did not exist yet."""
+        out = [e for e in self.editions if edition_out(e) <= day]
+        if not out:
+            raise InputError("as_of", f"no TOP500 list had been published by {day.isoformat()} "
+                             f"(the first available is {self.editions[0] if self.editions else 'none'})")
+        return out[-1]
+
     def of(self, edition: str) -> tuple[CountryFacts, ...]:
         return self.by_edition[edition]
 
 
-def load_facts(source: Source = "auto", db: str | None = None) -> Facts:
-    """The facts to show.
-
-    ``shipped``: the facts shipped with the package only. ``db``: only the editions imported into the
-    database (``db`` URL, else ``EXPORTGATE_DB_URL``, else the SQLite file in the data home); an error if
-    none is. ``auto`` (default): the shipped facts, with every edition imported into the database taken
-    from the database instead; a default SQLite file that does not exist yet is not created for this.
-    """
-    if source not in ("auto", "shipped", "db"):
-        raise InputError("--source", f"must be auto, shipped or db, not {source!r}")
-    by_edition: dict[str, tuple[CountryFacts, ...]] = {}
-    sources: dict[str, str] = {}
-    if source != "db":
-        by_edition.update(read_facts())
-        sources.update(dict.fromkeys(by_edition, "shipped"))
-    if source == "shipped" or (source == "auto" and not _database_exists(db)):
-        return Facts(by_edition, sources)
-    from exportgate.landscape.store import TopList
-
-    with TopList.open(db) as store:
-        imported = store.facts()
-    if source == "db" and not imported:
-        raise InputError("--source", f"no TOP500 list is imported in {store.url}: run `exportgate landscape import`")
-    by_edition.update(imported)
-    sources.update(dict.fromkeys(imported, "database"))
-    return Facts(dict(sorted(by_edition.items())), sources)
-
-
-def _database_exists(db: str | None) -> bool:
-    """Whether the database the user pointed at could hold imported lists (a missing SQLite file cannot)."""
-    url = settings.db_url(db)
-    if not url.startswith("sqlite"):
-        return True
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        database = make_url(url).database
-    except ArgumentError:
-        return True  # opening it says what is wrong with it
-    return bool(database) and database != ":memory:" and Path(str(database)).is_file()
+@lru_cache(maxsize=1)
+def shipped_facts() -> Facts:
+    """The facts shipped with the package (read once per process): what every view and the memo's
+    destination profile use unless given the facts of a database (``exportgate.store.top500.load_facts``)."""
+    by_edition = read_facts()
+    return Facts(by_edition, dict.fromkeys(by_edition, "shipped"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field
 from exportgate.errors import InputError
 from exportgate.landscape.countries import display_name, resolve
 from exportgate.landscape.editions import citation, edition_number
-from exportgate.landscape.facts import LIST_SIZE, CountryFacts, Facts, Source, load_facts
+from exportgate.landscape.facts import LIST_SIZE, CountryFacts, Facts, shipped_facts
 
 Measure = Literal["systems", "rmax"]
 MEASURES: tuple[Measure, ...] = ("systems", "rmax")
@@ -206,17 +207,17 @@ def _database(facts: Facts) -> list[str]:
     return [e for e in facts.editions if facts.sources.get(e) == "database"]
 
 
-def _facts(facts: Facts | None, source: Source, db: str | None) -> Facts:
-    return facts if facts is not None else load_facts(source, db)
+def _facts(facts: Facts | None) -> Facts:
+    """The facts given (a database's, from ``exportgate.store.top500.load_facts``), else the shipped ones."""
+    return facts if facts is not None else shipped_facts()
 
 
 # --- the views ----------------------------------------------------------------------------------------
 
 
-def countries(edition: str | None = None, top: int | None = None, *, facts: Facts | None = None,
-              source: Source = "auto", db: str | None = None) -> EditionTable:
+def countries(edition: str | None = None, top: int | None = None, *, facts: Facts | None = None) -> EditionTable:
     """Every country on one list (the latest by default), most systems first (then most Rmax)."""
-    facts = _facts(facts, source, db)
+    facts = _facts(facts)
     chosen = facts.edition(edition)
     if top is not None and top < 1:
         raise InputError("--top", f"must be at least 1, not {top}")
@@ -228,9 +229,9 @@ def countries(edition: str | None = None, top: int | None = None, *, facts: Fact
     )
 
 
-def country(code: str, *, facts: Facts | None = None, source: Source = "auto", db: str | None = None) -> CountryHistory:
+def country(code: str, *, facts: Facts | None = None) -> CountryHistory:
     """One country on every list, with its peaks and the world lead changes it took part in."""
-    facts = _facts(facts, source, db)
+    facts = _facts(facts)
     cc = resolve(code, "country")
     all_ = tables(facts)
     history = _series(all_, cc)
@@ -254,8 +255,7 @@ def country(code: str, *, facts: Facts | None = None, source: Source = "auto", d
     )
 
 
-def compare(codes: Sequence[str], *, facts: Facts | None = None, source: Source = "auto",
-            db: str | None = None) -> Comparison:
+def compare(codes: Sequence[str], *, facts: Facts | None = None) -> Comparison:
     """Several countries on every list; who led among them on systems and on Rmax, and when that changed."""
     chosen = [resolve(c, f"countries[{i}]") for i, c in enumerate(codes)]
     if len(chosen) < 2:
@@ -263,7 +263,7 @@ def compare(codes: Sequence[str], *, facts: Facts | None = None, source: Source 
     twice = sorted({c for c in chosen if chosen.count(c) > 1})
     if twice:
         raise InputError("countries", f"{', '.join(twice)} given more than once")
-    facts = _facts(facts, source, db)
+    facts = _facts(facts)
     editions = facts.editions
     all_ = tables(facts)
     series = {c: _series(all_, c) for c in chosen}
@@ -296,14 +296,18 @@ def _list_name(edition: str) -> str:
     return citation(edition).removeprefix("TOP500.org, list of ")
 
 
-def profile(code: str, edition: str | None = None, *, facts: Facts | None = None, source: Source = "auto",
-            db: str | None = None) -> Profile:
-    """The destination profile: ``code``'s standing on ``edition`` (the latest by default), against the
-    list before and the list five years before, and since when it is listed. Any ISO country the rule
-    data knows can be profiled; one that TOP500 never listed stands at zero."""
-    facts = _facts(facts, source, db)
+def profile(code: str, edition: str | None = None, *, facts: Facts | None = None,
+            as_of: date | None = None) -> Profile:
+    """The destination profile: ``code``'s standing on ``edition`` (the latest by default; with ``as_of``,
+    the latest list out by that day), against the list before and the list five years before, and since
+    when it is listed. Any ISO country the rule data knows can be profiled; one that TOP500 never listed
+    stands at zero."""
+    facts = _facts(facts)
     cc = resolve(code, "country")
-    chosen = facts.edition(edition, "edition")
+    if edition is None and as_of is not None:
+        chosen = facts.out_by(as_of)
+    else:
+        chosen = facts.edition(edition, "edition")
     editions = facts.editions
     at = editions.index(chosen)
     history = _series(tables(facts), cc)

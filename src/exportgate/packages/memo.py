@@ -342,6 +342,32 @@ class Compute(_Part):
     notes: list[str] = Field(default_factory=list)
 
 
+class DestinationProfile(_Part):
+    """A destination in the compute landscape: its TOP500 standing on the latest list out by the check's
+    date and how it moved over five years, beside the TPP the ledger already counts for it and what this
+    package adds (from ``compute.per_destination``). Context for the reviewer: it decides nothing."""
+
+    country: str
+    name: str
+    edition: str | None = Field(default=None, description="the TOP500 list (YYYY-MM) the standing is from")
+    citation: str | None = None
+    systems: int = 0
+    systems_pct: float = 0.0
+    rmax_pct: float = Field(default=0.0, description="share of the list's summed Rmax, percent")
+    top10: int = 0
+    best_rank: int | None = None
+    rank_by_systems: int | None = None
+    rank_by_rmax: int | None = None
+    trend_since: str | None = Field(default=None, description="the list five years (ten editions) before")
+    systems_change: int | None = None
+    rmax_pct_change: float | None = None
+    summary: str
+    ledger_tpp: float = Field(default=0.0, description="TPP the ledger already counts for this country")
+    ledger_years: list[int] = Field(default_factory=list, description="the years the ledger figure covers")
+    package_tpp: float = Field(default=0.0, description="TPP this package sends there")
+    after_package: float = 0.0
+
+
 class ListVersion(_Part):
     """One screening list as the check used it: its date, the file it was read from and that file's SHA-256."""
 
@@ -437,6 +463,7 @@ class Memo(_Part):
     screening: Screening = Field(default_factory=Screening)
     red_flags: list[RedFlagRow] = Field(default_factory=list)
     compute: Compute = Field(default_factory=Compute)
+    destination_profiles: list[DestinationProfile] = Field(default_factory=list)
     versions: Versions = Field(default_factory=Versions)
     provenance: Provenance = Field(default_factory=Provenance)
     signoff: SignOff = Field(default_factory=SignOff)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -400,11 +401,12 @@ class LoadedPackage(BaseModel):
     source_sha256: str
 
 
-def load_package(source: str, lim: Limits | None = None) -> LoadedPackage:
-    """Read and validate a package file (YAML or JSON; ``-`` for stdin), within the limits ``lim``
-    (default: :func:`exportgate.settings.limits`)."""
+def load_package(source: str | os.PathLike[str], lim: Limits | None = None) -> LoadedPackage:
+    """Read and validate a package file (YAML or JSON, a path as text or a ``Path``; ``-`` for stdin),
+    within the limits ``lim`` (default: :func:`exportgate.settings.limits`)."""
     from exportgate.io import parse_document, read_source
 
+    source = os.fspath(source)
     lim = lim or limits()
     raw, name = read_source(source, "PACKAGE", lim)
     doc = parse_document(raw, name, "PACKAGE", lim)

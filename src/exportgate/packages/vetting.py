@@ -28,6 +28,7 @@ from exportgate.packages.compute import Contribution, LedgerView, StaticLedger, 
 from exportgate.packages.lines import LineCheck, classify_line, determine_line, item_errors, line_result
 from exportgate.packages.memo import RESULT_SCHEMA_VERSION, Compute, LicenceNeeded, Memo, Provenance, RedFlagRow
 from exportgate.packages.model import END_USER_ROLES, LAYER_KEYS, LoadedPackage, Package
+from exportgate.packages.profile import destination_profiles
 from exportgate.packages.redflags import held_flags, stated_flags
 from exportgate.packages.references import reference_errors
 from exportgate.packages.screening import (
@@ -259,6 +260,7 @@ def _memo(
         },
         "red_flags": flags,
         "compute": compute,
+        "destination_profiles": destination_profiles(list(pkg.destinations), day, compute),
         "versions": {
             "exportgate": exportgate.__version__,
             "rules_sha256": rules.sha256,

@@ -412,15 +412,20 @@ def _compute(pdf: MemoPDF, view: MemoView) -> None:
     pdf.heading("Compute per destination")
     if view.bars:
         _draw_chart(pdf, view)
+        # each destination's TOP500 standing in a column (the full sentences are in the HTML and Markdown)
+        top500 = {p["country"]: p["cell"] for p in view.profiles}
+        editions = sorted({p["edition"] for p in view.profiles if p["edition"]})
         pdf.table_rows(
-            ["Destination", "This package", "Ledger before", "After", "Allocation", "Remaining", "Citation"],
+            ["Destination", "This package", "Ledger before", "After", "Allocation", "Remaining",
+             f"TOP500 {editions[-1] if editions else ''}".strip(), "Citation"],
             [[b.label, fmt_number(b.tpp), fmt_number(b.ledger_before), fmt_number(b.after),
               fmt_number(b.allocation) if b.allocation is not None else "none in force",
-              fmt_number(b.remaining), b.citation or ""] for b in view.bars],
-            [22, 26, 24, 26, 26, 24, pdf.epw - 148], size=7.5,
+              fmt_number(b.remaining), top500.get(b.label, "—"), b.citation or ""] for b in view.bars],
+            [21, 24, 24, 22, 22, 19, 28, pdf.epw - 160], size=7.5,
         )
     else:
         pdf.none("No controlled compute in this package.")
+        pdf.bullets([f"Compute landscape: {p['short']}" for p in view.profiles], size=8)
     pdf.bullets(view.compute_notes, size=8)
     if view.per_end_user:
         pdf.table_rows(

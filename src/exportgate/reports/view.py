@@ -338,6 +338,7 @@ class MemoView:
     bars: list[Bar]
     per_end_user: list[dict[str, Any]]
     compute_notes: list[str]
+    profiles: list[dict[str, str]]
     provenance: list[tuple[str, str]]
     versions: dict[str, Any]
     citations: list[str]
@@ -357,6 +358,37 @@ class MemoView:
 
 
 # -- building it ------------------------------------------------------------------------------------------------
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _profiles(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """Each destination's TOP500 standing (its summary sentence) and, beside it, the ledger's tally."""
+    out = []
+    for p in doc.get("destination_profiles") or []:
+        years = ", ".join(str(y) for y in p.get("ledger_years") or [])
+        ledger = (f"Compute ledger: {fmt_number(p.get('ledger_tpp'))} TPP already recorded for {p.get('name')}"
+                  f"{f' ({years})' if years else ''}; this package adds {fmt_number(p.get('package_tpp'))}, "
+                  f"{fmt_number(p.get('after_package'))} after it.")
+        if p.get("edition"):
+            standing = (f"{p.get('systems', 0)} TOP500 systems ({p.get('edition')}"
+                        + (f", {p['rank_by_systems']}. by systems" if p.get("rank_by_systems") else "")
+                        + f", {float(p.get('rmax_pct') or 0):.1f}% of Rmax)")
+            if p.get("trend_since"):
+                standing += f", {int(p.get('systems_change') or 0):+d} since {p['trend_since']}"
+        else:
+            standing = str(p.get("summary") or "")
+        short = (f"{p.get('country')}: {standing}; ledger {fmt_number(p.get('ledger_tpp'))} TPP, "
+                 f"+{fmt_number(p.get('package_tpp'))} this package.")
+        rank = f", {_ordinal(int(p['rank_by_systems']))}" if p.get("rank_by_systems") else ""
+        cell = f"{p.get('systems', 0)} systems{rank}" if p.get("edition") else "—"
+        out.append({"country": str(p.get("country") or ""), "name": str(p.get("name") or ""),
+                    "summary": str(p.get("summary") or ""), "ledger": ledger, "short": short, "cell": cell,
+                    "edition": str(p.get("edition") or ""),
+                    "citation": str(p.get("citation") or "")})
+    return out
 
 
 def build_view(result: Any) -> MemoView:
@@ -418,6 +450,7 @@ def build_view(result: Any) -> MemoView:
         bars=bars,
         per_end_user=doc["compute"]["per_end_user"],
         compute_notes=list(memo.compute.notes),
+        profiles=_profiles(doc),
         provenance=_provenance(doc),
         versions=doc["versions"],
         citations=_citations(lines),

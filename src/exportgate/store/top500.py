@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from exportgate import settings
 from exportgate.errors import InputError
-from exportgate.landscape.facts import DECIMALS, TOP, CountryFacts, check_edition
+from exportgate.landscape.facts import DECIMALS, TOP, CountryFacts, Facts, check_edition, shipped_facts
 from exportgate.landscape.reader import ListEdition, SystemRow
 from exportgate.store.audit import AuditLog
 from exportgate.store.db import Database
@@ -126,3 +129,48 @@ class TopList(Database):
 
 def _row(edition: str, row: SystemRow) -> dict[str, object]:
     return {**asdict(row), "edition": edition}
+
+
+Source = Literal["auto", "shipped", "db"]
+
+
+def load_facts(source: Source = "auto", db: str | None = None) -> Facts:
+    """The facts to show.
+
+    ``shipped``: the facts shipped with the package only. ``db``: only the editions imported into the
+    database (``db`` URL, else ``EXPORTGATE_DB_URL``, else the SQLite file in the data home); an error if
+    none is. ``auto`` (default): the shipped facts, with every edition imported into the database taken
+    from the database instead; a default SQLite file that does not exist yet is not created for this.
+    """
+    if source not in ("auto", "shipped", "db"):
+        raise InputError("--source", f"must be auto, shipped or db, not {source!r}")
+    by_edition: dict[str, tuple[CountryFacts, ...]] = {}
+    sources: dict[str, str] = {}
+    if source != "db":
+        shipped = shipped_facts()
+        by_edition.update(shipped.by_edition)
+        sources.update(shipped.sources)
+    if source == "shipped" or (source == "auto" and not _database_exists(db)):
+        return Facts(by_edition, sources)
+    with TopList.open(db) as store:
+        imported = store.facts()
+    if source == "db" and not imported:
+        raise InputError("--source", f"no TOP500 list is imported in {store.url}: run `exportgate landscape import`")
+    by_edition.update(imported)
+    sources.update(dict.fromkeys(imported, "database"))
+    return Facts(dict(sorted(by_edition.items())), sources)
+
+
+def _database_exists(db: str | None) -> bool:
+    """Whether the database the user pointed at could hold imported lists (a missing SQLite file cannot)."""
+    url = settings.db_url(db)
+    if not url.startswith("sqlite"):
+        return True
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(url).database
+    except ArgumentError:
+        return True  # opening it says what is wrong with it
+    return bool(database) and database != ":memory:" and Path(str(database)).is_file()
