@@ -96,3 +96,20 @@ def test_rules_diff_shows_only_real_changes_and_country_sets_as_deltas() -> None
     assert "Country Group A:5" in table and f"{len(basis_only)} more parameter(s)" in table
     code, everything, _ = run("rules", "diff", "2025-01-01", "2026-10-20", "--all", "--json")
     assert {c["key"] for c in json.loads(everything)["changes"]} >= set(basis_only)
+
+
+def test_every_command_table_goes_through_print_table() -> None:
+    """A table printed straight to rich is cut to 80 columns in a pipe (``entity_…`` for an entry id a
+    reviewer must copy): every table a command prints goes through ``print_table``."""
+    from pathlib import Path
+
+    import exportgate.cli
+
+    offenders = []
+    for path in sorted(Path(exportgate.cli.__file__).parent.glob("*.py")):
+        if path.name == "output.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if re.search(r"\.print\((table|\w*_table\(|Table\()", line):
+                offenders.append(f"{path.name}:{n}: {line.strip()}")
+    assert offenders == []

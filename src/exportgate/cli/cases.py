@@ -44,7 +44,7 @@ def list_cases(
     """Stored cases, newest first."""
     from rich.table import Table
 
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
 
     with open_service(db) as svc:
         cases = svc.cases.list(acting(svc, as_user), kind=kind, status=status, title=title, limit=limit)
@@ -55,7 +55,7 @@ def list_cases(
     for c in cases:
         table.add_row(f"#{c.id}", c.kind, c.status, c.title, c.as_of.isoformat(), str(c.alerts), str(c.open_alerts),
                       c.created_by or "", f"{c.created_at:%Y-%m-%d %H:%M}")
-    console(highlight=False).print(table)
+    print_table(table, figures=("case", "kind", "status", "as of", "stored"), console=console(highlight=False))
 
 
 @cases_app.command("show")

@@ -175,7 +175,7 @@ def catalog_show(
 
     from exportgate.classify import classify_entry, find_entry
     from exportgate.classify.catalog import THROUGHPUT_COLUMNS
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
 
     rules, day, m = _setup(as_of, mode)
     entry = find_entry(name, field="NAME")
@@ -197,7 +197,7 @@ def catalog_show(
         if key in THROUGHPUT_COLUMNS.values() and not value:
             continue
         table.add_row(key, value or "-")
-    out.print(table)
+    print_table(table, figures=("field",), console=out)
     for caveat in entry.caveats():
         out.print(f"caveat: {caveat}")
     if c is None:

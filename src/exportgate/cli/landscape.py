@@ -118,6 +118,7 @@ def import_lists(
     from rich.table import Table
 
     from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import print_table
 
     table = Table(title=f"TOP500 lists imported into {url}")
     for col in ("Edition", "No.", "File", "Systems", "Countries", ""):
@@ -125,7 +126,7 @@ def import_lists(
     for d in done:
         table.add_row(d.edition, str(d.number), d.source_file, str(d.rows), str(d.countries),
                       "replaced" if d.replaced else "new")
-    make_console(highlight=False).print(table)
+    print_table(table, figures=("Edition",), console=make_console(highlight=False))
 
 
 # --- views --------------------------------------------------------------------------------------------
@@ -149,6 +150,7 @@ def countries_cmd(
     from rich.table import Table
 
     from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import print_table
 
     table = Table(title=f"{view.citation} (list no. {view.number}, {view.source} data): {view.countries} "
                         f"countries, {view.systems} systems, {flops(view.rmax_tflops)} Rmax in all")
@@ -158,7 +160,7 @@ def countries_cmd(
         table.add_row(_place(row.rank_by_systems), f"{row.name} ({row.country})", str(row.systems),
                       f"{row.systems_pct:.1f}", flops(row.rmax_tflops), f"{row.rmax_pct:.1f}", str(row.top10),
                       _place(row.best_rank))
-    make_console(highlight=False).print(table)
+    print_table(table, figures=("Edition",), console=make_console(highlight=False))
 
 
 def _history_table(title: str, rows: list[Standing]) -> Any:
@@ -195,10 +197,11 @@ def country_cmd(
         _json(view.model_dump(mode="json"))
         return
     from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import print_table
 
     console = make_console(highlight=False)
-    console.print(_history_table(f"{view.name} ({view.country}) on the TOP500 lists — {view.citation}",
-                                 view.editions))
+    print_table(_history_table(f"{view.name} ({view.country}) on the TOP500 lists — {view.citation}",
+                               view.editions), figures=("Edition",), console=console)
     if view.first_listed is None:
         console.print(f"{view.name} has no system on any list.")
     else:
@@ -243,6 +246,7 @@ def compare_cmd(
     from rich.table import Table
 
     from exportgate.cli.output import console as make_console
+    from exportgate.cli.output import print_table
 
     table = Table(title=f"{', '.join(view.countries)} on the TOP500 lists — {view.citation}",
                   caption="Systems on the list and % of its Rmax; Lead: who is ahead by systems / by Rmax")
@@ -257,7 +261,7 @@ def compare_cmd(
         table.add_row(edition, *[str(view.series[c][i].systems) for c in view.countries],
                       *[f"{view.series[c][i].rmax_pct:.1f}" for c in view.countries], lead)
     console = make_console(highlight=False)
-    console.print(table)
+    print_table(table, figures=("Edition", "Lead"), console=console)
     for ch in view.lead_changes:
         console.print(f"{ch.edition}: {ch.leader} moved ahead of {ch.previous} in {_measure(ch.measure)}")
     if not view.lead_changes:

@@ -77,7 +77,7 @@ def print_case(case: CaseView) -> None:
 def print_alerts(alerts: list[AlertView]) -> None:
     from rich.table import Table
 
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
 
     out = console(highlight=False)
     if not alerts:
@@ -88,4 +88,4 @@ def print_alerts(alerts: list[AlertView]) -> None:
         status = a.status + (f" (suppressed: alert #{a.suppressed.alert_id})" if a.suppressed else "")
         table.add_row(f"#{a.id}", f"#{a.case_id}", status, a.party.name, a.listed_name or "", a.list,
                       f"{a.score:.3f}" if a.score is not None else "", a.entity_id)
-    out.print(table)
+    print_table(table, figures=("alert", "case", "status", "list", "score", "entry"), console=out)

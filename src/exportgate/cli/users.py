@@ -51,7 +51,7 @@ def list_users(db: DbOption = None, as_user: AsOption = None, as_json: JsonOptio
     """The users, their roles and whether they are disabled."""
     from rich.table import Table
 
-    from exportgate.cli.output import console
+    from exportgate.cli.output import console, print_table
     from exportgate.store.accounts import Permission
 
     with open_service(db) as svc:
@@ -65,7 +65,7 @@ def list_users(db: DbOption = None, as_user: AsOption = None, as_json: JsonOptio
     for u in users:
         table.add_row(u.name, u.role, "yes" if u.disabled else "", "yes" if u.has_key else "",
                       "yes" if u.has_password else "", f"{u.created_at:%Y-%m-%d}", u.created_by or "")
-    console(highlight=False).print(table)
+    print_table(table, figures=("name", "role", "added"), console=console(highlight=False))
 
 
 @users_app.command("disable")
