@@ -135,13 +135,14 @@ def _listed(screener: Screener, expected: str) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize(("query", "expected"), WATCHMAN_PAIRS)
-def test_watchman_pair_through_screen_where_listed(screener: Screener, query: str, expected: str) -> None:
-    ids = _listed(screener, expected)
-    if not ids:
-        pytest.skip(f"{expected} is not a listed name")
-    res = screener.screen(query)
-    assert ids & {m.entity_id for m in res.matches}, [(m.matched_name, m.score) for m in res.matches[:3]]
+def test_watchman_pairs_through_screen_where_listed(screener: Screener) -> None:
+    """The pairs whose Latin name is itself listed (most are ordinary names that are not) are found by a
+    full screen from the other script; the pairs that are not listed are checked by ``compare`` above."""
+    listed = [(query, expected, ids) for query, expected in WATCHMAN_PAIRS if (ids := _listed(screener, expected))]
+    assert len(listed) >= 5, [e for _, e, _ in listed]  # 7 with the lists shipped in December 2026
+    for query, expected, ids in listed:
+        res = screener.screen(query)
+        assert ids & {m.entity_id for m in res.matches}, (expected, [(m.matched_name, m.score) for m in res.matches[:3]])
 
 
 def test_reading_named_in_screen_explanation(screener: Screener) -> None:
