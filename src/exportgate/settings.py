@@ -8,6 +8,9 @@ Every module that needs a path or a URL asks here, so the order of precedence is
   their other caches while a test run or a service keeps its own.
 - ``EXPORTGATE_DB_URL``: the database; default a SQLite file ``exportgate.db`` in the data home.
 - ``EXPORTGATE_USER``: who the command line acts as in the store (cases, alerts, users); default the OS user.
+- ``EXPORTGATE_SECURE_COOKIES``: ``1`` marks the web pages' session cookie ``Secure`` even when the request
+  reached exportgate over plain HTTP (a TLS proxy in front that does not say so); it is always ``Secure``
+  on an ``https`` request.
 - ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
 
 Functions, not constants: tests and services change the environment after import.
@@ -24,6 +27,7 @@ CACHE_ENV = "EXPORTGATE_CACHE_DIR"
 DB_URL_ENV = "EXPORTGATE_DB_URL"
 DB_FILE = "exportgate.db"
 USER_ENV = "EXPORTGATE_USER"
+SECURE_COOKIES_ENV = "EXPORTGATE_SECURE_COOKIES"
 #: the data home and the folders exportgate makes in it are readable by their owner only (they hold the
 #: database, the result-signing key, list versions); files in them are 0600
 PRIVATE_DIR_MODE = 0o700
@@ -66,6 +70,19 @@ def local_user(explicit: str | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def secure_cookies() -> bool:
+    """Whether the web pages mark their cookies ``Secure`` on every request (``EXPORTGATE_SECURE_COOKIES``: 1,
+    true, yes or on; anything else but empty is an error, not a silent no)."""
+    raw = os.environ.get(SECURE_COOKIES_ENV, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    from exportgate.errors import InputError
+
+    raise InputError(SECURE_COOKIES_ENV, f"must be 1 or 0 (true/false, yes/no, on/off), not {raw[:20]!r}")
 
 
 def cache_dir() -> Path:

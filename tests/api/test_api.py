@@ -1,4 +1,4 @@
-"""The REST API and the review page return what the CLI returns, and bad input is a 422 naming the field."""
+"""The REST API and the packages page return what the CLI returns, and bad input is a 422 naming the field."""
 
 from __future__ import annotations
 
@@ -72,17 +72,31 @@ def test_determine_china_2024_needs_a_licence(client: TestClient) -> None:
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "destination"
 
 
-def test_check_and_review_page(client: TestClient) -> None:
+def test_check(client: TestClient) -> None:
     text = (ROOT / "examples" / "01-japan-sovereign-cloud.yaml").read_text(encoding="utf-8")
     doc = json.loads(json.dumps(yaml.safe_load(text), default=str))  # dates as ISO strings, as a JSON client sends
     result = client.post("/check", json=doc).json()
     assert result["verdict"] == doc["expected_verdict"]
     assert len(result["content_hash"]) == 64
-    page = client.get("/")
-    assert page.status_code == 200 and 'name="package"' in page.text
-    memo = client.post("/review", data={"package": text, "as_of": "", "mode": "enforced"})
-    assert memo.status_code == 200 and result["content_hash"][:12] in memo.text
-    broken = client.post("/review", data={"package": "name: x\nlayers: 3\n", "as_of": "", "mode": "enforced"})
+
+
+def test_the_packages_page_checks_a_pasted_package(warm_index: Any, tmp_path: Path) -> None:
+    """The old open review page is the signed-in packages page: the same check, stored, its memo."""
+    from web_helpers import make_app, make_service, sign_in
+
+    text = (ROOT / "examples" / "01-japan-sovereign-cloud.yaml").read_text(encoding="utf-8")
+    result = _package("01-japan-sovereign-cloud.yaml")
+    svc = make_service(f"sqlite:///{tmp_path / 'web.db'}", tmp_path, screener=warm_index)
+    web = TestClient(make_app(svc, tmp_path))
+    assert web.get("/", follow_redirects=True).url.path == "/web/signin"
+    csrf = sign_in(web, "ann")
+    page = web.post("/web/packages", data={"csrf": csrf, "package": text, "as_of": "", "mode": "enforced"})
+    assert page.status_code == 200 and page.url.path.startswith("/web/cases/")
+    assert result["expected_verdict"].replace("_", " ").upper() in page.text
+    memo = web.get(page.url.path + "/memo.html")
+    assert memo.status_code == 200 and "<html" in memo.text.lower()
+    broken = web.post("/web/packages", data={"csrf": csrf, "package": "name: x\nlayers: 3\n", "as_of": "",
+                                             "mode": "enforced"})
     assert broken.status_code == 422 and "could not be checked" in broken.text
 
 

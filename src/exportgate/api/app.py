@@ -143,9 +143,8 @@ def create_app(lim: Limits | None = None) -> FastAPI:
 
     ``lim``: the limits on requests (default: :func:`exportgate.settings.limits`, from the environment).
     """
-    from exportgate.api.deps import get_screener, open_ledger
+    from exportgate import web
     from exportgate.api.routes import check, classify, determine, rules, screen
-    from exportgate.web import pages
 
     lim = lim or limits()
     app = FastAPI(title="exportgate", version=__version__,
@@ -198,16 +197,7 @@ def create_app(lim: Limits | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    def review_check(doc: dict[str, Any], as_of: str | None, mode: str) -> dict[str, Any]:
-        """The review page's check: the one POST /check runs, with the same screener and ledger."""
-        from exportgate.api.deps import as_of_or_none
-        from exportgate.api.deps import mode as parse_mode
-
-        screener = app.dependency_overrides.get(get_screener, get_screener)()
-        with open_ledger() as ledger:
-            return check.check(doc, as_of_or_none(as_of), parse_mode(mode), screener, ledger, lim)
-
-    pages.mount(app, review_check)
+    web.mount(app)
     _mount_docs(app)
     return app
 
