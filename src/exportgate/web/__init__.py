@@ -21,11 +21,11 @@ STATIC = Path(__file__).parent / "static"
 def mount(app: FastAPI, home: Path | None = None) -> None:
     """Add the pages to ``app`` (their assets under ``/assets``). ``home``: the data home (the session key,
     the batch jobs); the store is ``app.state.service`` if set, else the settings' (opened on first use)."""
-    from exportgate.web import auth, package_pages, screen_page
+    from exportgate.web import alert_pages, auth, ledger_page, lists_page, package_pages, screen_page
     from exportgate.web.core import PREFIX
 
     app.state.web_home = home
-    for module in (auth, screen_page, package_pages):
+    for module in (auth, screen_page, package_pages, alert_pages, ledger_page, lists_page):
         app.include_router(module.router)
     app.mount("/assets", StaticFiles(directory=STATIC), name="web-assets")
 

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from exportgate.errors import InputError, InputErrors
 from exportgate.io import parse_date, parse_document
 from exportgate.rules import Mode
+from exportgate.store.accounts import Permission
 from exportgate.store.views import CaseKind
 from exportgate.web.core import PREFIX, Csrf, SignedIn, page, page_router, redirect, service
 
@@ -88,7 +89,14 @@ def cases(request: Request, actor: SignedIn, kind: str = "", status: str = "", t
 def case_page(request: Request, actor: SignedIn, case_id: int) -> Response:
     case = service(request).cases.get(actor, case_id)
     return page(request, "case.html", title=f"Case #{case.id}: {case.title}", case=case,
-                reasons=case.result.get("verdict_reasons") or [])
+                reasons=case.result.get("verdict_reasons") or [], can_record=actor.can(Permission.LEDGER_RECORD))
+
+
+@router.post("/cases/{case_id}/record", dependencies=[Csrf])
+def record(request: Request, actor: SignedIn, case_id: int) -> Response:
+    """Record an approved package case in the compute ledger (``Service.record_case``: a reviewer's)."""
+    service(request).record_case(actor, case_id)
+    return redirect(request, f"{PREFIX}/ledger")
 
 
 @router.get("/cases/{case_id}/memo.{fmt}")
