@@ -33,6 +33,6 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def svc(web_home: Path, warm_index: Any, cheap_argon2: None) -> Iterator[Service]:
-    service = make_service(f"sqlite:///{web_home / 'web.db'}", web_home, screener=warm_index)
+    service = make_service(f"sqlite:///{web_home / 'web.db'}", None, screener=warm_index)  # the run's data home: its signing key
     yield service
     service.close()
