@@ -135,7 +135,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("input_bytes", "EXPORTGATE_MAX_INPUT_BYTES", 16 * 1024 * 1024,
           "bytes read from one input file or standard input (package, case, item file)", "check --max-input-bytes"),
     Limit("request_bytes", "EXPORTGATE_MAX_REQUEST_BYTES", 8 * 1024 * 1024,
-          "bytes of one HTTP request body (API and review page; larger: 413)", "serve --max-request-bytes"),
+          "bytes of one HTTP request body (API and web pages, uploads included; larger: 413)", "serve --max-request-bytes"),
     Limit("depth", "EXPORTGATE_MAX_DEPTH", 64,
           "nesting depth of a YAML/JSON document (mappings and lists inside each other)"),
     Limit("list_items", "EXPORTGATE_MAX_LIST_ITEMS", 10_000,
