@@ -17,16 +17,14 @@ from fastapi.testclient import TestClient
 from hostile_helpers import EXAMPLE, MEMORY_CAP, alias_bomb, example_doc
 
 from exportgate.api import create_app
-from exportgate.api.deps import get_screener
 
 JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def client(warm_index: Any) -> TestClient:
-    app = create_app()
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app, raise_server_exceptions=False)
+def client(team: Any, api_client: Any) -> TestClient:
+    client: TestClient = api_client(team, "analyst", raise_server_exceptions=False)
+    return client
 
 
 def _errors(response: Any, status: int = 422) -> list[dict[str, Any]]:
@@ -51,7 +49,7 @@ def test_an_alias_bomb_posted_to_the_review_page_is_a_422_within_1_gb() -> None:
         resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
         from fastapi.testclient import TestClient
         from exportgate.api import create_app
-        response = TestClient(create_app(), raise_server_exceptions=False).post(
+        response = TestClient(create_app(), raise_server_exceptions=False, base_url="http://localhost").post(
             "/review", data={{"package": sys.stdin.read()}})
         print(response.status_code, len(response.text))
         print(response.text)
@@ -76,12 +74,12 @@ def test_the_review_page_reads_norway_and_refuses_deep_nesting(client: TestClien
 
 
 @pytest.fixture(scope="module")
-def small(warm_index: Any) -> TestClient:
+def small(team: Any, api_client: Any) -> TestClient:
     from exportgate.settings import limits
 
-    app = create_app(limits(request_bytes=1_000, list_items=5))
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app, raise_server_exceptions=False)
+    client: TestClient = api_client(team, "analyst", lim=limits(request_bytes=1_000, list_items=5),
+                                    raise_server_exceptions=False)
+    return client
 
 
 def test_a_request_body_over_the_limit_is_a_413(small: TestClient) -> None:
