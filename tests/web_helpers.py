@@ -36,8 +36,7 @@ def make_app(svc: Service, home: Path | None = None, **limits: int) -> Any:
     from exportgate.api import create_app
     from exportgate.settings import limits as make_limits
 
-    app = create_app(make_limits(**limits) if limits else None)
-    app.state.service = svc
+    app = create_app(make_limits(**limits) if limits else None, svc, hosts=["testserver", "127.0.0.1", "localhost"])
     app.state.web_home = home
     return app
 

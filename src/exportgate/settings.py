@@ -231,3 +231,19 @@ def lists_max_bytes(explicit: int | None = None) -> int:
     """The most bytes a list file may hold, downloaded or decompressed (``--max-bytes``, else the environment,
     else the default; see :data:`LIMITS`)."""
     return limits(lists_max_bytes=explicit).lists_max_bytes
+
+
+# --- the service ------------------------------------------------------------------------------------
+
+ALLOWED_HOSTS_ENV = "EXPORTGATE_ALLOWED_HOSTS"
+#: the Host names a service answers by default: this machine's loopback names only
+LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(explicit: list[str] | None = None) -> list[str]:
+    """The ``Host`` names the service answers (any other: 400): ``explicit`` (``serve --allowed-host``), else
+    ``$EXPORTGATE_ALLOWED_HOSTS`` (comma-separated; ``*.example.com`` for subdomains), else the loopback names."""
+    if explicit:
+        return [h.strip().lower() for h in explicit if h.strip()]
+    env = [h.strip().lower() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
+    return env or list(LOOPBACK_HOSTS)

@@ -10,8 +10,6 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from exportgate.api import create_app
-from exportgate.api.deps import get_screener
 from exportgate.store import Ledger
 from exportgate.store.signing import sign_result
 
@@ -20,10 +18,9 @@ EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="module")
-def client(warm_index: Any) -> TestClient:
-    app = create_app()
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app)
+def client(team: Any, api_client: Any) -> TestClient:
+    client: TestClient = api_client(team, "analyst")
+    return client
 
 
 def _package(name: str) -> dict[str, Any]:
@@ -149,19 +146,18 @@ def test_bad_json_and_schema_errors_have_the_422_shape(client: TestClient) -> No
     assert client.post("/check", params={"mode": "lenient"}, json=doc).json()["errors"][0]["field"] == "mode"
 
 
-def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Path, warm_index: Any,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """POST /check and `exportgate check` count what the ledger (the settings' database) already holds."""
+def test_check_reads_the_ledger_of_its_store_as_the_cli_does(make_team: Any, api_client: Any, tmp_path: Path,
+                                                             warm_index: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST /check and `exportgate check` count what the ledger of the same store already holds."""
     from typer.testing import CliRunner
 
     from exportgate.cli import app
     from exportgate.packages import check_package, load_package
 
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    monkeypatch.setenv("EXPORTGATE_DB_URL", url)
+    client = api_client(make_team(url), "analyst")
     doc = _package("02-saudi-ai-campus.yaml")
     empty = client.post("/check", json=doc).json()
-    assert not (tmp_path / "ledger.db").exists()  # read only: no database is created
     assert empty["compute"]["per_destination"][0]["ledger_before"] == 0
     loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
     phase1 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 1"})})
@@ -169,6 +165,7 @@ def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Pa
     with Ledger.open(url) as ledger:
         ledger.record(sign_result(first.to_json()), approved_by="test")
     api = client.post("/check", json=doc).json()
+    monkeypatch.setenv("EXPORTGATE_DB_URL", url)
     cli = json.loads(CliRunner().invoke(app, ["check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--json"]).stdout)
     assert api["compute"] == cli["compute"]
     assert api["compute"]["per_destination"][0]["ledger_before"] == 250 * 126_656

@@ -18,17 +18,15 @@ from fastapi.testclient import TestClient
 from hostile_helpers import EXAMPLE, MEMORY_CAP, alias_bomb, example_doc
 
 from exportgate.api import create_app
-from exportgate.api.deps import get_screener
 
 JSON = {"content-type": "application/json"}
 TESTS = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def client(warm_index: Any) -> TestClient:
-    app = create_app()
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app, raise_server_exceptions=False)
+def client(team: Any, api_client: Any) -> TestClient:
+    client: TestClient = api_client(team, "analyst", raise_server_exceptions=False)
+    return client
 
 
 def _errors(response: Any, status: int = 422) -> list[dict[str, Any]]:
@@ -87,12 +85,12 @@ def test_the_packages_page_reads_norway_and_refuses_deep_nesting(warm_index: Any
 
 
 @pytest.fixture(scope="module")
-def small(warm_index: Any) -> TestClient:
+def small(team: Any, api_client: Any) -> TestClient:
     from exportgate.settings import limits
 
-    app = create_app(limits(request_bytes=1_000, list_items=5))
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app, raise_server_exceptions=False)
+    client: TestClient = api_client(team, "analyst", lim=limits(request_bytes=1_000, list_items=5),
+                                    raise_server_exceptions=False)
+    return client
 
 
 def test_a_request_body_over_the_limit_is_a_413(small: TestClient) -> None:

@@ -54,6 +54,7 @@ def test_pages_need_a_signed_in_user(app: Any) -> None:
     # a forged or tampered cookie is no session
     c.cookies.set(COOKIE, "eyJ1Ijoicml0YSIsImNzcmYiOiJ4IiwiaWF0IjoxfQ==.00", path="/web")
     assert c.get("/web/alerts").url.path == "/web/signin"
+    c.cookies.clear()
     # signing in comes back to the page asked for, never to another site
     first = c.get("/web/alerts?status=open")
     answer = c.post("/web/signin", data={"csrf": token(first.text), "name": "rita", "password": PASSWORD,

@@ -1,28 +1,39 @@
-"""What the routes share: the rules and the screener (loaded once per process), the compute ledger (read
-per request, as ``exportgate check`` reads it), the common query parameters, and the request body.
+"""What the routes share: the service (the store, opened once per process, with the rules and the screener
+loaded once), who is asking (:func:`requires`: an API key, a role), the common query parameters, and the
+request body.
 
 Each is a FastAPI dependency, so a route states what it needs in its signature and a test (or a service)
-can swap one with ``app.dependency_overrides``.
+can swap one with ``app.dependency_overrides`` (or build the app with ``create_app(service=...)``).
+
+Who is asking: ``Authorization: Bearer KEY`` is checked by :meth:`Accounts.authenticate_key`; no key, a
+malformed, unknown or rotated key, or a disabled user is 401 (``WWW-Authenticate: Bearer``); a role without
+the route's permission (:data:`exportgate.store.accounts.ROLE_PERMISSIONS`) is 403. The actor dependency is
+the first of every protected route, so a request without a key learns nothing else (not even that its
+body is malformed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
-from exportgate.errors import InputError, InputErrors
+from exportgate.errors import InputError, InputErrors, NotAuthenticated
 from exportgate.io import parse_date, parse_document
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.schema import loc_path, problem
 from exportgate.screen import Screener
 from exportgate.settings import Limits
 from exportgate.store import Ledger
+from exportgate.store.accounts import Actor, Permission
+from exportgate.store.service import Service
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -70,6 +81,58 @@ def mode(
     mode: Annotated[str, Query(description="enforced (what BIS enforces) or text (what the CFR says).")] = "enforced",
 ) -> Mode:
     return Mode.parse(mode, "mode")
+
+
+# --- the service and who is asking ------------------------------------------------------------------------
+
+_OPENING = threading.Lock()
+
+
+def open_service(screener: Screener | None = None) -> Service:
+    """The store the settings name (``EXPORTGATE_DB_URL``, else the data home), opened (created, migrated)
+    as the service, with this process's screener (:func:`get_screener`, loaded when first used)."""
+    from exportgate.store.service import LazyScreener
+
+    return Service.open(None, screener=screener if screener is not None else LazyScreener(get_screener))
+
+
+def get_service(request: Request) -> Service:
+    """The app's service: the one given to ``create_app(service=...)``, else the settings' store, opened once
+    per process (at start-up by the lifespan, else on first use)."""
+    state = request.app.state
+    svc: Service | None = getattr(state, "service", None)
+    if svc is None:
+        with _OPENING:
+            svc = getattr(state, "service", None)
+            if svc is None:
+                svc = state.service = open_service()
+    return svc
+
+
+_BEARER = HTTPBearer(auto_error=False, description="An API key (`exportgate users add NAME --role ROLE` prints it "
+                                                   "once): `Authorization: Bearer eg_...`.")
+
+
+def authenticated(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+) -> Actor:
+    """The user the request's API key belongs to (401 for no key or a bad one)."""
+    if credentials is None or not credentials.credentials:
+        raise NotAuthenticated("authorization", "an API key is required: send `Authorization: Bearer KEY`")
+    return get_service(request).users.authenticate_key(credentials.credentials)
+
+
+def requires(permission: Permission | None) -> Callable[..., Actor]:
+    """A dependency: the authenticated actor, refused (403) unless its role grants ``permission`` (None: any
+    signed-in user). The route's permission is kept on the function (``.permission``) for the role table."""
+
+    def actor(who: Annotated[Actor, Depends(authenticated)]) -> Actor:
+        if permission is not None:
+            who.require(permission)
+        return who
+
+    actor.permission = permission  # type: ignore[attr-defined]
+    return actor
 
 
 def get_limits(request: Request) -> Limits:
@@ -122,3 +185,4 @@ OptionalDay = Annotated[date | None, Depends(as_of_or_none)]
 ModeDep = Annotated[Mode, Depends(mode)]
 JsonBody = Annotated[Any, Depends(json_body)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+ServiceDep = Annotated[Service, Depends(get_service)]

@@ -10,22 +10,29 @@ Modules: :mod:`~exportgate.web.session` (the signed cookie), :mod:`~exportgate.w
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+if TYPE_CHECKING:
+    from exportgate.web.batch_page import JobRunner
+
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(app: FastAPI, home: Path | None = None) -> None:
-    """Add the pages to ``app`` (their assets under ``/assets``). ``home``: the data home (the session key,
-    the batch jobs); the store is ``app.state.service`` if set, else the settings' (opened on first use)."""
-    from exportgate.web import alert_pages, auth, ledger_page, lists_page, package_pages, screen_page
+def mount(app: FastAPI, jobs: JobRunner | None = None, home: Path | None = None) -> None:
+    """Add the pages to ``app`` (their assets under ``/assets``). ``jobs``: the batch jobs' runner (the API's
+    :mod:`exportgate.api.jobs`; without one the batch page says so); ``home``: the data home of the session key
+    (default: the settings'). The store is ``app.state.service`` if set, else the settings' (opened on first
+    use)."""
+    from exportgate.web import alert_pages, auth, batch_page, ledger_page, lists_page, package_pages, screen_page
     from exportgate.web.core import PREFIX
 
     app.state.web_home = home
-    for module in (auth, screen_page, package_pages, alert_pages, ledger_page, lists_page):
+    app.state.web_jobs = jobs
+    for module in (auth, screen_page, batch_page, package_pages, alert_pages, ledger_page, lists_page):
         app.include_router(module.router)
     app.mount("/assets", StaticFiles(directory=STATIC), name="web-assets")
 

@@ -45,6 +45,10 @@ MENU: tuple[tuple[str, str, Permission], ...] = (
     (f"{PREFIX}/lists", "Lists & audit", Permission.LISTS_READ),
 )
 _OPENING = threading.Lock()
+#: the pages' own policy (the API's default forbids scripts and frames): scripts and styles from this site only
+#: (``/assets``: no inline script or style anywhere), the memo framed from this site, forms posted here only
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 class SignInRequired(Exception):
@@ -105,7 +109,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     html = TEMPLATES.get_template(template).render(
         request_path=request.url.path, actor=actor, menu=menu, csrf=sess.csrf, csrf_field=CSRF_FIELD,
         in_force=in_force(request), can_decide=actor is not None and actor.can(Permission.ALERTS_DECIDE), **context)
-    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store",
+                                                               "Content-Security-Policy": PAGE_CSP})
     web_session.save(request, response)
     return response
 

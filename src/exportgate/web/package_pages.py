@@ -116,4 +116,5 @@ def memo_response(body: str | bytes, fmt: str, stem: str) -> Response:
                "X-Content-Type-Options": "nosniff"}
     if fmt == "html":
         headers["Content-Security-Policy"] = MEMO_CSP
+        headers["X-Frame-Options"] = "SAMEORIGIN"
     return Response(body, media_type=media, headers=headers)
