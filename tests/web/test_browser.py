@@ -8,6 +8,8 @@ narrow 400 px) for a person to look at. Skipped, saying why, only where no brows
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import socket
@@ -242,6 +244,39 @@ def test_deciding_an_alert_moves_it_out_of_the_queue_into_history_and_audit(brow
     assert lines and lines[-1].actor == "rita" and lines[-1].payload["to"] == "false_positive"
     assert f"{svc.audit_verify(svc.users.actor('rita')).lines} lines checked" in audit  # type: ignore[arg-type]
     _shot(page, "lists-audit")
+    page.context.close()
+
+
+def test_a_batch_upload_finishes_and_its_download_has_one_row_per_input_row(browser: Any, server: str,
+                                                                          tmp_path: Path) -> None:
+    rows = [("r1", "Huawei Technologies", "CN"), ("r2", "Bank Melli Iran", "IR"), ("r3", "Acme Widgets Ltd", "US"),
+            ("r4", "", "DE"), ("r5", "Rosoboronexport", "RU")]
+    upload = tmp_path / "parties.csv"
+    with upload.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "country"])
+        writer.writerows(rows)
+    page = _page(browser, server)
+    _sign_in(page, "ann")
+    page.goto("/web/batch")
+    page.get_by_label("File", exact=True).set_input_files(str(upload))
+    page.get_by_role("button", name="Screen the file").click()
+    page.wait_for_url("**/web/batch/*")
+    _shot(page, "batch-running")
+    page.get_by_test_id("job-done").wait_for(timeout=60_000)  # the progress bar's script reloads when done
+    assert f"Done: {len(rows)} rows screened" in page.get_by_test_id("job-done").inner_text()
+    bad = page.get_by_test_id("bad-rows").inner_text()
+    assert "r4" in bad and "name" in bad  # the row without a name, and why
+    with page.expect_download() as got:
+        page.get_by_test_id("download").click()
+    assert got.value.suggested_filename == "parties-screened.csv"
+    out = list(csv.DictReader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
+    assert [r["id"] for r in out] == [r[0] for r in rows]
+    assert {r["id"]: r["status"] for r in out}["r4"] == "error"
+    _shot(page, "batch-done")
+    page.goto("/web/batch")
+    assert "parties.csv" in page.get_by_test_id("jobs").inner_text()
+    _shot(page, "batch")
     page.context.close()
 
 
