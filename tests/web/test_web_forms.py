@@ -135,3 +135,18 @@ def test_an_analyst_cannot_decide_and_bad_input_is_a_page(svc: Service, app: Any
     rcsrf = sign_in(r, "rita")
     nocomment = r.post(f"/web/alerts/{alert_id}/decide", data={"csrf": rcsrf, "status": "false_positive"})
     assert nocomment.status_code == 422 and "comment" in nocomment.text
+
+
+def test_pages_carry_their_policy_and_hold_no_inline_script_or_style(app: Any) -> None:
+    from exportgate.web.core import PAGE_CSP
+
+    c = client(app)
+    sign_in(c, "rita")
+    for path in ("/web/packages", "/web/screen", "/web/batch", "/web/alerts", "/web/cases", "/web/ledger",
+                 "/web/lists"):
+        page = c.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-security-policy"] == PAGE_CSP and "'unsafe-inline'" not in PAGE_CSP
+        assert page.headers["cache-control"] == "no-store"
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), path  # every script is a file of /assets
+        assert not re.search(r"\sstyle=|<style|\son[a-z]+=", page.text), path

@@ -1,4 +1,4 @@
-"""``exportgate serve``: the REST API and the review page."""
+"""``exportgate serve``: the REST API and the web pages."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def serve(
                      help="Largest request body accepted (default: EXPORTGATE_MAX_REQUEST_BYTES, 8 MiB; larger: 413)."),
     ] = None,
 ) -> None:
-    """Serve the REST API (docs at /docs) and the package review page (at /)."""
+    """Serve the REST API (docs at /docs) and the web pages (at /web/; passwords: `users passwd`)."""
     import socket
 
     import uvicorn
