@@ -26,7 +26,8 @@ def lists_page(request: Request, actor: SignedIn) -> Response:
     actor.require(Permission.LISTS_READ)
     svc = service(request)
     snapshot = svc.screener.snapshot
-    stale = {s.key: s.message() for s in staleness(snapshot.lists_as_of(), date.today(), svc.rules)}
+    stale = {s.key: s.message().removeprefix(f"{s.key}: ")
+             for s in staleness(snapshot.lists_as_of(), date.today(), svc.rules)}
     changes = svc.lists.changes(actor, limit=10)
     last = svc.lists.change(actor, changes[0].id) if changes else None
     report = svc.audit_verify(actor)
