@@ -150,3 +150,23 @@ def test_pages_carry_their_policy_and_hold_no_inline_script_or_style(app: Any) -
         assert page.headers["cache-control"] == "no-store"
         assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), path  # every script is a file of /assets
         assert not re.search(r"\sstyle=|<style|\son[a-z]+=", page.text), path
+
+
+def test_signing_out_or_a_new_password_ends_every_session_of_the_user(svc: Service, app: Any) -> None:
+    admin = svc.users.actor("ada")
+    assert admin is not None
+    svc.users.add(admin, "sam", "reviewer")
+    svc.users.set_password(admin, "sam", PASSWORD)
+    first, second = client(app), client(app)
+    csrf = sign_in(first, "sam")
+    sign_in(second, "sam")
+    stolen = first.cookies.get(COOKIE, path="/web")
+    assert first.post("/web/signout", data={"csrf": csrf}).url.path == "/web/signin"
+    assert second.get("/web/alerts").url.path == "/web/signin"  # the other browser is out too
+    thief = client(app)
+    thief.cookies.set(COOKIE, stolen, path="/web")
+    assert thief.get("/web/alerts").url.path == "/web/signin"  # a copy of the old cookie is worth nothing
+    sign_in(first, "sam")
+    assert first.get("/web/alerts").url.path == "/web/alerts"  # signing in again works at once
+    svc.users.set_password(admin, "sam", "a brand new passphrase")
+    assert first.get("/web/alerts").url.path == "/web/signin"

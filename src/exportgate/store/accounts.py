@@ -364,11 +364,32 @@ class Accounts:
             user.failed_signins, user.locked_until = 0, None
 
     def actor(self, name: str) -> Actor | None:
-        """The enabled user ``name`` as an actor (a signed-in web session's user, read again on every request so
-        a disabled user is out at once); None if there is none."""
+        """The enabled user ``name`` as an actor; None if there is none."""
         with Session(self.engine) as session:
             user = session.scalars(select(User).where(User.name == name)).one_or_none()
         return None if user is None or user.disabled else _actor(user)
+
+    def session_actor(self, name: str, issued: datetime) -> Actor | None:
+        """The user of a web session issued at ``issued``: read again on every request, so a disabled user is
+        out at once, and a session issued before the user signed out or got a new password is void (None)."""
+        with Session(self.engine) as session:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None or user.disabled:
+            return None
+        if user.sessions_ended_at is not None and issued <= _utc(user.sessions_ended_at):
+            return None
+        return _actor(user)
+
+    def end_sessions(self, name: str, now: datetime | None = None) -> None:
+        """End every web session of ``name`` issued until now (signing out ends them all, everywhere)."""
+        at = now or datetime.now(UTC)
+
+        def work(session: Session) -> None:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+            if user is not None:
+                user.sessions_ended_at = at
+
+        write(self.engine, work)
 
     # -- reading ----------------------------------------------------------------------------------------
 
@@ -458,6 +479,7 @@ class Accounts:
             user = self._user(session, name)
             user.password_hash = password_hash
             user.failed_signins, user.locked_until = 0, None  # a new password ends a lock-out
+            user.sessions_ended_at = datetime.now(UTC)  # and the web sessions signed in with the old one
             self._touch(user, actor)
             AuditLog.append(session, "users.passwd", {"name": name}, actor=actor.name)
             return _view(user)

@@ -45,6 +45,8 @@ class User(Base):
     failed_signins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     #: the web sign-in refuses this user until then (after ``SIGNIN_FAILURES_LIMIT`` failures in a row)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: web sessions issued before this are void (signing out, a new password; ``Accounts.session_actor``)
+    sessions_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

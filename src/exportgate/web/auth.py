@@ -2,7 +2,8 @@
 
 Sign-in asks the accounts store (:meth:`~exportgate.store.accounts.Accounts.sign_in`: the password's argon2
 check and the lock-out after :data:`~exportgate.store.accounts.SIGNIN_FAILURES_LIMIT` failures in a row); a
-good sign-in starts a new session (a new CSRF token), signing out ends it. ``then`` (where to go afterwards)
+good sign-in starts a new session (a new CSRF token); signing out ends every session of the user, in this
+browser and any other (the store keeps when: ``Accounts.end_sessions``). ``then`` (where to go afterwards)
 is a path of this site only: never an address elsewhere.
 """
 
@@ -31,7 +32,7 @@ def safe_then(then: str | None) -> str:
 @router.get("/")
 def index(request: Request) -> Response:
     found = web_session.current(request)
-    signed = found.user is not None and service(request).users.actor(found.user) is not None
+    signed = found.user is not None and service(request).users.session_actor(found.user, found.issued_at) is not None
     return redirect(request, HOME if signed else f"{PREFIX}/signin")
 
 
@@ -57,5 +58,9 @@ def signin(request: Request, name: str = Form(""), password: str = Form(""), the
 
 @router.post("/signout", dependencies=[Csrf])
 def signout(request: Request) -> Response:
+    """Sign out: this browser's session ends, and so does every other session of the user (a copied cookie too)."""
+    found = web_session.current(request)
+    if found.user is not None:
+        service(request).users.end_sessions(found.user)
     web_session.replace(request, web_session.WebSession.new())
     return redirect(request, f"{PREFIX}/signin")

@@ -74,9 +74,10 @@ def service(request: Request) -> Service:
 
 
 def signed_in(request: Request) -> Actor:
-    """The signed-in user (read from the store on every request), else :class:`SignInRequired`."""
+    """The signed-in user (read from the store on every request: disabled, signed out or given a new password
+since the session began -> no user), else :class:`SignInRequired`."""
     found = web_session.current(request)
-    actor = service(request).users.actor(found.user) if found.user else None
+    actor = service(request).users.session_actor(found.user, found.issued_at) if found.user else None
     if actor is None:
         then = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(then if request.method == "GET" else f"{PREFIX}/")

@@ -1,10 +1,11 @@
 """The web pages' session: a signed cookie holding who is signed in and the session's CSRF token.
 
 The cookie is ``<payload>.<mac>``: the payload base64url JSON ``{"u": user name or null, "csrf": token, "iat":
-issued at}``, the mac HMAC-SHA256 over it with a 32-byte secret kept in the data home
+issued at, in microseconds since the epoch}``, the mac HMAC-SHA256 over it with a 32-byte secret kept in the data home
 (``keys/web-session.key``, made on first use with mode 0600, like the result-signing key). Nothing else is
 trusted from the browser: the user named is read from the store on every request (a disabled user is out at
-once) and a session older than :data:`SESSION_MAX_AGE` is void.
+once; signing out or a new password ends every session issued before: ``Accounts.session_actor``) and a session
+older than :data:`SESSION_MAX_AGE` is void.
 
 The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Lax`` (not sent on another site's POST), ``Path=/web`` (never sent to the API)
 and ``Secure`` when the request came over ``https`` (uvicorn's ``--proxy-headers`` makes a TLS proxy's
@@ -20,6 +21,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +44,17 @@ class WebSession:
 
     user: str | None
     csrf: str
+    #: when it was issued, in microseconds since the epoch
     issued: int
 
     @classmethod
     def new(cls, user: str | None = None) -> WebSession:
         """A fresh session (a new CSRF token: signing in or out never keeps the old one)."""
-        return cls(user=user, csrf=secrets.token_urlsafe(32), issued=int(time.time()))
+        return cls(user=user, csrf=secrets.token_urlsafe(32), issued=time.time_ns() // 1000)
+
+    @property
+    def issued_at(self) -> datetime:
+        return datetime.fromtimestamp(self.issued / 1e6, UTC)
 
 
 def session_key(home: Path | None = None) -> bytes:
@@ -85,7 +92,7 @@ def decode(value: str | None, key: bytes, now: float | None = None) -> WebSessio
     user, csrf, issued = data.get("u"), data.get("csrf"), data.get("iat")
     if not isinstance(csrf, str) or not isinstance(issued, int) or not (user is None or isinstance(user, str)):
         return None
-    if (now if now is not None else time.time()) - issued > SESSION_MAX_AGE:
+    if (now if now is not None else time.time()) - issued / 1e6 > SESSION_MAX_AGE:
         return None
     return WebSession(user=user, csrf=csrf, issued=issued)
 

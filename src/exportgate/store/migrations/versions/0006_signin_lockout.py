@@ -1,4 +1,5 @@
-"""The web sign-in's lock-out: each user's consecutive failed sign-ins and until when it is locked out.
+"""The web sign-in: each user's consecutive failed sign-ins, until when it is locked out, and when its web
+sessions were last ended (signing out, a new password: every session issued before is void).
 
 Revision ID: 0006_signin_lockout
 Revises: 0005_service
@@ -22,9 +23,11 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("failed_signins", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("sessions_ended_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
+        batch.drop_column("sessions_ended_at")
         batch.drop_column("locked_until")
         batch.drop_column("failed_signins")
