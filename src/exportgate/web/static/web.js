@@ -1,8 +1,11 @@
 // exportgate web pages: small progressive enhancement, nothing a page needs to work without it.
 (function () {
   "use strict";
+  // Whether a key pressed on el types text (a radio or checkbox does not: c/f/e still choose there).
   function typing(el) {
-    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+    if (!el) return false;
+    if (el.tagName === "INPUT") return ["radio", "checkbox", "button", "submit"].indexOf(el.type) < 0;
+    return el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable;
   }
 
   // Alert queue: j/k move between alerts, Enter opens one, c/f/e open it with that decision chosen.
