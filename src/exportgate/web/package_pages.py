@@ -9,15 +9,15 @@ same memo ``exportgate check --report`` and ``GET /cases/{id}`` give.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from exportgate.errors import InputError, InputErrors
 from exportgate.io import parse_date, parse_document
 from exportgate.rules import Mode
-from exportgate.store.accounts import Permission
+from exportgate.store.accounts import Actor, Permission
 from exportgate.store.views import CaseKind
 from exportgate.web.core import PREFIX, Csrf, SignedIn, page, page_router, redirect, service
 
@@ -31,7 +31,7 @@ MEMO_FORMATS = {"html": ("text/html; charset=utf-8", "inline"), "md": ("text/mar
 MEMO_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'self'"
 
 
-def _packages(request: Request, actor: Any, status: int = 200, errors: list[str] | None = None, text: str = "",
+def _packages(request: Request, actor: Actor, status: int = 200, errors: list[str] | None = None, text: str = "",
               as_of: str = "", mode: str = "enforced") -> Response:
     recent = service(request).cases.list(actor, kind="check", limit=20)
     return page(request, "packages.html", status=status, title="Packages", errors=errors or [], text=text,
@@ -60,8 +60,6 @@ async def check_package(request: Request, actor: SignedIn, package: str = Form("
         if not isinstance(doc, dict):
             raise InputError("package", "must be a mapping (a package document)")
         digest = hashlib.sha256(raw.encode() if isinstance(raw, str) else raw).hexdigest()
-        from starlette.concurrency import run_in_threadpool
-
         case = await run_in_threadpool(svc.check, actor, doc, day, Mode.parse(mode, "mode"),
                                        source_file=name if name != "the package" else "<pasted>",
                                        source_sha256=digest, lim=request.app.state.limits)
