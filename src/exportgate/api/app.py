@@ -149,6 +149,10 @@ def body_schemas() -> dict[str, dict[str, Any]]:
     add("determine.", ClassifiedItem)
     add("packages.", Package)
     add("", ScreenQuery)  # published under its own name, as before it was read with json_body
+    from exportgate.api.deps import PUBLISHED
+
+    for model in PUBLISHED.values():
+        add("", model)
     return out
 
 
@@ -156,10 +160,13 @@ def warm_up(app: FastAPI) -> None:
     """Load what a worker needs before it answers: the service (the store opened and migrated), the rules and
     the screener's index (from the disk cache, else built), one screening to warm the matcher; then ``/health``
     answers ready. Run by the lifespan at start-up, in each worker."""
-    from exportgate.api.deps import open_service
+    from exportgate.api.deps import active_lists, open_service
 
-    svc = getattr(app.state, "service", None) or open_service()
-    app.state.service = svc
+    svc = getattr(app.state, "service", None)
+    if svc is None:
+        app.state.lists_active = active_lists(None)  # before the screener loads: a change meanwhile is seen
+        app.state.follow_lists = True
+        svc = app.state.service = open_service()
     _ = svc.rules.sha256
     svc.screener.screen("exportgate warm-up")
     app.state.ready = True
@@ -177,7 +184,19 @@ def create_app(lim: Limits | None = None, service: Service | None = None, *,
     from exportgate import web
     from exportgate.api import jobs as batch_jobs
     from exportgate.api.hygiene import Hygiene
-    from exportgate.api.routes import check, classify, determine, health, jobs, rules, screen
+    from exportgate.api.routes import (
+        alerts,
+        cases,
+        check,
+        classify,
+        determine,
+        health,
+        jobs,
+        landscape,
+        rules,
+        screen,
+        team,
+    )
 
     lim = lim or limits()
 
@@ -243,7 +262,7 @@ def create_app(lim: Limits | None = None, service: Service | None = None, *,
         return _errors([{"field": None, "problem": str(exc.detail)}], status=exc.status_code,
                        headers=getattr(exc, "headers", None))
 
-    for module in (health, rules, classify, determine, screen, check, jobs):
+    for module in (health, rules, classify, determine, screen, check, jobs, cases, alerts, team, landscape):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

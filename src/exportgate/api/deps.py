@@ -15,6 +15,7 @@ body is malformed).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -96,17 +97,51 @@ def open_service(screener: Screener | None = None) -> Service:
     return Service.open(None, screener=screener if screener is not None else LazyScreener(get_screener))
 
 
+#: seconds between two looks at which list version is active (another worker may have updated the lists)
+LISTS_CHECK_SECONDS = 1.0
+
+
 def get_service(request: Request) -> Service:
     """The app's service: the one given to ``create_app(service=...)``, else the settings' store, opened once
-    per process (at start-up by the lifespan, else on first use)."""
+    per process (at start-up by the lifespan, else on first use). A service the app opened itself follows the
+    active list version: when another worker (or ``exportgate lists update``) activates other lists, this
+    worker screens against them from its next request on (:func:`follow_lists`)."""
     state = request.app.state
     svc: Service | None = getattr(state, "service", None)
     if svc is None:
         with _OPENING:
             svc = getattr(state, "service", None)
             if svc is None:
+                state.lists_active = active_lists(None)
+                state.follow_lists = True
                 svc = state.service = open_service()
+    if getattr(state, "follow_lists", False):
+        follow_lists(state, svc)
     return svc
+
+
+def active_lists(home: Any) -> str | None:
+    from exportgate.screen.lists.versions import active_name
+
+    return active_name(home)
+
+
+def follow_lists(state: Any, svc: Service) -> None:
+    """Swap the service's screener when the active list version is no longer the one it was loaded from
+    (looked at once a second at most: reading one small file)."""
+    now = time.monotonic()
+    if now - getattr(state, "lists_checked", 0.0) < LISTS_CHECK_SECONDS:
+        return
+    state.lists_checked = now
+    name = active_lists(svc.home)
+    if name == getattr(state, "lists_active", None):
+        return
+    with _OPENING:
+        if name != getattr(state, "lists_active", None):
+            from exportgate.screen.lists import load_active
+
+            svc.screener = Screener(load_active(svc.home))
+            state.lists_active = name
 
 
 _BEARER = HTTPBearer(auto_error=False, description="An API key (`exportgate users add NAME --role ROLE` prints it "
@@ -167,6 +202,17 @@ def validate_body(model: type[M], doc: Any) -> M:
         return model.model_validate(doc)
     except ValidationError as exc:
         raise InputErrors([InputError(loc_path(e["loc"]) or "body", problem(e, with_value=False)) for e in exc.errors()]) from None
+
+
+#: request models read with :func:`json_body` + :func:`validate_body`, published under their class names
+PUBLISHED: dict[str, type[BaseModel]] = {}
+
+
+def model_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` for a route whose JSON body is ``model`` (read with :func:`json_body` after the
+    actor, so a request without a key gets 401 before its body is looked at); the model is published."""
+    PUBLISHED[model.__name__] = model
+    return documented_body(model.__name__)
 
 
 def documented_body(schema: str, many: bool = False) -> dict[str, Any]:
