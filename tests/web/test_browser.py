@@ -226,6 +226,7 @@ def test_deciding_an_alert_moves_it_out_of_the_queue_into_history_and_audit(brow
     page.keyboard.press("f")  # false positive, from the keyboard
     page.wait_for_url(f"**/web/alerts/{alert_id}?decide=false_positive")
     assert page.get_by_label("False positive").is_checked()
+    assert "Ferdowsi Avenue" in page.get_by_test_id("entry").inner_text()  # the entry's addresses, to decide on
     assert page.evaluate("document.activeElement.name") == "comment"
     page.keyboard.type("Different bank: the party is a branch office in Frankfurt with its own licence")
     _shot(page, "alert-decide")
