@@ -68,7 +68,13 @@
     var text = box.querySelector("[data-progress-text]");
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          if (!r.ok || r.redirected) {  // signed out, or the job is gone: the page itself says which
+            window.location.reload();
+            throw new Error("status " + r.status);
+          }
+          return r.json();
+        })
         .then(function (job) {
           if (job.total) { bar.max = job.total; bar.value = job.done; }
           text.textContent = job.done + " of " + (job.total || "?") + " rows · " +
@@ -79,7 +85,7 @@
             window.setTimeout(tick, 500);
           }
         })
-        .catch(function () { window.setTimeout(tick, 2000); });
+        .catch(function (err) { if (!/^status /.test(err.message)) window.setTimeout(tick, 2000); });
     }
     tick();
   }
