@@ -132,7 +132,7 @@ def _server(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
     env["EXPORTGATE_CACHE_DIR"] = str(settings.cache_dir())  # the index as already built, not a new one
     exe = Path(sys.executable).parent / "exportgate"
     return subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-                             str(WORKERS)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             str(WORKERS), "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
 
 

@@ -305,3 +305,9 @@ def _mount_docs(app: FastAPI) -> None:
             redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
+
+
+def app_from_env() -> FastAPI:
+    """The app as ``exportgate serve`` starts it in each worker process (uvicorn's factory): the limits and the
+    allowed hosts from the environment, which ``serve`` set from its options before starting the workers."""
+    return create_app(limits())

@@ -20,7 +20,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: the API, the memo and the review page: their own styles, no script, nothing from elsewhere
+#: the API and the memo: their own styles, no script, nothing from elsewhere (the web pages set their own)
 CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
 #: Swagger UI and ReDoc (served from this package: api/static) start with an inline script; ReDoc uses a worker
