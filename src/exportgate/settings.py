@@ -9,6 +9,8 @@ Every module that needs a path or a URL asks here, so the order of precedence is
 - ``EXPORTGATE_DB_URL``: the database; default a SQLite file ``exportgate.db`` in the data home.
 - ``EXPORTGATE_USER``: who the command line acts as in the store (cases, alerts, users); default the OS user.
 - ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
+- ``EXPORTGATE_ALLOWED_HOSTS``: the ``Host`` names the service answers (:func:`allowed_hosts`; default the
+  loopback names); ``EXPORTGATE_JOB_SLOTS``: background jobs run at once (``exportgate.api.jobs``; default 1).
 
 Functions, not constants: tests and services change the environment after import.
 """
