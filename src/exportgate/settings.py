@@ -12,6 +12,8 @@ Every module that needs a path or a URL asks here, so the order of precedence is
   reached exportgate over plain HTTP (a TLS proxy in front that does not say so); it is always ``Secure``
   on an ``https`` request.
 - ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
+- ``EXPORTGATE_ALLOWED_HOSTS``: the ``Host`` names the service answers (:func:`allowed_hosts`; default the
+  loopback names); ``EXPORTGATE_JOB_SLOTS``: background jobs run at once (``exportgate.api.jobs``; default 1).
 
 Functions, not constants: tests and services change the environment after import.
 """
