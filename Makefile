@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean constraints
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: $(DEVSTAMP) lint
 bench: $(DEVSTAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m bench
+
+# constraints.txt: the versions the tests ran with, for a service install (pip install -c constraints.txt ...)
+constraints: $(DEVSTAMP)
+	$(BIN)/pip install -q -e '.[dev,fast]'
+	$(BIN)/python tools/constraints.py > constraints.txt
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -235,10 +235,11 @@ def _table(rows: list[dict[str, Any]], quick: bool) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Put this benchmark's section into ``service.md``, keeping the others (the API's load run)."""
+def write_section(text: str, section: str = SECTION) -> None:
+    """Put one benchmark's section (this one's, or ``bench.service``'s API load run) into ``service.md``,
+    keeping the others."""
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# The service\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
     new = pattern.sub(lambda _m: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(new, encoding="utf-8")
 

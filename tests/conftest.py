@@ -3,16 +3,31 @@
 ``shared_dir`` points at ``../shared`` (the project's reference data, present in CI); tests that need
 it are skipped cleanly on a fresh clone without it. ``warm_index`` builds the default screener once per
 run, so its index is on disk before any test starts a subprocess.
+
+Databases: ``db_url`` runs a test once on SQLite and once on PostgreSQL. PostgreSQL is exercised for real:
+one database ``eg_test_<random>`` is created per test session on 127.0.0.1:5432 (trust auth, user
+``postgres`` or ``root``) and dropped at the end; every test gets its own schema in it (``search_path`` set
+through the URL) so that each starts from an empty, freshly migrated store. The PostgreSQL tests are
+skipped, saying why, only if the server is unreachable.
+
+The API: ``make_team(url)`` opens a service on a store with one user of each role (their keys in
+``Team.keys``); ``team`` is one on SQLite for a test module, ``api_client(team, role)`` a client signed in
+as that role (a fixture).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -65,3 +80,147 @@ def planted_pickle(tmp_path: Path) -> tuple[bytes, Path]:
 
     marker = tmp_path / "planted-pickle-ran"
     return pickle.dumps(_Planted(marker)), marker
+
+
+# --- databases ------------------------------------------------------------------------------------------
+
+PG_HOST = "127.0.0.1:5432"
+PG_USERS = ("postgres", "root")
+
+
+def _admin_engine() -> tuple[Engine, str] | str:
+    """An AUTOCOMMIT engine on database ``test`` and the user it connected as, or why it failed."""
+    problems = []
+    for user in PG_USERS:
+        url = f"postgresql+psycopg://{user}@{PG_HOST}/test?connect_timeout=3"
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return engine, user
+        except Exception as exc:  # any failure to connect means: skip, with the reason
+            problems.append(f"{user}: {str(exc).splitlines()[0]}")
+            engine.dispose()
+    return "; ".join(problems)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    admin = _admin_engine()
+    if isinstance(admin, str):
+        pytest.skip(f"PostgreSQL at {PG_HOST} is unreachable ({admin})")
+    engine, user = admin
+    name = f"eg_test_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://{user}@{PG_HOST}/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A fresh, empty schema in the session database; the URL puts it first on the search path."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{pg_database}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+# --- the API: a team of one user per role ------------------------------------------------------------------
+
+ROLES = ("analyst", "reviewer", "admin")
+
+
+@dataclass
+class Team:
+    """A service on a store, with one enabled user per role and their API keys."""
+
+    service: Any
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+def _make_team(url: str, screener: Any) -> Team:
+    from exportgate.store.accounts import Actor
+    from exportgate.store.service import Service
+
+    svc = Service.open(url, screener=screener)
+    team = Team(svc)
+    operator = Actor.local("setup")
+    admin = svc.users.add(operator, "ada", "admin")
+    team.keys["admin"] = admin.api_key
+    boss = svc.users.authenticate_key(admin.api_key)
+    team.keys["analyst"] = svc.users.add(boss, "ann", "analyst").api_key
+    team.keys["reviewer"] = svc.users.add(boss, "rex", "reviewer").api_key
+    return team
+
+
+@pytest.fixture(scope="session")
+def make_team(warm_index: Any) -> Iterator[Callable[[str], Team]]:
+    """Open a team on a store URL (closed at the end of the session)."""
+    made: list[Team] = []
+
+    def make(url: str) -> Team:
+        team = _make_team(url, warm_index)
+        made.append(team)
+        return team
+
+    yield make
+    for team in made:
+        team.service.close()
+
+
+@pytest.fixture(scope="module")
+def team(make_team: Callable[[str], Team], tmp_path_factory: pytest.TempPathFactory) -> Team:
+    """A team on a SQLite store of its own, for one test module."""
+    return make_team(f"sqlite:///{tmp_path_factory.mktemp('team') / 'team.db'}")
+
+
+@pytest.fixture
+def team_db(make_team: Callable[[str], Team], db_url: str) -> Team:
+    """A team on a fresh store, once on SQLite and once on PostgreSQL."""
+    return make_team(db_url)
+
+
+def _api_client(team: Team, role: str | None = "analyst", **kwargs: Any) -> Any:
+    """A test client of the app serving ``team``'s store, signed in as ``role`` (None: no key)."""
+    from fastapi.testclient import TestClient
+
+    from exportgate.api import create_app
+
+    app = create_app(kwargs.pop("lim", None), team.service, hosts=["testserver"])
+    headers = team.headers(role) if role else {}
+    return TestClient(app, headers=headers, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def api_client() -> Callable[..., Any]:
+    """``api_client(team, role="analyst", lim=None, **TestClient options)``: a client of the app serving
+    ``team``'s store, signed in as ``role`` (None: no key)."""
+    return _api_client

@@ -8,7 +8,12 @@ Every module that needs a path or a URL asks here, so the order of precedence is
   their other caches while a test run or a service keeps its own.
 - ``EXPORTGATE_DB_URL``: the database; default a SQLite file ``exportgate.db`` in the data home.
 - ``EXPORTGATE_USER``: who the command line acts as in the store (cases, alerts, users); default the OS user.
+- ``EXPORTGATE_SECURE_COOKIES``: ``1`` marks the web pages' session cookie ``Secure`` even when the request
+  reached exportgate over plain HTTP (a TLS proxy in front that does not say so); it is always ``Secure``
+  on an ``https`` request.
 - ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
+- ``EXPORTGATE_ALLOWED_HOSTS``: the ``Host`` names the service answers (:func:`allowed_hosts`; default the
+  loopback names); ``EXPORTGATE_JOB_SLOTS``: background jobs run at once (``exportgate.api.jobs``; default 1).
 
 Functions, not constants: tests and services change the environment after import.
 """
@@ -24,6 +29,7 @@ CACHE_ENV = "EXPORTGATE_CACHE_DIR"
 DB_URL_ENV = "EXPORTGATE_DB_URL"
 DB_FILE = "exportgate.db"
 USER_ENV = "EXPORTGATE_USER"
+SECURE_COOKIES_ENV = "EXPORTGATE_SECURE_COOKIES"
 #: the data home and the folders exportgate makes in it are readable by their owner only (they hold the
 #: database, the result-signing key, list versions); files in them are 0600
 PRIVATE_DIR_MODE = 0o700
@@ -66,6 +72,19 @@ def local_user(explicit: str | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def secure_cookies() -> bool:
+    """Whether the web pages mark their cookies ``Secure`` on every request (``EXPORTGATE_SECURE_COOKIES``: 1,
+    true, yes or on; anything else but empty is an error, not a silent no)."""
+    raw = os.environ.get(SECURE_COOKIES_ENV, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    from exportgate.errors import InputError
+
+    raise InputError(SECURE_COOKIES_ENV, f"must be 1 or 0 (true/false, yes/no, on/off), not {raw[:20]!r}")
 
 
 def cache_dir() -> Path:
@@ -118,7 +137,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("input_bytes", "EXPORTGATE_MAX_INPUT_BYTES", 16 * 1024 * 1024,
           "bytes read from one input file or standard input (package, case, item file)", "check --max-input-bytes"),
     Limit("request_bytes", "EXPORTGATE_MAX_REQUEST_BYTES", 8 * 1024 * 1024,
-          "bytes of one HTTP request body (API and review page; larger: 413)", "serve --max-request-bytes"),
+          "bytes of one HTTP request body (API and web pages, uploads included; larger: 413)", "serve --max-request-bytes"),
     Limit("depth", "EXPORTGATE_MAX_DEPTH", 64,
           "nesting depth of a YAML/JSON document (mappings and lists inside each other)"),
     Limit("list_items", "EXPORTGATE_MAX_LIST_ITEMS", 10_000,
@@ -214,3 +233,19 @@ def lists_max_bytes(explicit: int | None = None) -> int:
     """The most bytes a list file may hold, downloaded or decompressed (``--max-bytes``, else the environment,
     else the default; see :data:`LIMITS`)."""
     return limits(lists_max_bytes=explicit).lists_max_bytes
+
+
+# --- the service ------------------------------------------------------------------------------------
+
+ALLOWED_HOSTS_ENV = "EXPORTGATE_ALLOWED_HOSTS"
+#: the Host names a service answers by default: this machine's loopback names only
+LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(explicit: list[str] | None = None) -> list[str]:
+    """The ``Host`` names the service answers (any other: 400): ``explicit`` (``serve --allowed-host``), else
+    ``$EXPORTGATE_ALLOWED_HOSTS`` (comma-separated; ``*.example.com`` for subdomains), else the loopback names."""
+    if explicit:
+        return [h.strip().lower() for h in explicit if h.strip()]
+    env = [h.strip().lower() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
+    return env or list(LOOPBACK_HOSTS)

@@ -1,4 +1,4 @@
-"""The REST API and the review page return what the CLI returns, and bad input is a 422 naming the field."""
+"""The REST API and the packages page return what the CLI returns, and bad input is a 422 naming the field."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from exportgate.api import create_app
-from exportgate.api.deps import get_screener
 from exportgate.store import Ledger
 from exportgate.store.signing import sign_result
 
@@ -20,10 +18,9 @@ EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="module")
-def client(warm_index: Any) -> TestClient:
-    app = create_app()
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app)
+def client(team: Any, api_client: Any) -> TestClient:
+    client: TestClient = api_client(team, "analyst")
+    return client
 
 
 def _package(name: str) -> dict[str, Any]:
@@ -72,17 +69,31 @@ def test_determine_china_2024_needs_a_licence(client: TestClient) -> None:
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "destination"
 
 
-def test_check_and_review_page(client: TestClient) -> None:
+def test_check(client: TestClient) -> None:
     text = (ROOT / "examples" / "01-japan-sovereign-cloud.yaml").read_text(encoding="utf-8")
     doc = json.loads(json.dumps(yaml.safe_load(text), default=str))  # dates as ISO strings, as a JSON client sends
     result = client.post("/check", json=doc).json()
     assert result["verdict"] == doc["expected_verdict"]
     assert len(result["content_hash"]) == 64
-    page = client.get("/")
-    assert page.status_code == 200 and 'name="package"' in page.text
-    memo = client.post("/review", data={"package": text, "as_of": "", "mode": "enforced"})
-    assert memo.status_code == 200 and result["content_hash"][:12] in memo.text
-    broken = client.post("/review", data={"package": "name: x\nlayers: 3\n", "as_of": "", "mode": "enforced"})
+
+
+def test_the_packages_page_checks_a_pasted_package(warm_index: Any, tmp_path: Path) -> None:
+    """The old open review page is the signed-in packages page: the same check, stored, its memo."""
+    from web_helpers import make_app, make_service, sign_in
+
+    text = (ROOT / "examples" / "01-japan-sovereign-cloud.yaml").read_text(encoding="utf-8")
+    result = _package("01-japan-sovereign-cloud.yaml")
+    svc = make_service(f"sqlite:///{tmp_path / 'web.db'}", tmp_path, screener=warm_index)
+    web = TestClient(make_app(svc, tmp_path))
+    assert web.get("/", follow_redirects=True).url.path == "/web/signin"
+    csrf = sign_in(web, "ann")
+    page = web.post("/web/packages", data={"csrf": csrf, "package": text, "as_of": "", "mode": "enforced"})
+    assert page.status_code == 200 and page.url.path.startswith("/web/cases/")
+    assert result["expected_verdict"].replace("_", " ").upper() in page.text
+    memo = web.get(page.url.path + "/memo.html")
+    assert memo.status_code == 200 and "<html" in memo.text.lower()
+    broken = web.post("/web/packages", data={"csrf": csrf, "package": "name: x\nlayers: 3\n", "as_of": "",
+                                             "mode": "enforced"})
     assert broken.status_code == 422 and "could not be checked" in broken.text
 
 
@@ -135,19 +146,18 @@ def test_bad_json_and_schema_errors_have_the_422_shape(client: TestClient) -> No
     assert client.post("/check", params={"mode": "lenient"}, json=doc).json()["errors"][0]["field"] == "mode"
 
 
-def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Path, warm_index: Any,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """POST /check and `exportgate check` count what the ledger (the settings' database) already holds."""
+def test_check_reads_the_ledger_of_its_store_as_the_cli_does(make_team: Any, api_client: Any, tmp_path: Path,
+                                                             warm_index: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST /check and `exportgate check` count what the ledger of the same store already holds."""
     from typer.testing import CliRunner
 
     from exportgate.cli import app
     from exportgate.packages import check_package, load_package
 
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    monkeypatch.setenv("EXPORTGATE_DB_URL", url)
+    client = api_client(make_team(url), "analyst")
     doc = _package("02-saudi-ai-campus.yaml")
     empty = client.post("/check", json=doc).json()
-    assert not (tmp_path / "ledger.db").exists()  # read only: no database is created
     assert empty["compute"]["per_destination"][0]["ledger_before"] == 0
     loaded = load_package(str(EXAMPLES / "02-saudi-ai-campus.yaml"))
     phase1 = loaded.model_copy(update={"package": loaded.package.model_copy(update={"name": "Riyadh phase 1"})})
@@ -155,6 +165,7 @@ def test_check_reads_the_ledger_as_the_cli_does(client: TestClient, tmp_path: Pa
     with Ledger.open(url) as ledger:
         ledger.record(sign_result(first.to_json()), approved_by="test")
     api = client.post("/check", json=doc).json()
+    monkeypatch.setenv("EXPORTGATE_DB_URL", url)
     cli = json.loads(CliRunner().invoke(app, ["check", str(EXAMPLES / "02-saudi-ai-campus.yaml"), "--json"]).stdout)
     assert api["compute"] == cli["compute"]
     assert api["compute"]["per_destination"][0]["ledger_before"] == 250 * 126_656

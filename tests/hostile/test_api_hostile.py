@@ -1,4 +1,4 @@
-"""Issue 12 on the API and the review page: bounded requests (413), one error shape for every error
+"""Issue 12 on the API and the packages page: bounded requests (413), one error shape for every error
 (malformed JSON, wrong content types, unreadable bodies, 404/405), nothing of the request echoed, numbers,
 dates and nesting at the edges as field errors, and the docs served without a CDN."""
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +18,15 @@ from fastapi.testclient import TestClient
 from hostile_helpers import EXAMPLE, MEMORY_CAP, alias_bomb, example_doc
 
 from exportgate.api import create_app
-from exportgate.api.deps import get_screener
 
 JSON = {"content-type": "application/json"}
+TESTS = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def client(warm_index: Any) -> TestClient:
-    app = create_app()
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app, raise_server_exceptions=False)
+def client(team: Any, api_client: Any) -> TestClient:
+    client: TestClient = api_client(team, "analyst", raise_server_exceptions=False)
+    return client
 
 
 def _errors(response: Any, status: int = 422) -> list[dict[str, Any]]:
@@ -40,19 +40,22 @@ def _errors(response: Any, status: int = 422) -> list[dict[str, Any]]:
     return errors
 
 
-# --- the alias bomb on the review page --------------------------------------------------------------------
+# --- the alias bomb on the packages page --------------------------------------------------------------------
 
 
-def test_an_alias_bomb_posted_to_the_review_page_is_a_422_within_1_gb() -> None:
+def test_an_alias_bomb_posted_to_the_packages_page_is_a_422_within_1_gb(tmp_path: Path) -> None:
     # issue 12: a 4 KB bomb posted anonymously made the server allocate 3.3 GB
     package = EXAMPLE.read_text() + "exception_facts:\n" + alias_bomb(9, "  ")
     script = textwrap.dedent(f"""
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
+        sys.path.insert(0, {str(TESTS)!r})
         from fastapi.testclient import TestClient
-        from exportgate.api import create_app
-        response = TestClient(create_app(), raise_server_exceptions=False).post(
-            "/review", data={{"package": sys.stdin.read()}})
+        from web_helpers import make_app, make_service, sign_in
+        home = {str(tmp_path)!r}
+        client = TestClient(make_app(make_service("sqlite:///" + home + "/web.db", home)), raise_server_exceptions=False)
+        csrf = sign_in(client, "ann")
+        response = client.post("/web/packages", data={{"csrf": csrf, "package": sys.stdin.read()}})
         print(response.status_code, len(response.text))
         print(response.text)
     """)
@@ -63,12 +66,18 @@ def test_an_alias_bomb_posted_to_the_review_page_is_a_422_within_1_gb() -> None:
     assert "aliases (*name) and merges of anchors are not accepted" in proc.stdout
 
 
-def test_the_review_page_reads_norway_and_refuses_deep_nesting(client: TestClient) -> None:
+def test_the_packages_page_reads_norway_and_refuses_deep_nesting(warm_index: Any, tmp_path: Path) -> None:
+    from web_helpers import make_app, make_service, sign_in
+
+    client = TestClient(make_app(make_service(f"sqlite:///{tmp_path / 'web.db'}", tmp_path, screener=warm_index),
+                                 tmp_path))
+    csrf = sign_in(client, "ann")
     text = EXAMPLE.read_text().replace("destinations: [JP]", "destinations: [NO]")
     text = text.replace("country: JP", "country: NO").replace("hq: JP", "hq: NO")
-    page = client.post("/review", data={"package": text})
-    assert page.status_code == 200 and "NO" in page.text
-    deep = client.post("/review", data={"package": "a: " + "[" * 10_000 + "]" * 10_000})
+    page = client.post("/web/packages", data={"csrf": csrf, "package": text})
+    assert page.status_code == 200 and page.url.path.startswith("/web/cases/")
+    assert "NO" in client.get(page.url.path + "/memo.html").text
+    deep = client.post("/web/packages", data={"csrf": csrf, "package": "a: " + "[" * 10_000 + "]" * 10_000})
     assert deep.status_code == 422 and "nest" in deep.text
 
 
@@ -76,12 +85,12 @@ def test_the_review_page_reads_norway_and_refuses_deep_nesting(client: TestClien
 
 
 @pytest.fixture(scope="module")
-def small(warm_index: Any) -> TestClient:
+def small(team: Any, api_client: Any) -> TestClient:
     from exportgate.settings import limits
 
-    app = create_app(limits(request_bytes=1_000, list_items=5))
-    app.dependency_overrides[get_screener] = lambda: warm_index
-    return TestClient(app, raise_server_exceptions=False)
+    client: TestClient = api_client(team, "analyst", lim=limits(request_bytes=1_000, list_items=5),
+                                    raise_server_exceptions=False)
+    return client
 
 
 def test_a_request_body_over_the_limit_is_a_413(small: TestClient) -> None:
@@ -95,7 +104,7 @@ def test_a_request_body_over_the_limit_is_a_413(small: TestClient) -> None:
             yield b" " * 100
 
     assert _errors(small.post("/check", content=chunks(), headers=JSON), 413)[0]["field"] == "body"
-    assert _errors(small.post("/review", data={"package": "x" * 2_000}), 413)[0]["field"] == "body"
+    assert _errors(small.post("/web/packages", data={"package": "x" * 2_000}), 413)[0]["field"] == "body"
     assert small.post("/screen", json={"name": "Bank Melli Iran"}).status_code == 200
 
 

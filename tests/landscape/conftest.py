@@ -1,9 +1,8 @@
 """Fixtures of the landscape tests: the TOP500 lists in ../shared (skipped when absent), synthetic
-workbooks written with openpyxl, and the store's SQLite/PostgreSQL ``db_url`` fixture."""
+workbooks written with openpyxl (the SQLite/PostgreSQL ``db_url`` fixture is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,7 @@ from landscape_helpers import MODERN, WriteBook, synthetic_rows
 
 from exportgate.landscape.reader import ListEdition, read_list
 
-# The store tests' database fixtures (db_url runs a test on SQLite and on PostgreSQL), used as they are.
-_spec = importlib.util.spec_from_file_location("store_conftest", Path(__file__).parent.parent / "store" / "conftest.py")
-assert _spec is not None and _spec.loader is not None
-_store = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_store)
-pg_database = _store.pg_database
-pg_url = _store.pg_url
-sqlite_url = _store.sqlite_url
-db_url = _store.db_url
+# The database fixtures (db_url runs a test on SQLite and on PostgreSQL) are tests/conftest.py's.
 
 
 @pytest.fixture(scope="session")

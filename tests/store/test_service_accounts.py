@@ -189,3 +189,42 @@ def test_the_data_home_and_the_database_are_the_owners_only(tmp_path: Any, monke
         assert mode(tmp_path / "third") == 0o700 and mode(tmp_path / "third" / "keys") == 0o700
     finally:
         os.umask(old)
+
+
+def test_the_web_sign_in_locks_a_user_out_after_repeated_failures(svc: Service) -> None:
+    from datetime import UTC, datetime
+
+    from exportgate.store.accounts import SIGNIN_FAILURES_LIMIT, SIGNIN_LOCKOUT, LockedOut
+
+    svc.users.add(svc.local_actor("setup"), "alice", "admin")
+    admin = svc.users.actor("alice")
+    assert admin is not None
+    svc.users.add(admin, "bob", "reviewer")
+    svc.users.set_password(admin, "bob", "a long enough passphrase")
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    # failures short of the limit, then a good sign-in: the count starts again
+    for _ in range(SIGNIN_FAILURES_LIMIT - 1):
+        with pytest.raises(NotAuthenticated, match="wrong user name or password"):
+            svc.users.sign_in("bob", "wrong", now)
+    assert svc.users.sign_in("bob", "a long enough passphrase", now).name == "bob"
+    for _ in range(SIGNIN_FAILURES_LIMIT - 1):
+        with pytest.raises(NotAuthenticated) as failed:
+            svc.users.sign_in("bob", "wrong", now)
+        assert not isinstance(failed.value, LockedOut)
+    with pytest.raises(LockedOut, match="locked until 2026-12-01 09:15 UTC"):
+        svc.users.sign_in("bob", "wrong", now)
+    # while locked, even the right password is refused; after the lock-out it works again
+    with pytest.raises(LockedOut):
+        svc.users.sign_in("bob", "a long enough passphrase", now + SIGNIN_LOCKOUT / 2)
+    assert svc.users.sign_in("bob", "a long enough passphrase", now + SIGNIN_LOCKOUT).name == "bob"
+    locks = svc.audit_lines(admin, "users.locked_out")
+    assert [line.payload["name"] for line in locks] == ["bob"] and svc.audit_verify(admin).ok
+    # an admin setting a new password ends a lock-out at once
+    for _ in range(SIGNIN_FAILURES_LIMIT):
+        with pytest.raises(NotAuthenticated):
+            svc.users.sign_in("bob", "wrong", now)
+    svc.users.set_password(admin, "bob", "another long passphrase")
+    assert svc.users.sign_in("bob", "another long passphrase", now).name == "bob"
+    # an unknown name is refused the same way and locks nothing
+    with pytest.raises(NotAuthenticated, match="wrong user name or password"):
+        svc.users.sign_in("nobody", "wrong", now)

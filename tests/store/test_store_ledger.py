@@ -68,7 +68,7 @@ def test_migration_from_empty(db_url: str) -> None:
     ledger = Ledger.open(db_url)
     tables = set(inspect(ledger.engine).get_table_names())
     assert {"ledger_records", "ledger_entries", "audit_log", "alembic_version"} <= tables
-    assert current_revision(ledger.engine) == head_revision() == "0005_service"
+    assert current_revision(ledger.engine) == head_revision() == "0006_signin_lockout"
     # Opening again is a no-op and keeps the data.
     ledger.record(fresh(P1))
     ledger.close()

@@ -9,15 +9,25 @@ shape. An error names the field and the problem, never repeats the request (a va
 few dozen characters: :func:`exportgate.safe.shown`). A request body larger than
 ``EXPORTGATE_MAX_REQUEST_BYTES`` is refused with 413 after reading no more than that.
 
+Who may call what: every route but ``/health`` (and the docs: ``/docs``, ``/redoc``, ``/openapi.json``, their
+``/static`` assets) needs an API key, ``Authorization: Bearer KEY``; no key or a bad one is 401 (with
+``WWW-Authenticate: Bearer``), a role without the route's permission 403, an unknown case, alert, user or job
+404 — all in the one error shape. The table of routes and permissions: :data:`exportgate.api.roles.ROUTES`.
+Screenings, determinations and package checks are stored as cases through the service
+(:class:`exportgate.store.service.Service`, opened once per process: ``create_app(service=...)`` to give one).
+
 Layout: :func:`create_app` (this module: the app, the error handlers, the published schemas), the shared
-dependencies in :mod:`exportgate.api.deps` (rules, screener, ledger, query parameters), and one router per
-concern in :mod:`exportgate.api.routes`. A new endpoint is a function in a router.
+dependencies in :mod:`exportgate.api.deps` (the service, who is asking, query parameters, bodies), the
+security headers and allowed hosts in :mod:`exportgate.api.hygiene`, and one router per concern in
+:mod:`exportgate.api.routes`. A new endpoint is a function in a router.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,13 +36,17 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exportgate import __version__
-from exportgate.errors import ExportgateError, InputError, InputErrors
+from exportgate.errors import AccessDenied, ExportgateError, InputError, InputErrors, NotAuthenticated, NotFound
 from exportgate.schema import loc_path, problem
-from exportgate.settings import Limits, limits
+from exportgate.settings import Limits, allowed_hosts, limits
+
+if TYPE_CHECKING:
+    from exportgate.store.service import Service
 
 #: request locations that are not part of the field path a user sees
 _LOCATIONS = ("body", "query", "path", "header")
@@ -135,25 +149,88 @@ def body_schemas() -> dict[str, dict[str, Any]]:
     add("determine.", ClassifiedItem)
     add("packages.", Package)
     add("", ScreenQuery)  # published under its own name, as before it was read with json_body
+    from exportgate.api.deps import PUBLISHED
+
+    for model in PUBLISHED.values():
+        add("", model)
     return out
 
 
-def create_app(lim: Limits | None = None) -> FastAPI:
-    """Build the application (rules load once; the screening index on first use, from the disk cache).
+def warm_up(app: FastAPI) -> None:
+    """Load what a worker needs before it answers: the service (the store opened and migrated), the rules and
+    the screener's index (from the disk cache, else built), one screening to warm the matcher; then ``/health``
+    answers ready. Run by the lifespan at start-up, in each worker."""
+    from exportgate.api.deps import active_lists, open_service
+
+    svc = getattr(app.state, "service", None)
+    if svc is None:
+        app.state.lists_active = active_lists(None)  # before the screener loads: a change meanwhile is seen
+        app.state.follow_lists = True
+        svc = app.state.service = open_service()
+    _ = svc.rules.sha256
+    svc.screener.screen("exportgate warm-up")
+    app.state.ready = True
+
+
+def create_app(lim: Limits | None = None, service: Service | None = None, *,
+               hosts: list[str] | None = None) -> FastAPI:
+    """Build the application.
 
     ``lim``: the limits on requests (default: :func:`exportgate.settings.limits`, from the environment).
+    ``service``: the store to serve (default: the settings' store, opened at start-up by the lifespan, or on
+    the first request when no lifespan runs); given, it is used as it is, and ``/health`` is ready at once.
+    ``hosts``: the ``Host`` names answered (default :func:`exportgate.settings.allowed_hosts`).
     """
-    from exportgate.api.deps import get_screener, open_ledger
-    from exportgate.api.routes import check, classify, determine, rules, screen
-    from exportgate.web import pages
+    from exportgate import web
+    from exportgate.api import jobs as batch_jobs
+    from exportgate.api.hygiene import Hygiene
+    from exportgate.api.routes import (
+        alerts,
+        cases,
+        check,
+        classify,
+        determine,
+        health,
+        jobs,
+        landscape,
+        rules,
+        screen,
+        team,
+    )
 
     lim = lim or limits()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not getattr(app.state, "ready", False):
+            await run_in_threadpool(warm_up, app)
+        yield
+
     app = FastAPI(title="exportgate", version=__version__,
                   description="Classification, restricted-party screening, licence determination and "
-                              "full-stack package vetting for AI technology exports (US EAR).",
-                  docs_url=None, redoc_url=None)
+                              "full-stack package vetting for AI technology exports (US EAR). Every route but "
+                              "/health needs an API key: `Authorization: Bearer KEY`.",
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.limits = lim
+    app.state.ready = False
+    if service is not None:
+        app.state.service = service
+        app.state.ready = True
     app.add_middleware(BodyLimit, max_bytes=lim.request_bytes)
+    app.add_middleware(Hygiene, allowed_hosts=allowed_hosts(hosts))
+
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
+        return _errors([{"field": exc.field, "problem": exc.problem}], status=401,
+                       headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(AccessDenied)
+    async def _denied(_: Request, exc: AccessDenied) -> JSONResponse:
+        return _errors([{"field": exc.field, "problem": exc.problem}], status=403)
+
+    @app.exception_handler(NotFound)
+    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
+        return _errors([{"field": exc.field, "problem": exc.problem}], status=404)
 
     @app.exception_handler(InputErrors)
     async def _many(_: Request, exc: InputErrors) -> JSONResponse:
@@ -185,7 +262,7 @@ def create_app(lim: Limits | None = None) -> FastAPI:
         return _errors([{"field": None, "problem": str(exc.detail)}], status=exc.status_code,
                        headers=getattr(exc, "headers", None))
 
-    for module in (rules, classify, determine, screen, check):
+    for module in (health, rules, classify, determine, screen, check, jobs, cases, alerts, team, landscape):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:
@@ -198,16 +275,7 @@ def create_app(lim: Limits | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    def review_check(doc: dict[str, Any], as_of: str | None, mode: str) -> dict[str, Any]:
-        """The review page's check: the one POST /check runs, with the same screener and ledger."""
-        from exportgate.api.deps import as_of_or_none
-        from exportgate.api.deps import mode as parse_mode
-
-        screener = app.dependency_overrides.get(get_screener, get_screener)()
-        with open_ledger() as ledger:
-            return check.check(doc, as_of_or_none(as_of), parse_mode(mode), screener, ledger, lim)
-
-    pages.mount(app, review_check)
+    web.mount(app, jobs=batch_jobs)
     _mount_docs(app)
     return app
 
@@ -237,3 +305,9 @@ def _mount_docs(app: FastAPI) -> None:
             redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
+
+
+def app_from_env() -> FastAPI:
+    """The app as ``exportgate serve`` starts it in each worker process (uvicorn's factory): the limits and the
+    allowed hosts from the environment, which ``serve`` set from its options before starting the workers."""
+    return create_app(limits())

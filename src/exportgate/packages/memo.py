@@ -35,7 +35,8 @@ RESULT_SCHEMA_VERSION = 1
 #: and what says when, by whom and under which licences the result was produced, signed and shipped rather than
 #: what it is (a re-check of the same package on the same day with the same rules and lists is the same result,
 #: whoever runs it and whenever)
-UNHASHED: tuple[str, ...] = ("content_hash", "signature", "provenance", "signoff", "licences_granted")
+#: ``case_id``: the stored case an API answer belongs to (``POST /check``), not part of what was decided
+UNHASHED: tuple[str, ...] = ("content_hash", "signature", "provenance", "signoff", "licences_granted", "case_id")
 
 
 def content_hash(data: dict[str, Any]) -> str:

@@ -17,8 +17,11 @@ BAR_OVER = "#dc2626"
 ALLOCATION = "#111827"
 
 
-def svg_bar_chart(bars: list[Bar], top: float, width: int = 720) -> Markup:
-    """A horizontal bar chart of TPP per destination as an inline ``<svg>`` element."""
+def svg_bar_chart(bars: list[Bar], top: float, width: int = 720,
+                  legend: tuple[str, str] = ("already in ledger", "this package")) -> Markup:
+    """A horizontal bar chart of TPP per destination as an inline ``<svg>`` element. ``legend``: what the grey
+    and the blue part of a bar are (the memo: the ledger before and the package; the ledger page: earlier years
+    and this year)."""
     if not bars:
         return Markup("")
     label_w, value_w, row_h, pad = 60, 250, 34, 10
@@ -43,12 +46,12 @@ def svg_bar_chart(bars: list[Bar], top: float, width: int = 720) -> Markup:
         if w_before > 0:
             parts.append(
                 f'<rect x="{x0:.1f}" y="{y + 4}" width="{w_before:.1f}" height="18" fill="{BAR_BEFORE}">'
-                f"<title>ledger before: {fmt_number(bar.ledger_before)} TPP</title></rect>"
+                f"<title>{escape(legend[0])}: {fmt_number(bar.ledger_before)} TPP</title></rect>"
             )
         parts.append(
             f'<rect class="bar" data-country="{escape(bar.label)}" data-tpp="{bar.tpp:g}" '
             f'x="{x0 + w_before:.1f}" y="{y + 4}" width="{max(w_pkg, 1.0):.1f}" height="18" '
-            f'fill="{colour}"><title>this package: {fmt_number(bar.tpp)} TPP</title></rect>'
+            f'fill="{colour}"><title>{escape(legend[1])}: {fmt_number(bar.tpp)} TPP</title></rect>'
         )
         if bar.allocation is not None:
             xa = x0 + bar.allocation * scale
@@ -63,9 +66,9 @@ def svg_bar_chart(bars: list[Bar], top: float, width: int = 720) -> Markup:
     legend_y = height - 8
     parts.append(
         f'<rect x="{pad}" y="{legend_y - 10}" width="10" height="10" fill="{BAR_BEFORE}"/>'
-        f'<text x="{pad + 14}" y="{legend_y}" font-size="11">already in ledger</text>'
+        f'<text x="{pad + 14}" y="{legend_y}" font-size="11">{escape(legend[0])}</text>'
         f'<rect x="{pad + 130}" y="{legend_y - 10}" width="10" height="10" fill="{BAR_PACKAGE}"/>'
-        f'<text x="{pad + 144}" y="{legend_y}" font-size="11">this package</text>'
+        f'<text x="{pad + 144}" y="{legend_y}" font-size="11">{escape(legend[1])}</text>'
         f'<line x1="{pad + 240}" y1="{legend_y - 11}" x2="{pad + 240}" y2="{legend_y + 1}" '
         f'stroke="{ALLOCATION}" stroke-width="2"/>'
         f'<text x="{pad + 246}" y="{legend_y}" font-size="11">allocation in force</text>'

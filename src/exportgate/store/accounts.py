@@ -22,12 +22,13 @@ before accounts existed); once a user exists, the command line acts as a named u
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -104,6 +105,11 @@ LOCAL_OPERATOR = frozenset(Permission)
 #: NIST SP 800-63B asks for at least 8 characters and no composition rules; 12 keeps a web sign-in out of
 #: reach of online guessing together with the lock-out of the web pages
 MIN_PASSWORD_CHARS = 12
+#: failed web sign-ins in a row that lock a user out of the web sign-in (OWASP's authentication cheat sheet:
+#: lock out after a small number of failures; NIST SP 800-63B allows at most 100), and for how long: long
+#: enough to make online guessing of a 12-character password hopeless, short enough not to need an admin
+SIGNIN_FAILURES_LIMIT = 5
+SIGNIN_LOCKOUT = timedelta(minutes=15)
 MAX_SECRET_CHARS = 1000
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}$")
 _KEY = re.compile(r"^eg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -140,6 +146,15 @@ class Actor:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "permissions": sorted(p.value for p in self.permissions)}
+
+
+class LockedOut(NotAuthenticated):
+    """The web sign-in of a user is locked after too many failures in a row (``Accounts.sign_in``)."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__("password", f"too many failed sign-ins in a row: signing in is locked until "
+                                     f"{until:%Y-%m-%d %H:%M} UTC (or until an admin sets a new password)")
 
 
 class UserView(BaseModel):
@@ -301,6 +316,81 @@ class Accounts:
             raise NotAuthenticated("password", "wrong user name or password")
         return _actor(user)
 
+    def sign_in(self, name: str, password: str, now: datetime | None = None) -> Actor:
+        """The web sign-in: :meth:`authenticate_password`, with the lock-out. A user's
+        :data:`SIGNIN_FAILURES_LIMIT`-th failure in a row locks its sign-in for :data:`SIGNIN_LOCKOUT`
+        (:class:`LockedOut`, an audit line ``users.locked_out``); while locked, no password is even checked; a
+        good sign-in clears the count. Unknown names count nothing (there is no row to count in)."""
+        now = now or datetime.now(UTC)
+        locked = self._locked_until(name, now)
+        if locked is not None:
+            raise LockedOut(locked)
+        try:
+            actor = self.authenticate_password(name, password)
+        except NotAuthenticated:
+            until = write(self.engine, functools.partial(self._failed, name=name, now=now))
+            if until is not None:
+                raise LockedOut(until) from None
+            raise
+        write(self.engine, functools.partial(self._succeeded, name=name))
+        return actor
+
+    def _locked_until(self, name: str, now: datetime) -> datetime | None:
+        if not isinstance(name, str):
+            return None
+        with Session(self.engine) as session:
+            until = session.scalar(select(User.locked_until).where(User.name == name))
+        return _utc(until) if until is not None and _utc(until) > now else None
+
+    @staticmethod
+    def _failed(session: Session, name: str, now: datetime) -> datetime | None:
+        """Count a failure of ``name``; the end of its lock-out if this one locks it."""
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None:
+            return None
+        user.failed_signins = (user.failed_signins or 0) + 1
+        if user.failed_signins < SIGNIN_FAILURES_LIMIT:
+            return None
+        until = now + SIGNIN_LOCKOUT
+        user.failed_signins, user.locked_until = 0, until
+        AuditLog.append(session, "users.locked_out", {"name": name, "failures": SIGNIN_FAILURES_LIMIT,
+                                                      "until": until.isoformat()}, actor=name)
+        return until
+
+    @staticmethod
+    def _succeeded(session: Session, name: str) -> None:
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is not None and (user.failed_signins or user.locked_until is not None):
+            user.failed_signins, user.locked_until = 0, None
+
+    def actor(self, name: str) -> Actor | None:
+        """The enabled user ``name`` as an actor; None if there is none."""
+        with Session(self.engine) as session:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        return None if user is None or user.disabled else _actor(user)
+
+    def session_actor(self, name: str, issued: datetime) -> Actor | None:
+        """The user of a web session issued at ``issued``: read again on every request, so a disabled user is
+        out at once, and a session issued before the user signed out or got a new password is void (None)."""
+        with Session(self.engine) as session:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None or user.disabled:
+            return None
+        if user.sessions_ended_at is not None and issued <= _utc(user.sessions_ended_at):
+            return None
+        return _actor(user)
+
+    def end_sessions(self, name: str, now: datetime | None = None) -> None:
+        """End every web session of ``name`` issued until now (signing out ends them all, everywhere)."""
+        at = now or datetime.now(UTC)
+
+        def work(session: Session) -> None:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+            if user is not None:
+                user.sessions_ended_at = at
+
+        write(self.engine, work)
+
     # -- reading ----------------------------------------------------------------------------------------
 
     def list(self, actor: Actor) -> list[UserView]:
@@ -388,6 +478,8 @@ class Accounts:
         def work(session: Session) -> UserView:
             user = self._user(session, name)
             user.password_hash = password_hash
+            user.failed_signins, user.locked_until = 0, None  # a new password ends a lock-out
+            user.sessions_ended_at = datetime.now(UTC)  # and the web sessions signed in with the old one
             self._touch(user, actor)
             AuditLog.append(session, "users.passwd", {"name": name}, actor=actor.name)
             return _view(user)

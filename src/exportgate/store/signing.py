@@ -68,29 +68,36 @@ def key_path(home: Path | None = None) -> Path:
 
 def signing_key(home: Path | None = None, *, create: bool = True) -> tuple[bytes, str] | None:
     """(the key, its id): read from the data home, made there first if ``create`` (else None when absent)."""
-    path = key_path(home)
+    key = private_key(key_path(home), "signing key", create=create)
+    return None if key is None else (key, hashlib.sha256(key).hexdigest()[:16])
+
+
+def private_key(path: Path, field: str, *, create: bool = True) -> bytes | None:
+    """A 32-byte secret kept in ``path`` (64 hex characters, mode 0600 in a 0700 folder): read, or made first if
+    ``create`` (else None when absent). Refused (:class:`InputError` on ``field``) when other users can read it
+    or it holds no key. The result-signing key and the web pages' session key are such files."""
     if not path.exists():
         if not create:
             return None
-        _create(path)
+        _create(path, field)
     try:
         st = path.stat()
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("signing key", f"cannot read {path} ({exc})") from None
+        raise InputError(field, f"cannot read {path} ({exc})") from None
     if stat.S_IMODE(st.st_mode) & 0o077:
-        raise InputError("signing key", f"{path} can be read by other users (mode {stat.S_IMODE(st.st_mode):o}): "
+        raise InputError(field, f"{path} can be read by other users (mode {stat.S_IMODE(st.st_mode):o}): "
                          "chmod 600 it")
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if len(key) != 32:
-        raise InputError("signing key", f"{path} does not hold a key (64 hex characters)")
-    return key, hashlib.sha256(key).hexdigest()[:16]
+        raise InputError(field, f"{path} does not hold a key (64 hex characters)")
+    return key
 
 
-def _create(path: Path) -> None:
+def _create(path: Path, field: str) -> None:
     """Write a new random key with mode 0600, atomically: a concurrent first use keeps the first key made."""
     try:
         settings.private_dir(path.parent)
@@ -108,7 +115,7 @@ def _create(path: Path) -> None:
         finally:
             tmp.unlink(missing_ok=True)
     except OSError as exc:
-        raise InputError("signing key", f"cannot create {path} ({exc.strerror})") from None
+        raise InputError(field, f"cannot create {path} ({exc.strerror})") from None
 
 
 def _mac(key: bytes, result: dict[str, Any]) -> str:

@@ -1,24 +1,20 @@
-"""``GET /health``, ``GET /rules`` and ``GET /countries/{code}``."""
+"""``GET /rules`` and ``GET /countries/{code}`` (any signed-in user)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from exportgate import __version__
-from exportgate.api.deps import Day, ModeDep, RulesDep
+from exportgate.api.deps import Day, ModeDep, RulesDep, requires
+from exportgate.store.accounts import Actor
 
 router = APIRouter(tags=["rules"])
-
-
-@router.get("/health")
-def health(rules: RulesDep) -> dict[str, Any]:
-    return {"status": "ok", "version": __version__, "rules_sha256": rules.sha256}
+SignedIn = Annotated[Actor, Depends(requires(None))]
 
 
 @router.get("/rules")
-def rules_in_force(rules: RulesDep, day: Day, mode: ModeDep) -> dict[str, Any]:
+def rules_in_force(_actor: SignedIn, rules: RulesDep, day: Day, mode: ModeDep) -> dict[str, Any]:
     """Every parameter in force on a date (``exportgate rules show --json``)."""
     rules.check_date(day)
     return {"as_of": day.isoformat(), "mode": mode.value, "rules_sha256": rules.sha256,
@@ -26,7 +22,7 @@ def rules_in_force(rules: RulesDep, day: Day, mode: ModeDep) -> dict[str, Any]:
 
 
 @router.get("/countries/{code}")
-def country(code: str, rules: RulesDep, day: Day) -> dict[str, Any]:
+def country(_actor: SignedIn, code: str, rules: RulesDep, day: Day) -> dict[str, Any]:
     """A country's Country Groups on a date (``exportgate countries show CC --json``)."""
     rules.check_date(day)
     cc = rules.country_code(code, "code")

@@ -1,15 +1,16 @@
 """``POST /screen``: one party, with the same evidence the Python API takes (country, type, date of
-birth, nationality, identifiers)."""
+birth, nationality, identifiers), screened and stored as a case (``Service.screen``: each match an alert)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from exportgate.api.deps import JsonBody, ScreenerDep, documented_body, validate_body
+from exportgate.api.deps import JsonBody, ServiceDep, documented_body, requires, validate_body
 from exportgate.schema import StrictModel
+from exportgate.store.accounts import Actor, Permission
 
 router = APIRouter(tags=["screen"])
 
@@ -31,10 +32,13 @@ class ScreenQuery(StrictModel):
 
 
 @router.post("/screen", openapi_extra=documented_body("ScreenQuery"))
-def screen(doc: JsonBody, screener: ScreenerDep) -> dict[str, Any]:
-    """Screen one party against the restricted-party lists; matches best first, each explained."""
+def screen(actor: Annotated[Actor, Depends(requires(Permission.SCREEN))], doc: JsonBody,
+           svc: ServiceDep) -> dict[str, Any]:
+    """Screen one party against the restricted-party lists; matches best first, each explained. Stored as a
+    case (``case_id``; ``case_status``: ``review`` while a match is undecided), each match an alert."""
     query = validate_body(ScreenQuery, doc)
-    result: dict[str, Any] = screener.screen(
+    case = svc.screen(
+        actor,
         query.name,
         country=query.country,
         type=query.type,
@@ -42,5 +46,5 @@ def screen(doc: JsonBody, screener: ScreenerDep) -> dict[str, Any]:
         identifiers=query.identifiers,
         threshold=query.threshold,
         nationality=query.nationality,
-    ).to_json()
-    return result
+    )
+    return {**case.result, "case_id": case.id, "case_status": case.status}
