@@ -41,7 +41,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
+    from playwright import sync_api  # a dev dependency: its absence is an error, not a skip
+
     if shutil.which(CHROMIUM) is None:
         pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium; .ci/run does)")
     with sync_api.sync_playwright() as p:
@@ -312,11 +313,35 @@ def test_the_ledger_page_shows_totals_chart_and_memos(browser: Any, server: str,
     page.context.close()
 
 
+def test_the_landscape_page_shows_a_list_and_the_contest_over_time(browser: Any, server: str) -> None:
+    page = _page(browser, server)
+    _sign_in(page, "ann")
+    page.get_by_role("link", name="Landscape").click()
+    page.get_by_label("Edition").fill("2018-11")
+    page.get_by_label("Compare").fill("US, China")
+    page.get_by_role("button", name="Show").click()
+    rows = {r.locator("td").first.inner_text(): r.locator("td").nth(1).inner_text()
+            for r in page.get_by_test_id("landscape-countries").locator("tbody tr").all()}
+    # November 2018: China 227 systems, the United States 109 (the figures, from TOP500.org)
+    assert rows["China (CN)"] == "227" and rows["United States (US)"] == "109"
+    assert "takes the lead by systems" in page.get_by_test_id("lead-changes").inner_text()
+    chart = page.get_by_test_id("landscape-chart")
+    chart.scroll_into_view_if_needed()
+    width = chart.evaluate("img => img.complete ? img.naturalWidth"
+                           " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))")
+    assert width > 500  # the PNG arrived and decoded
+    _shot(page, "landscape")
+    page.goto("/web/landscape?country=%3Cscript%3E")  # not a country: a page naming the problem, shown as text
+    assert "Cannot do that" in page.content() and page.locator("script:not([src])").count() == 0
+    page.context.close()
+
+
 def test_narrow_pages_have_no_sideways_scroll(browser: Any, server: str) -> None:
     page = _page(browser, server, NARROW)
     _sign_in(page, "rita")
     for path, name in (("/web/alerts", "alerts-narrow"), ("/web/lists", "lists-narrow"),
-                       ("/web/ledger", "ledger-narrow"), ("/web/packages", "packages-narrow")):
+                       ("/web/ledger", "ledger-narrow"), ("/web/packages", "packages-narrow"),
+                       ("/web/landscape", "landscape-narrow")):
         page.goto(path)
         _shot(page, name, full=False)
         width = page.evaluate("document.documentElement.scrollWidth")

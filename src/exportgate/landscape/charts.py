@@ -84,22 +84,28 @@ def _who(codes: Sequence[str]) -> str:
     return ", ".join(codes)
 
 
+def comparison_chart(comparison: Comparison, fmt: str) -> bytes:
+    """The countries compared, lead changes among them marked (``landscape compare --plot``, the web page)."""
+    return render(comparison.series, comparison.lead_changes, fmt=fmt,
+                  title=f"TOP500 compute: {_who(comparison.countries)}",
+                  caption=_caption(comparison.citation, comparison.database_editions, bool(comparison.lead_changes)))
+
+
+def history_chart(history: CountryHistory, fmt: str) -> bytes:
+    """One country, the world lead changes it took part in marked (``landscape country --plot``, the web page)."""
+    return render({history.country: history.editions}, history.lead_changes, fmt=fmt,
+                  title=f"TOP500 compute: {history.name} ({history.country})",
+                  caption=_caption(history.citation, history.database_editions, bool(history.lead_changes)))
+
+
 def plot_comparison(comparison: Comparison, path: Path | str) -> Path:
-    """``landscape compare --plot``: the countries compared, lead changes among them marked."""
-    fmt = chart_format(path)
-    data = render(comparison.series, comparison.lead_changes, fmt=fmt,
-                  title=f"TOP500 compute: {_who(comparison.countries)}", caption=_caption(comparison.citation, comparison.database_editions,
-                                   bool(comparison.lead_changes)))
-    return write_atomic(path, data, "--plot")
+    """``landscape compare --plot``: the chart written to ``path`` (.png or .svg)."""
+    return write_atomic(path, comparison_chart(comparison, chart_format(path)), "--plot")
 
 
 def plot_history(history: CountryHistory, path: Path | str) -> Path:
-    """``landscape country --plot``: one country, the world lead changes it took part in marked."""
-    fmt = chart_format(path)
-    data = render({history.country: history.editions}, history.lead_changes, fmt=fmt,
-                  title=f"TOP500 compute: {history.name} ({history.country})",
-                  caption=_caption(history.citation, history.database_editions, bool(history.lead_changes)))
-    return write_atomic(path, data, "--plot")
+    """``landscape country --plot``: the chart written to ``path`` (.png or .svg)."""
+    return write_atomic(path, history_chart(history, chart_format(path)), "--plot")
 
 
 def _caption(citation: str, database_editions: Sequence[str], marked: bool) -> str:

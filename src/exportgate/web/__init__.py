@@ -1,5 +1,5 @@
 """The web pages a compliance team works in: sign in, screen, batch, packages and cases, the alert queue, the
-ledger, the lists and the audit check. Server-rendered (Jinja2, autoescaped), a little plain JavaScript
+ledger, the lists and the audit check, the compute landscape. Server-rendered (Jinja2, autoescaped), a little plain JavaScript
 (``static/web.js``: keyboard shortcuts, the batch progress bar), every page on the store's
 :class:`~exportgate.store.service.Service` as the signed-in user. See ``docs/usage/web.md``.
 
@@ -27,12 +27,21 @@ def mount(app: FastAPI, jobs: JobRunner | None = None, home: Path | None = None)
     :mod:`exportgate.api.jobs`; without one the batch page says so); ``home``: the data home of the session key
     (default: the settings'). The store is ``app.state.service`` if set, else the settings' (opened on first
     use)."""
-    from exportgate.web import alert_pages, auth, batch_page, ledger_page, lists_page, package_pages, screen_page
+    from exportgate.web import (
+        alert_pages,
+        auth,
+        batch_page,
+        landscape_page,
+        ledger_page,
+        lists_page,
+        package_pages,
+        screen_page,
+    )
     from exportgate.web.core import PREFIX
 
     app.state.web_home = home
     app.state.web_jobs = jobs
-    for module in (auth, screen_page, batch_page, package_pages, alert_pages, ledger_page, lists_page):
+    for module in (auth, screen_page, batch_page, package_pages, alert_pages, ledger_page, lists_page, landscape_page):
         app.include_router(module.router)
     app.mount("/assets", StaticFiles(directory=STATIC), name="web-assets")
 

@@ -34,8 +34,8 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
                         autoescape=select_autoescape(["html"], default=True), trim_blocks=True, lstrip_blocks=True)
 #: where the pages live (the API has the plain paths: ``POST /screen`` is the API's, ``/web/screen`` the page's)
 PREFIX = "/web"
-#: the pages' links, in the order of the menu: (path, label, the permission that shows it)
-MENU: tuple[tuple[str, str, Permission], ...] = (
+#: the pages' links, in the order of the menu: (path, label, the permission that shows it; None: everyone signed in)
+MENU: tuple[tuple[str, str, Permission | None], ...] = (
     (f"{PREFIX}/packages", "Packages", Permission.CHECK),
     (f"{PREFIX}/screen", "Screen", Permission.SCREEN),
     (f"{PREFIX}/batch", "Batch", Permission.SCREEN),
@@ -43,6 +43,7 @@ MENU: tuple[tuple[str, str, Permission], ...] = (
     (f"{PREFIX}/cases", "Cases", Permission.CASES_READ),
     (f"{PREFIX}/ledger", "Ledger", Permission.LEDGER_READ),
     (f"{PREFIX}/lists", "Lists & audit", Permission.LISTS_READ),
+    (f"{PREFIX}/landscape", "Landscape", None),
 )
 _OPENING = threading.Lock()
 #: the pages' own policy (the API's default forbids scripts and frames): scripts and styles from this site only
@@ -106,7 +107,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     token), with the session cookie set."""
     actor: Actor | None = getattr(request.state, "actor", None)
     sess = web_session.current(request)
-    menu = [(path, label) for path, label, perm in MENU if actor is not None and actor.can(perm)]
+    menu = [(path, label) for path, label, perm in MENU if actor is not None and (perm is None or actor.can(perm))]
     html = TEMPLATES.get_template(template).render(
         request_path=request.url.path, actor=actor, menu=menu, csrf=sess.csrf, csrf_field=CSRF_FIELD,
         in_force=in_force(request), can_decide=actor is not None and actor.can(Permission.ALERTS_DECIDE), **context)
