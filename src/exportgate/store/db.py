@@ -15,6 +15,7 @@ import contextlib
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -244,13 +245,30 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
 
 
+#: one lock per SQLite engine: a process's writers take turns before they ask SQLite for its write lock
+_SQLITE_WRITERS: dict[int, threading.RLock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _writers(engine: Engine) -> contextlib.AbstractContextManager[Any]:
+    """On SQLite, the process-wide turn of ``engine``'s writers. SQLite's busy handler does not queue waiting
+    writers, it lets each poll with growing sleeps: many threads of one service process (a worker's thread
+    pool) waiting at once for the write lock wait long and in no order (seconds, at the tail). Taking turns
+    in the process first leaves SQLite one waiter per process. PostgreSQL queues waiters itself: no lock."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(id(engine), threading.RLock())
+
+
 def write(engine: Engine, work: Callable[[Session], T], attempts: int = WRITE_ATTEMPTS) -> T:
     """Run ``work(session)`` in one transaction and commit it; run it again (with a short random pause) when
     the database was locked or the transaction lost a serialization race, up to ``attempts`` times. ``work``
-    must do nothing outside the session that it cannot do twice."""
+    must do nothing outside the session that it cannot do twice. On SQLite, a process's writers take turns
+    (:func:`_writers`)."""
     for attempt in range(1, attempts + 1):
         try:
-            with Session(engine) as session, session.begin():
+            with _writers(engine), Session(engine) as session, session.begin():
                 return work(session)
         except DBAPIError as exc:
             if attempt == attempts or not _retryable(exc):
