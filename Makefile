@@ -27,8 +27,9 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
+# the suite on every core; a module's tests stay in one worker (its server or browser starts once)
 test: $(DEVSTAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 bench: $(DEVSTAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'

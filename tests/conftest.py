@@ -38,12 +38,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
     One private home per run, and one cache directory (``EXPORTGATE_CACHE_DIR``), shared by in-process
     tests and the subprocesses they start (they inherit the environment): the screening index is built
-    once per run, also for a test that gives a subprocess an empty home of its own.
+    once per run, also for a test that gives a subprocess an empty home of its own. Under pytest-xdist
+    (``make test``) each worker has a home of its own inside the run's (a test that updates the lists or
+    writes the default ledger does not reach the other worker) and the cache is the run's (written
+    atomically, so the workers share the built index).
     """
     if "EXPORTGATE_TEST_HOME" not in os.environ:
         os.environ["EXPORTGATE_TEST_HOME"] = tempfile.mkdtemp(prefix="exportgate-test-home-")
-    os.environ["EXPORTGATE_HOME"] = os.environ["EXPORTGATE_TEST_HOME"]
-    os.environ["EXPORTGATE_CACHE_DIR"] = str(Path(os.environ["EXPORTGATE_TEST_HOME"]) / "cache")
+    run_home = Path(os.environ["EXPORTGATE_TEST_HOME"])
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    home = run_home / worker if worker else run_home
+    home.mkdir(exist_ok=True)
+    os.environ["EXPORTGATE_HOME"] = str(home)
+    os.environ["EXPORTGATE_CACHE_DIR"] = str(run_home / "cache")
     os.environ.pop("EXPORTGATE_DB_URL", None)
 
 
