@@ -8,7 +8,6 @@ restart with every byte. Sizes are capped as the bytes arrive (and by ``Content-
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import time
 from dataclasses import dataclass
@@ -50,6 +49,8 @@ def fetch_url(url: str, dest: Path, limits: Limits) -> str | None:
     )
     if remaining <= 0:
         raise late
+    import asyncio  # here, not at the top: every screening imports this module, only a download needs it
+
     try:
         last_modified = asyncio.run(asyncio.wait_for(_download(url, dest, limits.max_bytes), remaining))
     except TimeoutError:
