@@ -133,3 +133,20 @@ def test_every_edition_imports_500_rows(sqlite_url: str, every_edition: list[Lis
     shipped = read_facts()
     assert sorted(facts) == sorted(shipped)
     assert all(same_facts(facts[e], shipped[e]) for e in shipped)
+
+
+def test_facts_through_an_open_engine_are_those_through_its_url(db_url: str, write_book: WriteBook) -> None:
+    """The API and the web pages read the imported lists through the service's engine (no engine opened and
+    no migration checked per request): the same facts as through the URL, imported editions marked so."""
+    edition = read_list(write_book("TOP500_202506.xlsx"))
+    with TopList.open(db_url) as store:
+        store.replace([edition], actor="tester")
+        by_engine = load_facts("auto", engine=store.engine)
+        assert by_engine.sources["2025-06"] == "database"
+        assert by_engine.sources["2024-11"] == "shipped"
+        assert same_facts(by_engine.of("2025-06"), facts_of("2025-06", edition.rows))
+        only_db = load_facts("db", engine=store.engine)
+        assert list(only_db.by_edition) == ["2025-06"]
+    by_url = load_facts("auto", db_url)
+    assert by_url.sources == by_engine.sources
+    assert same_facts(by_url.of("2025-06"), by_engine.of("2025-06"))

@@ -1,6 +1,6 @@
 """Read one TOP500 list workbook (``.xls`` through xlrd, ``.xlsx`` through openpyxl) into 500 rows.
 
-The layout changed over 33 years (see ``../shared/data/top500/PROVENANCE.md``): a blank row above the
+The layout changed over 33 years (see ``exportgate/data/top500/PROVENANCE.md``): a blank row above the
 header until 2007-11, 23 to 38 columns, ``Processors`` then ``Cores`` then ``Total Cores``, ``RMax`` in
 GFlop/s until 2016-11 and ``Rmax [TFlop/s]`` from 2017-06. So columns are found by name in the header
 row (never by position) and units are read from the header: a bracketed or parenthesised unit is

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import Engine, case, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -134,13 +134,15 @@ def _row(edition: str, row: SystemRow) -> dict[str, object]:
 Source = Literal["auto", "shipped", "db"]
 
 
-def load_facts(source: Source = "auto", db: str | None = None) -> Facts:
+def load_facts(source: Source = "auto", db: str | None = None, *, engine: Engine | None = None) -> Facts:
     """The facts to show.
 
     ``shipped``: the facts shipped with the package only. ``db``: only the editions imported into the
     database (``db`` URL, else ``EXPORTGATE_DB_URL``, else the SQLite file in the data home); an error if
     none is. ``auto`` (default): the shipped facts, with every edition imported into the database taken
     from the database instead; a default SQLite file that does not exist yet is not created for this.
+    ``engine``: a database already open and migrated (the service's), read instead of opening ``db`` — the
+    API and the web pages pass theirs, so a request neither opens an engine nor runs the migrations check.
     """
     if source not in ("auto", "shipped", "db"):
         raise InputError("--source", f"must be auto, shipped or db, not {source!r}")
@@ -150,10 +152,14 @@ def load_facts(source: Source = "auto", db: str | None = None) -> Facts:
         shipped = shipped_facts()
         by_edition.update(shipped.by_edition)
         sources.update(shipped.sources)
-    if source == "shipped" or (source == "auto" and not _database_exists(db)):
+    if source == "shipped" or (source == "auto" and engine is None and not _database_exists(db)):
         return Facts(by_edition, sources)
-    with TopList.open(db) as store:
+    if engine is not None:
+        store = TopList(engine)
         imported = store.facts()
+    else:
+        with TopList.open(db) as store:
+            imported = store.facts()
     if source == "db" and not imported:
         raise InputError("--source", f"no TOP500 list is imported in {store.url}: run `exportgate landscape import`")
     by_edition.update(imported)

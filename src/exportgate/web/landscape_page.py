@@ -30,7 +30,7 @@ Codes = Annotated[list[str], Query(max_length=10, description="countries to comp
 def _facts(request: Request) -> Any:
     from exportgate.store.top500 import load_facts
 
-    return load_facts("auto", service(request).url)
+    return load_facts("auto", engine=service(request).engine)
 
 
 def _codes(country: list[str]) -> list[str]:
@@ -48,19 +48,17 @@ def landscape_page(
     country: Codes = [],  # noqa: B006 (FastAPI copies a query list's default)
 ) -> Response:
     from exportgate.landscape.views import compare, countries
+    from exportgate.landscape.views import country as history_of
 
     facts = _facts(request)
     codes = _codes(country)
     table = countries(edition or None, top, facts=facts)
     comparison = compare(codes, facts=facts) if len(codes) >= 2 else None
-    history = None
-    if comparison is None:
-        from exportgate.landscape.views import country as history_of
-
-        history = history_of(codes[0], facts=facts)
-    chart_query = "&".join(f"country={c}" for c in (comparison.countries if comparison else [history.country]))  # type: ignore[union-attr]
+    history = history_of(codes[0], facts=facts) if comparison is None else None
+    shown = comparison.countries if comparison is not None else [history.country] if history is not None else []
     return page(request, "landscape.html", title="Compute landscape", table=table, comparison=comparison,
-                history=history, codes=" ".join(codes), edition=edition, top=top, chart_query=chart_query)
+                history=history, codes=" ".join(codes), edition=edition, top=top,
+                chart_query="&".join(f"country={c}" for c in shown))
 
 
 @router.get("/landscape/chart.png")

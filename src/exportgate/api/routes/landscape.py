@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from exportgate.api.deps import ServiceDep, requires
 from exportgate.errors import InputError
+from exportgate.landscape.facts import Facts
 from exportgate.landscape.views import Comparison, CountryHistory, EditionTable
 from exportgate.store.accounts import Actor
 
@@ -29,10 +30,10 @@ def _view(make: Callable[[], T]) -> T:
         raise InputError(exc.field.removeprefix("--"), exc.problem) from None
 
 
-def _facts(source: str, svc: ServiceDep) -> object:
+def _facts(source: Literal["auto", "shipped", "db"], svc: ServiceDep) -> Facts:
     from exportgate.store.top500 import load_facts
 
-    return load_facts(source, svc.url)  # type: ignore[arg-type]
+    return load_facts(source, engine=svc.engine)
 
 
 @router.get("/landscape/countries", response_model=EditionTable)
@@ -46,7 +47,7 @@ def countries(
     """Every country on one TOP500 list: systems, share of systems and of Rmax, systems in the top 10."""
     from exportgate.landscape.views import countries as view
 
-    return _view(lambda: view(edition, top, facts=_facts(source, svc)))  # type: ignore[arg-type]
+    return _view(lambda: view(edition, top, facts=_facts(source, svc)))
 
 
 @router.get("/landscape/country/{code}", response_model=CountryHistory)
@@ -55,7 +56,7 @@ def country(_actor: SignedIn, code: Annotated[str, Path(max_length=100)], svc: S
     """One country on every TOP500 list: its systems, share of Rmax, place among countries, lead changes."""
     from exportgate.landscape.views import country as view
 
-    return _view(lambda: view(code, facts=_facts(source, svc)))  # type: ignore[arg-type]
+    return _view(lambda: view(code, facts=_facts(source, svc)))
 
 
 @router.get("/landscape/compare", response_model=Comparison)
@@ -69,4 +70,4 @@ def compare(
     """Countries side by side on every TOP500 list, and the editions where the lead between them changed."""
     from exportgate.landscape.views import compare as view
 
-    return _view(lambda: view(country, facts=_facts(source, svc)))  # type: ignore[arg-type]
+    return _view(lambda: view(country, facts=_facts(source, svc)))
