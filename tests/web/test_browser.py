@@ -91,7 +91,13 @@ def _sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
     page.goto("/web/signin")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    _follow(page, page.get_by_role("button", name="Sign in"))
+
+
+def _follow(page: Any, target: Any) -> None:
+    """Click what loads a new page and wait for that page: the reads that follow are of it, not the old one."""
+    with page.expect_navigation():
+        target.click()
 
 
 def _shot(page: Any, name: str, full: bool = True) -> None:
@@ -146,7 +152,7 @@ def test_a_screened_name_shows_its_matches_explained(browser: Any, server: str) 
     highlighted = first.get_by_test_id("query-tokens").locator("mark").all_inner_texts()
     assert "huawei" in highlighted
     assert "as of" in first.inner_text()  # the list's date
-    first.get_by_test_id("open-alert").click()
+    _follow(page, first.get_by_test_id("open-alert"))
     assert "/web/alerts/" in page.url and page.get_by_test_id("alert-status").inner_text() == "open"
     assert page.get_by_test_id("no-decide").is_visible()  # an analyst: no decide buttons
     assert page.get_by_test_id("decide").count() == 0
@@ -195,7 +201,7 @@ def test_a_package_shows_its_verdict_memo_and_alerts(browser: Any, server: str) 
         page.get_by_test_id("memo-md").click()
     assert "Deccan AI Cloud" in Path(md.value.path()).read_text(encoding="utf-8")
     _shot(page, "case-package")
-    alerts.get_by_role("link").first.click()
+    _follow(page, alerts.get_by_role("link").first)
     assert "Complete Freight Solutions" in page.locator("main").inner_text()
     page.goto("/web/packages")
     _shot(page, "packages")
@@ -205,7 +211,7 @@ def test_a_package_shows_its_verdict_memo_and_alerts(browser: Any, server: str) 
     narrow = _page(browser, server, NARROW)
     _sign_in(narrow, "ann")
     narrow.goto("/web/cases?kind=check")
-    narrow.locator("[data-testid=case-list] a").first.click()
+    _follow(narrow, narrow.locator("[data-testid=case-list] a").first)
     _shot(narrow, "case-narrow", full=False)
     page.context.close()
     narrow.context.close()
@@ -216,7 +222,7 @@ def test_deciding_an_alert_moves_it_out_of_the_queue_into_history_and_audit(brow
     page = _page(browser, server)
     _sign_in(page, "rita")
     _screen(page, "Bank Melli Iran", "IR")
-    page.get_by_test_id("open-alert").first.click()
+    _follow(page, page.get_by_test_id("open-alert").first)
     alert_url = page.url
     alert_id = int(alert_url.rsplit("/", 1)[1])
     page.goto("/web/alerts?status=open")
@@ -288,7 +294,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(browser: Any, server: s
     page.goto("/web/screen")
     page.get_by_label("Name").fill("Huawei Technologies")
     page.evaluate("document.querySelector('main form input[name=csrf]').remove()")
-    page.get_by_role("button", name="Screen").click()
+    _follow(page, page.get_by_role("button", name="Screen"))
     assert page.get_by_role("heading", level=1).inner_text() == "Refused"
     assert "security token" in page.get_by_test_id("errors").inner_text()
     _shot(page, "refused")
@@ -301,7 +307,7 @@ def test_the_ledger_page_shows_totals_chart_and_memos(browser: Any, server: str,
     _sign_in(page, "rita")
     page.get_by_label("package file").fill(text)
     page.get_by_role("button", name="Check package").click()
-    page.get_by_role("button", name="Record in the compute ledger").click()
+    _follow(page, page.get_by_role("button", name="Record in the compute ledger"))
     assert page.url.endswith("/web/ledger")
     assert "JP" in page.get_by_test_id("ledger-totals").inner_text()
     assert page.get_by_test_id("ledger-chart").locator("svg rect.bar").count() >= 1
@@ -316,10 +322,10 @@ def test_the_ledger_page_shows_totals_chart_and_memos(browser: Any, server: str,
 def test_the_landscape_page_shows_a_list_and_the_contest_over_time(browser: Any, server: str) -> None:
     page = _page(browser, server)
     _sign_in(page, "ann")
-    page.get_by_role("link", name="Landscape").click()
+    _follow(page, page.get_by_role("link", name="Landscape"))
     page.get_by_label("Edition").fill("2018-11")
     page.get_by_label("Compare").fill("US, China")
-    page.get_by_role("button", name="Show").click()
+    _follow(page, page.get_by_role("button", name="Show"))
     rows = {r.locator("td").first.inner_text(): r.locator("td").nth(1).inner_text()
             for r in page.get_by_test_id("landscape-countries").locator("tbody tr").all()}
     # November 2018: China 227 systems, the United States 109 (the issue's figures, from TOP500.org)
