@@ -113,3 +113,22 @@ def test_every_command_table_goes_through_print_table() -> None:
             if re.search(r"\.print\((table|\w*_table\(|Table\()", line):
                 offenders.append(f"{path.name}:{n}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_run_of_one_command_builds_that_command_as_the_whole_table_does() -> None:
+    """The console script builds only the command named first (start-up time); what it builds is the same
+    command, options and help as the full table's, for every command and group."""
+    import typer
+
+    from exportgate.cli.main import COMMANDS, GROUPS, build
+
+    def shape(command: object) -> object:
+        params = [(p.name, tuple(p.opts), getattr(p, "help", None), p.required) for p in command.params]  # type: ignore[attr-defined]
+        subs = getattr(command, "commands", {})
+        return (command.help, params, {n: shape(c) for n, c in subs.items()})  # type: ignore[attr-defined]
+
+    full = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert list(full) == [*COMMANDS, *GROUPS]
+    for name in full:
+        alone = typer.main.get_command(build(name)).commands  # type: ignore[attr-defined]
+        assert list(alone) == [name] and shape(alone[name]) == shape(full[name]), name
