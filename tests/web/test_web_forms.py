@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import stat
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,69 @@ def test_signing_out_or_a_new_password_ends_every_session_of_the_user(svc: Servi
     assert first.get("/web/alerts").url.path == "/web/alerts"  # signing in again works at once
     svc.users.set_password(admin, "sam", "a brand new passphrase")
     assert first.get("/web/alerts").url.path == "/web/signin"
+
+
+_ROW = re.compile(r'<tr tabindex="0" data-alert="(\d+)".*?</tr>', re.S)
+_CELL = re.compile(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', re.S)
+
+
+def _queue(c: TestClient, **params: str) -> list[dict[str, Any]]:
+    """The alert queue page's rows, in the page's order: {id, Status, Party, List, Score, ...} as shown."""
+    page = c.get("/web/alerts", params=params)
+    assert page.status_code == 200, page.text[:500]
+    rows = []
+    for row in _ROW.finditer(page.text):
+        cells = {k: re.sub(r"<[^>]+>", "", v).strip() for k, v in _CELL.findall(row.group(0))}
+        rows.append({"id": int(row.group(1)), **cells})
+    return rows
+
+
+def test_the_alert_queue_filters_by_list_score_party_and_age_with_open_alerts_first(svc: Service, app: Any) -> None:
+    from sqlalchemy import select, update
+
+    from exportgate.store.service_models import Alert
+
+    c = client(app)
+    csrf = sign_in(c, "rita")
+    for name, country in (("Bank Melli Iran", "IR"), ("Rosoboronexport", "RU")):
+        assert c.post("/web/screen", data={"csrf": csrf, "name": name, "country": country}).status_code == 200
+    melli = _queue(c, party="melli")
+    ros = _queue(c, party="ROSOBORON")  # a part of the party's name, any case
+    assert len(melli) >= 3 and all(r["Party"] == "Bank Melli Iran (IR)" for r in melli)
+    assert ros and all(r["Party"] == "Rosoboronexport (RU)" for r in ros)
+    everyone = _queue(c)
+    assert {r["id"] for r in melli + ros} <= {r["id"] for r in everyone}
+    assert any(r["Party"] not in {"Bank Melli Iran (IR)"} for r in everyone)  # the party filter left others out
+    # by list: every row on that list, and this party's rows on other lists left out
+    lists = {r["List"] for r in melli + ros}
+    chosen = sorted(lists)[0]
+    on_list = _queue(c, list=chosen)
+    assert on_list and all(r["List"] == chosen for r in on_list)
+    assert {r["id"] for r in melli + ros if r["List"] == chosen} <= {r["id"] for r in on_list}
+    assert len(_queue(c, list="no_such_list")) == 0
+    # by score: the rows below the floor are left out
+    scores = sorted({float(r["Score"]) for r in melli})
+    assert len(scores) >= 2, scores
+    floor = scores[-1]
+    high = _queue(c, party="melli", min_score=str(floor))
+    assert high and all(float(r["Score"]) >= floor for r in high)
+    assert {r["id"] for r in high} == {r["id"] for r in melli if float(r["Score"]) >= floor} != {r["id"] for r in melli}
+    # by age: nothing opened today is older than a day; an alert opened three days ago is, and not older than five
+    assert _queue(c, party="melli", older_than_days="1") == []
+    aged = melli[-1]["id"]
+    with svc.engine.begin() as conn:
+        opened = conn.execute(select(Alert.opened_at).where(Alert.id == aged)).scalar_one()
+        conn.execute(update(Alert).where(Alert.id == aged).values(opened_at=opened - timedelta(days=3)))
+    assert [r["id"] for r in _queue(c, party="melli", older_than_days="2")] == [aged]
+    assert _queue(c, party="melli", older_than_days="5") == []
+    # open alerts first, then escalated ones, then the decided; status=open shows the open ones only
+    rita = svc.users.actor("rita")
+    assert rita is not None
+    first, second = melli[0]["id"], melli[1]["id"]
+    svc.alerts.decide(rita, first, "false_positive", "another bank of that name")
+    svc.alerts.decide(rita, second, "escalated", "ask the compliance desk")
+    queue = _queue(c, party="melli")
+    statuses = [r["Status"] for r in queue]
+    assert statuses == sorted(statuses, key=lambda s: {"open": 0, "escalated": 1}.get(s, 2)), statuses
+    assert statuses[-2:] == ["escalated", "false_positive"] and statuses[0] == "open"
+    assert {r["id"] for r in _queue(c, party="melli", status="open")} == {r["id"] for r in queue} - {first, second}
