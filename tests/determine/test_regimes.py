@@ -133,6 +133,19 @@ def test_746_8_a2_russia_fdp_rule_and_supp3_origin(rules: Any) -> None:
     assert outcome(de) == (NLR, None, None)
 
 
+def test_746_8_supp3_taiwan_from_2023_02_24(rules: Any) -> None:
+    """Supp. 3 to Part 746 gained Taiwan on 2023-02-24 (88 FR 12150): from then an FDP item reexported from TW to
+    Russia carries the (a)(12)(iii)(A) exclusion to confirm; the day before it does not (the licence stays)."""
+    doc = case_doc("2023-02-23", "RU", P_IC, origin="TW", transaction="reexport",
+                   foreign_produced={"direct_product_of": ["3E991"]})
+    before = run(doc, rules=rules)
+    after = run({**doc, "date": "2023-02-24"}, rules=rules)
+    assert outcome(before) == outcome(after) == (LR, None, POD)
+    assert not any("Supp. 3 to Part 746" in c for c in before.conditions)
+    assert any("TW is listed in Supp. 3 to Part 746" in c and "746.8(a)(12)(iii)(A)" in c for c in after.conditions)
+    assert cited(after, "88 FR 12150") and not cited(before, "88 FR 12150")
+
+
 def test_746_8_a3_footnote3_party_anywhere_no_exceptions(rules: Any) -> None:
     """734.9(g) / 746.8(a)(3): a footnote 3 Entity List party (here the purchaser): a licence to any destination,
     no licence exception, denial in all cases ((b)(1)); 744.21(a)(2) for a footnote 3 party outside RU/BY."""

@@ -74,6 +74,11 @@ def test_compare_json_and_svg_chart(tmp_path: Path) -> None:
     assert len(paths) > 100
     styles = " ".join(p.get("style", "") for p in paths)
     assert "#1f77b4" in styles and "#ff7f0e" in styles  # both countries' lines
+    # each lead change marked: one dotted vertical line on its measure's panel, in the new leader's colour
+    dotted = [p.get("style", "") for p in paths if "stroke-dasharray" in p.get("style", "")]
+    assert len(dotted) == len(data["lead_changes"]) >= 4
+    colour = {"US": "#1f77b4", "CN": "#ff7f0e"}
+    assert sorted(s.split("stroke: ")[1][:7] for s in dotted) == sorted(colour[c["leader"]] for c in data["lead_changes"])
 
 
 def test_compare_png_has_both_lines(tmp_path: Path) -> None:
@@ -124,6 +129,20 @@ def test_import_then_view_from_the_database(tmp_path: Path, write_book: WriteBoo
     assert mine["rows"][0]["systems"] == sum(1 for rank in range(1, 501) if rank % 7 in (2, 3))
     auto = json.loads(ok("country", "KR", "--db", db, "--json").output)
     assert auto["database_editions"] == ["2025-06", "2025-11"] and len(auto["editions"]) == 67
+    table = ok("country", "KR", "--db", db).output.replace("\n", " ")
+    assert "From imported lists: 2025-06, 2025-11; the rest from shipped facts." in table
+
+
+def test_the_chart_caption_says_where_its_figures_come_from() -> None:
+    from exportgate.landscape.charts import _caption
+
+    cite = "TOP500.org, lists of June 1993 to June 2026"
+    assert _caption(cite, [], 67, False) == f"Source: {cite} (per-country facts shipped with exportgate)."
+    assert _caption(cite, ["2025-06", "2025-11"], 67, True) == (
+        f"Source: {cite} (imported lists for 2 editions, shipped per-country facts for the rest). "
+        "Dotted lines: the edition where the lead changed.")
+    every = [f"e{i}" for i in range(67)]  # every edition imported: no "rest" to speak of
+    assert _caption(cite, every, 67, False) == f"Source: {cite} (imported lists, all 67 editions)."
 
 
 def test_a_bad_list_imports_nothing(tmp_path: Path, write_book: WriteBook) -> None:

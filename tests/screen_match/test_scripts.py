@@ -149,4 +149,7 @@ def test_reading_named_in_screen_explanation(screener: Screener) -> None:
     res = screener.screen("ウラジーミル・プーチン")
     hit: Any = next(m for m in res.matches if m.entity_id == "ofac_sdn:35096")
     assert hit.score >= 0.85
-    assert "reading" in hit.explanation or hit.explanation["query_tokens"] == ["vladimir", "putin"]
+    # the katakana read by the given-name table ("vladimir"), named in the explanation with its source
+    assert hit.explanation["reading"]["source"] == "given-name table"
+    assert hit.explanation["reading"]["text"].startswith("vladimir ")
+    assert hit.explanation["query_tokens"] == ["vladimir", "putin"]

@@ -213,7 +213,9 @@ def country_cmd(
                       f"{len(view.led_by_rmax)} lists.")
     for ch in view.lead_changes:
         console.print(f"{ch.edition}: {ch.leader} took the world lead in {_measure(ch.measure)} from {ch.previous}")
-    if view.database_editions:
+    if len(view.database_editions) >= len(view.editions):
+        console.print(f"From imported lists: all {len(view.editions)} editions.")
+    elif view.database_editions:
         console.print(f"From imported lists: {', '.join(view.database_editions)}; the rest from shipped facts.")
     if plot is not None:
         console.print(f"Chart written to {plot}")

@@ -88,14 +88,16 @@ def comparison_chart(comparison: Comparison, fmt: str) -> bytes:
     """The countries compared, lead changes among them marked (``landscape compare --plot``, the web page)."""
     return render(comparison.series, comparison.lead_changes, fmt=fmt,
                   title=f"TOP500 compute: {_who(comparison.countries)}",
-                  caption=_caption(comparison.citation, comparison.database_editions, bool(comparison.lead_changes)))
+                  caption=_caption(comparison.citation, comparison.database_editions, len(comparison.editions),
+                                   bool(comparison.lead_changes)))
 
 
 def history_chart(history: CountryHistory, fmt: str) -> bytes:
     """One country, the world lead changes it took part in marked (``landscape country --plot``, the web page)."""
     return render({history.country: history.editions}, history.lead_changes, fmt=fmt,
                   title=f"TOP500 compute: {history.name} ({history.country})",
-                  caption=_caption(history.citation, history.database_editions, bool(history.lead_changes)))
+                  caption=_caption(history.citation, history.database_editions, len(history.editions),
+                                   bool(history.lead_changes)))
 
 
 def plot_comparison(comparison: Comparison, path: Path | str) -> Path:
@@ -108,7 +110,12 @@ def plot_history(history: CountryHistory, path: Path | str) -> Path:
     return write_atomic(path, history_chart(history, chart_format(path)), "--plot")
 
 
-def _caption(citation: str, database_editions: Sequence[str], marked: bool) -> str:
-    where = (f"imported lists for {len(database_editions)} editions, shipped per-country facts for the rest"
-             if database_editions else "per-country facts shipped with exportgate")
+def _caption(citation: str, database_editions: Sequence[str], editions: int, marked: bool) -> str:
+    imported = len(database_editions)
+    if not imported:
+        where = "per-country facts shipped with exportgate"
+    elif imported >= editions:
+        where = f"imported lists, all {imported} editions"
+    else:
+        where = f"imported lists for {imported} editions, shipped per-country facts for the rest"
     return f"Source: {citation} ({where})." + (" Dotted lines: the edition where the lead changed." if marked else "")
