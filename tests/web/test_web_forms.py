@@ -237,3 +237,26 @@ def test_the_alert_queue_filters_by_list_score_party_and_age_with_open_alerts_fi
     assert statuses == sorted(statuses, key=lambda s: {"open": 0, "escalated": 1}.get(s, 2)), statuses
     assert statuses[-2:] == ["escalated", "false_positive"] and statuses[0] == "open"
     assert {r["id"] for r in _queue(c, party="melli", status="open")} == {r["id"] for r in queue} - {first, second}
+
+
+def test_a_package_uploaded_as_a_file_becomes_a_case_and_a_bad_one_lists_its_errors(app: Any) -> None:
+    root = Path(__file__).resolve().parents[2]
+    example = root / "examples" / "01-japan-sovereign-cloud.yaml"
+    c = client(app)
+    csrf = sign_in(c, "rita")
+    checked = c.post("/web/packages", data={"csrf": csrf, "package": ""},
+                     files={"file": (example.name, example.read_bytes(), "application/yaml")})
+    assert checked.status_code == 200 and re.search(r"/web/cases/\d+$", str(checked.url)), checked.text[:500]
+    assert re.search(r'data-testid="verdict">Verdict:\s*<span[^>]*>\s*clear', checked.text, re.I), checked.text[:800]
+    assert "Sakura Sovereign AI Cloud" in checked.text
+    # the case list's filters: by who stored it and by status
+    mine = c.get("/web/cases", params={"kind": "check", "created_by": "rita", "status": "clear"}).text
+    assert "Sakura Sovereign AI Cloud" in mine
+    assert "Sakura Sovereign AI Cloud" not in c.get("/web/cases", params={"created_by": "ann"}).text
+    assert "Sakura Sovereign AI Cloud" not in c.get("/web/cases", params={"status": "blocked"}).text
+    # a file with schema errors: the form again, each problem with its path, nothing stored
+    bad = example.read_text(encoding="utf-8").replace("quantity: ", "quantity: -", 1)
+    refused = c.post("/web/packages", data={"csrf": csrf, "package": ""},
+                     files={"file": ("bad.yaml", bad.encode(), "application/yaml")})
+    assert refused.status_code == 422 and str(refused.url).endswith("/web/packages")
+    assert "The package could not be checked" in refused.text and "quantity: must be &gt; 0" in refused.text
