@@ -255,6 +255,41 @@ def test_deciding_an_alert_moves_it_out_of_the_queue_into_history_and_audit(brow
     page.context.close()
 
 
+def test_the_queue_and_an_alert_from_the_keyboard_alone(browser: Any, server: str) -> None:
+    """j/k move through the queue, Enter opens, c/e open an alert with that decision chosen; on the alert page
+    c/f/e switch the choice (the comment box has the cursor each time)."""
+    page = _page(browser, server)
+    _sign_in(page, "rita")
+    _screen(page, "Bank Melli Iran", "IR")
+    page.goto("/web/alerts?status=open&party=melli")
+    ids = [int(r.get_attribute("data-alert")) for r in page.locator("tr[data-alert]").all()]
+    assert len(ids) >= 2
+    focused = "document.activeElement.dataset.alert"
+    page.keyboard.press("j")  # nothing focused yet: the first row
+    assert page.evaluate(focused) == str(ids[0])
+    page.keyboard.press("j")
+    assert page.evaluate(focused) == str(ids[1])
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == str(ids[0])
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/web/alerts/{ids[0]}")
+    page.go_back()
+    page.locator(f"tr[data-alert='{ids[1]}']").focus()
+    page.keyboard.press("e")
+    page.wait_for_url(f"**/web/alerts/{ids[1]}?decide=escalated")
+    assert page.get_by_label("Escalate").is_checked()
+    assert page.evaluate("document.activeElement.name") == "comment"
+    page.keyboard.press("Tab")  # out of the comment box: keys choose again
+    page.keyboard.press("c")
+    assert page.get_by_label("Confirmed match").is_checked() and not page.get_by_label("Escalate").is_checked()
+    page.goto("/web/alerts?status=open&party=melli")
+    page.locator(f"tr[data-alert='{ids[0]}']").focus()
+    page.keyboard.press("c")
+    page.wait_for_url(f"**/web/alerts/{ids[0]}?decide=confirmed_match")
+    assert page.get_by_label("Confirmed match").is_checked()
+    page.context.close()
+
+
 def test_a_batch_upload_finishes_and_its_download_has_one_row_per_input_row(browser: Any, server: str,
                                                                           tmp_path: Path) -> None:
     rows = [("r1", "Huawei Technologies", "CN"), ("r2", "Bank Melli Iran", "IR"), ("r3", "Acme Widgets Ltd", "US"),
