@@ -52,6 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["EXPORTGATE_HOME"] = str(home)
     os.environ["EXPORTGATE_CACHE_DIR"] = str(run_home / "cache")
     os.environ.pop("EXPORTGATE_DB_URL", None)
+    from web_helpers import cheap_hashes
+
+    cheap_hashes()  # the product's profile is held by test_service_accounts.py
 
 
 @pytest.fixture(scope="session")

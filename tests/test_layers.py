@@ -105,3 +105,12 @@ def test_packages_import_only_downwards_and_form_no_cycle() -> None:
             if rank[parts[1]] > rank[area] or (rank[parts[1]] == rank[area] and parts[1] != area):
                 offenders.append(f"{path.relative_to(SRC)} imports {name}")
     assert offenders == []
+
+
+def test_no_test_skips_on_the_project_or_its_dev_dependencies() -> None:
+    """Issue 10: a missing module of ours or of the dev extra is a failure, not a quiet skip
+    (``pytest.importorskip``); the suite skips only for what a fresh clone lacks (``../shared``, a server)."""
+    tests = Path(__file__).resolve().parent
+    skipping = [str(p.relative_to(tests)) for p in tests.rglob("*.py") if "importorskip(" in p.read_text(encoding="utf-8")
+                and p.name != "test_layers.py"]
+    assert skipping == []

@@ -18,8 +18,21 @@ USERS = {"ada": "admin", "rita": "reviewer", "ann": "analyst"}
 _TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+def cheap_hashes() -> None:
+    """argon2id at the library's cheapest parameters in this process: the same code path and stored format
+    (``$argon2id$...``, verified with the parameters it names), a thousandth of the time. Every test process
+    (``conftest.pytest_configure``) and every script a test starts through :func:`make_service`."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from exportgate.store import accounts
+
+    accounts._HASHER = PasswordHasher.from_parameters(CHEAPEST)
+
+
 def make_service(url: str, home: Path | None = None, screener: Any | None = None) -> Service:
-    """A store at ``url`` with the :data:`USERS`, each with :data:`PASSWORD`."""
+    """A store at ``url`` with the :data:`USERS`, each with :data:`PASSWORD` (hashed cheaply)."""
+    cheap_hashes()
     svc = Service.open(url, home=home, screener=screener)
     setup = Actor.local("setup")
     svc.users.add(setup, "ada", "admin")

@@ -26,7 +26,6 @@ def _run(runner: CliRunner, *args: str) -> str:
 
 
 def test_local_one_and_two_workers_and_a_local_cluster_agree(runner: CliRunner, tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
     src = write_parties(tmp_path / "parties.csv", ROWS)
     one = tmp_path / "one.csv"
     two = tmp_path / "two.csv"
@@ -48,7 +47,8 @@ def test_local_one_and_two_workers_and_a_local_cluster_agree(runner: CliRunner, 
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_a_parquet_folder_is_read_by_dask_and_swapped_whole(runner: CliRunner, tmp_path: Path) -> None:
-    dd = pytest.importorskip("dask.dataframe")
+    import dask.dataframe as dd
+
     src = write_parties(tmp_path / "parties.csv", 250)
     folder = tmp_path / "screened"
     _run(runner, str(src), "--out", str(folder), "--workers", "2", "--partitions", "3")
@@ -69,7 +69,6 @@ def test_a_parquet_folder_is_read_by_dask_and_swapped_whole(runner: CliRunner, t
 
 
 def test_an_unreachable_scheduler_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
     src = write_parties(tmp_path / "parties.csv", 10)
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -22,15 +22,6 @@ ANALYST = {"screen", "classify", "determine", "check", "cases.read", "alerts.rea
            "audit.verify"}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with the library's cheapest parameters: the same code path, a thousandth of the time."""
-    from argon2 import PasswordHasher
-    from argon2.profiles import CHEAPEST
-
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher.from_parameters(CHEAPEST))
-
-
 @pytest.fixture
 def svc(db_url: str) -> Iterator[Service]:
     service = Service.open(db_url)
@@ -228,3 +219,16 @@ def test_the_web_sign_in_locks_a_user_out_after_repeated_failures(svc: Service) 
     # an unknown name is refused the same way and locks nothing
     with pytest.raises(NotAuthenticated, match="wrong user name or password"):
         svc.users.sign_in("nobody", "wrong", now)
+
+
+def test_the_product_hashes_with_rfc_9106_low_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests run argon2 at its cheapest (``tests/conftest.py``); the product's own hasher, made on first
+    use, is argon2id with RFC 9106's low-memory profile, and a hash it makes names those parameters."""
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    monkeypatch.setattr(accounts, "_HASHER", None)
+    assert accounts.hasher()._parameters == RFC_9106_LOW_MEMORY
+    stored = accounts.hash_secret("a long enough password")
+    assert stored.startswith(f"$argon2id$v=19$m={RFC_9106_LOW_MEMORY.memory_cost},t={RFC_9106_LOW_MEMORY.time_cost},"
+                             f"p={RFC_9106_LOW_MEMORY.parallelism}$")
+    assert accounts.verify_secret(stored, "a long enough password")

@@ -153,12 +153,6 @@ def test_the_migration_chains_the_lines_written_before(db_url: str) -> None:
 
 
 def test_every_write_of_the_service_is_a_chained_line(db_url: str, warm_index: Any, monkeypatch: Any) -> None:
-    from argon2 import PasswordHasher
-    from argon2.profiles import CHEAPEST
-
-    from exportgate.store import accounts
-
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher.from_parameters(CHEAPEST))
     from service_samples import LISTED_LIKE, package_with
 
     with Service.open(db_url, screener=warm_index) as svc:

@@ -18,17 +18,8 @@ from typer.testing import CliRunner
 from exportgate.cli import app
 from exportgate.errors import AccessDenied, InputError, NotFound
 from exportgate.reports import render
-from exportgate.store import accounts
 from exportgate.store.service import Service
 from exportgate.store.service_models import Alert, AlertEvent, Case, CaseParty, CaseRun
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argon2 import PasswordHasher
-    from argon2.profiles import CHEAPEST
-
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher.from_parameters(CHEAPEST))
 
 
 @pytest.fixture

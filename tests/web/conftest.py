@@ -1,5 +1,5 @@
 """The web tests' store: one per module, on SQLite in a temporary folder, with a user of each role and the run's
-screener (``warm_index``); argon2 at its cheapest parameters (the same code path, a thousandth of the time)."""
+screener (``warm_index``); argon2 at its cheapest parameters, as in every test process (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -14,25 +14,12 @@ from web_helpers import make_service
 
 
 @pytest.fixture(scope="module")
-def cheap_argon2() -> Iterator[None]:
-    from argon2 import PasswordHasher
-    from argon2.profiles import CHEAPEST
-
-    from exportgate.store import accounts
-
-    saved = accounts._HASHER
-    accounts._HASHER = PasswordHasher.from_parameters(CHEAPEST)
-    yield
-    accounts._HASHER = saved
-
-
-@pytest.fixture(scope="module")
 def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("web-home")
 
 
 @pytest.fixture(scope="module")
-def svc(web_home: Path, warm_index: Any, cheap_argon2: None) -> Iterator[Service]:
+def svc(web_home: Path, warm_index: Any) -> Iterator[Service]:
     service = make_service(f"sqlite:///{web_home / 'web.db'}", None, screener=warm_index)  # the run's data home: its signing key
     yield service
     service.close()

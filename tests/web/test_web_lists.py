@@ -26,7 +26,7 @@ def _sdn(path: Path, rows: list[str]) -> Path:
 
 
 def test_the_lists_page_shows_versions_the_last_update_and_the_audit_check(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cheap_argon2: None) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from exportgate.screen.lists.store import update
 
     monkeypatch.setenv("EXPORTGATE_HOME", str(tmp_path))
