@@ -277,6 +277,9 @@ def test_746_9_syria_either_side_of_2025_09_02(item: dict[str, Any], extra: dict
     if before[0] == LR:
         assert "746.9(a)" in provisions(a) and "746.9(a)" in provisions(b)
         assert said(a, "746.9(a)", "only License Exceptions TMP, GOV, TSU, BAG, AVS")
+        # the categories 746.9(c) reviews case by case are named as such beside the default
+        assert said(a, "746.9 review policy: policy_of_denial; case-by-case for: U.S. Government activities")
+        assert said(b, "746.9 review policy: case_by_case; approval favoured: telecommunications")
         assert said(b, "746.9(a)", "only License Exceptions SPP, TMP, RPL, GOV")
         assert cited(b, "90 FR 42320")
     if item is GAMING_A:

@@ -173,7 +173,10 @@ def _record(
     if state.case.item_category == "medical_device" and "MED" in (exc.value or {}):
         state.cond("License Exception MED (740.23) may authorize EAR99 medical devices and their parts: check its terms")
     favourable = list(dict(pol.value).get("case_by_case_for") or ())
-    text = f"{section} review policy: {pol.value['default']}; " + "; ".join(favourable)
+    default = pol.value["default"]
+    # the categories reviewed case by case, said so where the default is stricter
+    lead = "case-by-case for: " if default != "case_by_case" else ""
+    text = f"{section} review policy: {default}; {lead}" + "; ".join(favourable)
     if favourable and not own_policy and text not in ctx.reasons:
         state.say(text, pol)
 
