@@ -213,7 +213,7 @@ def main(quick: bool = False, base_ref: str | None = None) -> int:
         archive = subprocess.run(["git", "archive", base_ref, "src"], cwd=ROOT, check=True, capture_output=True)
         subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
         variants["base"] = (python, {"PYTHONPATH": str(src / "src")})
-    for name, (_, extra_env) in variants.items():  # bytecode caches warm for every run, the first cold one too
+    for _, extra_env in variants.values():  # bytecode caches warm for every run, the first cold one too
         tree = Path(extra_env["PYTHONPATH"]) if "PYTHONPATH" in extra_env else ROOT / "src"
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree)], check=True)
     with tempfile.TemporaryDirectory(prefix="exportgate-bench-cli-") as tmp:
