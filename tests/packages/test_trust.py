@@ -4,6 +4,7 @@ Affiliates rule, package parties that say what a case can, and a matcher that ne
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from exportgate.errors import InputErrors
 from exportgate.packages import check_package, parse_package
 from exportgate.packages.screening import default_screener
+from exportgate.screen.model import Address, EntityType, ListedEntity, Name
 
 PARENT = "Beijing Institute of Technology"  # on the Entity List in the embedded snapshot
 
@@ -126,6 +128,34 @@ def test_a_bad_party_field_is_named_where_the_package_has_it(doc: dict[str, Any]
     with pytest.raises(InputErrors) as info:
         _check(doc, screener)
     assert any(str(e).startswith("parties[0].supp8_entity: unknown Supp. 8 entity 'nobody'") for e in info.value.errors)
+
+
+def test_every_end_user_field_of_a_case_reaches_the_determination_from_a_package_party() -> None:
+    """A package party says what a case can: each field of the case's end user is a party field, and a party
+    that gives them all hands every one to the determination (``country`` is the case's ``located_in``).
+    A field added to cases later and not to packages fails here."""
+    from exportgate.determine.model import EndUser
+    from exportgate.packages.lines import party_doc
+    from exportgate.packages.model import Party
+
+    case_fields = set(EndUser.model_fields)
+    assert case_fields - {"located_in"} <= set(Party.model_fields)
+
+    class _NoHits:
+        def of(self, name: str) -> list[dict[str, Any]]:
+            return []
+
+        def owners_of(self, name: str) -> list[dict[str, Any]]:
+            return []
+
+    party = Party.model_validate({
+        "name": "Khazna Data Centers", "role": "end_user", "country": "AE", "hq": "AE", "supp8_entity": "g42",
+        "private_sector": True, "military_or_intel": False, "military_end_user": False,
+        "military_intelligence_end_user": False, "civil_subsidiary": "us_jv", "ultimate_parent_hq": "AE"})
+    doc = party_doc(party, _NoHits(), end_user=True)  # type: ignore[arg-type]
+    assert set(doc) == case_fields
+    assert doc["located_in"] == "AE" and doc["supp8_entity"] == "g42" and doc["private_sector"] is True
+    EndUser.model_validate(doc)  # the case reads it as it reads its own
 
 
 # --- the matcher never confirms ----------------------------------------------------------------------------
@@ -261,3 +291,44 @@ def test_lists_older_than_the_transaction_are_a_condition_and_a_banner(doc: dict
     assert "ofac_sdn" not in stale  # the SDN list of 2024-05-03 is 7 days old
     [condition] = [c for c in data["conditions"] if c.startswith("re-screen every party against current lists")]
     assert "entity_list of 2022-04-21: 750 days" in condition and condition.endswith("(screening)")
+
+
+# --- a decision follows the list entry, not the list version ------------------------------------------------
+
+
+@dataclass
+class _Lists:
+    """A list version as the screener reads it: its entries and each list's date."""
+
+    entities: list[ListedEntity]
+    sources: dict[str, Any]
+
+
+def _opera_lists(list_date: str, **entry: Any) -> Any:
+    from exportgate.screen import Screener
+
+    opera = ListedEntity(id="ofac_sdn:9999", source="ofac_sdn", type=EntityType.ENTITY, names=[Name("OPERA")],
+                         countries=["CD"], programs=["DRCONGO"], list_date=list_date, **entry)
+    filler = [ListedEntity(id=f"ofac_sdn:{i}", source="ofac_sdn", type=EntityType.ENTITY,
+                           names=[Name(f"{w} Trading Co Ltd")], list_date=list_date)
+              for i, w in enumerate(["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"])]
+    return Screener(_Lists([opera, *filler], {"ofac_sdn": {"as_of": list_date}}), use_cache=False)
+
+
+def test_a_decision_holds_across_list_versions_and_reopens_when_its_entry_changes(doc: dict[str, Any]) -> None:
+    """The fingerprint a decision records is the entry's content: a later list version carrying the same entry
+    keeps the decision; the same entry with a new address re-opens it (no hand-made fingerprint here)."""
+    doc["parties"].append({"name": "Opera Ltd", "role": "intermediary", "country": "NO"})
+    first = _opera_lists("2026-10-01")
+    decided = _decide(doc, first, "Opera Ltd", "false_positive")
+    assert _check(copy.deepcopy(decided), first)["verdict"] == "clear"
+
+    later = _check(copy.deepcopy(decided), _opera_lists("2026-10-08"))  # the next week's list, entry unchanged
+    assert later["screening"]["lists_as_of"]["ofac_sdn"] == "2026-10-08"
+    assert _party(later, "Opera Ltd")["matches"][0]["decision"]["status"] == "applied"
+    assert later["verdict"] == "clear"
+
+    changed = _check(decided, _opera_lists("2026-10-08", addresses=[Address(city="Oslo", country="NO")]))
+    opera = _party(changed, "Opera Ltd")
+    assert opera["matches"][0]["decision"]["status"] == "reopened" and opera["status"] != "cleared"
+    assert changed["verdict"] == "review" and any("re-opened" in r for r in changed["verdict_reasons"])
