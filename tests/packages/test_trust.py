@@ -97,6 +97,24 @@ def test_listed_owners_below_half_do_not_bring_the_affiliates_rule(doc: dict[str
     assert any("30%" in r and "below the Affiliates rule's 50%" in r for r in d["reasons"])
 
 
+@pytest.mark.parametrize("shares", [(0.5,), (0.3, 0.2)], ids=["one owner at 50%", "two owners 30% + 20%"])
+def test_listed_owners_of_half_or_more_bring_the_affiliates_rule(doc: dict[str, Any], screener: Any,
+                                                                 shares: tuple[float, ...]) -> None:
+    """Owned 50% or more by listed parties, alone or together (90 FR 47201): the Entity List's licence
+    requirement reaches the Indian end user, and the package is blocked as for a listed party."""
+    listed = [{"name": name, "country": "CN", "share": share, "restricted_party_hits": [{"list": "entity_list"}]}
+              for name, share in zip((PARENT, "Harbin Institute of Technology"), shares, strict=False)]
+    rest = round(1 - sum(shares), 2)
+    pkg = _indian_end_user(doc, "2026-11-20", owners=[*listed, {"name": "Mumbai Holdings Ltd.", "country": "IN",
+                                                                 "share": rest}])
+    data = _check(pkg, screener)
+    d = data["layers"][0]["lines"][0]["determinations"][0]
+    assert "affiliates_rule" in [r["basis"] for r in d["requirements"]] and d["status"] == "license_required"
+    assert any("owned 50%" in r and "the Affiliates rule applies" in r for r in d["reasons"])
+    assert data["verdict"] == "blocked"
+    assert any("Affiliates rule" in r for r in data["verdict_reasons"])
+
+
 def test_owner_shares_over_100_percent_are_an_error(doc: dict[str, Any], screener: Any) -> None:
     pkg = _indian_end_user(doc, "2026-11-20", owners=[{"name": "A Ltd", "country": "IN", "share": 0.6},
                                                       {"name": "B Ltd", "country": "IN", "share": 0.6}])
@@ -262,17 +280,18 @@ def test_a_split_names_end_users_and_adds_up(doc: dict[str, Any], screener: Any)
 # --- an ECCN the rule data does not evaluate ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("eccn", ["5A002.a", "5D002", "4A003"])
 def test_a_common_eccn_is_a_line_for_manual_classification_not_a_stopped_package(
-    doc: dict[str, Any], screener: Any
+    doc: dict[str, Any], screener: Any, eccn: str
 ) -> None:
     """A security line with 5A002 stopped the whole package (exit 2). Deny by default stays, as a line status."""
-    doc["layers"]["security"].append({"description": "HSM appliances", "quantity": 4, "value": 1, "eccn": "5A002.a"})
+    doc["layers"]["security"].append({"description": "HSM appliances", "quantity": 4, "value": 1, "eccn": eccn})
     data = _check(doc, screener)
     line = data["layers"][3]["lines"][1]
     assert line["status"] == "needs_manual_classification" and line["determinations"] == []
-    assert "5A002.a" in line["manual_reason"]
+    assert eccn in line["manual_reason"]
     assert data["verdict"] == "review"
-    assert any("layers.security[1] (5A002.a) needs manual classification" in r for r in data["verdict_reasons"])
+    assert any(f"layers.security[1] ({eccn}) needs manual classification" in r for r in data["verdict_reasons"])
     # the other lines are determined as before
     assert all(ln["status"] == "determined" for layer in data["layers"] for ln in layer["lines"] if ln is not line)
 
