@@ -276,3 +276,26 @@ def test_a_zip_bomb_as_a_top500_workbook_is_refused_before_it_is_unpacked(tmp_pa
     proc = bounded("landscape", "import", str(bomb), "--db", str(tmp_path / "l.db"))
     assert_one_line_error(proc.stderr, proc.returncode, "TOP500_202406.xlsx: unpacks to 209,7",
                           "EXPORTGATE_MAX_INPUT_BYTES")
+
+
+# --- screen-batch lines --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_2_gb_batch_file_without_a_line_break_is_one_line_within_1_gb(tmp_path: Path, suffix: str) -> None:
+    """screen-batch read a line whole: 2 GB of zeros (no line break) was a MemoryError traceback."""
+    huge = tmp_path / f"parties{suffix}"
+    with huge.open("wb") as fh:
+        fh.truncate(2 << 30)
+    proc = bounded("screen-batch", str(huge), "--out", str(tmp_path / "out.csv"), "--workers", "1")
+    assert_one_line_error(proc.stderr, proc.returncode, f"input: parties{suffix}: line 1 is longer than 16,777,216",
+                          "EXPORTGATE_MAX_INPUT_BYTES")
+
+
+def test_a_batch_row_longer_than_the_limit_names_its_line(runner: CliRunner, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,name\n1,Rosneft\n2," + "x" * 2_000 + "\n3,Bank Melli\n", encoding="utf-8")
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(tmp_path / "out.csv")],
+                        env={"EXPORTGATE_MAX_INPUT_BYTES": "1000"})
+    assert_one_line_error(res.stderr, res.exit_code, "input: in.csv: line 3 is longer than 1,000 bytes")
+    assert not (tmp_path / "out.csv").exists()
