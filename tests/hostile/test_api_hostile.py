@@ -193,6 +193,18 @@ def test_dates_in_year_9995_are_field_errors(client: TestClient) -> None:
     assert _errors(client.get("/rules", params={"as_of": "9995-01-01"}))[0]["field"] == "as_of"
 
 
+def test_a_name_over_the_limit_is_a_field_error_from_the_api_and_in_a_package(client: TestClient) -> None:
+    """EXPORTGATE_MAX_NAME_CHARS (1,000) bounds a name screened through POST /screen and a package's party."""
+    long = "Bank Melli" + " Iran" * 218  # 1,100 characters
+    [error] = _errors(client.post("/screen", json={"name": long}))
+    assert error["field"] == "name" and "1100 characters long" in error["problem"], error
+    doc = example_doc()
+    doc["parties"][0]["name"] = long
+    errors = _errors(client.post("/check", json=doc))
+    assert [e["field"] for e in errors] == ["parties[0].name"] and "1100 characters long" in errors[0]["problem"]
+    assert long not in json.dumps(errors)  # named, never echoed
+
+
 # --- the docs, without a CDN -------------------------------------------------------------------------------
 
 

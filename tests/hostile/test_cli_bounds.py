@@ -232,3 +232,70 @@ def test_an_error_quoting_a_huge_value_stays_short(runner: CliRunner, tmp_path: 
     res = runner.invoke(app, ["determine", str(case)])
     line = assert_one_line_error(res.stderr, res.exit_code, "end_user.name")
     assert len(line) < 200 and "yyyy" not in line
+
+
+# --- TOP500 workbooks (landscape import) ---------------------------------------------------------------------
+
+
+def test_a_2_gb_top500_workbook_is_refused_after_the_limit_within_1_gb(tmp_path: Path) -> None:
+    """`landscape import` read the whole file into memory: a 2 GB file ran out of memory."""
+    huge = tmp_path / "TOP500_202406.xls"
+    with huge.open("wb") as fh:
+        fh.truncate(2 << 30)  # sparse: no disk used
+    proc = bounded("landscape", "import", str(huge), "--db", str(tmp_path / "l.db"))
+    assert_one_line_error(proc.stderr, proc.returncode, "TOP500_202406.xls: larger than 16,777,216 bytes",
+                          "EXPORTGATE_MAX_INPUT_BYTES")
+
+
+def test_a_zip_bomb_as_a_top500_workbook_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    """An .xlsx is a ZIP: a workbook of a few hundred KB whose sheet unpacks to 200 MB is refused from the sizes
+    its members state (a member is never read past its stated size), before any XML is parsed."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    buf = io.BytesIO()
+    book.save(buf)
+    bomb = tmp_path / "TOP500_202406.xlsx"
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as real, \
+            zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info in real.infolist():
+            data = real.read(info.filename)
+            if info.filename != "xl/worksheets/sheet1.xml":
+                archive.writestr(info, data)
+                continue
+            head, _, tail = data.partition(b"<sheetData")
+            with archive.open(info.filename, "w", force_zip64=True) as member:
+                member.write(head)
+                for _ in range(200):
+                    member.write(b" " * (1 << 20))
+                member.write(b"<sheetData" + tail)
+    assert bomb.stat().st_size < 1 << 20
+    proc = bounded("landscape", "import", str(bomb), "--db", str(tmp_path / "l.db"))
+    assert_one_line_error(proc.stderr, proc.returncode, "TOP500_202406.xlsx: unpacks to 209,7",
+                          "EXPORTGATE_MAX_INPUT_BYTES")
+
+
+# --- screen-batch lines --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_2_gb_batch_file_without_a_line_break_is_one_line_within_1_gb(tmp_path: Path, suffix: str) -> None:
+    """screen-batch read a line whole: 2 GB of zeros (no line break) was a MemoryError traceback."""
+    huge = tmp_path / f"parties{suffix}"
+    with huge.open("wb") as fh:
+        fh.truncate(2 << 30)
+    proc = bounded("screen-batch", str(huge), "--out", str(tmp_path / "out.csv"), "--workers", "1")
+    assert_one_line_error(proc.stderr, proc.returncode, f"input: parties{suffix}: line 1 is longer than 16,777,216",
+                          "EXPORTGATE_MAX_INPUT_BYTES")
+
+
+def test_a_batch_row_longer_than_the_limit_names_its_line(runner: CliRunner, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,name\n1,Rosneft\n2," + "x" * 2_000 + "\n3,Bank Melli\n", encoding="utf-8")
+    res = runner.invoke(app, ["screen-batch", str(src), "--out", str(tmp_path / "out.csv")],
+                        env={"EXPORTGATE_MAX_INPUT_BYTES": "1000"})
+    assert_one_line_error(res.stderr, res.exit_code, "input: in.csv: line 3 is longer than 1,000 bytes")
+    assert not (tmp_path / "out.csv").exists()

@@ -4,6 +4,7 @@ Affiliates rule, package parties that say what a case can, and a matcher that ne
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from exportgate.errors import InputErrors
 from exportgate.packages import check_package, parse_package
 from exportgate.packages.screening import default_screener
+from exportgate.screen.model import Address, EntityType, ListedEntity, Name
 
 PARENT = "Beijing Institute of Technology"  # on the Entity List in the embedded snapshot
 
@@ -95,6 +97,24 @@ def test_listed_owners_below_half_do_not_bring_the_affiliates_rule(doc: dict[str
     assert any("30%" in r and "below the Affiliates rule's 50%" in r for r in d["reasons"])
 
 
+@pytest.mark.parametrize("shares", [(0.5,), (0.3, 0.2)], ids=["one owner at 50%", "two owners 30% + 20%"])
+def test_listed_owners_of_half_or_more_bring_the_affiliates_rule(doc: dict[str, Any], screener: Any,
+                                                                 shares: tuple[float, ...]) -> None:
+    """Owned 50% or more by listed parties, alone or together (90 FR 47201): the Entity List's licence
+    requirement reaches the Indian end user, and the package is blocked as for a listed party."""
+    listed = [{"name": name, "country": "CN", "share": share, "restricted_party_hits": [{"list": "entity_list"}]}
+              for name, share in zip((PARENT, "Harbin Institute of Technology"), shares, strict=False)]
+    rest = round(1 - sum(shares), 2)
+    pkg = _indian_end_user(doc, "2026-11-20", owners=[*listed, {"name": "Mumbai Holdings Ltd.", "country": "IN",
+                                                                 "share": rest}])
+    data = _check(pkg, screener)
+    d = data["layers"][0]["lines"][0]["determinations"][0]
+    assert "affiliates_rule" in [r["basis"] for r in d["requirements"]] and d["status"] == "license_required"
+    assert any("owned 50%" in r and "the Affiliates rule applies" in r for r in d["reasons"])
+    assert data["verdict"] == "blocked"
+    assert any("Affiliates rule" in r for r in data["verdict_reasons"])
+
+
 def test_owner_shares_over_100_percent_are_an_error(doc: dict[str, Any], screener: Any) -> None:
     pkg = _indian_end_user(doc, "2026-11-20", owners=[{"name": "A Ltd", "country": "IN", "share": 0.6},
                                                       {"name": "B Ltd", "country": "IN", "share": 0.6}])
@@ -126,6 +146,34 @@ def test_a_bad_party_field_is_named_where_the_package_has_it(doc: dict[str, Any]
     with pytest.raises(InputErrors) as info:
         _check(doc, screener)
     assert any(str(e).startswith("parties[0].supp8_entity: unknown Supp. 8 entity 'nobody'") for e in info.value.errors)
+
+
+def test_every_end_user_field_of_a_case_reaches_the_determination_from_a_package_party() -> None:
+    """A package party says what a case can: each field of the case's end user is a party field, and a party
+    that gives them all hands every one to the determination (``country`` is the case's ``located_in``).
+    A field added to cases later and not to packages fails here."""
+    from exportgate.determine.model import EndUser
+    from exportgate.packages.lines import party_doc
+    from exportgate.packages.model import Party
+
+    case_fields = set(EndUser.model_fields)
+    assert case_fields - {"located_in"} <= set(Party.model_fields)
+
+    class _NoHits:
+        def of(self, name: str) -> list[dict[str, Any]]:
+            return []
+
+        def owners_of(self, name: str) -> list[dict[str, Any]]:
+            return []
+
+    party = Party.model_validate({
+        "name": "Khazna Data Centers", "role": "end_user", "country": "AE", "hq": "AE", "supp8_entity": "g42",
+        "private_sector": True, "military_or_intel": False, "military_end_user": False,
+        "military_intelligence_end_user": False, "civil_subsidiary": "us_jv", "ultimate_parent_hq": "AE"})
+    doc = party_doc(party, _NoHits(), end_user=True)  # type: ignore[arg-type]
+    assert set(doc) == case_fields
+    assert doc["located_in"] == "AE" and doc["supp8_entity"] == "g42" and doc["private_sector"] is True
+    EndUser.model_validate(doc)  # the case reads it as it reads its own
 
 
 # --- the matcher never confirms ----------------------------------------------------------------------------
@@ -232,17 +280,18 @@ def test_a_split_names_end_users_and_adds_up(doc: dict[str, Any], screener: Any)
 # --- an ECCN the rule data does not evaluate ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("eccn", ["5A002.a", "5D002", "4A003"])
 def test_a_common_eccn_is_a_line_for_manual_classification_not_a_stopped_package(
-    doc: dict[str, Any], screener: Any
+    doc: dict[str, Any], screener: Any, eccn: str
 ) -> None:
     """A security line with 5A002 stopped the whole package (exit 2). Deny by default stays, as a line status."""
-    doc["layers"]["security"].append({"description": "HSM appliances", "quantity": 4, "value": 1, "eccn": "5A002.a"})
+    doc["layers"]["security"].append({"description": "HSM appliances", "quantity": 4, "value": 1, "eccn": eccn})
     data = _check(doc, screener)
     line = data["layers"][3]["lines"][1]
     assert line["status"] == "needs_manual_classification" and line["determinations"] == []
-    assert "5A002.a" in line["manual_reason"]
+    assert eccn in line["manual_reason"]
     assert data["verdict"] == "review"
-    assert any("layers.security[1] (5A002.a) needs manual classification" in r for r in data["verdict_reasons"])
+    assert any(f"layers.security[1] ({eccn}) needs manual classification" in r for r in data["verdict_reasons"])
     # the other lines are determined as before
     assert all(ln["status"] == "determined" for layer in data["layers"] for ln in layer["lines"] if ln is not line)
 
@@ -261,3 +310,44 @@ def test_lists_older_than_the_transaction_are_a_condition_and_a_banner(doc: dict
     assert "ofac_sdn" not in stale  # the SDN list of 2024-05-03 is 7 days old
     [condition] = [c for c in data["conditions"] if c.startswith("re-screen every party against current lists")]
     assert "entity_list of 2022-04-21: 750 days" in condition and condition.endswith("(screening)")
+
+
+# --- a decision follows the list entry, not the list version ------------------------------------------------
+
+
+@dataclass
+class _Lists:
+    """A list version as the screener reads it: its entries and each list's date."""
+
+    entities: list[ListedEntity]
+    sources: dict[str, Any]
+
+
+def _opera_lists(list_date: str, **entry: Any) -> Any:
+    from exportgate.screen import Screener
+
+    opera = ListedEntity(id="ofac_sdn:9999", source="ofac_sdn", type=EntityType.ENTITY, names=[Name("OPERA")],
+                         countries=["CD"], programs=["DRCONGO"], list_date=list_date, **entry)
+    filler = [ListedEntity(id=f"ofac_sdn:{i}", source="ofac_sdn", type=EntityType.ENTITY,
+                           names=[Name(f"{w} Trading Co Ltd")], list_date=list_date)
+              for i, w in enumerate(["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"])]
+    return Screener(_Lists([opera, *filler], {"ofac_sdn": {"as_of": list_date}}), use_cache=False)
+
+
+def test_a_decision_holds_across_list_versions_and_reopens_when_its_entry_changes(doc: dict[str, Any]) -> None:
+    """The fingerprint a decision records is the entry's content: a later list version carrying the same entry
+    keeps the decision; the same entry with a new address re-opens it (no hand-made fingerprint here)."""
+    doc["parties"].append({"name": "Opera Ltd", "role": "intermediary", "country": "NO"})
+    first = _opera_lists("2026-10-01")
+    decided = _decide(doc, first, "Opera Ltd", "false_positive")
+    assert _check(copy.deepcopy(decided), first)["verdict"] == "clear"
+
+    later = _check(copy.deepcopy(decided), _opera_lists("2026-10-08"))  # the next week's list, entry unchanged
+    assert later["screening"]["lists_as_of"]["ofac_sdn"] == "2026-10-08"
+    assert _party(later, "Opera Ltd")["matches"][0]["decision"]["status"] == "applied"
+    assert later["verdict"] == "clear"
+
+    changed = _check(decided, _opera_lists("2026-10-08", addresses=[Address(city="Oslo", country="NO")]))
+    opera = _party(changed, "Opera Ltd")
+    assert opera["matches"][0]["decision"]["status"] == "reopened" and opera["status"] != "cleared"
+    assert changed["verdict"] == "review" and any("re-opened" in r for r in changed["verdict_reasons"])

@@ -26,6 +26,7 @@ from typing import Any
 from exportgate.errors import InputError
 from exportgate.landscape.countries import table
 from exportgate.landscape.editions import edition_from_filename, edition_number, parse_edition
+from exportgate.settings import limits
 
 #: rows a TOP500 list has
 LIST_SIZE = 500
@@ -260,6 +261,14 @@ def _sheets(data: bytes, where: str) -> list[tuple[str, list[list[Any]]]]:
 
         import openpyxl
 
+        cap = limits().input_bytes
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:  # a member is read at most to its stated size
+                unpacked = sum(member.file_size for member in archive.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise InputError(where, f"not a readable .xlsx workbook: {exc}") from None
+        if unpacked > cap:  # a ZIP bomb: a few kilobytes that unpack to gigabytes of sheet XML
+            raise InputError(where, f"unpacks to {unpacked:,} bytes, more than {cap:,} (limit: EXPORTGATE_MAX_INPUT_BYTES)")
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -283,10 +292,14 @@ def read_list(path: Path | str, edition: str | None = None) -> ListEdition:
         if edition is None:
             raise InputError(where, "cannot tell the edition from the file name: name it TOP500_YYYYMM.xls(x) "
                              "or give --edition YYYY-MM")
+    cap = limits().input_bytes  # EXPORTGATE_MAX_INPUT_BYTES: a TOP500 workbook is under 1 MB
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(cap + 1)
     except OSError as exc:
         raise InputError(where, f"cannot read: {exc.strerror}") from None
+    if len(data) > cap:
+        raise InputError(where, f"larger than {cap:,} bytes (limit: EXPORTGATE_MAX_INPUT_BYTES)")
     number = edition_number(edition)
     problems: list[InputError] = []
     for sheet, rows in _sheets(data, where):

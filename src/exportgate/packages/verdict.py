@@ -2,10 +2,13 @@
 
 From worst to best (the exit codes follow the same order):
 
-* ``blocked`` — a confirmed (strong) restricted-party match on a blocking list, an embargoed destination,
-  or a determination that the transaction is prohibited;
-* ``review`` — potential party matches, red flags, a determination on red-flag hold, or a proposal that
-  is not complete under the programme — things to resolve before proceeding;
+* ``blocked`` — a confirmed restricted-party match on a blocking list (confirmed by a reviewer's decision,
+  the package's own statement or the exact listed name with an agreeing identifier: the matcher never
+  confirms), the Affiliates rule, an embargoed destination, or a determination that the transaction is
+  prohibited;
+* ``review`` — strong or potential matches without a decision (or with a re-opened one), red flags, a
+  determination on red-flag hold, a line that needs manual classification, or a proposal that is not
+  complete under the programme — things to resolve before proceeding;
 * ``license_required`` — at least one line needs a licence for at least one destination / end user, or
   the package exceeds an allocation or cap in force;
 * ``clear`` — may proceed, subject to the conditions listed.

@@ -29,6 +29,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from exportgate import settings
 from exportgate.errors import InputError
 
 INPUT_KINDS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -180,8 +181,16 @@ def _check_line_endings(fh: BinaryIO, path: Path) -> None:
         )
 
 
+def _too_long(name: str, line: int, cap: int) -> InputError:
+    return InputError("input", f"{name}: line {line} is longer than {cap:,} bytes (limit: EXPORTGATE_MAX_INPUT_BYTES); "
+                               "a file of parties has one party per line")
+
+
 def _read_header(fh: BinaryIO, path: Path) -> tuple[list[str], int]:
-    raw = fh.readline()
+    cap = settings.limit("input_bytes")
+    raw = fh.readline(cap + 1)  # bounded: a file with no line break (2 GB of zeros) is not read whole
+    if len(raw) > cap:
+        raise _too_long(path.name, 1, cap)
     if not raw.strip(b"\r\n\t ").removeprefix(_BOM).strip():
         raise InputError("input", f"{path.name}: the file is empty (no header row)")
     text = raw.removeprefix(_BOM).decode("utf-8", "surrogateescape")
@@ -254,7 +263,7 @@ def _plan_text(
     fh.seek(0)
     digest.update(fh.read(header_end))
     header_lines = 1 if kind == "csv" else 0
-    lines = _Lines(fh, header_end, header_lines, digest, keep_texts=kind == "csv")
+    lines = _Lines(fh, header_end, header_lines, digest, keep_texts=kind == "csv", name=path.name)
     checkpoints: list[tuple[int, int, int, int]] = [(header_end, header_lines, 0, 0)]  # offset, line, rows, blank
     rows = blank = 0
     for n in counter.records(lines):
@@ -293,7 +302,7 @@ class _Lines:
     kept as surrogates), with the number of the last line read, the byte offset after it and, for the
     record being read, the text of its lines. Stops after line ``limit`` (a partition's last line)."""
 
-    __slots__ = ("_digest", "_fh", "_keep", "_limit", "bad", "line", "offset", "texts")
+    __slots__ = ("_cap", "_digest", "_fh", "_keep", "_limit", "_name", "bad", "line", "offset", "texts")
 
     def __init__(
         self,
@@ -303,8 +312,11 @@ class _Lines:
         digest: Any = None,
         limit: int | None = None,
         keep_texts: bool = False,
+        name: str = "input",
     ) -> None:
         self._fh = fh
+        self._name = name
+        self._cap = settings.limit("input_bytes")  # the longest line read (the planning pass refuses longer)
         self.offset = offset
         self.line = line
         self.texts: list[str] = []
@@ -319,9 +331,11 @@ class _Lines:
     def __next__(self) -> str:
         if self._limit is not None and self.line >= self._limit:
             raise StopIteration
-        raw = self._fh.readline()
+        raw = self._fh.readline(self._cap + 1)
         if not raw:
             raise StopIteration
+        if len(raw) > self._cap:
+            raise _too_long(self._name, self.line + 1, self._cap)
         if self._digest is not None:
             self._digest.update(raw)
         at_start = self.offset == 0
