@@ -360,18 +360,22 @@ class Service(Database):
     # -- list changes, re-screening, the audit chain -----------------------------------------------------
 
     def update_lists(self, actor: Actor, sources: list[str] | None = None, *, rescreen: bool = True,
+                     progress: Callable[[str], None] | None = None,
                      **options: Any) -> tuple[Any, ListChangeView, RescreenReport | None]:
         """``lists update`` as a service: refused unless the actor may change the lists (before anything
         changes); then the update (``exportgate.screen.lists.store.update(sources, home, **options)``), the
         change recorded with what it changed, and (unless ``rescreen`` is false) the re-screen. The service's
-        screener is the new lists' afterwards. (the update's result, the change, the re-screen's report)"""
+        screener is the new lists' afterwards. ``progress`` is told each step as it starts: ``downloading``,
+        ``recording``, ``re-screening``. (the update's result, the change, the re-screen's report)"""
         actor.require(Permission.LISTS_UPDATE)
         if rescreen:
             actor.require(Permission.RESCREEN)
         from exportgate.screen.lists.store import update
 
+        step = progress or (lambda _name: None)
+        step("downloading")
         result = update(sources, self.home, **options)
-        change, report = self._after_list_change(actor, result.log_line, rescreen)
+        change, report = self._after_list_change(actor, result.log_line, rescreen, step)
         return result, change, report
 
     def switch_lists(self, actor: Actor, version: str | None, *, allow_older: bool = False,
@@ -387,15 +391,20 @@ class Service(Database):
         change, report = self._after_list_change(actor, switch.line, rescreen)
         return switch, change, report
 
-    def _after_list_change(self, actor: Actor, line: dict[str, Any], rescreen: bool) -> tuple[
+    def _after_list_change(self, actor: Actor, line: dict[str, Any], rescreen: bool,
+                           step: Callable[[str], None] = lambda _name: None) -> tuple[
             ListChangeView, RescreenReport | None]:
         from exportgate.screen import Screener
         from exportgate.screen.lists import load_active
 
+        step("recording")
         change = self.lists.record_change(actor, line, self.home)
         home = self.home
         self._screener = LazyScreener(lambda: Screener(load_active(home)))  # built if something screens
-        return change, (self.rescreen(actor) if rescreen else None)
+        if not rescreen:
+            return change, None
+        step("re-screening")
+        return change, self.rescreen(actor)
 
     def audit_lines(self, actor: Actor, event: str | None = None) -> list[AuditRecord]:
         """The audit log's lines, oldest first (optionally of one event)."""
