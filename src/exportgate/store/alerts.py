@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError, NotFound
@@ -36,6 +36,7 @@ from exportgate.store.cases import (
     alert_view,
     check_page,
     get_case,
+    is_id,
     utc,
 )
 from exportgate.store.db import write
@@ -239,7 +240,7 @@ class Alerts:
         if status is not None:
             query = query.where(Alert.status == status)
         if case_id is not None:
-            query = query.where(Alert.case_id == case_id)
+            query = query.where(Alert.case_id == case_id if is_id(case_id) else false())
         if list_key is not None:
             query = query.where(Alert.list == list_key)
         if party:
@@ -263,7 +264,7 @@ class Alerts:
 
     @staticmethod
     def _view(session: Session, alert_id: int) -> AlertView:
-        alert = session.get(Alert, alert_id)
+        alert = session.get(Alert, alert_id) if is_id(alert_id) else None
         if alert is None:
             raise NotFound("alert", f"no alert #{alert_id}")
         case = get_case(session, alert.case_id)
@@ -284,7 +285,7 @@ class Alerts:
         text = _comment(comment, required=status in COMMENT_REQUIRED)
         for _attempt in range(3):
             with Session(self.engine) as session:
-                alert = session.get(Alert, alert_id)
+                alert = session.get(Alert, alert_id) if is_id(alert_id) else None
                 if alert is None:
                     raise NotFound("alert", f"no alert #{alert_id}")
                 before = alert.status

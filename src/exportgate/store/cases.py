@@ -52,6 +52,14 @@ RETENTION_KEY = "records.retention_years"
 BLOCKING_LISTS_KEY = "aaep.check.blocking_lists"
 #: the most cases or alerts one listing returns
 MAX_PAGE = 1000
+#: the largest row id a store holds (the id columns are INTEGER: 32 bits on PostgreSQL); a larger one names no row
+#: (and would be an out-of-range error from PostgreSQL, an overflow from SQLite past 64 bits, if it were sent)
+MAX_ID = 2**31 - 1
+
+
+def is_id(value: Any) -> bool:
+    """Whether ``value`` can be a row's id (a whole number 1 to :data:`MAX_ID`)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def utc(at: datetime) -> datetime:
@@ -230,15 +238,15 @@ def _false_positives(session: Session, ids: set[int]) -> dict[int, FalsePositive
 
 
 def check_page(limit: int, offset: int = 0) -> None:
-    """A listing's page: 1 to :data:`MAX_PAGE` rows from row ``offset`` (0 or more)."""
+    """A listing's page: 1 to :data:`MAX_PAGE` rows from row ``offset`` (0 to :data:`MAX_ID`)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InputError("limit", f"must be 1 to {MAX_PAGE}")
-    if offset < 0:
-        raise InputError("offset", "must be 0 or more")
+    if not 0 <= offset <= MAX_ID:
+        raise InputError("offset", f"must be 0 to {MAX_ID:,}")
 
 
 def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None:
         raise NotFound("case", f"no case #{case_id}")
     return case
