@@ -102,17 +102,18 @@ def party_key(name: str, country: str | None, identifiers: Iterable[str] = ()) -
 class PartyIn:
     """A name a case screens (or names), before it is stored."""
 
-    __slots__ = ("country", "dob", "identifiers", "name", "path", "type")
+    __slots__ = ("country", "dob", "identifiers", "key", "name", "path", "type")
 
     def __init__(self, path: str, name: str, country: str | None = None, type: str | None = None,
                  dob: str | None = None, identifiers: Sequence[str] = ()) -> None:
         self.path, self.name, self.country, self.type, self.dob = path, name, country, type, dob
         self.identifiers = list(identifiers)
+        #: its :func:`party_key`, made here: not in the transaction that stores it
+        self.key = party_key(self.name, self.country, self.identifiers)
 
     def row(self, case_id: int) -> CaseParty:
         return CaseParty(case_id=case_id, path=self.path, name=self.name, country=self.country, type=self.type,
-                         dob=self.dob, identifiers=self.identifiers,
-                         party_key=party_key(self.name, self.country, self.identifiers))
+                         dob=self.dob, identifiers=self.identifiers, party_key=self.key)
 
 
 # --- runs -----------------------------------------------------------------------------------------------
@@ -217,11 +218,19 @@ def latest_run(session: Session, case_id: int) -> CaseRun:
     return run
 
 
-def case_view(session: Session, case: Case) -> CaseView:
-    runs = list(session.scalars(select(CaseRun).where(CaseRun.case_id == case.id).order_by(CaseRun.number)))
-    parties = {p.id: p for p in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)
-                                                .order_by(CaseParty.id))}
-    alerts = list(session.scalars(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id)))
+def case_view(session: Session, case: Case,
+              loaded: tuple[list[CaseRun], list[CaseParty], list[Alert]] | None = None) -> CaseView:
+    """The case as the API shows it. ``loaded``: its runs, parties and alerts, when the caller holds them all
+    (a case it has just stored, in this session: the same objects the queries would give back)."""
+    if loaded is None:
+        runs = list(session.scalars(select(CaseRun).where(CaseRun.case_id == case.id).order_by(CaseRun.number)))
+        parties = {p.id: p for p in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)
+                                                    .order_by(CaseParty.id))}
+        alerts = list(session.scalars(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id)))
+    else:
+        runs = sorted(loaded[0], key=lambda r: r.number)
+        parties = {p.id: p for p in sorted(loaded[1], key=lambda p: p.id)}
+        alerts = sorted(loaded[2], key=lambda a: a.id)
     fps = _false_positives(session, {a.suppressed_by for a in alerts if a.suppressed_by})
     alert_views = [alert_view(a, case, parties[a.party_id], fps.get(a.suppressed_by or -1)) for a in alerts]
     return CaseView(

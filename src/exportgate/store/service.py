@@ -301,31 +301,35 @@ class Service(Database):
             rows = {p.path: p.row(case.id) for p in parties}
             session.add_all(rows.values())
             session.flush()
-            counts = self._add_run(session, case, run, actor.name, rows, matches, suppressed or {}, full=True)
+            counts, run_row = self._add_run(session, case, run, actor.name, rows, matches, suppressed or {},
+                                            full=True, new=True)
             AuditLog.append(session, "case.store", {
                 "case_id": case.id, "kind": kind, "title": title, "as_of": as_of, "mode": mode, "status": case.status,
                 "rules_sha256": run.rules_sha256, "lists": {k: v.get("as_of") for k, v in run.lists.items()},
                 "lists_version": run.lists_version, "parties": len(rows), "alerts_opened": counts.opened,
                 "alerts_suppressed": counts.suppressed}, actor=actor.name, content_hash=run.content_hash)
             session.flush()
-            return case_view(session, case)
+            return case_view(session, case, ([run_row], list(rows.values()), counts.made))
 
         return write(self.engine, work)
 
     def _add_run(self, session: Session, case: Case, run: RunIn, actor: str | None, parties: dict[str, CaseParty],
                  matches: dict[str, list[dict[str, Any]]], suppressed: dict[tuple[str, str], int], *,
-                 full: bool) -> SyncCounts:
-        number = (session.scalar(select(func.max(CaseRun.number)).where(CaseRun.case_id == case.id)) or 0) + 1
+                 full: bool, new: bool = False) -> tuple[SyncCounts, CaseRun]:
+        """Store a run of ``case`` and bring its alerts in line (``new``: the case was just made: its first run,
+        no alerts yet)."""
+        number = 1 if new else (
+            session.scalar(select(func.max(CaseRun.number)).where(CaseRun.case_id == case.id)) or 0) + 1
         row = CaseRun(case_id=case.id, number=number, reason=run.reason, at=datetime.now(UTC), actor=actor,
                       status=run.status, rules_sha256=run.rules_sha256, lists=run.lists,
                       lists_version=run.lists_version, content_hash=run.content_hash, result=run.result)
         session.add(row)
-        session.flush()
         source = {"stored": case.kind}.get(run.reason, "rescreen" if run.reason == "rescreen" else case.kind)
-        counts = sync_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed)
+        counts = sync_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed,
+                             new=new)
         self.restatus(session, case, run.status)
         row.status = case.status
-        return counts
+        return counts, row
 
     def apply_run(self, session: Session, case: Case, run: tuple[RunIn, dict[tuple[str, str], int]],
                   actor: str | None) -> SyncCounts:
@@ -333,7 +337,7 @@ class Service(Database):
         run_in, suppressed = run
         parties = {p.path: p for p in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id))}
         return self._add_run(session, case, run_in, actor, parties, _memo_matches(run_in.result), suppressed,
-                             full=True)
+                             full=True)[0]
 
     def restatus(self, session: Session, case: Case, base: str | None = None) -> None:
         """Set a case's status from its latest run and its alerts (``exportgate.store.cases.alert_status``)."""
