@@ -15,7 +15,10 @@ svc.audit_verify(actor)                                # the hash chain walked
 Every operation takes the acting :class:`~exportgate.store.accounts.Actor` first, checks its permission
 (:data:`~exportgate.store.accounts.ROLE_PERMISSIONS`) and returns a pydantic model
 (:mod:`exportgate.store.views`); every write is one transaction with its audit line. Slow work (screening,
-checking a package) runs before the transaction opens, so the write lock is held only for the writing.
+checking a package) runs before the transaction opens, so the write lock is held only for the writing. Cases
+(screenings, determinations, checks) are stored with group commit (``exportgate.store.db.write_grouped``): the
+cases a process's threads store at the same moment share one transaction and one commit, each in its own
+savepoint with its own audit line, and each caller returns only after that commit.
 See ``docs/usage/service.md``.
 """
 
@@ -50,7 +53,7 @@ from exportgate.store.cases import (
     party_key,
     retain_until,
 )
-from exportgate.store.db import Database, write
+from exportgate.store.db import Database, write, write_grouped
 from exportgate.store.ledger import Ledger
 from exportgate.store.service_models import Alert, Case, CaseParty, CaseRun
 from exportgate.store.views import CaseView, ListChangeView, RescreenReport
@@ -311,7 +314,7 @@ class Service(Database):
             session.flush()
             return case_view(session, case, ([run_row], list(rows.values()), counts.made))
 
-        return write(self.engine, work)
+        return write_grouped(self.engine, work)  # with the other requests' cases stored at the same moment
 
     def _add_run(self, session: Session, case: Case, run: RunIn, actor: str | None, parties: dict[str, CaseParty],
                  matches: dict[str, list[dict[str, Any]]], suppressed: dict[tuple[str, str], int], *,
