@@ -53,7 +53,7 @@ from exportgate.store.cases import (
     party_key,
     retain_until,
 )
-from exportgate.store.db import Database, write, write_grouped
+from exportgate.store.db import Database, write_grouped
 from exportgate.store.ledger import Ledger
 from exportgate.store.service_models import Alert, Case, CaseParty, CaseRun
 from exportgate.store.views import CaseView, ListChangeView, RescreenReport
