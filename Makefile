@@ -32,7 +32,7 @@ test: $(DEVSTAMP) lint
 	$(BIN)/pytest -n auto --dist loadscope
 
 bench: $(DEVSTAMP)
-	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/pip install -q -e '.[dev,bench,fast]'
 	$(BIN)/python -m bench
 
 # constraints.txt: the versions the tests ran with, for a service install (pip install -c constraints.txt ...)

@@ -11,8 +11,8 @@ through the URL) so that each starts from an empty, freshly migrated store. The 
 skipped, saying why, only if the server is unreachable.
 
 The API: ``make_team(url)`` opens a service on a store with one user of each role (their keys in
-``Team.keys``); ``team`` is one on SQLite for a test module, ``api_client(team, role)`` a client signed in
-as that role (a fixture).
+``Team.keys``); ``team`` is one on SQLite for a test module, ``team_both`` one on SQLite and then one on
+PostgreSQL for a test module, ``api_client(team, role)`` a client signed in as that role (a fixture).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,9 +133,10 @@ def pg_database() -> Iterator[str]:
         engine.dispose()
 
 
-@pytest.fixture
-def pg_url(pg_database: str) -> Iterator[str]:
-    """A fresh, empty schema in the session database; the URL puts it first on the search path."""
+@contextmanager
+def _pg_schema(pg_database: str) -> Iterator[str]:
+    """A fresh, empty schema in the session database while the block runs; the URL puts it first on the
+    search path."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(pg_database, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -145,6 +147,13 @@ def pg_url(pg_database: str) -> Iterator[str]:
         with engine.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A fresh, empty schema in the session database; the URL puts it first on the search path."""
+    with _pg_schema(pg_database) as url:
+        yield url
 
 
 @pytest.fixture
@@ -210,6 +219,20 @@ def make_team(warm_index: Any) -> Iterator[Callable[[str], Team]]:
 def team(make_team: Callable[[str], Team], tmp_path_factory: pytest.TempPathFactory) -> Team:
     """A team on a SQLite store of its own, for one test module."""
     return make_team(f"sqlite:///{tmp_path_factory.mktemp('team') / 'team.db'}")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def team_both(request: pytest.FixtureRequest, make_team: Callable[[str], Team],
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
+    """A team for one test module, once on a SQLite store and once on a PostgreSQL schema of its own (the
+    module's tests run on the first, then on the second)."""
+    if request.param == "sqlite":
+        yield make_team(f"sqlite:///{tmp_path_factory.mktemp('team') / 'team.db'}")
+        return
+    with _pg_schema(request.getfixturevalue("pg_database")) as url:
+        team = make_team(url)
+        yield team
+        team.service.close()  # before its schema is dropped
 
 
 @pytest.fixture

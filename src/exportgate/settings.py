@@ -13,7 +13,8 @@ Every module that needs a path or a URL asks here, so the order of precedence is
   on an ``https`` request.
 - ``EXPORTGATE_MAX_*``: the limits on what exportgate reads (:func:`limits`, :data:`LIMITS`).
 - ``EXPORTGATE_ALLOWED_HOSTS``: the ``Host`` names the service answers (:func:`allowed_hosts`; default the
-  loopback names); ``EXPORTGATE_JOB_SLOTS``: background jobs run at once (``exportgate.api.jobs``; default 1).
+  loopback names); ``EXPORTGATE_JOB_SLOTS``: background jobs run at once (``exportgate.api.jobs``; default 1);
+  ``EXPORTGATE_JOB_RETENTION_DAYS``: how long a finished job's folder is kept (:func:`job_retention_days`).
 
 Functions, not constants: tests and services change the environment after import.
 """
@@ -249,3 +250,26 @@ def allowed_hosts(explicit: list[str] | None = None) -> list[str]:
         return [h.strip().lower() for h in explicit if h.strip()]
     env = [h.strip().lower() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
     return env or list(LOOPBACK_HOSTS)
+
+
+JOB_RETENTION_ENV = "EXPORTGATE_JOB_RETENTION_DAYS"
+#: days a finished job (its upload, its output, its log) is kept before the next submission removes it: a week
+#: to download a result; the audit line of its submission stays for good
+JOB_RETENTION_DAYS = 7.0
+
+
+def job_retention_days(explicit: float | None = None) -> float:
+    """Days a finished background job's folder is kept (``explicit``, else ``$EXPORTGATE_JOB_RETENTION_DAYS``,
+    else :data:`JOB_RETENTION_DAYS`); a positive number."""
+    from exportgate.errors import InputError
+
+    raw: object = explicit if explicit is not None else (os.environ.get(JOB_RETENTION_ENV, "").strip() or None)
+    if raw is None:
+        return JOB_RETENTION_DAYS
+    try:
+        days = float(raw)  # type: ignore[arg-type]
+    except ValueError:
+        days = float("nan")
+    if not 0 < days < float("inf"):
+        raise InputError(JOB_RETENTION_ENV, f"must be a positive number of days, not {str(raw)[:20]!r}")
+    return days

@@ -98,3 +98,143 @@ def test_a_job_whose_process_died_is_failed(team: Any) -> None:
     actor = team.service.users.authenticate_key(team.keys["analyst"])
     job = jobs.get_job(team.service, actor, folder.name)
     assert job.status == "failed" and "stopped before it finished" in (job.error or "")
+
+
+# --- retention ----------------------------------------------------------------------------------------------
+
+
+def _job(folder: Path, status: str, finished: str | None, pid: int | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {"id": folder.name, "kind": "screen-batch", "status": status, "owner": "ann",
+             "created_at": "2026-01-01T00:00:00+00:00", "input_name": "p.csv", "input_format": "csv",
+             "output_format": "csv", "rows_total": 1, "pid": pid}
+    if finished is not None:
+        state["finished_at"] = finished
+    jobs._write_state(folder, state)
+    (folder / "result.csv").write_text("id,name\n")
+
+
+def test_finished_jobs_past_their_retention_are_removed(team: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    from datetime import UTC, datetime
+
+    from exportgate.errors import InputError
+
+    home = tmp_path / "home"
+    root = jobs.jobs_dir(home)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    ids = {name: f"{n:016x}" for n, name in enumerate(
+        ("old done", "old failed", "recent done", "old running", "old dead", "half made", "recent dead"), 1)}
+    _job(root / ids["old done"], "done", "2026-02-20T00:00:00+00:00")
+    _job(root / ids["old failed"], "failed", "2026-02-01T00:00:00+00:00")
+    _job(root / ids["recent done"], "done", "2026-02-28T00:00:00+00:00")
+    _job(root / ids["old running"], "running", None, pid=os.getpid())  # a live process: never removed
+    _job(root / ids["old dead"], "running", None, pid=2 ** 22 + 7)     # its process gone: failed, when it last wrote
+    _job(root / ids["recent dead"], "running", None, pid=2 ** 22 + 7)
+    (root / ids["half made"]).mkdir()                                  # a submission cut short: no job.json
+    week_ago = now.timestamp() - 8 * 86400
+    for name in ("old dead", "half made"):
+        os.utime(root / ids[name] / ("job.json" if name == "old dead" else ""), (week_ago, week_ago))
+    os.utime(root / ids["half made"], (week_ago, week_ago))
+    for name in ("recent dead",):
+        os.utime(root / ids[name] / "job.json", (now.timestamp(), now.timestamp()))
+
+    removed = jobs.prune_jobs(home, service=team.service, now=now)  # the default: 7 days
+    assert removed == sorted(ids[n] for n in ("old done", "old failed", "old dead", "half made"))
+    assert sorted(p.name for p in root.iterdir() if p.name != "slots") == sorted(
+        ids[n] for n in ("recent done", "old running", "recent dead"))
+    line = team.service.audit_log.events(event="job.prune")[-1]
+    assert line.payload == {"jobs": removed, "retention_days": 7.0}
+    assert team.service.audit_log.verify().ok
+
+    monkeypatch.setenv("EXPORTGATE_JOB_RETENTION_DAYS", "0.5")  # the setting: half a day
+    assert jobs.prune_jobs(home, now=now) == [ids["recent done"]]
+    for bad in ("0", "-1", "a week", "inf"):
+        monkeypatch.setenv("EXPORTGATE_JOB_RETENTION_DAYS", bad)
+        with pytest.raises(InputError) as err:
+            jobs.prune_jobs(home, now=now)
+        assert err.value.field == "EXPORTGATE_JOB_RETENTION_DAYS"
+
+
+def test_a_submission_removes_the_jobs_past_their_retention(team: Any, api_client: Any) -> None:
+    old = jobs.jobs_dir() / "00000000000000ff"
+    _job(old, "done", "2000-01-01T00:00:00+00:00")
+    client: TestClient = api_client(team, "analyst")
+    job_id = client.post("/jobs/screen-batch", files={"file": ("p.csv", CSV.encode())}).json()["job"]
+    assert not old.exists()
+    assert _wait(client, job_id)["status"] == "done"
+
+
+# --- a lists update as a job ------------------------------------------------------------------------------------
+
+
+def test_a_lists_update_is_a_job_with_its_steps_and_result(make_team: Any, api_client: Any, tmp_path: Path,
+                                                            warm_index: Any) -> None:
+    """POST /lists/update answers 202 at once; the job downloads from a local server, activates the new lists,
+    records the change and re-screens the stored party that the added entry now matches; GET /jobs/{id} says
+    so. The analyst's key may not start one; a bad source is refused before any job exists."""
+    import gzip
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from exportgate.screen.lists._data import data_dir
+    from exportgate.screen.lists.versions import active_name
+    from exportgate.store.service import Service
+
+    home = tmp_path / "home"
+    team = make_team(f"sqlite:///{tmp_path / 'lists.db'}")
+    svc = Service.open(f"sqlite:///{tmp_path / 'lists.db'}", home=home, screener=warm_index)
+    team.service = svc
+    added = "NORTHWIND QUANTUM TRADING LLC"
+    analyst: TestClient = api_client(team, "analyst")
+    assert analyst.post("/screen", json={"name": added}).status_code == 200  # stored: a party to re-screen
+    text = gzip.decompress((data_dir() / "sdn_2024-05-03.csv.gz").read_bytes()).decode("utf-8")
+    rows = text.rstrip("\x1a").splitlines()
+    rows.append(f'999901,"{added}",-0- ,"IRAN",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ')
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "sdn.csv").write_text("\r\n".join(rows) + "\r\n\x1a", encoding="utf-8", newline="")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sdn.csv"
+        assert analyst.post("/lists/update", json={"sources": [url]}).status_code == 403
+        admin: TestClient = api_client(team, "admin")
+        refused = admin.post("/lists/update", json={"sources": [url], "as_of": "10 May"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "as_of"
+        before = set(p.name for p in jobs.jobs_dir(home).iterdir())
+        submitted = admin.post("/lists/update", json={"sources": [url], "as_of": "2024-05-10"})
+        assert submitted.status_code == 202, submitted.text
+        job_id = submitted.json()["job"]
+        assert submitted.json()["status"] == "queued" and submitted.headers["location"] == f"/jobs/{job_id}"
+        assert set(p.name for p in jobs.jobs_dir(home).iterdir()) - before == {job_id}
+        stages = set()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            job = admin.get(f"/jobs/{job_id}").json()
+            stages.add(job["stage"])
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+    finally:
+        server.shutdown()
+    assert job["status"] == "done", job
+    assert job["kind"] == "lists-update" and job["stage"] is None and stages <= {
+        None, "downloading", "recording", "re-screening"}
+    result = job["result"]
+    assert result["version"] == active_name(home)
+    assert result["lists"]["ofac_sdn"]["as_of"] == "2024-05-10" and "path" not in result["lists"]["ofac_sdn"]
+    assert result["change"]["added"] >= 1
+    assert result["rescreen"]["alerts_opened"] == 1
+    assert "lists.update" in {line.event for line in svc.audit_log.events()}
+    assert admin.get(f"/jobs/{job_id}/result").status_code == 409  # no file: the result is in the job
+    assert analyst.get(f"/jobs/{job_id}").status_code == 404       # the admin's job
+    assert job_id in {j["id"] for j in admin.get("/jobs").json()}
+    svc.close()

@@ -1,4 +1,5 @@
-"""Issue 14's role matrix: every route × {no key, bad key, analyst, reviewer, admin} gets the documented status.
+"""Issue 14's role matrix: every route × {no key, bad key, analyst, reviewer, admin} gets the documented status,
+on a SQLite store and on a PostgreSQL one (``team_both``).
 
 The permissions come from the routes themselves (``exportgate.api.roles.route_rules``); the docs' table is
 generated from the same rules (checked below). This file only says how to call each route and what a
@@ -83,7 +84,8 @@ def test_the_docs_show_the_table_the_routes_enforce() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.method} {r.path}")
-def test_the_role_matrix(team: Any, api_client: Any, rule: Any) -> None:
+def test_the_role_matrix(team_both: Any, api_client: Any, rule: Any) -> None:
+    team = team_both
     options, ok = CALLS[(rule.method, rule.path)]
     for caller in CALLERS:
         opts = dict(options() if callable(options) else options)

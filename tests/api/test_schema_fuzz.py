@@ -1,5 +1,6 @@
 """schemathesis against the app's own OpenAPI, in process: for every operation a bounded number of generated
-requests (signed in as a reviewer), and no answer is a 5xx or breaks its published schema.
+requests (signed in as a reviewer), and no answer is a 5xx or breaks its published schema — on a SQLite store
+and on a PostgreSQL one (``team_both``: what one backend takes, the other must take too).
 
 ``POST /jobs/screen-batch`` is left out (each example would start a job process: its uploads are tested in
 test_jobs.py), and so is the review page (``/``, ``/review``: not the API's). A reviewer may not update the
@@ -20,7 +21,8 @@ from exportgate.api import create_app
 EXAMPLES = 6
 
 
-def test_no_5xx_and_every_answer_matches_its_schema(team: Any) -> None:
+def test_no_5xx_and_every_answer_matches_its_schema(team_both: Any) -> None:
+    team = team_both
     app = create_app(None, team.service, hosts=["*"])
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path_regex=r"^/(jobs/screen-batch|review)?$")
     headers = team.headers("reviewer")

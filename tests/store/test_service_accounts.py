@@ -232,3 +232,39 @@ def test_the_product_hashes_with_rfc_9106_low_memory(monkeypatch: pytest.MonkeyP
     assert stored.startswith(f"$argon2id$v=19$m={RFC_9106_LOW_MEMORY.memory_cost},t={RFC_9106_LOW_MEMORY.time_cost},"
                              f"p={RFC_9106_LOW_MEMORY.parallelism}$")
     assert accounts.verify_secret(stored, "a long enough password")
+
+
+def test_a_key_arriving_in_many_requests_at_once_is_verified_once(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's first burst (many requests with a key it has not verified yet) runs argon2 once; a wrong key
+    in the same burst is still refused."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = svc.local_actor("installer")
+    key = svc.users.add(local, "dora", "analyst").api_key
+    monkeypatch.setattr(accounts, "_VERIFIED", {})
+    calls: list[str] = []
+    real = accounts.verify_secret
+    gate = threading.Event()
+
+    def counted(stored: str, secret: str) -> bool:
+        calls.append(secret)
+        gate.wait(5)  # every request is in flight before the first verification ends
+        return real(stored, secret)
+
+    monkeypatch.setattr(accounts, "verify_secret", counted)
+
+    def attempt(k: str) -> str:
+        try:
+            return svc.users.authenticate_key(k).name
+        except NotAuthenticated:
+            return "refused"
+
+    wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(attempt, key) for _ in range(15)] + [pool.submit(attempt, wrong)]
+        gate.set()
+        answers = [f.result() for f in futures]
+    assert answers == ["dora"] * 15 + ["refused"]
+    assert calls.count(key) == 1
+    assert calls.count(wrong) <= 1  # verified after the right key's, against the same stored hash: refused

@@ -11,10 +11,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from service_samples import DETERMINE_CASE
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from exportgate.store.audit import verify_chain
 from exportgate.store.service import Service
@@ -114,3 +115,116 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_half_written(db_url: str
         svc.determine(svc.local_actor("after"), DETERMINE_CASE)  # the lock went with the writer
         report = verify_chain(svc.engine)
         assert report.ok and report.lines == before[2] + 1
+
+
+def test_group_commit_stores_every_thread_s_case_and_keeps_the_chain(db_url: str, warm_index: object) -> None:
+    """Many threads of one process storing screenings at once (a worker's thread pool): their cases share
+    commits (group commit), every case is stored with its alerts and its own audit line, in one chain."""
+    import threading
+
+    from exportgate.store.db import write_group
+
+    names = ["Bank Melli Iran", "Acme Widgets Ltd", "Rosoboronexport", "Gazprombank"]
+    with Service.open(db_url, screener=warm_index) as svc:
+        actor = svc.local_actor("pool")
+        start = threading.Barrier(12)
+        stored: list[object] = []
+
+        def worker(n: int) -> None:
+            start.wait()
+            for i in range(5):
+                stored.append(svc.screen(actor, names[(n + i) % len(names)]))
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        group = write_group(svc.engine)
+        assert len(stored) == 60 and group.writes >= 60
+        assert group.groups < group.writes  # some commits carried more than one case
+        ids = {c.id for c in stored}  # type: ignore[attr-defined]
+        assert len(ids) == 60
+        for case in stored:
+            again = svc.cases.get(actor, case.id)  # type: ignore[attr-defined]
+            assert again.alerts == case.alerts and again.status == case.status  # type: ignore[attr-defined]
+        lines = [line for line in svc.audit_log.events(event="case.store")]
+        assert {line.payload["case_id"] for line in lines} >= ids
+        assert verify_chain(svc.engine).ok
+
+
+def _hold_the_writers(engine: Engine) -> tuple[Callable[[], object], Callable[[], object]]:
+    """(take, give back) the turn of a store's writers: on SQLite this process's writers' lock, on PostgreSQL the
+    audit chain's head row (locked by another connection's transaction)."""
+    from exportgate.store.db import _writers
+
+    if engine.dialect.name == "sqlite":
+        lock = _writers(engine)
+        return lock.__enter__, lambda: lock.__exit__(None, None, None)
+    conn = engine.connect()
+
+    def take() -> object:
+        conn.begin()
+        return conn.execute(text("SELECT seq FROM audit_chain_head WHERE id = 1 FOR UPDATE"))
+
+    def give_back() -> object:
+        conn.rollback()
+        conn.close()
+        return None
+
+    return take, give_back
+
+
+def test_a_failing_write_in_a_group_is_rolled_back_alone(db_url: str) -> None:
+    """Writes waiting together commit together; one that raises is rolled back to its savepoint and raises in
+    its own thread, the others are stored, and the chain goes on from the last one stored."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from exportgate.errors import InputError
+    from exportgate.store.audit import AuditLog
+    from exportgate.store.db import write_group, write_grouped
+
+    with Service.open(db_url) as svc:
+        engine = svc.engine
+        outcome: dict[int, object] = {}
+
+        def submit(n: int) -> None:
+            def run(session: Session) -> int:
+                line = AuditLog.append(session, "test.group", {"n": n})
+                if n == 3:
+                    raise InputError("n", "three is refused")
+                return line.id
+
+            try:
+                outcome[n] = write_grouped(engine, run)
+            except InputError as exc:
+                outcome[n] = exc
+
+        group = write_group(engine)
+        before = (group.groups, group.writes)
+        take, give_back = _hold_the_writers(engine)
+        take()
+        first = threading.Thread(target=submit, args=(0,))
+        first.start()
+        deadline = time.monotonic() + 10
+        while not group.busy and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the first one is at the lock with a group of one
+        others = [threading.Thread(target=submit, args=(n,)) for n in range(1, 7)]
+        for t in others:
+            t.start()
+        while len(group.queue) < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(group.queue) == 6  # waiting behind the first one's commit, which waits for the lock
+        give_back()
+        for t in [first, *others]:
+            t.join()
+        assert (group.groups - before[0], group.writes - before[1]) == (2, 7)  # the first alone, then six together
+        assert isinstance(outcome[3], InputError)
+        assert all(isinstance(outcome[n], int) for n in (0, 1, 2, 4, 5, 6))
+        stored = [line.payload["n"] for line in svc.audit_log.events(event="test.group")]
+        assert sorted(stored) == [0, 1, 2, 4, 5, 6]
+        assert verify_chain(engine).ok

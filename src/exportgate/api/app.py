@@ -158,8 +158,8 @@ def body_schemas() -> dict[str, dict[str, Any]]:
 
 def warm_up(app: FastAPI) -> None:
     """Load what a worker needs before it answers: the service (the store opened and migrated), the rules and
-    the screener's index (from the disk cache, else built), one screening to warm the matcher; then ``/health``
-    answers ready. Run by the lifespan at start-up, in each worker."""
+    the screener's index (from the disk cache, else built), one screening to warm the matcher, the finished jobs
+    past their retention removed; then ``/health`` answers ready. Run by the lifespan at start-up, in each worker."""
     from exportgate.api.deps import active_lists, open_service
 
     svc = getattr(app.state, "service", None)
@@ -169,6 +169,9 @@ def warm_up(app: FastAPI) -> None:
         svc = app.state.service = open_service()
     _ = svc.rules.sha256
     svc.screener.screen("exportgate warm-up")
+    from exportgate.api.jobs import prune_jobs
+
+    prune_jobs(svc.home, service=svc)  # finished jobs past their retention (EXPORTGATE_JOB_RETENTION_DAYS)
     app.state.ready = True
 
 

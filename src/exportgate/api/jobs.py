@@ -1,6 +1,7 @@
-"""Jobs: work too long for one request, run in the background and asked about later. One kind today: a
+"""Jobs: work too long for one request, run in the background and asked about later. Two kinds: a
 ``screen-batch`` of an uploaded file of parties (CSV, JSON lines or Parquet), screened exactly as
-``exportgate screen-batch`` screens it (:func:`exportgate.screen.batch.run_batch`).
+``exportgate screen-batch`` screens it (:func:`exportgate.screen.batch.run_batch`), and a ``lists-update``
+(``exportgate lists update`` with its re-screen: :meth:`exportgate.store.service.Service.update_lists`).
 
 The Python surface (the API's ``/jobs`` routes and the web pages call it; no HTTP needed)::
 
@@ -13,12 +14,15 @@ The Python surface (the API's ``/jobs`` routes and the web pages call it; no HTT
     jobs = list_jobs(svc, actor)             # the actor's jobs, newest first
     path = result_path(svc, actor, job.id)   # the output file once done (InputError "job" before: HTTP 409)
     name = download_name(job)                # what to call it in a download: "<upload stem>-screened.<ext>"
+    job = submit_lists_update(svc, admin, ["https://.../sdn.csv"], rescreen=True)   # -> JobView (queued)
+    get_job(svc, admin, job.id).stage        # downloading | recording | re-screening; .result once done
+    prune_jobs(home)                         # finished jobs older than the retention removed (submit does it)
 
 Every function takes the service and the acting user first: submitting needs the ``screen`` permission, and a
 job is visible to the user who submitted it only (anyone else: NotFound, as if it did not exist). A bad upload
 (unknown format, no ``name`` column, not Parquet, not UTF-8 ...) is an InputError at submission, naming the
 problem, before any job exists. Submitting writes an audit line (``job.submit``: the job, the input's
-SHA-256, the rows).
+SHA-256, the rows; a lists update: its sources and whether it re-screens).
 
 Where jobs live: files, not memory, so that any worker process of ``exportgate serve --workers N`` answers
 for any job: ``<data home>/jobs/<id>/`` (0700) holds ``job.json`` (the state, replaced atomically: written to
@@ -28,8 +32,21 @@ a temporary file, then renamed), the upload ``input.<ext>``, the output ``result
 started it; it waits for one of ``EXPORTGATE_JOB_SLOTS`` slots (default 1: a batch takes a core; file locks
 shared by every worker) while ``queued``, screens with one process (``workers=1``), and rewrites
 ``job.json`` with its progress at most every half second. A job whose process is gone before it finished (killed,
-the machine restarted) is reported ``failed`` ("stopped before it finished"). Job folders are not removed
-by exportgate (delete them when no longer needed).
+the machine restarted) is reported ``failed`` ("stopped before it finished").
+
+A lists update runs the same way (its own process, ``job.json`` with its ``stage``), without waiting for a
+slot (it downloads, then writes the store: it does not compete with a batch for a core for long), as the user
+who submitted it, read again from the store when it starts (disabled meanwhile: it fails); the process is
+given the store's URL in its environment (``EXPORTGATE_DB_URL``), never in ``job.json``. Done, its ``result``
+is what ``POST /lists/update`` answered when it ran in the request: the version, the lists, the change
+recorded and the re-screen's report. The workers of ``exportgate serve`` screen against the new lists from
+their next request on (they look at the active version once a second).
+
+Retention: a finished job (done or failed) is removed with its folder (upload, output, log) once it finished
+more than ``EXPORTGATE_JOB_RETENTION_DAYS`` days ago (default 7: :func:`exportgate.settings.job_retention_days`)
+— by the next submission of any job, and by ``exportgate serve`` at start-up (:func:`prune_jobs`); a queued or
+running job is never removed. Each removal writes an audit line (``job.prune``: the jobs removed). The audit
+line of a job's submission stays.
 """
 
 from __future__ import annotations
@@ -55,6 +72,7 @@ from exportgate.errors import ExportgateError, InputError, NotFound
 from exportgate.store.accounts import Actor, Permission
 
 JobStatus = Literal["queued", "running", "done", "failed"]
+JobKind = Literal["screen-batch", "lists-update"]
 FORMATS: dict[str, str] = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 SLOTS_ENV = "EXPORTGATE_JOB_SLOTS"
 #: seconds between two progress writes of a running job
@@ -68,7 +86,7 @@ class JobView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    kind: Literal["screen-batch"]
+    kind: JobKind
     status: JobStatus
     owner: str
     created_at: datetime
@@ -88,6 +106,10 @@ class JobView(BaseModel):
     alerts: int = 0
     #: why a failed job failed
     error: str | None = None
+    #: a lists update's step while it runs: downloading, recording (the change), re-screening
+    stage: str | None = None
+    #: a finished lists update: the version, the lists, the change recorded, the re-screen's report
+    result: dict[str, Any] | None = None
 
 
 # --- where jobs live ---------------------------------------------------------------------------------------
@@ -174,6 +196,7 @@ def submit_screen_batch(
         raise InputError("threshold", "must be a number from 0 to 1")
     shown = (filename or (upload.name if isinstance(upload, Path) else f"upload{FORMATS[fmt]}"))[:200]
     home = getattr(service, "home", None)
+    prune_jobs(home, service=service)
     job_id = secrets.token_hex(8)
     folder = settings.private_dir(jobs_dir(home) / job_id)
     source = folder / f"input{FORMATS[fmt]}"
@@ -204,6 +227,65 @@ def submit_screen_batch(
     return _view(state)
 
 
+def submit_lists_update(service: Any, actor: Actor, sources: list[str] | None = None, *, rescreen: bool = True,
+                        as_of: str | None = None, allow_older: bool = False) -> JobView:
+    """Start ``lists update`` (``sources``: URLs or paths of list files; default the official URLs) and, unless
+    ``rescreen`` is false, the re-screen, in the background (:meth:`Service.update_lists`). Refused at once
+    unless the actor may update the lists (and re-screen)."""
+    actor.require(Permission.LISTS_UPDATE)
+    if rescreen:
+        actor.require(Permission.RESCREEN)
+    actor.require(Permission.SCREEN)  # to follow the job (every role has it)
+    home = getattr(service, "home", None)
+    prune_jobs(home, service=service)
+    job_id = secrets.token_hex(8)
+    folder = settings.private_dir(jobs_dir(home) / job_id)
+    now = datetime.now(UTC).isoformat()
+    shown = "the official list files" if not sources else f"{len(sources)} list file(s)"
+    state: dict[str, Any] = {
+        "id": job_id, "kind": "lists-update", "status": "queued", "owner": actor.name, "created_at": now,
+        "input_name": shown, "input_format": "urls", "output_format": "json", "rows_total": 0, "rows_done": 0,
+        "home": str(settings.home(home)),
+        "lists": {"sources": list(sources or []), "rescreen": rescreen, "as_of": as_of, "allow_older": allow_older},
+    }
+    _write_state(folder, state)
+    service.audit_log.write("job.submit", {"job": job_id, "kind": "lists-update", "sources": list(sources or []),
+                                           "rescreen": rescreen}, actor=actor.name)
+    url = service.engine.url.render_as_string(hide_password=False)
+    state["pid"] = _start(folder, {settings.DB_URL_ENV: url})
+    _write_state(folder, state)
+    return _view(state)
+
+
+def prune_jobs(home: Path | None = None, *, service: Any | None = None, now: datetime | None = None,
+               retention_days: float | None = None) -> list[str]:
+    """Remove the folders of finished jobs (done, failed, or whose process is gone) that finished more than the
+    retention period ago (:func:`exportgate.settings.job_retention_days`), and of half-made ones (no readable
+    ``job.json``) older than that; the ids removed. With ``service``, an audit line ``job.prune`` names them."""
+    days = settings.job_retention_days(retention_days)
+    cutoff = (now or datetime.now(UTC)).timestamp() - days * 86400
+    removed: list[str] = []
+    root = jobs_dir(home)
+    for folder in root.iterdir():
+        if not (len(folder.name) == 16 and set(folder.name) <= _ID_CHARS and folder.is_dir()):
+            continue  # the slots' locks, a temporary file
+        try:
+            view = _view(_read_state(folder))
+        except (NotFound, ValueError):  # no job.json (a submission cut short) or not a job's
+            finished = folder.stat().st_mtime
+        else:
+            if view.status not in ("done", "failed"):
+                continue
+            finished = (view.finished_at.timestamp() if view.finished_at is not None
+                        else (folder / "job.json").stat().st_mtime)  # its process was gone: when it last wrote
+        if finished < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    if removed and service is not None:
+        service.audit_log.write("job.prune", {"jobs": sorted(removed), "retention_days": days})
+    return sorted(removed)
+
+
 def get_job(service: Any, actor: Actor, job_id: str) -> JobView:
     """A job of the actor's (NotFound for any other, or none)."""
     actor.require(Permission.SCREEN)
@@ -213,14 +295,14 @@ def get_job(service: Any, actor: Actor, job_id: str) -> JobView:
     return _view(state)
 
 
-def list_jobs(service: Any, actor: Actor, limit: int = 50) -> list[JobView]:
-    """The actor's jobs, newest first (at most ``limit``)."""
+def list_jobs(service: Any, actor: Actor, limit: int = 50, kind: str | None = None) -> list[JobView]:
+    """The actor's jobs (of one ``kind``, or all), newest first (at most ``limit``)."""
     actor.require(Permission.SCREEN)
     found = []
     for folder in jobs_dir(getattr(service, "home", None)).iterdir():
         with contextlib.suppress(NotFound):
             state = _read_state(folder)
-            if state.get("owner") == actor.name:
+            if state.get("owner") == actor.name and kind in (None, state.get("kind")):
                 found.append(state)
     found.sort(key=lambda s: str(s.get("created_at")), reverse=True)
     return [_view(s) for s in found[:limit]]
@@ -229,6 +311,8 @@ def list_jobs(service: Any, actor: Actor, limit: int = 50) -> list[JobView]:
 def result_path(service: Any, actor: Actor, job_id: str) -> Path:
     """The output file of a finished job of the actor's; InputError (field ``job``) while it is not done."""
     job = get_job(service, actor, job_id)
+    if job.kind != "screen-batch":
+        raise InputError("job", f"a {job.kind} job has no output file: its result is in the job itself")
     if job.status != "done":
         raise InputError("job", f"the job is {job.status}: its result is there once it is done"
                          + (f" ({job.error})" if job.error else ""))
@@ -263,13 +347,14 @@ def _plan(source: Path, shown: str) -> Any:
 # --- running ------------------------------------------------------------------------------------------------
 
 
-def _start(folder: Path) -> int:
-    """Start the job's own process (its own session: it outlives the worker); a thread reaps it when done."""
+def _start(folder: Path, env: dict[str, str] | None = None) -> int:
+    """Start the job's own process (its own session: it outlives the worker; ``env`` added to this process's
+    environment); a thread reaps it when done."""
     log = os.open(folder / "log.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, settings.PRIVATE_FILE_MODE)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "exportgate.api.jobs", "run", str(folder)],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                close_fds=True)
+                                close_fds=True, env={**os.environ, **env} if env else None)
     finally:
         os.close(log)
     threading.Thread(target=proc.wait, name=f"job-{folder.name}", daemon=True).start()
@@ -345,6 +430,9 @@ def run_job(folder: Path) -> int:
     home = Path(state["home"])
     state["pid"] = os.getpid()
     try:
+        if state.get("kind") == "lists-update":
+            _update_lists(folder, state, home)
+            return 0
         with _slot(jobs_dir(home)):
             state.update(status="running", started_at=datetime.now(UTC).isoformat())
             _write_state(folder, state)
@@ -366,6 +454,33 @@ def run_job(folder: Path) -> int:
             raise
         print(f"job failed: {exc!r}", file=sys.stderr)
         return 1
+
+
+def _update_lists(folder: Path, state: dict[str, Any], home: Path) -> None:
+    """A lists-update job: the update, the change recorded and the re-screen, as its owner; its result."""
+    from exportgate.store.service import Service
+
+    def stage(name: str) -> None:
+        state["stage"] = name
+        _write_state(folder, state)
+
+    state.update(status="running", started_at=datetime.now(UTC).isoformat())
+    stage("downloading")
+    opts = state["lists"]
+    with Service.open(None, home=home) as svc:  # the store's URL: the environment the worker gave
+        actor = svc.users.actor(state["owner"])
+        if actor is None:
+            raise ExportgateError(f"user {state['owner']!r} is disabled or gone: the update was not run")
+        result, change, report = svc.update_lists(actor, opts["sources"] or None, rescreen=opts["rescreen"],
+                                                  as_of=opts["as_of"], allow_older=opts["allow_older"],
+                                                  progress=stage)
+    state.update(status="done", stage=None, finished_at=datetime.now(UTC).isoformat(), result={
+        "version": result.version,
+        "lists": {k: {f: v for f, v in src.to_json().items() if f != "path"}
+                  for k, src in sorted(result.snapshot.sources.items())},
+        "change": change.model_dump(mode="json"),
+        "rescreen": report.model_dump(mode="json") if report is not None else None})
+    _write_state(folder, state)
 
 
 if __name__ == "__main__":

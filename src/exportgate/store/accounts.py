@@ -10,10 +10,10 @@ Secrets are stored as hashes only, argon2id (``argon2-cffi``, the library's RFC 
 memory-hard, so a stolen table is expensive to attack, and the parameters live in each hash, so a later
 profile re-hashes on the next sign-in. An API key is ``eg_<key id>_<secret>`` (``secrets.token_urlsafe``, 256
 bits), printed once; the key id (not secret) finds the user without trying every hash. Checking a key costs an
-argon2 verification (tenths of a second, on purpose) the first time a process sees it; after that the process
-remembers the SHA-256 of the key it verified against that stored hash and compares in constant time, so a
-service answers at full speed, and a rotated key or a disabled user is refused at once (the user row is read on
-every call).
+argon2 verification (tenths of a second, on purpose) the first time a process sees it (once, however many
+requests bring it at the same time); after that the process remembers the SHA-256 of the key it verified
+against that stored hash and compares in constant time, so a service answers at full speed, and a rotated key
+or a disabled user is refused at once (the user row is read on every call).
 
 With no user defined, the command line's local operator may do everything (a single-user installation, as
 before accounts existed); once a user exists, the command line acts as a named user (``--as NAME``,
@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -214,6 +215,19 @@ def verify_secret(stored: str, secret: str) -> bool:
 #: key id -> (SHA-256 of the key verified, the stored hash it was verified against); see the module docstring
 _VERIFIED: dict[str, tuple[bytes, str]] = {}
 _VERIFIED_MAX = 10_000
+#: one lock per key id being verified: many requests arriving at once with a key not verified yet (a worker's
+#: first burst) verify it once, not once each (argon2 is slow on purpose: 32 at once took seconds)
+_VERIFYING: dict[str, threading.Lock] = {}
+_VERIFYING_GUARD = threading.Lock()
+
+
+def _known(key_id: str, digest: bytes, key_hash: str) -> bool | None:
+    """Whether the key (its SHA-256) is the one verified for ``key_id`` against ``key_hash``; None when that hash
+    was not verified in this process yet."""
+    seen = _VERIFIED.get(key_id)
+    if seen is None or seen[1] != key_hash:
+        return None
+    return hmac.compare_digest(seen[0], digest)
 
 
 def _utc(at: datetime) -> datetime:
@@ -286,15 +300,20 @@ class Accounts:
         if user is None or user.key_hash is None:
             raise NotAuthenticated("authorization", "unknown API key")
         digest = hashlib.sha256(key.strip().encode()).digest()
-        seen = _VERIFIED.get(key_id)
-        if seen is not None and seen[1] == user.key_hash:
-            valid = hmac.compare_digest(seen[0], digest)
-        else:
-            valid = verify_secret(user.key_hash, key.strip())
-            if valid:
-                if len(_VERIFIED) >= _VERIFIED_MAX:
-                    _VERIFIED.clear()
-                _VERIFIED[key_id] = (digest, user.key_hash)
+        valid = _known(key_id, digest, user.key_hash)
+        if valid is None:
+            with _VERIFYING_GUARD:
+                lock = _VERIFYING.setdefault(key_id, threading.Lock())
+            with lock:  # the others wait for the first one's verification, then find it remembered
+                valid = _known(key_id, digest, user.key_hash)
+                if valid is None:
+                    valid = verify_secret(user.key_hash, key.strip())
+                    if valid:
+                        if len(_VERIFIED) >= _VERIFIED_MAX:
+                            _VERIFIED.clear()
+                        _VERIFIED[key_id] = (digest, user.key_hash)
+            with _VERIFYING_GUARD:
+                _VERIFYING.pop(key_id, None)
         if not valid:
             raise NotAuthenticated("authorization", "unknown API key")
         if user.disabled:

@@ -20,11 +20,11 @@ of that party and entry.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError, NotFound
@@ -36,6 +36,7 @@ from exportgate.store.cases import (
     alert_view,
     check_page,
     get_case,
+    is_id,
     utc,
 )
 from exportgate.store.db import write
@@ -57,6 +58,8 @@ class SyncCounts:
     reopened: int = 0
     suppressed: int = 0
     closed: int = 0
+    #: the alerts this sync made (whatever their status), in order
+    made: list[Alert] = field(default_factory=list)
 
     def add(self, other: SyncCounts) -> None:
         self.opened += other.opened
@@ -80,14 +83,34 @@ def remembered(session: Session, key: str, entity_id: str) -> FalsePositive | No
     ).first()
 
 
+def remembered_many(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], FalsePositive]:
+    """:func:`remembered` for many (party key, entity id) pairs in one query: the latest of each pair found."""
+    if not pairs:
+        return {}
+    keys, entities = {k for k, _ in pairs}, {e for _, e in pairs}
+    found: dict[tuple[str, str], FalsePositive] = {}
+    for fp in session.scalars(select(FalsePositive).where(
+            FalsePositive.party_key.in_(keys), FalsePositive.entity_id.in_(entities),
+            FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)):
+        if (fp.party_key, fp.entity_id) in pairs:
+            found[(fp.party_key, fp.entity_id)] = fp  # ascending ids: the latest one stays
+    return found
+
+
 def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppressed_by: int | None,
-             lookup: bool) -> tuple[str, str, str | None, int | None]:
+             lookup: bool, known: dict[tuple[str, str], FalsePositive] | None = None) -> tuple[
+        str, str, str | None, int | None]:
     """How a new alert starts: (status, action, comment, remembered false positive id). A package check has
     looked its remembered false positives up already (they are decisions in its result: ``suppressed_by``);
-    other cases look them up here (``lookup``)."""
+    other cases look them up here (``lookup``). ``known``: the remembered false positives of the run's (party,
+    entry) pairs, looked up at once (:func:`remembered_many`); without it, one query per match."""
+    def find() -> FalsePositive | None:
+        pair = (party.party_key, str(match.get("entity_id")))
+        return known.get(pair) if known is not None else remembered(session, *pair)
+
     fp = session.get(FalsePositive, suppressed_by) if suppressed_by is not None else None
     if fp is None and lookup:
-        fp = remembered(session, party.party_key, str(match.get("entity_id")))
+        fp = find()
     if fp is not None and fp.entry_fingerprint == match.get("entry_fingerprint") and (lookup or suppressed_by):
         return "false_positive", "suppressed", (
             f"remembered false positive: alert #{fp.alert_id}, decided by {fp.decided_by} on "
@@ -100,7 +123,7 @@ def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppress
     if match.get("confirmed_by") == "exact_name_and_identifier":
         return "confirmed_match", "decided", "the exact listed name with an agreeing identifier", None
     if fp is None and not lookup:
-        fp = remembered(session, party.party_key, str(match.get("entity_id")))
+        fp = find()
     if fp is not None and fp.entry_fingerprint != match.get("entry_fingerprint"):
         return "open", "opened", (f"the false positive decided on alert #{fp.alert_id} ({fp.decided_by}, "
                                   f"{utc(fp.decided_at).date().isoformat()}) no longer applies: the list entry has "
@@ -118,16 +141,23 @@ def sync_alerts(
     *,
     full: bool,
     suppressed: dict[tuple[str, str], int] | None = None,
+    new: bool = False,
 ) -> SyncCounts:
     """Bring a case's alerts in line with the matches a run found (party path -> match dicts, as the screener
     or the memo gives them). With ``full`` the run screened every party of the case, so an undecided alert
     whose match it no longer found is closed. ``suppressed``: for a package check, the matches its remembered
-    false positives decided, by (party path, entry)."""
+    false positives decided, by (party path, entry). ``new``: the case was just made (it has no alerts yet).
+    The remembered false positives are looked up in one query, and the new alerts written in one flush."""
     suppressed = suppressed or {}
     now = datetime.now(UTC)
     counts = SyncCounts()
-    existing = {(a.party_id, a.entity_id): a for a in session.scalars(select(Alert).where(Alert.case_id == case.id))}
+    existing = {} if new else {
+        (a.party_id, a.entity_id): a for a in session.scalars(select(Alert).where(Alert.case_id == case.id))}
+    pairs = {(parties[path].party_key, str(m.get("entity_id"))) for path, rows in matches.items() for m in rows
+             if (parties[path].id, str(m.get("entity_id"))) not in existing}
+    known = remembered_many(session, pairs)
     seen: set[tuple[int, str]] = set()
+    opened: list[tuple[Alert, str, str | None]] = []
     for path, rows in matches.items():
         party = parties[path]
         for match in rows:
@@ -137,15 +167,15 @@ def sync_alerts(
             alert = existing.get((party.id, entity_id))
             if alert is None:
                 status, action, comment, fp_id = _initial(match, party, session, suppressed.get((path, entity_id)),
-                                                          lookup=case.kind != "check")
+                                                          lookup=case.kind != "check", known=known)
                 alert = Alert(case_id=case.id, party_id=party.id, entity_id=entity_id, list=str(match.get("list")),
                               listed_name=match.get("matched_name") or match.get("name"), score=match.get("score"),
                               strength=match.get("strength"), entry_fingerprint=fingerprint, status=status,
                               source=source, match=match, suppressed_by=fp_id, opened_at=now, updated_at=now,
                               updated_by=actor)
                 session.add(alert)
-                session.flush()
-                _event(session, alert, actor, action, None, status, comment, now)
+                existing[(party.id, entity_id)] = alert  # a party listed twice in the run: one alert
+                opened.append((alert, action, comment))
                 counts.suppressed += status == "false_positive" and fp_id is not None
                 counts.opened += status == "open"
                 continue
@@ -164,6 +194,11 @@ def sync_alerts(
                     counts.reopened += 1
                 else:
                     _event(session, alert, actor, "entry_changed", before, before, "the list entry has changed", now)
+    if opened:
+        session.flush()  # the new alerts' ids, in one go
+        for alert, action, comment in opened:
+            _event(session, alert, actor, action, None, alert.status, comment, now)
+            counts.made.append(alert)
     if full:
         for key, alert in existing.items():
             if key not in seen and alert.status in UNDECIDED:
@@ -239,7 +274,7 @@ class Alerts:
         if status is not None:
             query = query.where(Alert.status == status)
         if case_id is not None:
-            query = query.where(Alert.case_id == case_id)
+            query = query.where(Alert.case_id == case_id if is_id(case_id) else false())
         if list_key is not None:
             query = query.where(Alert.list == list_key)
         if party:
@@ -263,7 +298,7 @@ class Alerts:
 
     @staticmethod
     def _view(session: Session, alert_id: int) -> AlertView:
-        alert = session.get(Alert, alert_id)
+        alert = session.get(Alert, alert_id) if is_id(alert_id) else None
         if alert is None:
             raise NotFound("alert", f"no alert #{alert_id}")
         case = get_case(session, alert.case_id)
@@ -284,7 +319,7 @@ class Alerts:
         text = _comment(comment, required=status in COMMENT_REQUIRED)
         for _attempt in range(3):
             with Session(self.engine) as session:
-                alert = session.get(Alert, alert_id)
+                alert = session.get(Alert, alert_id) if is_id(alert_id) else None
                 if alert is None:
                     raise NotFound("alert", f"no alert #{alert_id}")
                 before = alert.status

@@ -52,6 +52,14 @@ RETENTION_KEY = "records.retention_years"
 BLOCKING_LISTS_KEY = "aaep.check.blocking_lists"
 #: the most cases or alerts one listing returns
 MAX_PAGE = 1000
+#: the largest row id a store holds (the id columns are INTEGER: 32 bits on PostgreSQL); a larger one names no row
+#: (and would be an out-of-range error from PostgreSQL, an overflow from SQLite past 64 bits, if it were sent)
+MAX_ID = 2**31 - 1
+
+
+def is_id(value: Any) -> bool:
+    """Whether ``value`` can be a row's id (a whole number 1 to :data:`MAX_ID`)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def utc(at: datetime) -> datetime:
@@ -94,17 +102,18 @@ def party_key(name: str, country: str | None, identifiers: Iterable[str] = ()) -
 class PartyIn:
     """A name a case screens (or names), before it is stored."""
 
-    __slots__ = ("country", "dob", "identifiers", "name", "path", "type")
+    __slots__ = ("country", "dob", "identifiers", "key", "name", "path", "type")
 
     def __init__(self, path: str, name: str, country: str | None = None, type: str | None = None,
                  dob: str | None = None, identifiers: Sequence[str] = ()) -> None:
         self.path, self.name, self.country, self.type, self.dob = path, name, country, type, dob
         self.identifiers = list(identifiers)
+        #: its :func:`party_key`, made here: not in the transaction that stores it
+        self.key = party_key(self.name, self.country, self.identifiers)
 
     def row(self, case_id: int) -> CaseParty:
         return CaseParty(case_id=case_id, path=self.path, name=self.name, country=self.country, type=self.type,
-                         dob=self.dob, identifiers=self.identifiers,
-                         party_key=party_key(self.name, self.country, self.identifiers))
+                         dob=self.dob, identifiers=self.identifiers, party_key=self.key)
 
 
 # --- runs -----------------------------------------------------------------------------------------------
@@ -209,11 +218,19 @@ def latest_run(session: Session, case_id: int) -> CaseRun:
     return run
 
 
-def case_view(session: Session, case: Case) -> CaseView:
-    runs = list(session.scalars(select(CaseRun).where(CaseRun.case_id == case.id).order_by(CaseRun.number)))
-    parties = {p.id: p for p in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)
-                                                .order_by(CaseParty.id))}
-    alerts = list(session.scalars(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id)))
+def case_view(session: Session, case: Case,
+              loaded: tuple[list[CaseRun], list[CaseParty], list[Alert]] | None = None) -> CaseView:
+    """The case as the API shows it. ``loaded``: its runs, parties and alerts, when the caller holds them all
+    (a case it has just stored, in this session: the same objects the queries would give back)."""
+    if loaded is None:
+        runs = list(session.scalars(select(CaseRun).where(CaseRun.case_id == case.id).order_by(CaseRun.number)))
+        parties = {p.id: p for p in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)
+                                                    .order_by(CaseParty.id))}
+        alerts = list(session.scalars(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id)))
+    else:
+        runs = sorted(loaded[0], key=lambda r: r.number)
+        parties = {p.id: p for p in sorted(loaded[1], key=lambda p: p.id)}
+        alerts = sorted(loaded[2], key=lambda a: a.id)
     fps = _false_positives(session, {a.suppressed_by for a in alerts if a.suppressed_by})
     alert_views = [alert_view(a, case, parties[a.party_id], fps.get(a.suppressed_by or -1)) for a in alerts]
     return CaseView(
@@ -230,15 +247,15 @@ def _false_positives(session: Session, ids: set[int]) -> dict[int, FalsePositive
 
 
 def check_page(limit: int, offset: int = 0) -> None:
-    """A listing's page: 1 to :data:`MAX_PAGE` rows from row ``offset`` (0 or more)."""
+    """A listing's page: 1 to :data:`MAX_PAGE` rows from row ``offset`` (0 to :data:`MAX_ID`)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InputError("limit", f"must be 1 to {MAX_PAGE}")
-    if offset < 0:
-        raise InputError("offset", "must be 0 or more")
+    if not 0 <= offset <= MAX_ID:
+        raise InputError("offset", f"must be 0 to {MAX_ID:,}")
 
 
 def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None:
         raise NotFound("case", f"no case #{case_id}")
     return case

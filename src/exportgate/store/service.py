@@ -15,7 +15,10 @@ svc.audit_verify(actor)                                # the hash chain walked
 Every operation takes the acting :class:`~exportgate.store.accounts.Actor` first, checks its permission
 (:data:`~exportgate.store.accounts.ROLE_PERMISSIONS`) and returns a pydantic model
 (:mod:`exportgate.store.views`); every write is one transaction with its audit line. Slow work (screening,
-checking a package) runs before the transaction opens, so the write lock is held only for the writing.
+checking a package) runs before the transaction opens, so the write lock is held only for the writing. Cases
+(screenings, determinations, checks) are stored with group commit (``exportgate.store.db.write_grouped``): the
+cases a process's threads store at the same moment share one transaction and one commit, each in its own
+savepoint with its own audit line, and each caller returns only after that commit.
 See ``docs/usage/service.md``.
 """
 
@@ -50,7 +53,7 @@ from exportgate.store.cases import (
     party_key,
     retain_until,
 )
-from exportgate.store.db import Database, write
+from exportgate.store.db import Database, write_grouped
 from exportgate.store.ledger import Ledger
 from exportgate.store.service_models import Alert, Case, CaseParty, CaseRun
 from exportgate.store.views import CaseView, ListChangeView, RescreenReport
@@ -301,31 +304,35 @@ class Service(Database):
             rows = {p.path: p.row(case.id) for p in parties}
             session.add_all(rows.values())
             session.flush()
-            counts = self._add_run(session, case, run, actor.name, rows, matches, suppressed or {}, full=True)
+            counts, run_row = self._add_run(session, case, run, actor.name, rows, matches, suppressed or {},
+                                            full=True, new=True)
             AuditLog.append(session, "case.store", {
                 "case_id": case.id, "kind": kind, "title": title, "as_of": as_of, "mode": mode, "status": case.status,
                 "rules_sha256": run.rules_sha256, "lists": {k: v.get("as_of") for k, v in run.lists.items()},
                 "lists_version": run.lists_version, "parties": len(rows), "alerts_opened": counts.opened,
                 "alerts_suppressed": counts.suppressed}, actor=actor.name, content_hash=run.content_hash)
             session.flush()
-            return case_view(session, case)
+            return case_view(session, case, ([run_row], list(rows.values()), counts.made))
 
-        return write(self.engine, work)
+        return write_grouped(self.engine, work)  # with the other requests' cases stored at the same moment
 
     def _add_run(self, session: Session, case: Case, run: RunIn, actor: str | None, parties: dict[str, CaseParty],
                  matches: dict[str, list[dict[str, Any]]], suppressed: dict[tuple[str, str], int], *,
-                 full: bool) -> SyncCounts:
-        number = (session.scalar(select(func.max(CaseRun.number)).where(CaseRun.case_id == case.id)) or 0) + 1
+                 full: bool, new: bool = False) -> tuple[SyncCounts, CaseRun]:
+        """Store a run of ``case`` and bring its alerts in line (``new``: the case was just made: its first run,
+        no alerts yet)."""
+        number = 1 if new else (
+            session.scalar(select(func.max(CaseRun.number)).where(CaseRun.case_id == case.id)) or 0) + 1
         row = CaseRun(case_id=case.id, number=number, reason=run.reason, at=datetime.now(UTC), actor=actor,
                       status=run.status, rules_sha256=run.rules_sha256, lists=run.lists,
                       lists_version=run.lists_version, content_hash=run.content_hash, result=run.result)
         session.add(row)
-        session.flush()
         source = {"stored": case.kind}.get(run.reason, "rescreen" if run.reason == "rescreen" else case.kind)
-        counts = sync_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed)
+        counts = sync_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed,
+                             new=new)
         self.restatus(session, case, run.status)
         row.status = case.status
-        return counts
+        return counts, row
 
     def apply_run(self, session: Session, case: Case, run: tuple[RunIn, dict[tuple[str, str], int]],
                   actor: str | None) -> SyncCounts:
@@ -333,7 +340,7 @@ class Service(Database):
         run_in, suppressed = run
         parties = {p.path: p for p in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id))}
         return self._add_run(session, case, run_in, actor, parties, _memo_matches(run_in.result), suppressed,
-                             full=True)
+                             full=True)[0]
 
     def restatus(self, session: Session, case: Case, base: str | None = None) -> None:
         """Set a case's status from its latest run and its alerts (``exportgate.store.cases.alert_status``)."""
@@ -360,18 +367,22 @@ class Service(Database):
     # -- list changes, re-screening, the audit chain -----------------------------------------------------
 
     def update_lists(self, actor: Actor, sources: list[str] | None = None, *, rescreen: bool = True,
+                     progress: Callable[[str], None] | None = None,
                      **options: Any) -> tuple[Any, ListChangeView, RescreenReport | None]:
         """``lists update`` as a service: refused unless the actor may change the lists (before anything
         changes); then the update (``exportgate.screen.lists.store.update(sources, home, **options)``), the
         change recorded with what it changed, and (unless ``rescreen`` is false) the re-screen. The service's
-        screener is the new lists' afterwards. (the update's result, the change, the re-screen's report)"""
+        screener is the new lists' afterwards. ``progress`` is told each step as it starts: ``downloading``,
+        ``recording``, ``re-screening``. (the update's result, the change, the re-screen's report)"""
         actor.require(Permission.LISTS_UPDATE)
         if rescreen:
             actor.require(Permission.RESCREEN)
         from exportgate.screen.lists.store import update
 
+        step = progress or (lambda _name: None)
+        step("downloading")
         result = update(sources, self.home, **options)
-        change, report = self._after_list_change(actor, result.log_line, rescreen)
+        change, report = self._after_list_change(actor, result.log_line, rescreen, step)
         return result, change, report
 
     def switch_lists(self, actor: Actor, version: str | None, *, allow_older: bool = False,
@@ -387,15 +398,20 @@ class Service(Database):
         change, report = self._after_list_change(actor, switch.line, rescreen)
         return switch, change, report
 
-    def _after_list_change(self, actor: Actor, line: dict[str, Any], rescreen: bool) -> tuple[
+    def _after_list_change(self, actor: Actor, line: dict[str, Any], rescreen: bool,
+                           step: Callable[[str], None] = lambda _name: None) -> tuple[
             ListChangeView, RescreenReport | None]:
         from exportgate.screen import Screener
         from exportgate.screen.lists import load_active
 
+        step("recording")
         change = self.lists.record_change(actor, line, self.home)
         home = self.home
         self._screener = LazyScreener(lambda: Screener(load_active(home)))  # built if something screens
-        return change, (self.rescreen(actor) if rescreen else None)
+        if not rescreen:
+            return change, None
+        step("re-screening")
+        return change, self.rescreen(actor)
 
     def audit_lines(self, actor: Actor, event: str | None = None) -> list[AuditRecord]:
         """The audit log's lines, oldest first (optionally of one event)."""

@@ -38,7 +38,7 @@ class JobRunner(Protocol):
 
     def get_job(self, service: Any, actor: Actor, job_id: str) -> Any: ...
 
-    def list_jobs(self, service: Any, actor: Actor, limit: int = 50) -> list[Any]: ...
+    def list_jobs(self, service: Any, actor: Actor, limit: int = 50, kind: str | None = None) -> list[Any]: ...
 
     def result_path(self, service: Any, actor: Actor, job_id: str) -> Path: ...
 
@@ -78,7 +78,7 @@ def bad_rows(path: Path, fmt: str, limit: int = SHOWN_BAD_ROWS) -> list[dict[str
 
 @router.get("/batch")
 def batch_form(request: Request, actor: SignedIn) -> Response:
-    jobs = runner(request).list_jobs(service(request), actor, limit=20)
+    jobs = runner(request).list_jobs(service(request), actor, limit=20, kind="screen-batch")
     return page(request, "batch.html", title="Batch screening", jobs=jobs, formats=FORMATS, errors=[])
 
 
@@ -103,7 +103,7 @@ async def submit(request: Request, actor: SignedIn, file: UploadFile | None = Fi
     except InputError as exc:
         if exc.field == "actor":
             raise
-        listed = jobs.list_jobs(svc, actor, limit=20)
+        listed = jobs.list_jobs(svc, actor, limit=20, kind="screen-batch")
         return page(request, "batch.html", status=422, title="Batch screening", jobs=listed, formats=FORMATS,
                     errors=[str(exc)])
     return redirect(request, f"{PREFIX}/batch/{job.id}")

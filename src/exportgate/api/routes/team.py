@@ -16,7 +16,7 @@ from exportgate.errors import InputError
 from exportgate.io import parse_date
 from exportgate.schema import StrictModel
 from exportgate.store.accounts import Actor, NewKey, Permission, UserView
-from exportgate.store.views import ListChangeView, RescreenReport
+from exportgate.store.views import ListChangeView
 
 router = APIRouter()
 Admin = Annotated[Actor, Depends(requires(Permission.USERS_MANAGE))]
@@ -103,30 +103,34 @@ class ListsUpdate(StrictModel):
     allow_older: bool = False
 
 
-class ListsUpdated(BaseModel):
-    version: str
-    lists: dict[str, Any]
-    change: ListChangeView
-    rescreen: RescreenReport | None
+class ListsUpdateSubmitted(BaseModel):
+    """A lists update just submitted as a job: ``GET /jobs/{job}`` says how it goes (``stage``) and, done, what
+    it did (``result``: ``version``, ``lists``, ``change``, ``rescreen``)."""
+
+    job: str
+    status: str
 
 
-@router.post("/lists/update", tags=["lists"], response_model=ListsUpdated, openapi_extra=model_body(ListsUpdate))
+@router.post("/lists/update", tags=["lists"], status_code=202, response_model=ListsUpdateSubmitted,
+             openapi_extra=model_body(ListsUpdate))
 def lists_update(actor: Annotated[Actor, Depends(requires(Permission.LISTS_UPDATE))], doc: JsonBody,
-                 svc: ServiceDep) -> ListsUpdated:
+                 svc: ServiceDep) -> JSONResponse:
     """Download, validate and activate new list files (the active version is untouched on failure), record the
-    change and (unless ``rescreen`` is false) re-screen. This worker screens against the new lists at once;
-    every worker checks the active version before it screens (``exportgate.api.deps.get_service``)."""
+    change and (unless ``rescreen`` is false) re-screen — as a background job (202: its id; ``Location:
+    /jobs/{job}``). The request is checked before the job exists (sources, permissions: 422, 403). Every worker
+    looks at the active version once a second and screens against the new lists once the job activated them."""
+    from exportgate.api import jobs
+
     body = validate_body(ListsUpdate, doc)
     for i, source in enumerate(body.sources or []):
         if not source.lower().startswith(("https://", "http://")):
             raise InputError(f"sources[{i}]", "must be an http(s) URL: the API does not read files on the server")
-    if body.rescreen:
-        actor.require(Permission.RESCREEN)
-    result, change, report = svc.update_lists(actor, body.sources or None, rescreen=body.rescreen,
-                                              as_of=body.as_of, allow_older=body.allow_older)
-    return ListsUpdated(version=result.version, lists={k: _no_paths(v.to_json())
-                                                       for k, v in sorted(result.snapshot.sources.items())},
-                        change=change, rescreen=report)
+    if body.as_of is not None:
+        parse_date(body.as_of, "as_of")
+    job = jobs.submit_lists_update(svc, actor, body.sources or None, rescreen=body.rescreen, as_of=body.as_of,
+                                   allow_older=body.allow_older)
+    return JSONResponse(ListsUpdateSubmitted(job=job.id, status=job.status).model_dump(), status_code=202,
+                        headers={"Location": f"/jobs/{job.id}"})
 
 
 # --- users ---------------------------------------------------------------------------------------------------
