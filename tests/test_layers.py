@@ -114,3 +114,22 @@ def test_no_test_skips_on_the_project_or_its_dev_dependencies() -> None:
     skipping = [str(p.relative_to(tests)) for p in tests.rglob("*.py") if "importorskip(" in p.read_text(encoding="utf-8")
                 and p.name != "test_layers.py"]
     assert skipping == []
+
+
+def test_the_list_of_commands_is_written_without_rich() -> None:
+    """``exportgate --help``, the first thing a new user types, is Click's plain help: rich's help renderer
+    (its Markdown and traceback machinery) is a quarter of a second of imports. A command's own help is rich."""
+    code = (
+        "import sys\n"
+        "from exportgate.cli.main import main\n"
+        "sys.argv = ['exportgate', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('rich loaded:', sorted(m for m in sys.modules if m.startswith('rich.')) != [], file=sys.stderr)\n"
+    )
+    for args, rich in (([], False), (["--help"], False), (["screen", "--help"], True)):
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        assert proc.stderr.strip().endswith(f"rich loaded: {rich}"), (args, proc.stderr)
+        assert "Usage: exportgate" in proc.stdout + proc.stderr

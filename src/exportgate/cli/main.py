@@ -114,13 +114,15 @@ GROUPS: dict[str, typer.Typer] = {
 }
 
 
-def build(only: str | None = None) -> typer.Typer:
+def build(only: str | None = None, *, plain: bool = False) -> typer.Typer:
     """The command table as a Typer app: every command, or only the one named ``only``.
 
     Typer turns each command's signature into a Click command when the app runs, evaluating every
     annotation of every command (about a tenth of a second for the whole table); a run of one command
-    needs only that one, so :func:`main` builds the table with it alone. ``--help`` and the test runner
-    use the whole table (:data:`app`)."""
+    needs only that one, so :func:`main` builds the table with it alone. The test runner uses the whole
+    table (:data:`app`). ``plain``: help as Click writes it, without rich's panels (rich's help renderer
+    imports its Markdown and traceback machinery: about a quarter of a second of the first thing a new
+    user types, ``exportgate --help``)."""
     built = typer.Typer(
         name="exportgate",
         cls=_Group,
@@ -128,6 +130,7 @@ def build(only: str | None = None) -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        rich_markup_mode=None if plain else "rich",
     )
     built.callback()(_root)
     for name, command in COMMANDS.items():
@@ -144,9 +147,13 @@ app = build()
 
 def main() -> None:
     """Console-script entry point (``exportgate``): the table with only the command named first, when
-    the first argument names one (an option first, ``--help`` or nothing: the whole table)."""
+    the first argument names one; the whole table, its help plain, for ``exportgate`` alone or
+    ``exportgate --help`` (the list of commands); else (``--version``, a mistyped command) the whole table."""
     first = sys.argv[1] if len(sys.argv) > 1 else ""
-    (build(first) if first in COMMANDS or first in GROUPS else app)()
+    if first in COMMANDS or first in GROUPS:
+        build(first)()
+    else:
+        build(plain=first in ("", "--help"))()
 
 
 if __name__ == "__main__":
