@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows:
                 try:
                     rec = record({str(k).strip().lower(): v for k, v in row.fields.items()})
-                except Exception as exc:  # noqa: BLE001 - written as the row's outcome
+                except Exception as exc:  # written as the row's outcome
                     fh.write(json.dumps({"row": row.number, "refused": str(exc)}) + "\n")
                     continue
                 res = screener.screen_many([rec])[0]
