@@ -115,12 +115,46 @@ def _readings(name: str) -> tuple[Reading, ...]:
 # Chinese
 
 
+PINYIN_MEMO_SIZE = 100_000  # syllables converted to a style, remembered per process (cleared when full)
+
+
+@lru_cache(maxsize=1)
+def _pinyin() -> object:
+    """pypinyin's reader as ``pypinyin.lazy_pinyin`` makes it (``UltimateConverter`` with its defaults: no
+    ü for v, no 5 for the neutral tone, no tone sandhi), made once, whose converter remembers each syllable's
+    conversion to a style: a batch reads the same few thousand syllables again and again, and converting one
+    (Wade–Giles above all) costs more than finding it."""
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
+
+    class _MemoConverter(UltimateConverter):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self._memo: dict[tuple[str, str, object, bool], str] = {}
+
+        def convert_style(self, han: str, orig_pinyin: str, style: object, strict: bool, **kwargs: object) -> str:
+            if kwargs:
+                return str(super().convert_style(han, orig_pinyin, style, strict, **kwargs))
+            key = (han, orig_pinyin, style, strict)
+            out = self._memo.get(key)
+            if out is None:
+                out = super().convert_style(han, orig_pinyin, style, strict)
+                if len(self._memo) >= PINYIN_MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[key] = out
+            return out
+
+    return Pinyin(_MemoConverter())
+
+
 def _chinese_readings(text: str) -> list[Reading]:
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style
+
+    reader = _pinyin()
 
     def read(style: Style) -> str:
         # Non-Han runs come back whole ("default" errors); Han characters one syllable each.
-        return " ".join(lazy_pinyin(text, style=style, errors="default"))
+        return " ".join(reader.lazy_pinyin(text, style=style, errors="default"))  # type: ignore[attr-defined]
 
     return [
         Reading(read(Style.NORMAL), "pypinyin (Hanyu Pinyin)", "Han", syllabic=True),
@@ -339,6 +373,14 @@ def _greek_readings(text: str) -> list[Reading]:
 # Given names written in another script
 
 
+@lru_cache(maxsize=1)
+def _longest_phrase() -> int:
+    """The most words a given name of the table is written in (once: the table is fixed)."""
+    from exportgate.screen.normalize import given_name_phrases
+
+    return max((len(k) for k in given_name_phrases()), default=0)
+
+
 def _given_name_readings(text: str, others: list[Reading]) -> list[Reading]:
     """Words that the given-name table knows in the script they are written in (弗拉基米尔, ولادیمیر),
     replaced by the table's Latin spelling; in the default romanisation and in each reading made above."""
@@ -348,7 +390,7 @@ def _given_name_readings(text: str, others: list[Reading]) -> list[Reading]:
     if not phrases:
         return []
     out: list[Reading] = []
-    max_len = max(len(k) for k in phrases)
+    max_len = _longest_phrase()
     for base, source in ((romanised_words(text), "default"), *((r.text.split(), r.source) for r in others)):
         words = [w.lower() for w in base]
         replaced: list[str] = []
