@@ -26,9 +26,11 @@ from pathlib import Path
 from bench.batch import CACHE, N_FULL, input_file
 
 
-def main(argv: list[str] | None = None) -> int:
+def cli(argv: list[str] | None = None) -> int:
+    """The command (not ``main``: ``python -m bench`` runs every module's ``main`` as a benchmark)."""
     p = argparse.ArgumentParser(prog="python -m bench.batch_cpu")
     p.add_argument("--rows", type=int, default=20_000)
+    p.add_argument("--n", type=int, default=N_FULL, help="the generated file of this many rows (bench.batch)")
     p.add_argument("--skip", type=int, default=0, help="start after this many rows")
     p.add_argument("--out", type=Path, default=CACHE / "cpu-part.csv")
     p.add_argument("--profile", action="store_true")
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from exportgate.screen.batch.rows import ResultMemo, chunks, record, screen_chunk
     from exportgate.screen.batch.writers import PartWriter
 
-    src, _meta = input_file(N_FULL)
+    src, _meta = input_file(args.n)
     screener = Screener()
     screener.warm()
     plan = plan_input(src)
@@ -99,4 +101,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())
