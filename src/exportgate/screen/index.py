@@ -46,6 +46,7 @@ from exportgate.screen.index_store import (
     NameTable,
     TokenLists,
 )
+from exportgate.screen.memo import remember
 from exportgate.screen.model import EntityType, ListedEntity
 from exportgate.screen.normalize import (
     anyascii_version,
@@ -118,10 +119,7 @@ class Index:
         Remembered per token (a query asks for the same words again and again; bounded)."""
         w = self._idf_cache.get(token)
         if w is None:
-            w = self._idf(token)
-            if len(self._idf_cache) >= IDF_CACHE_SIZE:
-                self._idf_cache.clear()
-            self._idf_cache[token] = w
+            w = remember(self._idf_cache, token, self._idf(token), IDF_CACHE_SIZE)
         return w
 
     def _idf(self, token: str) -> float:

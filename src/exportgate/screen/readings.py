@@ -128,6 +128,8 @@ def _pinyin() -> object:
     from pypinyin.converter import UltimateConverter
     from pypinyin.core import Pinyin
 
+    from exportgate.screen.memo import remember
+
     class _MemoConverter(UltimateConverter):
         def __init__(self) -> None:
             super().__init__()
@@ -150,10 +152,7 @@ def _pinyin() -> object:
             key = (words, style, heteronym, errors, strict)
             out = self._words.get(key)
             if out is None:
-                out = super().convert(words, style, heteronym, errors, strict)
-                if len(self._words) >= PINYIN_MEMO_SIZE:
-                    self._words.clear()
-                self._words[key] = out
+                out = remember(self._words, key, super().convert(words, style, heteronym, errors, strict), PINYIN_MEMO_SIZE)
             return [list(x) for x in out]
 
         def convert_style(self, han: str, orig_pinyin: str, style: Style, strict: bool, **kwargs: Any) -> str:
@@ -162,10 +161,7 @@ def _pinyin() -> object:
             key = (han, orig_pinyin, style, strict)
             out = self._memo.get(key)
             if out is None:
-                out = super().convert_style(han, orig_pinyin, style, strict)
-                if len(self._memo) >= PINYIN_MEMO_SIZE:
-                    self._memo.clear()
-                self._memo[key] = out
+                out = remember(self._memo, key, super().convert_style(han, orig_pinyin, style, strict), PINYIN_MEMO_SIZE)
             return out
 
     return Pinyin(_MemoConverter())

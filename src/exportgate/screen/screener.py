@@ -19,6 +19,7 @@ from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.index import Index, load_or_build
 from exportgate.screen.index_store import NameRecord
+from exportgate.screen.memo import remember
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
 from exportgate.screen.readings import Reading, readings
@@ -442,10 +443,7 @@ class Screener:
         idx = self.index
         plan = self._plans.get(name)
         if plan is None:
-            plan = self._prepare(name)
-            if len(self._plans) >= PLAN_CACHE_SIZE:
-                self._plans.clear()
-            self._plans[name] = plan
+            plan = remember(self._plans, name, self._prepare(name), PLAN_CACHE_SIZE)
         norm = plan.norm
         # The most the evidence given can add (a name scoring less cannot reach the threshold).
         max_bonus = (
