@@ -44,6 +44,8 @@ PROFILE_ROWS = 20_000
 SINGLE_QUERIES = 5_000
 SINGLE_ROUNDS = 4
 BEFORE_ROWS = 100_000  # screen-batch before and after this change, on this many rows
+CPU_PAIR_ROWS = 20_000  # rows per CPU-second before and after this change, on this many rows, in turns
+CPU_PAIR_ROUNDS = 4
 OVERHEAD_ROWS = 10_000  # Dask's cost per partition: this many rows in 2 partitions, then in the smallest ones
 TARGET_NAMES_PER_HOUR = 100_000_000
 VCPU_HOUR_USD = 0.0425  # assumed on-demand price of one vCPU-hour (compute-optimised x86 instances, 2 GB/vCPU)
@@ -422,6 +424,38 @@ def before_after(src: Path, n: int) -> dict[str, Any]:
     return out
 
 
+def cpu_pairs(n: int) -> dict[str, Any]:
+    """Rows per CPU-second on the first CPU_PAIR_ROWS rows, one core (``bench.batch_cpu``: read, screen, write a
+    part as one worker does), now and with ``BENCH_BASELINE_SRC``, in turns (ABBA, CPU_PAIR_ROUNDS each): the
+    change's own effect, measured at the same moments of the shared host. Also whether both wrote the same
+    output."""
+    baseline = os.environ.get("BENCH_BASELINE_SRC")
+    if not baseline:
+        return {}
+    rows = str(min(CPU_PAIR_ROWS, n))
+    out: dict[str, Any] = {"rows": int(rows), "now": [], "before": [], "src": baseline}
+    parts = {key: CACHE / f"cpu-pair-{key}.csv" for key in ("now", "before")}
+    for i in range(CPU_PAIR_ROUNDS):
+        for key in ("before", "now") if i % 2 == 0 else ("now", "before"):
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join([baseline, str(ROOT)]) if key == "before" else str(ROOT)
+            res = subprocess.run(
+                [sys.executable, "-m", "bench.batch_cpu", "--n", str(n), "--rows", rows, "--out", str(parts[key])],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=env,
+            )
+            if res.returncode != 0:
+                raise RuntimeError(f"bench.batch_cpu ({key}) failed:\n{res.stderr[-3000:]}")
+            doc = json.loads(res.stdout.strip().splitlines()[-1])
+            out[key].append(doc["rows_per_cpu_second"])
+    out["same_output"] = parts["now"].read_bytes() == parts["before"].read_bytes()
+    for path in parts.values():
+        path.unlink(missing_ok=True)
+    return out
+
+
 def single_latency(src: Path, n: int) -> dict[str, Any]:
     """Single-name latency now and, with ``BENCH_BASELINE_SRC`` (another version's ``src``, e.g. from
     ``git archive main src``), with that version: fresh processes taking turns (ABBA), SINGLE_ROUNDS each,
@@ -457,6 +491,7 @@ def rerender(n: int = N_FULL) -> None:
     results = json.loads(path.read_text())
     results.update(single_latency(src, n))
     results["before_after"] = before_after(src, n)
+    results["cpu_pairs"] = cpu_pairs(n)
     path.write_text(json.dumps(results, indent=1))
     RESULTS.write_text(report(results, n, n != N_FULL), encoding="utf-8")
 
@@ -493,9 +528,11 @@ def main(quick: bool = False) -> int:
     results["profile"] = _in_fresh_process("profile", str(src), str(min(PROFILE_ROWS, n)))
     results.update(single_latency(src, n))
     results["before_after"] = before_after(src, n)
+    results["cpu_pairs"] = cpu_pairs(n)
     (CACHE / f"batch-results-{n}.json").write_text(json.dumps(results, indent=1))
-    RESULTS.write_text(report(results, n, quick), encoding="utf-8")
-    print(f"  wrote {RESULTS}", flush=True)
+    target = RESULTS.with_name("batch-quick.md") if quick else RESULTS  # a quick check leaves the record alone
+    target.write_text(report(results, n, quick), encoding="utf-8")
+    print(f"  wrote {target}", flush=True)
     return 0
 
 
@@ -604,6 +641,7 @@ def report(r: dict[str, Any], n: int, quick: bool) -> str:
         f"screen the first {few['rows']:,} rows only: {few['alerts']:,} / {many['alerts']:,} alerts).",
         "",
         *_before_after_lines(r.get("before_after") or {}),
+        *_cpu_pair_lines(r.get("cpu_pairs") or {}),
         "## Where the time goes",
         "",
         f"cProfile of the first {r['profile']['rows']:,} rows read, screened and written on one core, self time "
@@ -659,14 +697,29 @@ def _before_after_lines(ba: dict[str, Any]) -> list[str]:
         "## Before and after",
         "",
         f"`exportgate screen-batch` on the first {rows:,} rows of the file, the whole command in a fresh process "
-        "(start-up and index load included), before this change (the code of `BENCH_BASELINE_SRC`: every row "
-        "and result held in memory, one core) and now:",
+        f"(start-up and index load included), before this change (the code of `BENCH_BASELINE_SRC`: "
+        f"{os.environ.get('BENCH_BASELINE_LABEL', 'every row and result held in memory, one core')}) and now:",
         "",
         "| Version | Time | Rows/s | Peak memory of the command |",
         "|---|---|---|---|",
         f"| before | {cell(ba['before'])} |",
         f"| now, 1 worker | {cell(ba['now'])} |",
         f"| now, 2 workers | {cell(ba['now2'])} (the parent; each worker's is in the runs above) |",
+        "",
+    ]
+
+
+def _cpu_pair_lines(cp: dict[str, Any]) -> list[str]:
+    if not cp:
+        return []
+    now, before = statistics.median(cp["now"]), statistics.median(cp["before"])
+    return [
+        f"Rows per CPU-second on the first {cp['rows']:,} rows, one core (`python -m bench.batch_cpu`: read, "
+        "screened and written as one worker does, the index loaded first), now and before this change "
+        f"(`BENCH_BASELINE_SRC`: {os.environ.get('BENCH_BASELINE_LABEL', cp['src'])}), taking turns: "
+        f"now {now:,.0f} (runs: {', '.join(f'{x:,}' for x in cp['now'])}), before {before:,.0f} (runs: "
+        f"{', '.join(f'{x:,}' for x in cp['before'])}): x{now / before:.2f}. The two wrote "
+        f"{'the same' if cp['same_output'] else '**different**'} output.",
         "",
     ]
 

@@ -191,8 +191,18 @@ def limits(**overrides: int | None) -> Limits:
 
 def limit(name: str) -> int:
     """One limit in force (its environment variable, else its default), for code on a hot path that
-    needs only that one: ``limit("name_chars")``."""
-    return _value(_BY_NAME[name], None)
+    needs only that one: ``limit("name_chars")``. The variable is read on every call (a change takes effect
+    at once); its value is parsed once per value seen."""
+    lim = _BY_NAME[name]
+    key = (name, os.environ.get(lim.env))
+    value = _PARSED.get(key)
+    if value is None:
+        value = _value(lim, None)  # an InputError for a bad value, every time it is asked for
+        _PARSED[key] = value
+    return value
+
+
+_PARSED: dict[tuple[str, str | None], int] = {}  # (limit, its variable's value) -> the limit
 
 
 def _value(lim: Limit, given: int | None) -> int:

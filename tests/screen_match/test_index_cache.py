@@ -63,6 +63,7 @@ def _answers(idx: index_mod.Index, queries: list[Any], many: bool = True) -> lis
     scr._distinctive = idx.idf_at_share(scr.config.distinctive_df_share)
     scr._queries = -(10**9) if not many else 0  # never warmed by the query count
     scr._fingerprints = {}
+    scr._plans = {}
     if many:
         return [r.to_json() for r in scr.screen_many(queries, threshold=0.5)]
     out = []

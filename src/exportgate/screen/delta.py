@@ -29,8 +29,8 @@ class _Entries:
 def subset_screener(entities: Sequence[ListedEntity], full: Screener) -> Screener:
     """A screener over ``entities`` (a few entries of ``full``'s lists) whose weights are ``full``'s."""
     idx = build_index(entities)
-    idx.df = {**idx.df, **full.index.df}  # the full lists' counts (an entry no longer listed keeps its own)
-    idx.n_entities = full.index.n_entities
+    # the full lists' counts (an entry no longer listed keeps its own)
+    idx.set_counts({**idx.df, **full.index.df}, full.index.n_entities)
     idx.name_totals.clear()
     for rec in idx.names:
         rec.weights = tuple(idx.idf(t) for t in rec.tokens)

@@ -46,6 +46,7 @@ from exportgate.screen.index_store import (
     NameTable,
     TokenLists,
 )
+from exportgate.screen.memo import remember
 from exportgate.screen.model import EntityType, ListedEntity
 from exportgate.screen.normalize import (
     anyascii_version,
@@ -60,6 +61,7 @@ from exportgate.screen.score import abjad_similarity, loose_skeleton, phonetic_f
 GENERIC_WEIGHT_FACTOR = 0.5  # org words ("tech", "co", "trade") and legal-form words are descriptive
 LIST_TYPO_DF = 2  # a listed word in at most this many entities may be a list's own misspelling of a legal-form word
 RARE_DF = 0  # a query token in at most this many listed entities may be a misspelt org/legal word
+IDF_CACHE_SIZE = 500_000  # token weights remembered per index (cleared when full)
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
 
@@ -88,6 +90,7 @@ class Index:
     fingerprint: str = ""
     _sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _expand_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _idf_cache: dict[str, float] = field(default_factory=dict)
 
     def warm(self) -> bool:
         """Make ready for many queries, as the index once was in memory: every lookup table a dict (a hash
@@ -103,9 +106,23 @@ class Index:
 
     # ---------------------------------------------------------------- weights
 
+    def set_counts(self, df: dict[str, int], n_entities: int) -> None:
+        """Weigh tokens by other word counts (another index's: exportgate.screen.delta); forgets the weights
+        computed so far."""
+        self.df = df
+        self.n_entities = n_entities
+        self._idf_cache.clear()
+
     def idf(self, token: str) -> float:
         """IDF of a listed token (nan when no listed name has it). Org words, their symbols and legal-form
-        words weigh ``generic_weight_factor`` of that: they describe a name, they don't identify it."""
+        words weigh ``generic_weight_factor`` of that: they describe a name, they don't identify it.
+        Remembered per token (a query asks for the same words again and again; bounded)."""
+        w = self._idf_cache.get(token)
+        if w is None:
+            w = remember(self._idf_cache, token, self._idf(token), IDF_CACHE_SIZE)
+        return w
+
+    def _idf(self, token: str) -> float:
         df = self.df.get(token)
         if df is None:
             return math.nan

@@ -97,6 +97,7 @@ class NormName:
         return " ".join(sorted(self.tokens))
 
 
+@lru_cache(maxsize=65_536)  # a name's letters come from a few thousand characters: looked up once each
 def script_of(char: str) -> str:
     """The script of one letter, from its Unicode name (LATIN, CYRILLIC, CJK, ARABIC, ...)."""
     try:
@@ -153,12 +154,16 @@ def transliterate(text: str) -> str:
 ABJAD_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "THAI"})  # vowels mostly unwritten
 
 
+@lru_cache(maxsize=65_536)
 def _clean(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
     """NFKC, strip format characters, fold look-alikes, transliterate, lower-case.
 
     Also returns the words that came from an abjad script (their vowels were never written, so the
     matcher may compare them by consonants) and the syllables romanised from Han/Hangul characters
-    (a syllable one letter off is another character: those must match exactly)."""
+    (a syllable one letter off is another character: those must match exactly).
+
+    Cached (the result is immutable): a query's name is cleaned again when it is normalised as a person's
+    name, and by :func:`romanised_words` for its readings; the cache keeps the work to once."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         chars: list[str] = []

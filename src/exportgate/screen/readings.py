@@ -53,14 +53,9 @@ class Reading:
 
 
 def _scripts(text: str) -> set[str]:
-    out: set[str] = set()
-    for ch in text:
-        if ch.isalpha():
-            try:
-                out.add(unicodedata.name(ch).split(" ", 1)[0])
-            except ValueError:
-                continue
-    return out
+    from exportgate.screen.normalize import script_of  # cached per letter
+
+    return {script for ch in text if ch.isalpha() and (script := script_of(ch)) != "UNKNOWN"}
 
 
 def _is_han(ch: str) -> bool:
@@ -115,12 +110,71 @@ def _readings(name: str) -> tuple[Reading, ...]:
 # Chinese
 
 
+PINYIN_MEMO_SIZE = 100_000  # syllables converted to a style, remembered per process (cleared when full)
+
+
+@lru_cache(maxsize=1)
+def _pinyin() -> object:
+    """pypinyin's reader as ``pypinyin.lazy_pinyin`` makes it (``UltimateConverter`` with its defaults: no
+    ü for v, no 5 for the neutral tone, no tone sandhi), made once, whose converter remembers each segment's
+    reading in a style and each syllable's conversion to a style: a batch reads the same family names and
+    given-name characters again and again, and converting a syllable (Wade–Giles above all) costs more than
+    finding it. The same readings as ``lazy_pinyin`` (checked on the 113,657 Han names of ``bench.batch``'s
+    file), bounded memory (PINYIN_MEMO_SIZE)."""
+    from collections.abc import Callable
+    from typing import Any
+
+    from pypinyin import Style
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
+
+    from exportgate.screen.memo import remember
+
+    class _MemoConverter(UltimateConverter):
+        def __init__(self) -> None:
+            super().__init__()
+            self._memo: dict[tuple[str, str, Style, bool], str] = {}
+            self._words: dict[tuple[str, Style, bool, str, bool], list[list[str]]] = {}
+
+        def convert(
+            self,
+            words: str,
+            style: Style,
+            heteronym: bool,
+            errors: Callable[[str], str] | str,
+            strict: bool = True,
+            **kwargs: Any,
+        ) -> list[list[str]]:
+            # One segment (a word of the name, as pypinyin's segmenter cut it) read in one style: the same
+            # family names and given-name characters come back again and again. A copy: callers own the lists.
+            if kwargs or not isinstance(errors, str):
+                return list(super().convert(words, style, heteronym, errors, strict, **kwargs))
+            key = (words, style, heteronym, errors, strict)
+            out = self._words.get(key)
+            if out is None:
+                out = remember(self._words, key, super().convert(words, style, heteronym, errors, strict), PINYIN_MEMO_SIZE)
+            return [list(x) for x in out]
+
+        def convert_style(self, han: str, orig_pinyin: str, style: Style, strict: bool, **kwargs: Any) -> str:
+            if kwargs:
+                return str(super().convert_style(han, orig_pinyin, style, strict, **kwargs))
+            key = (han, orig_pinyin, style, strict)
+            out = self._memo.get(key)
+            if out is None:
+                out = remember(self._memo, key, super().convert_style(han, orig_pinyin, style, strict), PINYIN_MEMO_SIZE)
+            return out
+
+    return Pinyin(_MemoConverter())
+
+
 def _chinese_readings(text: str) -> list[Reading]:
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style
+
+    reader = _pinyin()
 
     def read(style: Style) -> str:
         # Non-Han runs come back whole ("default" errors); Han characters one syllable each.
-        return " ".join(lazy_pinyin(text, style=style, errors="default"))
+        return " ".join(reader.lazy_pinyin(text, style=style, errors="default"))  # type: ignore[attr-defined]
 
     return [
         Reading(read(Style.NORMAL), "pypinyin (Hanyu Pinyin)", "Han", syllabic=True),
@@ -339,6 +393,22 @@ def _greek_readings(text: str) -> list[Reading]:
 # Given names written in another script
 
 
+@lru_cache(maxsize=1)
+def _longest_phrase() -> int:
+    """The most words a given name of the table is written in (once: the table is fixed)."""
+    from exportgate.screen.normalize import given_name_phrases
+
+    return max((len(k) for k in given_name_phrases()), default=0)
+
+
+@lru_cache(maxsize=1)
+def _phrase_first_words() -> frozenset[str]:
+    """The first words of the table's given names written in another script or in several words."""
+    from exportgate.screen.normalize import given_name_phrases
+
+    return frozenset(k[0] for k in given_name_phrases() if k)
+
+
 def _given_name_readings(text: str, others: list[Reading]) -> list[Reading]:
     """Words that the given-name table knows in the script they are written in (弗拉基米尔, ولادیمیر),
     replaced by the table's Latin spelling; in the default romanisation and in each reading made above."""
@@ -348,9 +418,12 @@ def _given_name_readings(text: str, others: list[Reading]) -> list[Reading]:
     if not phrases:
         return []
     out: list[Reading] = []
-    max_len = max(len(k) for k in phrases)
+    max_len = _longest_phrase()
+    first = _phrase_first_words()
     for base, source in ((romanised_words(text), "default"), *((r.text.split(), r.source) for r in others)):
         words = [w.lower() for w in base]
+        if not any(w in first for w in words):
+            continue  # no given name of the table starts at any word
         replaced: list[str] = []
         i = 0
         hit = False

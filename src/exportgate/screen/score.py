@@ -203,6 +203,36 @@ class TokenAlignment:
     similarity: float
 
 
+JOINED_FORMS_CACHE = 65_536  # names whose adjacent words written together are remembered
+
+
+def _joined_forms(tokens: Sequence[str]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """For each pair of adjacent tokens, the pair written together in either order, as a word (mapped to its
+    symbol: "tec hnology" -> "technology" -> "tech"), with its length. A query's tokens are aligned with
+    every candidate's, a listed name's with every query that finds it: remembered for token tuples (the
+    symbol table is the reference data's, fixed for the process, like the other caches of this module)."""
+    if isinstance(tokens, tuple):
+        return _joined_forms_cached(tokens)
+    return _make_joined_forms(tokens)
+
+
+@lru_cache(maxsize=JOINED_FORMS_CACHE)
+def _joined_forms_cached(tokens: tuple[str, ...]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    return _make_joined_forms(tokens)
+
+
+def _make_joined_forms(tokens: Sequence[str]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    single = tables().single  # canon(): a word mapped to its symbol
+    out: list[tuple[tuple[str, int], ...]] = []
+    for i in range(len(tokens) - 1):
+        forms: list[tuple[str, int]] = []
+        for raw in {tokens[i] + tokens[i + 1], tokens[i + 1] + tokens[i]}:
+            joined = single.get(raw, raw)
+            forms.append((joined, len(joined)))
+        out.append(tuple(forms))
+    return tuple(out)
+
+
 def align(
     q: Sequence[str],
     n: Sequence[str],
@@ -284,32 +314,26 @@ def align(
 
     singles(rows, cols, None)
     if len(q) > 1 or len(n) > 1:
-        single = tables().single  # canon(): a word mapped to its symbol
         # Joined words: only where the tokens involved have no exact partner already.
         exact_q = {p[2][0] for p in pairs if p[0] == 1.0}
         exact_n = {p[3][0] for p in pairs if p[0] == 1.0}
         free_n = [j for j in range(len(n)) if j not in exact_n]
         free_q = [i for i in range(len(q)) if i not in exact_q]
         if free_n:
-            for i in range(len(q) - 1):
+            for i, forms in enumerate(_joined_forms(q)):
                 if i in exact_q and i + 1 in exact_q:
                     continue
-                for raw in {q[i] + q[i + 1], q[i + 1] + q[i]}:
-                    # Compare the joined word as a word ("tec hnology" -> "technology" -> symbol "tech").
-                    joined = single.get(raw, raw)
-                    lj = len(joined)
+                for joined, lj in forms:
                     for j in free_n:
                         if abs(lj - n_len[j]) <= 3:
                             s = sim_fn(joined, n[j], short_length, edit_cost)
                             if s >= min_sim:
                                 pairs.append((s, 2, (i, i + 1), (j,)))
         if free_q:
-            for j in range(len(n) - 1):
+            for j, forms in enumerate(_joined_forms(n)):
                 if j in exact_n and j + 1 in exact_n:
                     continue
-                for raw in {n[j] + n[j + 1], n[j + 1] + n[j]}:
-                    joined = single.get(raw, raw)
-                    lj = len(joined)
+                for joined, lj in forms:
                     for i in free_q:
                         if abs(lj - len(q[i])) <= 3:
                             s = sim_fn(q[i], joined, short_length, edit_cost)

@@ -19,6 +19,7 @@ from exportgate.screen.config import DEFAULT_CONFIG, MatchConfig
 from exportgate.screen.gcpause import gc_paused
 from exportgate.screen.index import Index, load_or_build
 from exportgate.screen.index_store import NameRecord
+from exportgate.screen.memo import remember
 from exportgate.screen.model import EntityType, ListedEntity, NameKind
 from exportgate.screen.normalize import NormName, canon, normalize_name, same_legal_form, scripts_in, tables
 from exportgate.screen.readings import Reading, readings
@@ -244,6 +245,9 @@ _INDEX_CACHE: dict[int, tuple[Any, Index]] = {}
 # about 0.4 s): each later query then costs what it did when the whole index was unpickled at start (a
 # cold index costs about 7% more per query on the benchmark's names, most of it first-use decoding).
 WARM_AFTER_QUERIES = 32
+# Names whose readings, weights and candidates a screener remembers (about 2 kB each; forgotten all at once when
+# full): customer files name a party again with another country, type or date of birth.
+PLAN_CACHE_SIZE = 50_000
 
 
 class Screener:
@@ -283,9 +287,10 @@ class Screener:
         self._distinctive = self.index.idf_at_share(self.config.distinctive_df_share)
         self._queries = 0
         # entry id -> its content's fingerprint: the snapshot's entries do not change while it is screened,
-        # and hashing an entry (every field through dataclasses.asdict) cost a third of a screening with a
-        # few matches (Huawei's 11: most of its time)
+        # and hashing an entry (every field through dataclasses.asdict) cost 0.57 ms of the 4.8 ms a
+        # screening of 'Huawei Technologies' (11 matches) took
         self._fingerprints: dict[str, str] = {}
+        self._plans: dict[str, _Plan] = {}  # name -> what screening it needs that depends on it alone
 
     def _fingerprint(self, ent: ListedEntity) -> str:
         found = self._fingerprints.get(ent.id)
@@ -382,17 +387,10 @@ class Screener:
             gc.collect()
             gc.freeze()
 
-    def _match(
-        self,
-        name: str,
-        country: str | None,
-        etype: EntityType | None,
-        dob: str | None,
-        identifiers: list[str],
-        threshold: float,
-        identifier_kinds: dict[str, str] | None = None,
-        nationality: str | None = None,
-    ) -> list[Match]:
+    def _prepare(self, name: str) -> _Plan:
+        """What screening ``name`` needs that depends on the name alone (its readings, their weights and
+        candidates): remembered per name (``_plans``), so a name screened again with other evidence (another
+        country, type, date of birth) is not read, normalised and looked up again."""
         cfg = self.config
         idx = self.index
         norm = normalize_name(name)
@@ -425,20 +423,7 @@ class Screener:
                     if not (rdg.syllabic and kind == "reordered")
                 }
                 cands_readings.append(_QueryReading(rn, {}, rdg, rdg.text, own))
-        # The most the evidence given can add (a name scoring less cannot reach the threshold).
-        max_bonus = (
-            cfg.country_match_bonus * bool(country)
-            + cfg.type_match_bonus * (etype is not None)
-            + cfg.dob_exact_bonus * bool(dob)
-            + cfg.identifier_match_bonus * bool(identifiers)
-            + cfg.nationality_match_bonus * bool(nationality)
-            + cfg.legal_form_match_bonus * bool(norm.legal or len(cands_readings) > 1)
-        )
-        best: dict[int, _Best] = {}  # entity -> its best-scoring name so far
-        distinctive = self._distinctive
-        names = idx.names.items
-        entity_types = idx.entity_types
-        person_query = etype is EntityType.PERSON or norm.titled
+        steps: list[tuple[_QueryReading, frozenset[str], frozenset[str], list[float], list[int], dict[int, str]]] = []
         for qr in cands_readings:
             rd = qr.norm
             # The words a repair produced must be written in a listed name for this reading to count there
@@ -448,12 +433,48 @@ class Screener:
             q_weights = idx.query_weights(rd.tokens, rd.syllabic)
             cands = idx.candidates(rd.tokens, cfg, q_weights, rd.abjad)
             raw_q = raw if qr.reading is None else qr.raw
+            if raw_q:
+                cands = [*raw_q, *(c for c in cands if c not in raw_q)]
+            steps.append((qr, repaired, new_legal, q_weights, cands, raw_q))
+        return _Plan(norm, steps)
+
+    def _match(
+        self,
+        name: str,
+        country: str | None,
+        etype: EntityType | None,
+        dob: str | None,
+        identifiers: list[str],
+        threshold: float,
+        identifier_kinds: dict[str, str] | None = None,
+        nationality: str | None = None,
+    ) -> list[Match]:
+        cfg = self.config
+        idx = self.index
+        plan = self._plans.get(name)
+        if plan is None:
+            plan = remember(self._plans, name, self._prepare(name), PLAN_CACHE_SIZE)
+        norm = plan.norm
+        # The most the evidence given can add (a name scoring less cannot reach the threshold).
+        max_bonus = (
+            cfg.country_match_bonus * bool(country)
+            + cfg.type_match_bonus * (etype is not None)
+            + cfg.dob_exact_bonus * bool(dob)
+            + cfg.identifier_match_bonus * bool(identifiers)
+            + cfg.nationality_match_bonus * bool(nationality)
+            + cfg.legal_form_match_bonus * bool(norm.legal or len(plan.steps) > 1)
+        )
+        best: dict[int, _Best] = {}  # entity -> its best-scoring name so far
+        distinctive = self._distinctive
+        names = idx.names.items
+        entity_types = idx.entity_types
+        person_query = etype is EntityType.PERSON or norm.titled
+        for qr, repaired, new_legal, q_weights, cands, raw_q in plan.steps:
+            rd = qr.norm
             syllabic = qr.reading is not None and qr.reading.syllabic
             # a personal name's shape: four syllables at most, whatever they were read as ("yu" of 유진 may be
             # taken for a legal form); a company's name in Han characters has more, its legal form alone four
             personal = len(rd.tokens) + len(rd.legal) <= 4
-            if raw_q:
-                cands = [*raw_q, *(c for c in cands if c not in raw_q)]
             # Against a listed person, the query's "legal forms" are words of a name ("Yu", "Bo"): listed
             # persons' names are normalised without legal forms, and so is the query for them.
             as_person: tuple[NormName, list[float]] | None = None
@@ -570,6 +591,16 @@ class _Best:
     fixes: dict[str, str]  # the corrections of the query reading that scored it ({} as written)
     query: NormName  # that reading
     reading: Reading | None = None  # the script reading it was (None: the name as written)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What screening a name needs that depends on the name alone: its normalised form and, for each reading
+    of it, (the reading, the words its repairs produced, the legal forms they revealed, its token weights,
+    the ids of the listed names to score, its reordered/respaced listed names)."""
+
+    norm: NormName
+    steps: list[tuple[_QueryReading, frozenset[str], frozenset[str], list[float], list[int], dict[int, str]]]
 
 
 @dataclass(slots=True)

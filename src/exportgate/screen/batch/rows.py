@@ -89,6 +89,8 @@ def _text(value: Any) -> str | None:
 
 def _identifiers(value: Any) -> Any:
     """A list or mapping (JSON lines, Parquet) as given; anything else as one identifier."""
+    if value is None or type(value) is str:  # a CSV cell (the check against Mapping, an ABC, costs more)
+        return _text(value)
     return value if isinstance(value, list | Mapping) else _text(value)
 
 
