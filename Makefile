@@ -28,8 +28,11 @@ lint: $(DEVSTAMP)
 	$(BIN)/mypy
 
 # the suite on every core; a module's tests stay in one worker (its server or browser starts once)
+# Bytecode caches on, whatever the shell says: with PYTHONDONTWRITEBYTECODE set, every subprocess a test starts
+# would compile the package from source and pytest would rewrite every test module in every worker, every run.
 test: $(DEVSTAMP) lint
-	$(BIN)/pytest -n auto --dist loadscope
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q src
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto --dist loadscope
 
 bench: $(DEVSTAMP)
 	$(BIN)/pip install -q -e '.[dev,bench,fast]'
