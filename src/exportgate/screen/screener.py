@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from exportgate import settings
 from exportgate.errors import InputError
@@ -423,7 +423,7 @@ class Screener:
                     if not (rdg.syllabic and kind == "reordered")
                 }
                 cands_readings.append(_QueryReading(rn, {}, rdg, rdg.text, own))
-        steps: list[tuple[_QueryReading, frozenset[str], frozenset[str], list[float], list[int], dict[int, str]]] = []
+        steps: list[_Step] = []
         for qr in cands_readings:
             rd = qr.norm
             # The words a repair produced must be written in a listed name for this reading to count there
@@ -435,7 +435,7 @@ class Screener:
             raw_q = raw if qr.reading is None else qr.raw
             if raw_q:
                 cands = [*raw_q, *(c for c in cands if c not in raw_q)]
-            steps.append((qr, repaired, new_legal, q_weights, cands, raw_q))
+            steps.append(_Step(qr, repaired, new_legal, q_weights, cands, raw_q))
         return _Plan(norm, steps)
 
     def _match(
@@ -593,14 +593,24 @@ class _Best:
     reading: Reading | None = None  # the script reading it was (None: the name as written)
 
 
+class _Step(NamedTuple):
+    """One reading of a name, ready to score: the reading, the words its repairs produced, the legal forms
+    they revealed, its token weights, the ids of the listed names to score, its reordered/respaced names."""
+
+    reading: _QueryReading
+    repaired: frozenset[str]
+    new_legal: frozenset[str]
+    weights: list[float]
+    candidates: list[int]
+    raw: dict[int, str]
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What screening a name needs that depends on the name alone: its normalised form and, for each reading
-    of it, (the reading, the words its repairs produced, the legal forms they revealed, its token weights,
-    the ids of the listed names to score, its reordered/respaced listed names)."""
+    """What screening a name needs that depends on the name alone: its normalised form and its readings."""
 
     norm: NormName
-    steps: list[tuple[_QueryReading, frozenset[str], frozenset[str], list[float], list[int], dict[int, str]]]
+    steps: list[_Step]
 
 
 @dataclass(slots=True)

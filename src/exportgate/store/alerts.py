@@ -76,11 +76,7 @@ def _event(session: Session, alert: Alert, actor: str | None, action: str, befor
 
 def remembered(session: Session, key: str, entity_id: str) -> FalsePositive | None:
     """The latest remembered false positive of a party against an entry that was not revoked."""
-    return session.scalars(
-        select(FalsePositive).where(FalsePositive.party_key == key, FalsePositive.entity_id == entity_id,
-                                    FalsePositive.revoked_at.is_(None))
-        .order_by(FalsePositive.id.desc()).limit(1)
-    ).first()
+    return remembered_many(session, {(key, entity_id)}).get((key, entity_id))
 
 
 def remembered_many(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], FalsePositive]:
@@ -98,15 +94,13 @@ def remembered_many(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple
 
 
 def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppressed_by: int | None,
-             lookup: bool, known: dict[tuple[str, str], FalsePositive] | None = None) -> tuple[
-        str, str, str | None, int | None]:
+             lookup: bool, known: dict[tuple[str, str], FalsePositive]) -> tuple[str, str, str | None, int | None]:
     """How a new alert starts: (status, action, comment, remembered false positive id). A package check has
     looked its remembered false positives up already (they are decisions in its result: ``suppressed_by``);
     other cases look them up here (``lookup``). ``known``: the remembered false positives of the run's (party,
-    entry) pairs, looked up at once (:func:`remembered_many`); without it, one query per match."""
+    entry) pairs, looked up at once (:func:`remembered_many`)."""
     def find() -> FalsePositive | None:
-        pair = (party.party_key, str(match.get("entity_id")))
-        return known.get(pair) if known is not None else remembered(session, *pair)
+        return known.get((party.party_key, str(match.get("entity_id"))))
 
     fp = session.get(FalsePositive, suppressed_by) if suppressed_by is not None else None
     if fp is None and lookup:
