@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from pydantic import ValidationError
 
 from exportgate.errors import InputError
 from exportgate.landscape import views
@@ -219,3 +220,19 @@ def test_profile_is_json_ready() -> None:
     data = views.profile("SA", facts=FACTS).model_dump(mode="json")
     assert data["country"] == "SA" and isinstance(data["standing"]["rmax_pct"], float)
     assert set(data) >= {"summary", "five_years", "previous", "citation", "source"}
+
+
+def test_the_tables_of_every_edition_are_built_once_per_facts_and_cannot_be_changed() -> None:
+    """A check profiles each destination from every edition's table: built once per facts object and shared,
+    so nothing a caller does may change them; other facts (a database's) get tables of their own."""
+    first = views.tables(FACTS)
+    assert views.tables(FACTS) is first
+    with pytest.raises(TypeError):
+        first["2018-11"]["CN"] = first["2018-11"]["US"]
+    with pytest.raises(ValidationError):
+        first["2018-11"]["CN"].systems = 1
+    assert views.profile("CN", "2018-11", facts=FACTS).standing.systems == 227
+    other = _facts({"2018-11": {"CN": 3, "US": 2}})
+    assert views.tables(other)["2018-11"]["CN"].systems == 3
+    assert views.profile("CN", "2018-11", facts=other).standing.systems == 3
+    assert views.tables(FACTS)["2018-11"]["CN"].systems == 227

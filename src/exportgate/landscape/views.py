@@ -10,11 +10,12 @@ the lead where it was, so a lead change is recorded only when another country mo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from types import MappingProxyType
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from exportgate.errors import InputError
 from exportgate.landscape.countries import display_name, resolve
@@ -28,7 +29,9 @@ TREND_EDITIONS = 10
 
 
 class Standing(BaseModel):
-    """One country on one list."""
+    """One country on one list (frozen: the tables of every edition are built once per facts and shared)."""
+
+    model_config = ConfigDict(frozen=True)
 
     edition: str
     country: str
@@ -157,12 +160,27 @@ def _absent(edition: str, country: str) -> Standing:
                     rank_by_systems=None, rank_by_rmax=None)
 
 
-def tables(facts: Facts) -> dict[str, dict[str, Standing]]:
-    """:func:`standings` of every edition."""
-    return {e: standings(facts, e) for e in facts.editions}
+# facts object's id -> (the facts, its tables): a check's memo profiles each destination from every edition's
+# table (34 editions of up to 60 countries, 45 ms of CPU a check when rebuilt each time); facts are
+# immutable, so the tables are built once per facts object and shared (a few kept: the shipped facts and
+# the facts of a database or two; the object is held so that its id is not reused while it is kept).
+_TABLES: dict[int, tuple[Facts, Mapping[str, Mapping[str, Standing]]]] = {}
+_TABLES_KEPT = 4
 
 
-def _series(tables_: dict[str, dict[str, Standing]], country: str) -> list[Standing]:
+def tables(facts: Facts) -> Mapping[str, Mapping[str, Standing]]:
+    """:func:`standings` of every edition, built once per facts object (read-only views)."""
+    found = _TABLES.get(id(facts))
+    if found is not None and found[0] is facts:
+        return found[1]
+    built = MappingProxyType({e: MappingProxyType(standings(facts, e)) for e in facts.editions})
+    if len(_TABLES) >= _TABLES_KEPT:
+        _TABLES.clear()
+    _TABLES[id(facts)] = (facts, built)
+    return built
+
+
+def _series(tables_: Mapping[str, Mapping[str, Standing]], country: str) -> list[Standing]:
     """``country`` on every edition, standing at zero where it has no system."""
     return [table.get(country) or _absent(edition, country) for edition, table in tables_.items()]
 
@@ -221,7 +239,7 @@ def countries(edition: str | None = None, top: int | None = None, *, facts: Fact
     chosen = facts.edition(edition)
     if top is not None and top < 1:
         raise InputError("--top", f"must be at least 1, not {top}")
-    rows = sorted(standings(facts, chosen).values(), key=lambda s: (-s.systems, -s.rmax_tflops, s.country))
+    rows = sorted(tables(facts)[chosen].values(), key=lambda s: (-s.systems, -s.rmax_tflops, s.country))
     return EditionTable(
         edition=chosen, number=edition_number(chosen), citation=citation(chosen), source=facts.sources[chosen],
         systems=sum(s.systems for s in rows), rmax_tflops=math.fsum(s.rmax_tflops for s in rows),
@@ -310,12 +328,13 @@ def profile(code: str, edition: str | None = None, *, facts: Facts | None = None
         chosen = facts.edition(edition, "edition")
     editions = facts.editions
     at = editions.index(chosen)
-    history = _series(tables(facts), cc)
+    all_ = tables(facts)
+    history = _series(all_, cc)
     now = history[at]
     listed_so_far = [s.edition for s in history[: at + 1] if s.systems > 0]
     previous = _trend(now, history[at - 1]) if at >= 1 else None
     five = _trend(now, history[at - TREND_EDITIONS]) if at >= TREND_EDITIONS else None
-    table = standings(facts, chosen)
+    table = all_[chosen]
     leader_s = [c for c, s in table.items() if s.rank_by_systems == 1]
     leader_r = [c for c, s in table.items() if s.rank_by_rmax == 1]
     name = display_name(cc)
