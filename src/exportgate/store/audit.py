@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, Table, event, select, update
 from sqlalchemy.orm import Session
 
 from exportgate.errors import ExportgateError
 from exportgate.store.chain import GENESIS, canonical, link, utc_iso
+from exportgate.store.db import insert_rows
 from exportgate.store.models import AuditEvent, AuditHead
 
 
@@ -87,11 +88,15 @@ class AuditLog:
         note: str | None = None,
     ) -> AuditEvent:
         """Add an audit line, chained to the last one, to ``session``'s current transaction (it commits or
-        rolls back with it). The chain's head stays locked until that transaction ends."""
+        rolls back with it). The chain's head stays locked until that transaction ends. What the session holds
+        is written first; the line and the head are written at once, with plain statements (not the unit of
+        work); the line returned is as written (outside the session: lines are not changed)."""
         if not event or not isinstance(event, str):
             raise ValueError("an audit event needs a name")
-        head = session.scalars(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+        session.flush()
+        heads = cast(Table, AuditHead.__table__)
+        head = session.execute(
+            select(heads.c.seq, heads.c.line_hash).where(heads.c.id == 1).with_for_update()
         ).one_or_none()
         if head is None:  # a schema before the chain cannot be written to (migrate() brings it up to date)
             raise ExportgateError("the audit log has no chain head: run `exportgate ledger migrate`")
@@ -101,9 +106,8 @@ class AuditLog:
         line_hash = link(head.line_hash, canonical(at, event, actor, content_hash, data, note))
         line = AuditEvent(at=at, event=event, actor=actor, content_hash=content_hash, payload=data, note=note,
                           seq=seq, prev_hash=head.line_hash, line_hash=line_hash)
-        session.add(line)
-        head.seq, head.line_hash = seq, line_hash
-        session.flush()
+        insert_rows(session, [line])
+        session.execute(update(heads).where(heads.c.id == 1).values(seq=seq, line_hash=line_hash))
         return line
 
     def write(self, event: str, payload: Any, actor: str | None = None, content_hash: str | None = None) -> int:

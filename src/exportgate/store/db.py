@@ -17,11 +17,11 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -235,6 +235,52 @@ class Database:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def insert_rows(session: Session, rows: Sequence[Any], key: tuple[str, ...] = ()) -> None:
+    """Write new rows (transient ORM objects of one model, none of its columns with a default) in ``session``'s
+    transaction with one ``INSERT ... RETURNING`` of their ids, instead of the unit of work (no flush, no
+    attribute events, nothing put in the session); each row's ``id`` is set from what the database returned.
+    The rows stay outside the session: written once, as they are now (a later change to them is not stored).
+    ``key``: the columns that tell the rows apart when there are several (unique among them): the returned ids
+    are matched to the rows by them, not by order (RETURNING's order is not the rows' order on every backend)."""
+    if not rows:
+        return
+    table = type(rows[0]).__table__
+    columns = _insert_columns(table)
+    params = [{name: row.__dict__.get(name) for name in columns} for row in rows]
+    if len(rows) == 1:
+        rows[0].id = session.execute(insert(table).returning(table.c.id), params[0]).scalar_one()
+        return
+    if not key:
+        raise ValueError("several rows need a key to match their ids")
+    found = {tuple(r[1:]): r[0] for r in session.execute(
+        insert(table).returning(table.c.id, *(table.c[k] for k in key)), params)}
+    for row, values in zip(rows, params, strict=True):
+        row.id = found[tuple(values[k] for k in key)]
+
+
+def insert_values(session: Session, model: Any, params: list[dict[str, Any]]) -> None:
+    """Write new rows of ``model`` from their column values (every column but ``id``, none with a default) with
+    one ``INSERT`` (an executemany), in ``session``'s transaction; nothing put in the session."""
+    if params:
+        table = model.__table__
+        _insert_columns(table)
+        session.execute(insert(table), params)
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def _insert_columns(table: Any) -> tuple[str, ...]:
+    """The columns an insert of ``table``'s rows names (all but ``id``); refused for a table with a column default
+    (a row built without a value for it would write NULL where the unit of work writes the default)."""
+    columns = _COLUMNS.get(table.name)
+    if columns is None:
+        if any(c.default is not None or c.server_default is not None for c in table.columns):
+            raise ValueError(f"{table.name} has column defaults: write its rows through the session")
+        columns = _COLUMNS[table.name] = tuple(c.key for c in table.columns if c.key != "id")
+    return columns
 
 
 def _retryable(exc: BaseException) -> bool:
