@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false, select
+from sqlalchemy import bindparam, false, select
 from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError, NotFound
@@ -84,14 +84,21 @@ def remembered_many(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple
     """:func:`remembered` for many (party key, entity id) pairs in one query: the latest of each pair found."""
     if not pairs:
         return {}
-    keys, entities = {k for k, _ in pairs}, {e for _, e in pairs}
+    keys = list({k for k, _ in pairs})
     found: dict[tuple[str, str], FalsePositive] = {}
-    for fp in session.scalars(select(FalsePositive).where(
-            FalsePositive.party_key.in_(keys), FalsePositive.entity_id.in_(entities),
-            FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)):
+    rows = session.scalars(_REMEMBERED_ONE, {"key": keys[0]}) if len(keys) == 1 else session.scalars(
+        _REMEMBERED, {"keys": keys})
+    for fp in rows:  # the parties' remembered false positives (few): those of the pairs kept
         if (fp.party_key, fp.entity_id) in pairs:
             found[(fp.party_key, fp.entity_id)] = fp  # ascending ids: the latest one stays
     return found
+
+
+#: the remembered false positives not revoked of one party, of several (statements built once)
+_REMEMBERED_ONE = select(FalsePositive).where(FalsePositive.party_key == bindparam("key"),
+                                              FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)
+_REMEMBERED = select(FalsePositive).where(FalsePositive.party_key.in_(bindparam("keys", expanding=True)),
+                                          FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)
 
 
 def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppressed_by: int | None,

@@ -65,6 +65,12 @@ def _jsonable(payload: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"value": data}
 
 
+_HEADS = cast(Table, AuditHead.__table__)
+#: the chain's head, locked until the transaction ends; moving it (statements built once)
+_HEAD = select(_HEADS.c.seq, _HEADS.c.line_hash).where(_HEADS.c.id == 1).with_for_update()
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.id == 1)
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
@@ -94,10 +100,7 @@ class AuditLog:
         if not event or not isinstance(event, str):
             raise ValueError("an audit event needs a name")
         session.flush()
-        heads = cast(Table, AuditHead.__table__)
-        head = session.execute(
-            select(heads.c.seq, heads.c.line_hash).where(heads.c.id == 1).with_for_update()
-        ).one_or_none()
+        head = session.execute(_HEAD).one_or_none()
         if head is None:  # a schema before the chain cannot be written to (migrate() brings it up to date)
             raise ExportgateError("the audit log has no chain head: run `exportgate ledger migrate`")
         at = datetime.now(UTC)
@@ -107,7 +110,7 @@ class AuditLog:
         line = AuditEvent(at=at, event=event, actor=actor, content_hash=content_hash, payload=data, note=note,
                           seq=seq, prev_hash=head.line_hash, line_hash=line_hash)
         insert_rows(session, [line])
-        session.execute(update(heads).where(heads.c.id == 1).values(seq=seq, line_hash=line_hash))
+        session.execute(_MOVE_HEAD, {"seq": seq, "line_hash": line_hash})
         return line
 
     def write(self, event: str, payload: Any, actor: str | None = None, content_hash: str | None = None) -> int:

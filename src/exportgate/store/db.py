@@ -246,16 +246,14 @@ def insert_rows(session: Session, rows: Sequence[Any], key: tuple[str, ...] = ()
     are matched to the rows by them, not by order (RETURNING's order is not the rows' order on every backend)."""
     if not rows:
         return
-    table = type(rows[0]).__table__
-    columns = _insert_columns(table)
+    statement, columns = _insert(type(rows[0]), key if len(rows) > 1 else ())
     params = [{name: row.__dict__.get(name) for name in columns} for row in rows]
     if len(rows) == 1:
-        rows[0].id = session.execute(insert(table).returning(table.c.id), params[0]).scalar_one()
+        rows[0].id = session.execute(statement, params[0]).scalar_one()
         return
     if not key:
         raise ValueError("several rows need a key to match their ids")
-    found = {tuple(r[1:]): r[0] for r in session.execute(
-        insert(table).returning(table.c.id, *(table.c[k] for k in key)), params)}
+    found = {tuple(r[1:]): r[0] for r in session.execute(statement, params)}
     for row, values in zip(rows, params, strict=True):
         row.id = found[tuple(values[k] for k in key)]
 
@@ -264,23 +262,28 @@ def insert_values(session: Session, model: Any, params: list[dict[str, Any]]) ->
     """Write new rows of ``model`` from their column values (every column but ``id``, none with a default) with
     one ``INSERT`` (an executemany), in ``session``'s transaction; nothing put in the session."""
     if params:
+        session.execute(_insert(model, None)[0], params)
+
+
+#: (model, returned key) -> the insert statement (built once: building one costs more than running it) and the
+#: columns it names
+_INSERTS: dict[tuple[Any, tuple[str, ...] | None], tuple[Any, tuple[str, ...]]] = {}
+
+
+def _insert(model: Any, key: tuple[str, ...] | None) -> tuple[Any, tuple[str, ...]]:
+    """The insert of ``model``'s rows: every column but ``id``, returning ``id`` and the ``key`` columns (``None``:
+    nothing returned). Refused for a table with a column default (a row built without a value for it would write
+    NULL where the unit of work writes the default)."""
+    found = _INSERTS.get((model, key))
+    if found is None:
         table = model.__table__
-        _insert_columns(table)
-        session.execute(insert(table), params)
-
-
-_COLUMNS: dict[str, tuple[str, ...]] = {}
-
-
-def _insert_columns(table: Any) -> tuple[str, ...]:
-    """The columns an insert of ``table``'s rows names (all but ``id``); refused for a table with a column default
-    (a row built without a value for it would write NULL where the unit of work writes the default)."""
-    columns = _COLUMNS.get(table.name)
-    if columns is None:
         if any(c.default is not None or c.server_default is not None for c in table.columns):
             raise ValueError(f"{table.name} has column defaults: write its rows through the session")
-        columns = _COLUMNS[table.name] = tuple(c.key for c in table.columns if c.key != "id")
-    return columns
+        statement = insert(table)
+        if key is not None:
+            statement = statement.returning(table.c.id, *(table.c[k] for k in key))
+        found = _INSERTS[(model, key)] = (statement, tuple(c.key for c in table.columns if c.key != "id"))
+    return found
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -366,10 +369,10 @@ def write_group(engine: Engine) -> _Group:
 
 def write_grouped(engine: Engine, work: Callable[[Session], T], attempts: int = WRITE_ATTEMPTS) -> T:
     """:func:`write`, committed together with the other threads' grouped writes waiting at the same moment
-    (group commit): one thread at a time runs the waiting writes (up to :data:`GROUP_MAX`) in one transaction,
-    each in a savepoint of its own, and commits them at once; each caller returns (or raises) only after that
-    commit, as with :func:`write`. A write that raises is rolled back to its savepoint and its error raised in
-    its own thread; the others commit. A locked database or a lost serialization race runs the whole group
+    (group commit): one thread at a time runs the waiting writes (up to :data:`GROUP_MAX`) in one transaction
+    and commits them at once; each caller returns (or raises) only after that commit, as with :func:`write`. A
+    write that raises is rolled back and its error raised in its own thread; the others commit (the transaction
+    is rolled back and they are run again without it: :func:`_run_group`). A locked database or a lost serialization race runs the whole group
     again (:func:`write`'s attempts). Durability is unchanged (the same commit, fewer of them); what it saves is
     a commit (an fsync) and a turn at the write lock per write when many threads write at once. The audit
     chain stays one line after the other: each write appends its line in the group's transaction, in order."""
@@ -417,17 +420,7 @@ def _commit_group(engine: Engine, batch: list[_Pending], attempts: int) -> None:
         results: dict[int, Any] = {}
         failed: dict[int, BaseException] = {}
         try:
-            with _writers(engine), Session(engine) as session, session.begin():
-                for n, pending in enumerate(batch):
-                    try:
-                        with session.begin_nested():
-                            results[n] = pending.work(session)
-                    except DBAPIError as exc:
-                        if _retryable(exc):
-                            raise  # the group again
-                        failed[n] = exc
-                    except Exception as exc:  # this write's own error: its savepoint is rolled back
-                        failed[n] = exc
+            _run_group(engine, batch, results, failed)
         except DBAPIError as exc:
             if attempt < attempts and _retryable(exc):
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
@@ -445,6 +438,36 @@ def _commit_group(engine: Engine, batch: list[_Pending], attempts: int) -> None:
             else:
                 pending.result = results[n]
         return
+
+
+def _run_group(engine: Engine, batch: list[_Pending], results: dict[int, Any],
+               failed: dict[int, BaseException]) -> None:
+    """Run the writes of ``batch`` one after the other in one transaction and commit it (their results in
+    ``results``). A write that raises its own error (not a locked database or a lost race: those propagate, the
+    group is run again) is put in ``failed``, the transaction rolled back and the other writes run again in a
+    new one: what a savepoint for each write would give (the same writes committed, each failed one rolled back
+    entirely), without a savepoint's two statements a write when none fails, as nearly always."""
+    while True:
+        results.clear()
+        with _writers(engine), Session(engine) as session:
+            session.begin()
+            for n, pending in enumerate(batch):
+                if n in failed:
+                    continue
+                try:
+                    results[n] = pending.work(session)
+                except DBAPIError as exc:
+                    if _retryable(exc):
+                        raise  # the group again
+                    failed[n] = exc
+                    break
+                except Exception as exc:  # this write's own error: the others again, without it
+                    failed[n] = exc
+                    break
+            else:
+                session.commit()
+                return
+            session.rollback()
 
 
 def _first_line(exc: BaseException) -> str:

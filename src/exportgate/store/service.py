@@ -17,8 +17,8 @@ Every operation takes the acting :class:`~exportgate.store.accounts.Actor` first
 (:mod:`exportgate.store.views`); every write is one transaction with its audit line. Slow work (screening,
 checking a package) runs before the transaction opens, so the write lock is held only for the writing. Cases
 (screenings, determinations, checks) are stored with group commit (``exportgate.store.db.write_grouped``): the
-cases a process's threads store at the same moment share one transaction and one commit, each in its own
-savepoint with its own audit line, and each caller returns only after that commit.
+cases a process's threads store at the same moment share one transaction and one commit, each with its own
+audit line (one that fails is rolled back alone), and each caller returns only after that commit.
 See ``docs/usage/service.md``.
 """
 
