@@ -79,10 +79,23 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: the execution option of an engine whose sessions only read (:func:`reader`)
+READ_ONLY = "exportgate_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Every transaction takes the write lock when it starts: DDL is transactional too (migrations are
-    # all or nothing), and two writers queue (busy_timeout) instead of failing on lock upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # all or nothing), and two writers queue (busy_timeout) instead of failing on lock upgrade. A reader's
+    # (READ_ONLY) begins deferred: in WAL it takes no lock and never waits for a writer.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` for sessions that only read (the same pool): on SQLite their transactions begin deferred, so a
+    read (an API key looked up on every request) neither takes the write lock nor waits behind the writers for
+    it, as every transaction's ``BEGIN IMMEDIATE`` does. A write in such a session can fail as busy: never write
+    through it. PostgreSQL: the same engine."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
