@@ -269,3 +269,36 @@ def test_a_key_arriving_in_many_requests_at_once_is_verified_once(svc: Service, 
     assert answers == ["dora"] * 15 + ["refused"]
     assert calls.count(key) == 1
     assert calls.count(wrong) <= 1  # verified after the right key's, against the same stored hash: refused
+
+
+def test_a_key_is_looked_up_without_waiting_for_a_writer(tmp_path: Any) -> None:
+    """On SQLite every transaction takes the write lock as it begins (BEGIN IMMEDIATE), except a reader's: the
+    key look-up of each API request begins deferred, and answers while another connection holds the write lock
+    (it would wait for it, up to the busy timeout, and then fail)."""
+    import sqlite3
+    import time
+
+    from sqlalchemy import event
+
+    from exportgate.store.db import BUSY_TIMEOUT_MS
+
+    path = tmp_path / "store.db"
+    with Service.open(f"sqlite:///{path}") as svc:
+        key = svc.users.add(svc.local_actor("installer"), "ann", "analyst").api_key
+        svc.users.authenticate_key(key)  # verified once (slow on purpose), then remembered
+        begun: list[str] = []
+        event.listen(svc.engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_rest: begun.append(statement) if "BEGIN" in statement else None)
+        writer = sqlite3.connect(path, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # another process writing, for longer than a look-up may take
+            writer.execute("UPDATE users SET updated_by = 'writer'")
+            started = time.monotonic()
+            assert svc.users.authenticate_key(key).name == "ann"
+            assert time.monotonic() - started < BUSY_TIMEOUT_MS / 1000 / 10
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert begun == ["BEGIN"]
+        svc.audit_log.write("test.write", {})  # a write: the lock taken as it begins
+        assert begun[1:] == ["BEGIN IMMEDIATE"]

@@ -163,3 +163,25 @@ def test_every_write_of_the_service_is_a_chained_line(db_url: str, warm_index: A
         events = [(x.event, x.actor) for x in svc.audit_log.events()]
         assert events == [("case.store", "me"), ("users.add", "me"), ("alert.decide", "rev")]
         assert verify_chain(svc.engine).ok
+
+
+def test_lines_of_one_transaction_follow_each_other_across_savepoints(svc: Service) -> None:
+    """A transaction's later lines follow the head its last line wrote (not read again), except after a savepoint
+    began or ended: a line rolled back with its savepoint is not followed, one released with it is."""
+    from sqlalchemy.orm import Session
+
+    with Session(svc.engine) as session, session.begin():
+        AuditLog.append(session, "test.tx", {"n": 1})
+        AuditLog.append(session, "test.tx", {"n": 2})
+        with session.begin_nested() as savepoint:
+            AuditLog.append(session, "test.tx", {"n": 3})
+            savepoint.rollback()
+        AuditLog.append(session, "test.tx", {"n": 4})
+        with session.begin_nested():
+            AuditLog.append(session, "test.tx", {"n": 5})
+        AuditLog.append(session, "test.tx", {"n": 6})
+    lines = svc.audit_log.events(event="test.tx")
+    assert [line.payload["n"] for line in lines] == [1, 2, 4, 5, 6]
+    assert [line.seq for line in lines] == list(range(7, 12))  # after the fixture's 6 lines, one after the other
+    report = verify_chain(svc.engine)
+    assert report.ok and (report.lines, report.head_seq) == (11, 11)

@@ -194,8 +194,8 @@ def _hold_the_writers(engine: Engine) -> tuple[Callable[[], object], Callable[[]
 
 
 def test_a_failing_write_in_a_group_is_rolled_back_alone(db_url: str) -> None:
-    """Writes waiting together commit together; one that raises is rolled back to its savepoint and raises in
-    its own thread, the others are stored, and the chain goes on from the last one stored."""
+    """Writes waiting together commit together; one that raises is rolled back (the others run again without
+    it) and raises in its own thread, the others are stored, and the chain goes on from the last one stored."""
     import threading
     import time
 

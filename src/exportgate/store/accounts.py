@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from exportgate.errors import AccessDenied, InputError, NotAuthenticated, NotFound
 from exportgate.store.audit import AuditLog
-from exportgate.store.db import write
+from exportgate.store.db import reader, write
 from exportgate.store.service_models import User
 
 
@@ -267,6 +267,8 @@ class Accounts:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: for the key look-up on every request: a read that does not queue behind the writers (SQLite)
+        self._reader = reader(engine)
 
     # -- who is acting ----------------------------------------------------------------------------------
 
@@ -295,7 +297,7 @@ class Accounts:
         if found is None:
             raise NotAuthenticated("authorization", "not an exportgate API key")
         key_id = found.group(1)
-        with Session(self.engine) as session:
+        with Session(self._reader) as session:
             user = session.scalars(select(User).where(User.key_id == key_id)).one_or_none()
         if user is None or user.key_hash is None:
             raise NotAuthenticated("authorization", "unknown API key")

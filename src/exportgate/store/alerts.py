@@ -20,11 +20,12 @@ of that party and entry.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false, select
+from sqlalchemy import bindparam, false, select
 from sqlalchemy.orm import Session
 
 from exportgate.errors import InputError, NotFound
@@ -39,7 +40,7 @@ from exportgate.store.cases import (
     is_id,
     utc,
 )
-from exportgate.store.db import write
+from exportgate.store.db import insert_rows, insert_values, write
 from exportgate.store.service_models import Alert, AlertEvent, Case, CaseParty, FalsePositive
 from exportgate.store.views import COMMENT_REQUIRED, DECISIONS, UNDECIDED, AlertView
 
@@ -83,14 +84,21 @@ def remembered_many(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple
     """:func:`remembered` for many (party key, entity id) pairs in one query: the latest of each pair found."""
     if not pairs:
         return {}
-    keys, entities = {k for k, _ in pairs}, {e for _, e in pairs}
+    keys = list({k for k, _ in pairs})
     found: dict[tuple[str, str], FalsePositive] = {}
-    for fp in session.scalars(select(FalsePositive).where(
-            FalsePositive.party_key.in_(keys), FalsePositive.entity_id.in_(entities),
-            FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)):
+    rows = session.scalars(_REMEMBERED_ONE, {"key": keys[0]}) if len(keys) == 1 else session.scalars(
+        _REMEMBERED, {"keys": keys})
+    for fp in rows:  # the parties' remembered false positives (few): those of the pairs kept
         if (fp.party_key, fp.entity_id) in pairs:
             found[(fp.party_key, fp.entity_id)] = fp  # ascending ids: the latest one stays
     return found
+
+
+#: the remembered false positives not revoked of one party, of several (statements built once)
+_REMEMBERED_ONE = select(FalsePositive).where(FalsePositive.party_key == bindparam("key"),
+                                              FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)
+_REMEMBERED = select(FalsePositive).where(FalsePositive.party_key.in_(bindparam("keys", expanding=True)),
+                                          FalsePositive.revoked_at.is_(None)).order_by(FalsePositive.id)
 
 
 def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppressed_by: int | None,
@@ -125,6 +133,22 @@ def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppress
     return "open", "opened", None, None
 
 
+@dataclass
+class AlertChanges:
+    """What a run's matches do to a case's alerts (:func:`decide_alerts`): the changes to its existing alerts,
+    made on them in the session, and its new alerts, not written yet (:func:`write_alerts`)."""
+
+    counts: SyncCounts
+    #: each new alert (without its case and party ids), its party's path, and the event it opens with
+    new: list[tuple[Alert, str, str, str | None]]
+    actor: str | None
+    now: datetime
+
+    def statuses(self) -> list[tuple[str, str]]:
+        """The new alerts' (status, list): a new case's alerts (what its status follows)."""
+        return [(alert.status, alert.list) for alert, _path, _action, _comment in self.new]
+
+
 def sync_alerts(
     session: Session,
     case: Case,
@@ -135,41 +159,63 @@ def sync_alerts(
     *,
     full: bool,
     suppressed: dict[tuple[str, str], int] | None = None,
-    new: bool = False,
 ) -> SyncCounts:
-    """Bring a case's alerts in line with the matches a run found (party path -> match dicts, as the screener
-    or the memo gives them). With ``full`` the run screened every party of the case, so an undecided alert
-    whose match it no longer found is closed. ``suppressed``: for a package check, the matches its remembered
-    false positives decided, by (party path, entry). ``new``: the case was just made (it has no alerts yet).
-    The remembered false positives are looked up in one query, and the new alerts written in one flush."""
+    """Bring a stored case's alerts in line with the matches a run found (:func:`decide_alerts`, then
+    :func:`write_alerts`)."""
+    existing = list(session.scalars(select(Alert).where(Alert.case_id == case.id)))
+    changes = decide_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed,
+                            existing=existing)
+    return write_alerts(session, changes, case.id, parties)
+
+
+def decide_alerts(
+    session: Session,
+    case: Case,
+    parties: dict[str, CaseParty],
+    matches: dict[str, list[dict[str, Any]]],
+    source: str,
+    actor: str | None,
+    *,
+    full: bool,
+    suppressed: dict[tuple[str, str], int] | None = None,
+    existing: Sequence[Alert] = (),
+) -> AlertChanges:
+    """Decide what the matches a run found (party path -> match dicts, as the screener or the memo gives them)
+    do to a case's alerts (``existing``: none for a case just made, whose rows are not written yet: its parties
+    need no ids here). With ``full`` the run screened every party of the case, so an undecided alert whose match
+    it no longer found is closed. ``suppressed``: for a package check, the matches its remembered false
+    positives decided, by (party path, entry). Existing alerts are changed in the session (with their events);
+    the new ones are returned to write (:func:`write_alerts`). The remembered false positives are looked up in
+    one query."""
     suppressed = suppressed or {}
     now = datetime.now(UTC)
     counts = SyncCounts()
-    existing = {} if new else {
-        (a.party_id, a.entity_id): a for a in session.scalars(select(Alert).where(Alert.case_id == case.id))}
+    path_of = {p.id: path for path, p in parties.items() if p.id is not None}
+    # by (party, entry); a party by its path in this run (its id if the run did not screen it)
+    known_alerts: dict[tuple[str | int, str], Alert] = {
+        (path_of.get(a.party_id, a.party_id), a.entity_id): a for a in existing}
     pairs = {(parties[path].party_key, str(m.get("entity_id"))) for path, rows in matches.items() for m in rows
-             if (parties[path].id, str(m.get("entity_id"))) not in existing}
+             if (path, str(m.get("entity_id"))) not in known_alerts}
     known = remembered_many(session, pairs)
-    seen: set[tuple[int, str]] = set()
-    opened: list[tuple[Alert, str, str | None]] = []
+    seen: set[tuple[str | int, str]] = set()
+    new: list[tuple[Alert, str, str, str | None]] = []
     for path, rows in matches.items():
         party = parties[path]
         for match in rows:
             entity_id = str(match.get("entity_id"))
             fingerprint = match.get("entry_fingerprint") or None
-            seen.add((party.id, entity_id))
-            alert = existing.get((party.id, entity_id))
+            seen.add((path, entity_id))
+            alert = known_alerts.get((path, entity_id))
             if alert is None:
                 status, action, comment, fp_id = _initial(match, party, session, suppressed.get((path, entity_id)),
                                                           lookup=case.kind != "check", known=known)
-                alert = Alert(case_id=case.id, party_id=party.id, entity_id=entity_id, list=str(match.get("list")),
+                alert = Alert(entity_id=entity_id, list=str(match.get("list")),
                               listed_name=match.get("matched_name") or match.get("name"), score=match.get("score"),
                               strength=match.get("strength"), entry_fingerprint=fingerprint, status=status,
                               source=source, match=match, suppressed_by=fp_id, opened_at=now, updated_at=now,
                               updated_by=actor)
-                session.add(alert)
-                existing[(party.id, entity_id)] = alert  # a party listed twice in the run: one alert
-                opened.append((alert, action, comment))
+                known_alerts[(path, entity_id)] = alert  # a party listed twice in the run: one alert
+                new.append((alert, path, action, comment))
                 counts.suppressed += status == "false_positive" and fp_id is not None
                 counts.opened += status == "open"
                 continue
@@ -188,15 +234,28 @@ def sync_alerts(
                     counts.reopened += 1
                 else:
                     _event(session, alert, actor, "entry_changed", before, before, "the list entry has changed", now)
-    if opened:
-        session.flush()  # the new alerts' ids, in one go
-        for alert, action, comment in opened:
-            _event(session, alert, actor, action, None, alert.status, comment, now)
-            counts.made.append(alert)
     if full:
-        for key, alert in existing.items():
+        for key, alert in known_alerts.items():
             if key not in seen and alert.status in UNDECIDED:
                 counts.closed += close(session, alert, actor, "no longer matched when the case was run again", now)
+    return AlertChanges(counts, new, actor, now)
+
+
+def write_alerts(session: Session, changes: AlertChanges, case_id: int, parties: dict[str, CaseParty]) -> SyncCounts:
+    """Write the new alerts :func:`decide_alerts` made for the case (its parties written: their ids), and the
+    event each opens with: one insert each (``exportgate.store.db.insert_rows``), not the unit of work. The
+    counts, with the new alerts (outside the session: as written) in order."""
+    counts = changes.counts
+    if not changes.new:
+        return counts
+    for alert, path, *_rest in changes.new:
+        alert.case_id, alert.party_id = case_id, parties[path].id
+    insert_rows(session, [alert for alert, *_ in changes.new], key=("party_id", "entity_id"))
+    insert_values(session, AlertEvent, [
+        {"alert_id": alert.id, "at": changes.now, "actor": changes.actor, "action": action, "from_status": None,
+         "to_status": alert.status, "comment": comment, "entry_fingerprint": alert.entry_fingerprint}
+        for alert, _path, action, comment in changes.new])
+    counts.made.extend(alert for alert, *_ in changes.new)
     return counts
 
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, Table, event, select, update
 from sqlalchemy.orm import Session
 
 from exportgate.errors import ExportgateError
 from exportgate.store.chain import GENESIS, canonical, link, utc_iso
+from exportgate.store.db import insert_rows
 from exportgate.store.models import AuditEvent, AuditHead
 
 
@@ -64,6 +65,20 @@ def _jsonable(payload: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"value": data}
 
 
+_HEADS = cast(Table, AuditHead.__table__)
+#: the chain's head, locked until the transaction ends; moving it (statements built once)
+_HEAD = select(_HEADS.c.seq, _HEADS.c.line_hash).where(_HEADS.c.id == 1).with_for_update()
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.id == 1)
+#: ``session.info`` key: (the transaction, the head's seq and hash) as the session's last line left them
+_HELD = "exportgate.audit_head"
+
+
+def _transaction(session: Session) -> Any:
+    """The transaction (or savepoint) ``session`` writes in now: a head held in another one is read again (a
+    savepoint rolled back may have undone it)."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
@@ -87,23 +102,31 @@ class AuditLog:
         note: str | None = None,
     ) -> AuditEvent:
         """Add an audit line, chained to the last one, to ``session``'s current transaction (it commits or
-        rolls back with it). The chain's head stays locked until that transaction ends."""
+        rolls back with it). The chain's head stays locked until that transaction ends. What the session holds
+        is written first; the line and the head are written at once, with plain statements (not the unit of
+        work); the line returned is as written (outside the session: lines are not changed). The head is read
+        (and locked) by a transaction's first line; its next lines (group commit: many cases in one transaction)
+        follow the head it wrote last, unless a savepoint began or ended since (then it is read again)."""
         if not event or not isinstance(event, str):
             raise ValueError("an audit event needs a name")
-        head = session.scalars(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
-        ).one_or_none()
-        if head is None:  # a schema before the chain cannot be written to (migrate() brings it up to date)
-            raise ExportgateError("the audit log has no chain head: run `exportgate ledger migrate`")
+        session.flush()
+        held = session.info.get(_HELD)
+        if held is not None and held[0] is _transaction(session):
+            _, last_seq, last_hash = held
+        else:
+            head = session.execute(_HEAD).one_or_none()
+            if head is None:  # a schema before the chain cannot be written to (migrate() brings it up to date)
+                raise ExportgateError("the audit log has no chain head: run `exportgate ledger migrate`")
+            last_seq, last_hash = head.seq, head.line_hash
         at = datetime.now(UTC)
         data = _jsonable(payload)
-        seq = head.seq + 1
-        line_hash = link(head.line_hash, canonical(at, event, actor, content_hash, data, note))
+        seq = last_seq + 1
+        line_hash = link(last_hash, canonical(at, event, actor, content_hash, data, note))
         line = AuditEvent(at=at, event=event, actor=actor, content_hash=content_hash, payload=data, note=note,
-                          seq=seq, prev_hash=head.line_hash, line_hash=line_hash)
-        session.add(line)
-        head.seq, head.line_hash = seq, line_hash
-        session.flush()
+                          seq=seq, prev_hash=last_hash, line_hash=line_hash)
+        insert_rows(session, [line])
+        session.execute(_MOVE_HEAD, {"seq": seq, "line_hash": line_hash})
+        session.info[_HELD] = (_transaction(session), seq, line_hash)
         return line
 
     def write(self, event: str, payload: Any, actor: str | None = None, content_hash: str | None = None) -> int:

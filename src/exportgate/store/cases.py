@@ -111,7 +111,7 @@ class PartyIn:
         #: its :func:`party_key`, made here: not in the transaction that stores it
         self.key = party_key(self.name, self.country, self.identifiers)
 
-    def row(self, case_id: int) -> CaseParty:
+    def row(self, case_id: int | None) -> CaseParty:
         return CaseParty(case_id=case_id, path=self.path, name=self.name, country=self.country, type=self.type,
                          dob=self.dob, identifiers=self.identifiers, party_key=self.key)
 

@@ -17,11 +17,11 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -79,10 +79,23 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: the execution option of an engine whose sessions only read (:func:`reader`)
+READ_ONLY = "exportgate_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Every transaction takes the write lock when it starts: DDL is transactional too (migrations are
-    # all or nothing), and two writers queue (busy_timeout) instead of failing on lock upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # all or nothing), and two writers queue (busy_timeout) instead of failing on lock upgrade. A reader's
+    # (READ_ONLY) begins deferred: in WAL it takes no lock and never waits for a writer.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` for sessions that only read (the same pool): on SQLite their transactions begin deferred, so a
+    read (an API key looked up on every request) neither takes the write lock nor waits behind the writers for
+    it, as every transaction's ``BEGIN IMMEDIATE`` does. A write in such a session can fail as busy: never write
+    through it. PostgreSQL: the same engine."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
@@ -237,6 +250,55 @@ class Database:
         self.close()
 
 
+def insert_rows(session: Session, rows: Sequence[Any], key: tuple[str, ...] = ()) -> None:
+    """Write new rows (transient ORM objects of one model, none of its columns with a default) in ``session``'s
+    transaction with one ``INSERT ... RETURNING`` of their ids, instead of the unit of work (no flush, no
+    attribute events, nothing put in the session); each row's ``id`` is set from what the database returned.
+    The rows stay outside the session: written once, as they are now (a later change to them is not stored).
+    ``key``: the columns that tell the rows apart when there are several (unique among them): the returned ids
+    are matched to the rows by them, not by order (RETURNING's order is not the rows' order on every backend)."""
+    if not rows:
+        return
+    statement, columns = _insert(type(rows[0]), key if len(rows) > 1 else ())
+    params = [{name: row.__dict__.get(name) for name in columns} for row in rows]
+    if len(rows) == 1:
+        rows[0].id = session.execute(statement, params[0]).scalar_one()
+        return
+    if not key:
+        raise ValueError("several rows need a key to match their ids")
+    found = {tuple(r[1:]): r[0] for r in session.execute(statement, params)}
+    for row, values in zip(rows, params, strict=True):
+        row.id = found[tuple(values[k] for k in key)]
+
+
+def insert_values(session: Session, model: Any, params: list[dict[str, Any]]) -> None:
+    """Write new rows of ``model`` from their column values (every column but ``id``, none with a default) with
+    one ``INSERT`` (an executemany), in ``session``'s transaction; nothing put in the session."""
+    if params:
+        session.execute(_insert(model, None)[0], params)
+
+
+#: (model, returned key) -> the insert statement (built once: building one costs more than running it) and the
+#: columns it names
+_INSERTS: dict[tuple[Any, tuple[str, ...] | None], tuple[Any, tuple[str, ...]]] = {}
+
+
+def _insert(model: Any, key: tuple[str, ...] | None) -> tuple[Any, tuple[str, ...]]:
+    """The insert of ``model``'s rows: every column but ``id``, returning ``id`` and the ``key`` columns (``None``:
+    nothing returned). Refused for a table with a column default (a row built without a value for it would write
+    NULL where the unit of work writes the default)."""
+    found = _INSERTS.get((model, key))
+    if found is None:
+        table = model.__table__
+        if any(c.default is not None or c.server_default is not None for c in table.columns):
+            raise ValueError(f"{table.name} has column defaults: write its rows through the session")
+        statement = insert(table)
+        if key is not None:
+            statement = statement.returning(table.c.id, *(table.c[k] for k in key))
+        found = _INSERTS[(model, key)] = (statement, tuple(c.key for c in table.columns if c.key != "id"))
+    return found
+
+
 def _retryable(exc: BaseException) -> bool:
     """A locked SQLite database, or a PostgreSQL serialization failure or deadlock: the same transaction,
     run again, can succeed."""
@@ -320,10 +382,10 @@ def write_group(engine: Engine) -> _Group:
 
 def write_grouped(engine: Engine, work: Callable[[Session], T], attempts: int = WRITE_ATTEMPTS) -> T:
     """:func:`write`, committed together with the other threads' grouped writes waiting at the same moment
-    (group commit): one thread at a time runs the waiting writes (up to :data:`GROUP_MAX`) in one transaction,
-    each in a savepoint of its own, and commits them at once; each caller returns (or raises) only after that
-    commit, as with :func:`write`. A write that raises is rolled back to its savepoint and its error raised in
-    its own thread; the others commit. A locked database or a lost serialization race runs the whole group
+    (group commit): one thread at a time runs the waiting writes (up to :data:`GROUP_MAX`) in one transaction
+    and commits them at once; each caller returns (or raises) only after that commit, as with :func:`write`. A
+    write that raises is rolled back and its error raised in its own thread; the others commit (the transaction
+    is rolled back and they are run again without it: :func:`_run_group`). A locked database or a lost serialization race runs the whole group
     again (:func:`write`'s attempts). Durability is unchanged (the same commit, fewer of them); what it saves is
     a commit (an fsync) and a turn at the write lock per write when many threads write at once. The audit
     chain stays one line after the other: each write appends its line in the group's transaction, in order."""
@@ -371,17 +433,7 @@ def _commit_group(engine: Engine, batch: list[_Pending], attempts: int) -> None:
         results: dict[int, Any] = {}
         failed: dict[int, BaseException] = {}
         try:
-            with _writers(engine), Session(engine) as session, session.begin():
-                for n, pending in enumerate(batch):
-                    try:
-                        with session.begin_nested():
-                            results[n] = pending.work(session)
-                    except DBAPIError as exc:
-                        if _retryable(exc):
-                            raise  # the group again
-                        failed[n] = exc
-                    except Exception as exc:  # this write's own error: its savepoint is rolled back
-                        failed[n] = exc
+            _run_group(engine, batch, results, failed)
         except DBAPIError as exc:
             if attempt < attempts and _retryable(exc):
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
@@ -399,6 +451,36 @@ def _commit_group(engine: Engine, batch: list[_Pending], attempts: int) -> None:
             else:
                 pending.result = results[n]
         return
+
+
+def _run_group(engine: Engine, batch: list[_Pending], results: dict[int, Any],
+               failed: dict[int, BaseException]) -> None:
+    """Run the writes of ``batch`` one after the other in one transaction and commit it (their results in
+    ``results``). A write that raises its own error (not a locked database or a lost race: those propagate, the
+    group is run again) is put in ``failed``, the transaction rolled back and the other writes run again in a
+    new one: what a savepoint for each write would give (the same writes committed, each failed one rolled back
+    entirely), without a savepoint's two statements a write when none fails, as nearly always."""
+    while True:
+        results.clear()
+        with _writers(engine), Session(engine) as session:
+            session.begin()
+            for n, pending in enumerate(batch):
+                if n in failed:
+                    continue
+                try:
+                    results[n] = pending.work(session)
+                except DBAPIError as exc:
+                    if _retryable(exc):
+                        raise  # the group again
+                    failed[n] = exc
+                    break
+                except Exception as exc:  # this write's own error: the others again, without it
+                    failed[n] = exc
+                    break
+            else:
+                session.commit()
+                return
+            session.rollback()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -17,8 +17,8 @@ Every operation takes the acting :class:`~exportgate.store.accounts.Actor` first
 (:mod:`exportgate.store.views`); every write is one transaction with its audit line. Slow work (screening,
 checking a package) runs before the transaction opens, so the write lock is held only for the writing. Cases
 (screenings, determinations, checks) are stored with group commit (``exportgate.store.db.write_grouped``): the
-cases a process's threads store at the same moment share one transaction and one commit, each in its own
-savepoint with its own audit line, and each caller returns only after that commit.
+cases a process's threads store at the same moment share one transaction and one commit, each with its own
+audit line (one that fails is rolled back alone), and each caller returns only after that commit.
 See ``docs/usage/service.md``.
 """
 
@@ -39,7 +39,7 @@ from exportgate.errors import InputError
 from exportgate.rules import Mode, RuleSet, load_rules
 from exportgate.settings import Limits
 from exportgate.store.accounts import Accounts, Actor, Permission
-from exportgate.store.alerts import Alerts, SyncCounts, remembered, sync_alerts
+from exportgate.store.alerts import Alerts, SyncCounts, decide_alerts, remembered, sync_alerts, write_alerts
 from exportgate.store.audit import AuditLog, AuditRecord, ChainReport
 from exportgate.store.cases import (
     BLOCKING_LISTS_KEY,
@@ -53,7 +53,7 @@ from exportgate.store.cases import (
     party_key,
     retain_until,
 )
-from exportgate.store.db import Database, write_grouped
+from exportgate.store.db import Database, insert_rows, write_grouped
 from exportgate.store.ledger import Ledger
 from exportgate.store.service_models import Alert, Case, CaseParty, CaseRun
 from exportgate.store.views import CaseView, ListChangeView, RescreenReport
@@ -299,11 +299,7 @@ class Service(Database):
             now = datetime.now(UTC)
             case = Case(kind=kind, title=title[:10_000], status=run.status, as_of=as_of, mode=mode, input=doc,
                         created_at=now, created_by=actor.name, updated_at=now, retain_until=keep)
-            session.add(case)
-            session.flush()
-            rows = {p.path: p.row(case.id) for p in parties}
-            session.add_all(rows.values())
-            session.flush()
+            rows = {p.path: p.row(None) for p in parties}
             counts, run_row = self._add_run(session, case, run, actor.name, rows, matches, suppressed or {},
                                             full=True, new=True)
             AuditLog.append(session, "case.store", {
@@ -311,7 +307,6 @@ class Service(Database):
                 "rules_sha256": run.rules_sha256, "lists": {k: v.get("as_of") for k, v in run.lists.items()},
                 "lists_version": run.lists_version, "parties": len(rows), "alerts_opened": counts.opened,
                 "alerts_suppressed": counts.suppressed}, actor=actor.name, content_hash=run.content_hash)
-            session.flush()
             return case_view(session, case, ([run_row], list(rows.values()), counts.made))
 
         return write_grouped(self.engine, work)  # with the other requests' cases stored at the same moment
@@ -319,20 +314,32 @@ class Service(Database):
     def _add_run(self, session: Session, case: Case, run: RunIn, actor: str | None, parties: dict[str, CaseParty],
                  matches: dict[str, list[dict[str, Any]]], suppressed: dict[tuple[str, str], int], *,
                  full: bool, new: bool = False) -> tuple[SyncCounts, CaseRun]:
-        """Store a run of ``case`` and bring its alerts in line (``new``: the case was just made: its first run,
-        no alerts yet)."""
+        """Store a run of ``case`` and bring its alerts in line. ``new``: the case is being made (``case`` and
+        ``parties`` not written yet; its first run, no alerts yet): what its alerts will be is decided first, its
+        status from them, then every row is written at once (``exportgate.store.db.insert_rows``), the case
+        with its final status; else the run is added to the stored case and its alerts synced."""
         number = 1 if new else (
             session.scalar(select(func.max(CaseRun.number)).where(CaseRun.case_id == case.id)) or 0) + 1
         row = CaseRun(case_id=case.id, number=number, reason=run.reason, at=datetime.now(UTC), actor=actor,
                       status=run.status, rules_sha256=run.rules_sha256, lists=run.lists,
                       lists_version=run.lists_version, content_hash=run.content_hash, result=run.result)
-        session.add(row)
         source = {"stored": case.kind}.get(run.reason, "rescreen" if run.reason == "rescreen" else case.kind)
-        counts = sync_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed,
-                             new=new)
-        self.restatus(session, case, run.status)
+        if not new:
+            session.add(row)
+            counts = sync_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed)
+            self.restatus(session, case, run.status)
+            row.status = case.status
+            return counts, row
+        changes = decide_alerts(session, case, parties, matches, source, actor, full=full, suppressed=suppressed)
+        self.restatus(session, case, run.status, changes.statuses())
         row.status = case.status
-        return counts, row
+        insert_rows(session, [case])
+        for party in parties.values():
+            party.case_id = case.id
+        insert_rows(session, list(parties.values()), key=("path",))
+        row.case_id = case.id
+        insert_rows(session, [row])
+        return write_alerts(session, changes, case.id, parties), row
 
     def apply_run(self, session: Session, case: Case, run: tuple[RunIn, dict[tuple[str, str], int]],
                   actor: str | None) -> SyncCounts:
@@ -342,17 +349,22 @@ class Service(Database):
         return self._add_run(session, case, run_in, actor, parties, _memo_matches(run_in.result), suppressed,
                              full=True)[0]
 
-    def restatus(self, session: Session, case: Case, base: str | None = None) -> None:
-        """Set a case's status from its latest run and its alerts (``exportgate.store.cases.alert_status``)."""
+    def restatus(self, session: Session, case: Case, base: str | None = None,
+                 alerts: list[tuple[str, str]] | None = None) -> None:
+        """Set a case's status from its latest run and its alerts (``exportgate.store.cases.alert_status``).
+        ``alerts``: its alerts' (status, list), when the caller holds them all (a case being made), else they
+        are read."""
         if base is None:
             from exportgate.store.cases import latest_run
 
             base = latest_run(session, case.id).result.get("verdict") if case.kind == "check" else None
             base = base or self._base_status(session, case)
-        session.flush()
-        alerts = session.execute(select(Alert.status, Alert.list).where(Alert.case_id == case.id)).all()
+        if alerts is None:
+            session.flush()
+            alerts = [(s, lst) for s, lst in session.execute(
+                select(Alert.status, Alert.list).where(Alert.case_id == case.id))]
         blocking = set(self.rules.value(BLOCKING_LISTS_KEY, _rule_day(case.as_of, self.rules), Mode.ENFORCED) or [])
-        case.status = alert_status(case.kind, base, [(s, lst) for s, lst in alerts], blocking)
+        case.status = alert_status(case.kind, base, alerts, blocking)
         case.updated_at = datetime.now(UTC)
 
     @staticmethod
