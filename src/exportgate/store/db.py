@@ -98,6 +98,13 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+#: connections an engine keeps open once used, and how many more it may open at once: a served worker's request
+#: threads (AnyIO's default limiter: 40 at once, ``anyio.to_thread.current_default_thread_limiter``) and the
+#: job and lock-holding threads beside them
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
+
+
 def make_engine(url: str, create: bool = True) -> Engine:
     """An engine for ``url``; an unusable URL is an :class:`InputError` on field ``db``. With ``create``,
     the directory of a SQLite file is made if missing (the file itself is made on first connect)."""
@@ -123,8 +130,13 @@ def make_engine(url: str, create: bool = True) -> Engine:
                     new.execute("PRAGMA journal_mode=WAL")
         except OSError as exc:
             raise InputError("db", f"cannot create {path}: {exc.strerror}") from None
+    # A served worker runs up to POOL_SIZE requests at once, each in a thread with a connection of its own:
+    # a smaller pool closes a connection as soon as it is returned beyond its size and opens a new one for the
+    # next request (SQLite: its connect pragmas again), the churn a load of many clients at once then pays.
+    pool = {} if backend == "sqlite" and (not parsed.database or parsed.database == ":memory:") else {
+        "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     try:
-        engine = create_engine(parsed, future=True)
+        engine = create_engine(parsed, future=True, **pool)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise InputError("db", f"cannot use {redact(url)}: {exc}") from None
     if backend == "sqlite":
