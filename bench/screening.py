@@ -323,6 +323,7 @@ def clear_query_caches(screener: Screener) -> None:
             if info is not None and (info().maxsize or 0) >= 10_000:  # per-query caches; tables have maxsize 1-8
                 obj.cache_clear()
     screener.index._expand_cache.clear()
+    screener.index._token_plans.clear()
 
 
 EXTRA_SEEDS = (1, 2)  # two more samples drawn the same way: is the recorded sample's result a lucky draw?
