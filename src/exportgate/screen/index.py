@@ -73,9 +73,9 @@ class _TokenPlan(NamedTuple):
     """What Index.candidates walks for one query token (see Index._token_plan)."""
 
     first_idf: float | None  # the IDF of its best expansion (an unknown token's weight), None: no expansion
-    walk: list[tuple[str, float]]  # (expansion, weight) whose postings are walked
+    walk: tuple[tuple[str, float], ...]  # (expansion, weight) whose postings are walked
     walk_sum: float  # their weights added in order
-    deferred: list[tuple[str, float]]  # (expansion, weight) whose postings are too long to walk
+    deferred: tuple[tuple[str, float], ...]  # (expansion, weight) whose postings are too long to walk
     joined: Sequence[int]  # the names with the token written as two words
 
 
@@ -327,8 +327,13 @@ class Index:
                 continue
             walk.append((cand, w))
             walk_sum += w
+        # (tuples: once the collector has seen that they hold no containers, it stops tracking them)
         tp = _TokenPlan(
-            self.idf(exp[0][0]) if exp else None, walk, walk_sum, deferred, self.joined.get(canon(token))
+            self.idf(exp[0][0]) if exp else None,
+            tuple(walk),
+            walk_sum,
+            tuple(deferred),
+            self.joined.get(canon(token)),
         )
         return remember(self._token_plans, key, tp, TOKEN_PLAN_CACHE)
 
@@ -360,14 +365,14 @@ class Index:
         q_weights: list[float] = []
         base_weights = list(weights) if weights is not None else self.query_weights(tokens)
         # (postings to walk with their weight, joined-word names, bound of what the token can add)
-        plan: list[tuple[list[tuple[str, float]], Sequence[int], float, float]] = []
+        plan: list[tuple[Sequence[tuple[str, float]], Sequence[int], float, float]] = []
         deferred_total = 0.0
         for tok, w_tok in zip(tokens, base_weights, strict=True):
             if len(tok) == 1:  # an initial weighs what query_weights gives it, not its listed IDF
                 exp = self.expand(tok, cfg, tok in abjad)
                 if math.isnan(w_tok):
                     w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
-                walk: list[tuple[str, float]] = []
+                initial_walk: list[tuple[str, float]] = []
                 bound = 0.0
                 for cand, sim in exp:
                     w = min(self.idf(cand) * sim, w_tok)
@@ -375,8 +380,9 @@ class Index:
                         deferred.append((cand, w))
                         deferred_total += w
                         continue
-                    walk.append((cand, w))
+                    initial_walk.append((cand, w))
                     bound += w
+                walk: Sequence[tuple[str, float]] = initial_walk
                 joined_ids: Sequence[int] = self.joined.get(canon(tok))
             else:
                 tp = self._token_plan(tok, cfg, tok in abjad)
