@@ -536,6 +536,10 @@ def _generic_deletes(narrow: bool = False) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+NEAR_GENERIC_CACHE = 100_000  # query words whose nearest org/legal word (or none) is remembered
+
+
+@lru_cache(maxsize=NEAR_GENERIC_CACHE)
 def _near_generic(token: str, narrow: bool = False) -> str | None:
     """The org/legal word within one edit of ``token`` ("compani" ~ "company"), if exactly one is
     (``narrow``: legal-form words and org words proper only, no org domains)."""
