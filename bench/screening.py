@@ -325,6 +325,7 @@ def clear_query_caches(screener: Screener) -> None:
                 obj.cache_clear()
     screener.index._expand_cache.clear()
     screener.index._idf_cache.clear()
+    screener.index._token_plans.clear()
     screener._plans.clear()  # each name's readings, weights and candidates (Screener._prepare)
 
 

@@ -31,6 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -65,6 +66,19 @@ IDF_CACHE_SIZE = 500_000  # token weights remembered per index (cleared when ful
 GENERIC_SHARE = 0.05  # an unknown misspelt org word weighs like a word in 5% of the entities (halved)
 
 
+TOKEN_PLAN_CACHE = 200_000  # query tokens whose candidate lookups an index remembers (Index._token_plan)
+
+
+class _TokenPlan(NamedTuple):
+    """What Index.candidates walks for one query token (see Index._token_plan)."""
+
+    first_idf: float | None  # the IDF of its best expansion (an unknown token's weight), None: no expansion
+    walk: tuple[tuple[str, float], ...]  # (expansion, weight) whose postings are walked
+    walk_sum: float  # their weights added in order
+    deferred: tuple[tuple[str, float], ...]  # (expansion, weight) whose postings are too long to walk
+    joined: Sequence[int]  # the names with the token written as two words
+
+
 @dataclass(slots=True)
 class Index:
     """The lookup tables (see the module docstring), held as columns (:mod:`exportgate.screen.index_store`).
@@ -91,6 +105,8 @@ class Index:
     _sets: dict[str, frozenset[int]] = field(default_factory=dict)
     _expand_cache: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _idf_cache: dict[str, float] = field(default_factory=dict)
+    # (token, abjad, max_postings) -> what candidates() walks for that query token: see _token_plan
+    _token_plans: dict[tuple[str, bool, int], _TokenPlan] = field(default_factory=dict)
 
     def warm(self) -> bool:
         """Make ready for many queries, as the index once was in memory: every lookup table a dict (a hash
@@ -112,6 +128,7 @@ class Index:
         self.df = df
         self.n_entities = n_entities
         self._idf_cache.clear()
+        self._token_plans.clear()
 
     def idf(self, token: str) -> float:
         """IDF of a listed token (nan when no listed name has it). Org words, their symbols and legal-form
@@ -290,6 +307,36 @@ class Index:
                     out[nid] = "respaced"
         return out
 
+    def _token_plan(self, token: str, cfg: MatchConfig, abjad: bool) -> _TokenPlan:
+        """What :meth:`candidates` walks for a query token of 2+ characters, which depends on the token alone:
+        its fuzzy expansions weighed (listed IDF x similarity) and split into the postings to walk and those
+        too long to enumerate, and the names with the token written as two words. Remembered per token (a
+        batch names the same words again and again; bounded; forgotten with the weights, set_counts)."""
+        key = (token, abjad, cfg.max_postings)
+        tp = self._token_plans.get(key)
+        if tp is not None:
+            return tp
+        exp = self.expand(token, cfg, abjad)
+        walk: list[tuple[str, float]] = []
+        deferred: list[tuple[str, float]] = []
+        walk_sum = 0.0
+        for cand, sim in exp:
+            w = self.idf(cand) * sim
+            if len(self.postings[cand]) > cfg.max_postings:
+                deferred.append((cand, w))
+                continue
+            walk.append((cand, w))
+            walk_sum += w
+        # (tuples: once the collector has seen that they hold no containers, it stops tracking them)
+        tp = _TokenPlan(
+            self.idf(exp[0][0]) if exp else None,
+            tuple(walk),
+            walk_sum,
+            tuple(deferred),
+            self.joined.get(canon(token)),
+        )
+        return remember(self._token_plans, key, tp, TOKEN_PLAN_CACHE)
+
     def posting_set(self, token: str) -> frozenset[int]:
         s = self._sets.get(token)
         if s is None:
@@ -318,28 +365,37 @@ class Index:
         q_weights: list[float] = []
         base_weights = list(weights) if weights is not None else self.query_weights(tokens)
         # (postings to walk with their weight, joined-word names, bound of what the token can add)
-        plan: list[tuple[list[tuple[str, float]], Sequence[int], float, float]] = []
+        plan: list[tuple[Sequence[tuple[str, float]], Sequence[int], float, float]] = []
         deferred_total = 0.0
         for tok, w_tok in zip(tokens, base_weights, strict=True):
-            exp = self.expand(tok, cfg, tok in abjad)
-            if math.isnan(w_tok):
-                w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
+            if len(tok) == 1:  # an initial weighs what query_weights gives it, not its listed IDF
+                exp = self.expand(tok, cfg, tok in abjad)
+                if math.isnan(w_tok):
+                    w_tok = self.idf(exp[0][0]) if exp else self.idf_at_share(cfg.distinctive_df_share) * 2
+                initial_walk: list[tuple[str, float]] = []
+                bound = 0.0
+                for cand, sim in exp:
+                    w = min(self.idf(cand) * sim, w_tok)
+                    if len(self.postings[cand]) > cfg.max_postings:
+                        deferred.append((cand, w))
+                        deferred_total += w
+                        continue
+                    initial_walk.append((cand, w))
+                    bound += w
+                walk: Sequence[tuple[str, float]] = initial_walk
+                joined_ids: Sequence[int] = self.joined.get(canon(tok))
+            else:
+                tp = self._token_plan(tok, cfg, tok in abjad)
+                if math.isnan(w_tok):
+                    w_tok = tp.first_idf if tp.first_idf is not None else self.idf_at_share(cfg.distinctive_df_share) * 2
+                walk = tp.walk
+                bound = tp.walk_sum
+                for item in tp.deferred:
+                    deferred.append(item)
+                    deferred_total += item[1]
+                joined_ids = tp.joined
             total += w_tok
             q_weights.append(w_tok)
-            walk: list[tuple[str, float]] = []
-            bound = 0.0
-            for cand, sim in exp:
-                w = self.idf(cand) * sim
-                if len(tok) == 1:  # an initial weighs what query_weights gives it, not its listed IDF
-                    w = min(w, w_tok)
-                plist = self.postings[cand]
-                if len(plist) > cfg.max_postings:
-                    deferred.append((cand, w))
-                    deferred_total += w
-                    continue
-                walk.append((cand, w))
-                bound += w
-            joined_ids: Sequence[int] = self.joined.get(canon(tok))
             if joined_ids:
                 bound += w_tok
             plan.append((walk, joined_ids, w_tok, bound))
@@ -358,6 +414,9 @@ class Index:
             if k in lazy:
                 continue
             for cand, w in walk:
+                if not acc:  # (0.0 + w is w: the same sums as adding to zeros; a posting list has no id twice)
+                    acc.update(dict.fromkeys(self.postings[cand], w))
+                    continue
                 for nid in self.postings[cand]:
                     acc[nid] += w
             for nid in joined_ids:
@@ -477,6 +536,10 @@ def _generic_deletes(narrow: bool = False) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+NEAR_GENERIC_CACHE = 100_000  # query words whose nearest org/legal word (or none) is remembered
+
+
+@lru_cache(maxsize=NEAR_GENERIC_CACHE)
 def _near_generic(token: str, narrow: bool = False) -> str | None:
     """The org/legal word within one edit of ``token`` ("compani" ~ "company"), if exactly one is
     (``narrow``: legal-form words and org words proper only, no org domains)."""
