@@ -18,6 +18,7 @@ PostgreSQL for a test module, ``api_client(team, role)`` a client signed in as t
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -46,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if "EXPORTGATE_TEST_HOME" not in os.environ:
         os.environ["EXPORTGATE_TEST_HOME"] = tempfile.mkdtemp(prefix="exportgate-test-home-")
+        # removed when the run ends (registered first: it runs last, after the index builder is waited for)
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop("EXPORTGATE_TEST_HOME"), ignore_errors=True))
     run_home = Path(os.environ["EXPORTGATE_TEST_HOME"])
     worker = getattr(config, "workerinput", {}).get("workerid")
     home = run_home / worker if worker else run_home
@@ -57,11 +60,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
     cheap_hashes()  # the product's profile is held by test_service_accounts.py
     _build_each_typer_app_once()
+    if worker is not None or not getattr(config.option, "numprocesses", None):  # a process that runs tests
+        from exportgate.screen import index
+
+        # The run's cache keeps every index built in it: with the product's few, a test that builds indexes over
+        # other lists (list updates, rescreens) pushed the default one out, and the next subprocess that needed it
+        # built it again (3.5 s). The run's home, cache and all, is removed at the end.
+        index.CACHE_KEEP = RUN_CACHE_KEEP
     if worker is None and getattr(config.option, "numprocesses", None):
         _start_building_the_index(config, run_home)
 
 
 INDEX_LOCK = "warm-index.lock"
+#: index files the run's cache keeps (more than a run builds)
+RUN_CACHE_KEEP = 100
 
 
 def _start_building_the_index(config: pytest.Config, run_home: Path) -> None:
