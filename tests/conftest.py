@@ -71,6 +71,21 @@ def pytest_configure(config: pytest.Config) -> None:
         _start_building_the_index(config, run_home)
 
 
+#: the modules that take longest (20-40 s each, one worker each under ``--dist loadscope``), run first: the
+#: workers then finish on short modules at about the same time, not one on the browser tests while the
+#: other waits
+SLOW_MODULES = ("web/test_browser.py", "store/test_service_rescreen.py", "api/test_jobs.py", "api/test_roles.py",
+                "landscape/test_landscape_store.py", "screen_lists/test_lists_loaders.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::")[0].removeprefix("tests/")
+        return SLOW_MODULES.index(module) if module in SLOW_MODULES else len(SLOW_MODULES)
+
+    items.sort(key=rank)  # a stable sort: every module's tests keep their order
+
+
 INDEX_LOCK = "warm-index.lock"
 #: index files the run's cache keeps (more than a run builds)
 RUN_CACHE_KEEP = 100
