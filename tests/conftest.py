@@ -18,6 +18,7 @@ PostgreSQL for a test module, ``api_client(team, role)`` a client signed in as t
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -46,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if "EXPORTGATE_TEST_HOME" not in os.environ:
         os.environ["EXPORTGATE_TEST_HOME"] = tempfile.mkdtemp(prefix="exportgate-test-home-")
+        # removed when the run ends (registered first: it runs last, after the index builder is waited for)
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop("EXPORTGATE_TEST_HOME"), ignore_errors=True))
     run_home = Path(os.environ["EXPORTGATE_TEST_HOME"])
     worker = getattr(config, "workerinput", {}).get("workerid")
     home = run_home / worker if worker else run_home
@@ -56,15 +59,87 @@ def pytest_configure(config: pytest.Config) -> None:
     from web_helpers import cheap_hashes
 
     cheap_hashes()  # the product's profile is held by test_service_accounts.py
+    _build_each_typer_app_once()
+    if worker is not None or not getattr(config.option, "numprocesses", None):  # a process that runs tests
+        from exportgate.screen import index
+
+        # The run's cache keeps every index built in it: with the product's few, a test that builds indexes over
+        # other lists (list updates, rescreens) pushed the default one out, and the next subprocess that needed it
+        # built it again (3.5 s). The run's home, cache and all, is removed at the end.
+        index.CACHE_KEEP = RUN_CACHE_KEEP
+    if worker is None and getattr(config.option, "numprocesses", None):
+        _start_building_the_index(config, run_home)
+
+
+#: the modules that take longest (20-40 s each, one worker each under ``--dist loadscope``), run first: the
+#: workers then finish on short modules at about the same time, not one on the browser tests while the
+#: other waits
+SLOW_MODULES = ("web/test_browser.py", "store/test_service_rescreen.py", "api/test_jobs.py", "api/test_roles.py",
+                "landscape/test_landscape_store.py", "screen_lists/test_lists_loaders.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::")[0].removeprefix("tests/")
+        return SLOW_MODULES.index(module) if module in SLOW_MODULES else len(SLOW_MODULES)
+
+    items.sort(key=rank)  # a stable sort: every module's tests keep their order
+
+
+INDEX_LOCK = "warm-index.lock"
+#: index files the run's cache keeps (more than a run builds)
+RUN_CACHE_KEEP = 100
+
+
+def _start_building_the_index(config: pytest.Config, run_home: Path) -> None:
+    """Under pytest-xdist: the default screener's index built into the run's cache once, by a process started
+    here, while the workers start and collect; each worker's ``warm_index`` waits for it (the lock it holds),
+    then loads the index from the cache (0.1 s) instead of every worker building the same one (3.5 s of CPU)."""
+    import fcntl
+    import subprocess
+    import sys
+
+    script = "from exportgate.packages.screening import default_screener; default_screener()"
+    with (run_home / INDEX_LOCK).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # taken here, held by the child (the same open file) until it exits
+        builder = subprocess.Popen([sys.executable, "-c", script], pass_fds=[lock.fileno()],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    config.add_cleanup(builder.wait)
+
+
+def _build_each_typer_app_once() -> None:
+    """``CliRunner.invoke(app, ...)`` turns the Typer app into a Click command on every call: every signature
+    and annotation of the whole command table evaluated again (about 0.1 s; ~17 s of CPU over the suite's
+    in-process command runs). The Click command holds no state of a run (each run makes its own context), so
+    it is built once per app and reused, and built again if the app's table has changed since."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[Any, tuple[int, int, bool], Any]] = {}
+
+    def get_command(app: Any) -> Any:
+        shape = (len(app.registered_commands), len(app.registered_groups), app.registered_callback is not None)
+        hit = built.get(id(app))
+        if hit is None or hit[0] is not app or hit[1] != shape:
+            hit = built[id(app)] = (app, shape, build(app))
+        return hit[2]
+
+    typer.testing._get_command = get_command
 
 
 @pytest.fixture(scope="session")
 def warm_index() -> Any:
     """The default screener (the run's home: the embedded lists), built once per run; its index, cached in
     ``EXPORTGATE_CACHE_DIR``, is what every later subprocess loads instead of building its own."""
+    import fcntl
+
     from exportgate.packages.screening import default_screener
 
-    return default_screener()
+    lock = Path(os.environ["EXPORTGATE_TEST_HOME"]) / INDEX_LOCK
+    if lock.exists():  # built by the process _start_building_the_index started: wait for it to finish
+        with lock.open() as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)
+    return default_screener()  # loaded from the cache; built here if that process could not
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +236,42 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    """``migrated(url)``: ``url``, its store brought to the newest schema first when it is a SQLite file not made
+    yet, by copying a store migrated once per session (the same Alembic migrations that opening it runs, ~40 ms
+    of CPU every time). For the fixtures of tests about what a store holds, not about migrating one (those use
+    ``db_url`` as it is). A PostgreSQL URL is returned as it is: its store is migrated when opened."""
+    import contextlib
+    import sqlite3
+
+    from exportgate import settings
+
+    made: list[Path] = []
+
+    def ready(url: str) -> str:
+        if not url.startswith("sqlite:///"):
+            return url
+        target = Path(url.removeprefix("sqlite:///"))
+        if target.exists():
+            return url
+        if not made:
+            from exportgate.store.db import make_engine, migrate
+
+            path = tmp_path_factory.mktemp("migrated") / "store.db"
+            engine = make_engine(f"sqlite:///{path}")
+            migrate(engine)
+            engine.dispose()
+            made.append(path)
+        # owner-only from the first byte, as exportgate.store.db.make_engine makes a new store file
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, settings.PRIVATE_FILE_MODE))
+        with contextlib.closing(sqlite3.connect(made[0])) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+        return url
+
+    return ready
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs once on SQLite and once on PostgreSQL."""
@@ -236,9 +347,9 @@ def team_both(request: pytest.FixtureRequest, make_team: Callable[[str], Team],
 
 
 @pytest.fixture
-def team_db(make_team: Callable[[str], Team], db_url: str) -> Team:
+def team_db(make_team: Callable[[str], Team], db_url: str, migrated: Callable[[str], str]) -> Team:
     """A team on a fresh store, once on SQLite and once on PostgreSQL."""
-    return make_team(db_url)
+    return make_team(migrated(db_url))
 
 
 def _api_client(team: Team, role: str | None = "analyst", **kwargs: Any) -> Any:

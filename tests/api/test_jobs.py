@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from exportgate.api import jobs
+from exportgate.cli import app
 
 CSV = "id,name,country\n1,Bank Melli Iran,IR\n2,Acme Widgets Ltd,GB\n3,,\n4,Huawei Technologies Co Ltd,CN\n"
 
@@ -44,8 +46,9 @@ def test_a_batch_job_screens_the_upload_as_screen_batch_does(team: Any, api_clie
     rows = [json.loads(line) for line in out.text.splitlines()]
     # the same output as the command line's screen-batch of the same file
     (tmp_path / "in.csv").write_text(CSV)
-    subprocess.run([str(Path(sys.executable).parent / "exportgate"), "screen-batch", str(tmp_path / "in.csv"), "--out",
-                    str(tmp_path / "out.jsonl"), "--workers", "1"], capture_output=True, check=False, timeout=120)
+    cli_run = CliRunner().invoke(app, ["screen-batch", str(tmp_path / "in.csv"), "--out", str(tmp_path / "out.jsonl"),
+                                       "--workers", "1"])
+    assert cli_run.exit_code == 1, cli_run.output  # 1: a row could not be screened (row 3 has no name)
     cli = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [(r["id"], r["status"], r["best_entity_id"]) for r in rows] == [
         (r["id"], r["status"], r["best_entity_id"]) for r in cli]

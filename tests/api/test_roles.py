@@ -10,6 +10,7 @@ any other (the permission is checked before anything is looked up).
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from exportgate.api import create_app
+from exportgate.api import create_app, jobs
 from exportgate.api.roles import roles_markdown, route_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,15 @@ CALLS: dict[tuple[str, str], tuple[Any, int]] = {
 
 RULES = route_rules(create_app())
 CALLERS = ("no key", "bad key", "analyst", "reviewer", "admin")
+
+
+@pytest.fixture(autouse=True)
+def _no_job_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix asks who may submit a job and what they are answered (202 and the job), not how the job runs
+    (test_jobs.py): the job is made and recorded as for any caller, but its process is not started (each would
+    load the index and screen the upload: about 1 s of CPU, for each permitted role on each store). The job
+    is left queued, under a live process id (this one), so nothing takes it for a dead job."""
+    monkeypatch.setattr(jobs, "_start", lambda folder, env=None: os.getpid())
 
 
 def test_every_route_is_in_the_matrix() -> None:

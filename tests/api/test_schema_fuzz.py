@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
-
 from exportgate.api import create_app
 
 EXAMPLES = 6
 
 
 def test_no_5xx_and_every_answer_matches_its_schema(team_both: Any) -> None:
+    # imported here, not at collection: schemathesis and hypothesis cost every test process ~0.3 s to import,
+    # and only the process running this module uses them
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
     team = team_both
     app = create_app(None, team.service, hosts=["*"])
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path_regex=r"^/(jobs/screen-batch|review)?$")

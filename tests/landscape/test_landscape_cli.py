@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pytest
 from landscape_helpers import WriteBook, list_file
-from matplotlib import image
 from typer.testing import CliRunner
 
 from exportgate.cli import app
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: matplotlib's first two default line colours (tab:blue, tab:orange), as 8-bit RGB
 BLUE, ORANGE = (31, 119, 180), (255, 127, 14)
@@ -30,11 +31,22 @@ def ok(*args: str) -> Any:
 
 
 def pixels_of(png: Path) -> np.ndarray:
+    import numpy as np  # here, not at collection: only the chart tests read pixels
+    from matplotlib import image
+
     rgb = image.imread(png)[..., :3]
     return np.asarray(np.round(rgb * 255), dtype=np.int16)
 
 
+def distinct_colours(pixels: np.ndarray) -> int:
+    import numpy as np
+
+    return len(np.unique(pixels.reshape(-1, 3), axis=0))
+
+
 def has_colour(pixels: np.ndarray, colour: tuple[int, int, int], tolerance: int = 3) -> int:
+    import numpy as np
+
     return int(np.sum(np.all(np.abs(pixels - np.array(colour)) <= tolerance, axis=-1)))
 
 
@@ -58,7 +70,7 @@ def test_country_table_and_png_chart(tmp_path: Path) -> None:
     assert chart.stat().st_size > 20_000
     pixels = pixels_of(chart)
     assert pixels.shape == (840, 1200, 3)  # 10 x 7 inches at 120 dpi
-    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # not blank
+    assert distinct_colours(pixels) > 50  # not blank
     assert has_colour(pixels, BLUE) > 500  # its line is drawn
     assert not list(chart.parent.glob(".*.tmp"))  # written atomically, no temporary left
 

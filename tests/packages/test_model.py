@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from exportgate.errors import InputErrors
@@ -89,6 +88,8 @@ def test_examples_match_the_json_schema() -> None:
     """The published schema accepts every example (checked with the schema itself, not only pydantic)."""
     examples = Path(__file__).resolve().parents[2] / "examples"
 
+    import jsonschema  # here, not at collection: only these two tests use it
+
     schema = package_json_schema()
     for path in sorted(examples.glob("*.yaml")):
         # read as exportgate reads package files (only true/false are booleans: `on:` is a key)
@@ -97,6 +98,8 @@ def test_examples_match_the_json_schema() -> None:
 
 
 def test_json_schema_is_a_valid_draft_2020_12_schema_and_rejects_bad_packages(doc: dict[str, Any]) -> None:
+    import jsonschema
+
     schema = package_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)

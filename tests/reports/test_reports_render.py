@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 from report_samples import make_result
 
 from exportgate.errors import InputError
@@ -78,11 +77,15 @@ def parse_html(html: str) -> Tree:
 
 
 def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader  # here, not at collection: only this module reads PDFs
+
     reader = PdfReader(io.BytesIO(data))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def pdf_pages(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 

@@ -23,8 +23,8 @@ ANALYST = {"screen", "classify", "determine", "check", "cases.read", "alerts.rea
 
 
 @pytest.fixture
-def svc(db_url: str) -> Iterator[Service]:
-    service = Service.open(db_url)
+def svc(db_url: str, migrated: Any) -> Iterator[Service]:
+    service = Service.open(migrated(db_url))
     yield service
     service.close()
 

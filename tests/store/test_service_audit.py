@@ -20,8 +20,8 @@ from exportgate.store.service import Service
 
 
 @pytest.fixture
-def svc(db_url: str) -> Iterator[Service]:
-    service = Service.open(db_url)
+def svc(db_url: str, migrated: Any) -> Iterator[Service]:
+    service = Service.open(migrated(db_url))
     for i in range(6):
         service.audit_log.write("test.event", {"n": i, "text": f"line {i} ünïcode", "amount": 1.5e16 + i},
                                 actor=f"user{i % 2}")

@@ -23,8 +23,8 @@ from exportgate.store.service_models import Alert, AlertEvent, Case, CaseParty, 
 
 
 @pytest.fixture
-def svc(db_url: str, warm_index: Any) -> Iterator[Service]:
-    service = Service.open(db_url, screener=warm_index)
+def svc(db_url: str, warm_index: Any, migrated: Any) -> Iterator[Service]:
+    service = Service.open(migrated(db_url), screener=warm_index)
     admin = service.local_actor("installer")
     service.users.add(admin, "adam", "admin")
     for name, role in (("rita", "reviewer"), ("ann", "analyst")):

@@ -53,8 +53,8 @@ def counts(ledger: Ledger) -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def ledger(db_url: str) -> Any:
-    led = Ledger.open(db_url)
+def ledger(db_url: str, migrated: Any) -> Any:
+    led = Ledger.open(migrated(db_url))
     yield led
     led.close()
 
