@@ -65,6 +65,7 @@ def _answers(idx: index_mod.Index, queries: list[Any], many: bool = True) -> lis
     scr._fingerprints = {}
     scr._plans = {}
     if many:
+        scr.warm()  # (screen_many warms by itself only a batch of more records than these)
         return [r.to_json() for r in scr.screen_many(queries, threshold=0.5)]
     out = []
     for q in queries:
@@ -208,3 +209,26 @@ def test_cached_index_answers_exactly_as_a_fresh_build(embedded: Any) -> None:
     assert [cached.names[i] for i in range(0, len(fresh.names), 97)] == [
         fresh.names[i] for i in range(0, len(fresh.names), 97)
     ]
+
+
+def test_a_few_records_are_screened_cold_and_a_batch_warms_the_index_first(cache: Path) -> None:
+    """Warming (every table a dict, every name decoded) pays off over many queries: a batch warms first, a few
+    records (an upload of a handful of rows) are screened as that many single queries are, with the same answers."""
+    from exportgate.screen.screener import WARM_AFTER_QUERIES
+
+    entities = _entities()
+    index_mod.load_or_build(entities)
+    idx = index_mod.load_or_build(entities)  # from the on-disk cache: cold
+    scr = Screener.__new__(Screener)
+    scr.config, scr.index, scr.lists_as_of = index_mod.MatchConfig(), idx, {}
+    scr._distinctive = idx.idf_at_share(scr.config.distinctive_df_share)
+    scr._queries, scr._fingerprints, scr._plans = 0, {}, {}
+    few = ["Kuzbass Razrez", "Petr Ivanov"]
+    cold = [r.to_json() for r in scr.screen_many(few, threshold=0.5)]
+    assert not idx.warm()  # not warmed by two records (warm() says whether it was ready: now it is)
+    scr._queries, scr._plans = 0, {}
+    assert [r.to_json() for r in scr.screen_many(few, threshold=0.5)] == cold  # the same answers warm
+    idx2 = index_mod.load_or_build(entities)
+    scr.index, scr._queries, scr._plans = idx2, 0, {}
+    scr.screen_many(few * (WARM_AFTER_QUERIES // 2 + 1), threshold=0.5)
+    assert idx2.warm()  # a batch of more records than WARM_AFTER_QUERIES warmed it first

@@ -1,6 +1,6 @@
 """The ``local`` engine: partitions screened by worker processes on this machine.
 
-The screener is loaded and warmed once, then the workers are forked from this process: they share its
+The screener is loaded and warmed once (an input of more than a few rows), then the workers are forked from this process: they share its
 memory (the index) until they write to it. Where fork is not available (Windows, macOS' default), each
 worker loads the screener from the on-disk cache at start-up. One worker: screened in this process.
 """
@@ -29,7 +29,7 @@ from exportgate.screen.batch.worker import (
     set_progress_queue,
     set_worker_screener,
 )
-from exportgate.screen.screener import Screener
+from exportgate.screen.screener import WARM_AFTER_QUERIES, Screener
 
 
 def run_local(
@@ -43,7 +43,10 @@ def run_local(
     """Screen ``tasks`` on this machine; ``begin()`` once the workers exist (a progress display starts its
     thread then: after the fork)."""
     advance = progress.advance if progress is not None else None
-    screener.warm()
+    if sum(t.part.rows for t in tasks) >= WARM_AFTER_QUERIES:
+        # warmed here, before any fork, so that the workers share the warmed tables; a smaller input (an upload
+        # of a few rows) is screened cold, as that many single queries would be (warming takes 0.4-0.8 s)
+        screener.warm()
     set_worker_screener(screener)
     if workers == 1 or len(tasks) <= 1:
         begin()
