@@ -4,6 +4,7 @@ chain valid and nothing half written."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -246,3 +247,45 @@ def test_a_failing_write_in_a_group_is_rolled_back_alone(db_url: str) -> None:
         stored = [line.payload["n"] for line in svc.audit_log.events(event="test.group")]
         assert sorted(stored) == [0, 1, 2, 4, 5, 6]
         assert verify_chain(engine).ok
+
+
+def test_the_writers_of_another_process_wait_their_turn_at_the_file(tmp_path: Path) -> None:
+    """SQLite writers take turns at a lock file beside the database (``<file>.writers``, owner-only): a writer
+    waits while another process holds the turn, without polling SQLite's busy handler, and writes as soon as
+    the turn is free. (Another open file of the lock is what another process holds: a flock is per open file.)"""
+    import fcntl
+    import sqlite3
+    import threading
+
+    from sqlalchemy import text
+
+    from exportgate.store.db import make_engine, write
+
+    db = tmp_path / "turns.db"
+    engine = make_engine(f"sqlite:///{db}")
+    write(engine, lambda s: s.execute(text("CREATE TABLE t (x INTEGER)")))
+    lock = tmp_path / "turns.db.writers"
+    assert lock.is_file() and lock.stat().st_mode & 0o777 == 0o600
+
+    other = os.open(lock, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)  # the other process's turn
+    done = threading.Event()
+
+    def writer() -> None:
+        write(engine, lambda s: s.execute(text("INSERT INTO t VALUES (1)")))
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert not done.wait(0.5)  # waiting for its turn
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    assert done.wait(10)
+    thread.join()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    engine.dispose()
