@@ -62,7 +62,8 @@ def _setup(home: Path, url: str) -> str:
     from exportgate.store.service import Service
 
     with Service.open(url, home=home) as svc:
-        return svc.users.add(Actor.local("bench"), "bench", "analyst").api_key
+        key: str = svc.users.add(Actor.local("bench"), "bench", "analyst").api_key
+        return key
 
 
 def _package() -> dict[str, Any]:

@@ -107,12 +107,10 @@ def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppress
     looked its remembered false positives up already (they are decisions in its result: ``suppressed_by``);
     other cases look them up here (``lookup``). ``known``: the remembered false positives of the run's (party,
     entry) pairs, looked up at once (:func:`remembered_many`)."""
-    def find() -> FalsePositive | None:
-        return known.get((party.party_key, str(match.get("entity_id"))))
-
+    found = known.get((party.party_key, str(match.get("entity_id"))))
     fp = session.get(FalsePositive, suppressed_by) if suppressed_by is not None else None
     if fp is None and lookup:
-        fp = find()
+        fp = found
     if fp is not None and fp.entry_fingerprint == match.get("entry_fingerprint") and (lookup or suppressed_by):
         return "false_positive", "suppressed", (
             f"remembered false positive: alert #{fp.alert_id}, decided by {fp.decided_by} on "
@@ -125,7 +123,7 @@ def _initial(match: dict[str, Any], party: CaseParty, session: Session, suppress
     if match.get("confirmed_by") == "exact_name_and_identifier":
         return "confirmed_match", "decided", "the exact listed name with an agreeing identifier", None
     if fp is None and not lookup:
-        fp = find()
+        fp = found
     if fp is not None and fp.entry_fingerprint != match.get("entry_fingerprint"):
         return "open", "opened", (f"the false positive decided on alert #{fp.alert_id} ({fp.decided_by}, "
                                   f"{utc(fp.decided_at).date().isoformat()}) no longer applies: the list entry has "
